@@ -1,0 +1,104 @@
+"""Command line: parse arguments, run, report, map the outcome to an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from icpp_sizer_check import __version__
+from icpp_sizer_check.config import PROGRAM
+from icpp_sizer_check.errors import EXIT_INTERNAL_ERROR, SizerError, UsageError
+
+DEFAULT_CONFIG_DIR = Path("configs")
+
+EPILOG = """\
+examples:
+  icpp-sizer-check                                    check every config in ./configs/
+  icpp-sizer-check --config configs/icpp_llama2.yaml  check one config
+  icpp-sizer-check --write                            regenerate stale documents
+
+exit codes: 0 all fine; 1 a document is stale or missing, or a model serves
+fewer users than its threshold, or does not fit; 2 bad arguments or config.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description=(
+            "Regenerate canister sizing documents for llama2.c models from YAML configs, "
+            "fail when a committed document is stale, and fail when a model serves fewer "
+            "concurrent users than its threshold."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--config",
+        dest="configs",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="a YAML config; repeat for several (default: every *.yaml and *.yml in ./configs/)",
+    )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="regenerate the documents that differ (atomically), then check thresholds",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def discover_configs(folder: Path = DEFAULT_CONFIG_DIR) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` directly inside ``folder``, in name order."""
+    if not folder.is_dir():
+        raise UsageError(
+            f"no ./{folder.as_posix()}/ folder here; run from the project root "
+            "or name configs with --config FILE"
+        )
+    found = sorted(
+        path for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()
+    )
+    if not found:
+        raise UsageError(
+            f"no *.yaml or *.yml files in ./{folder.as_posix()}/; "
+            "add a config or name one with --config FILE"
+        )
+    return found
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
+    try:
+        return build_parser().parse_args(argv)
+    except SystemExit as exit_request:
+        # argparse exits for --help, --version and usage errors; main() returns instead.
+        code = exit_request.code
+        return code if isinstance(code, int) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parsed = _parse(argv)
+    if isinstance(parsed, int):
+        return parsed
+    from icpp_sizer_check.report import REPORTERS
+    from icpp_sizer_check.runner import run
+
+    try:
+        config_paths = parsed.configs or discover_configs()
+        result = run(config_paths, write=parsed.write)
+        REPORTERS["text"](result, sys.stdout, sys.stderr)
+        return result.exit_code
+    except SizerError as error:
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception:  # noqa: BLE001 - the last guard between a bug and a wrong exit code
+        traceback.print_exc()
+        print(
+            f"{PROGRAM}: internal error (a bug in {PROGRAM} {__version__}); please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR

@@ -1,0 +1,342 @@
+"""Load a YAML config, validate it, and turn it into typed values.
+
+Validation has two passes. The JSON Schema (shipped as package data) checks
+shape and types; the checks it cannot express (unique names, divisibility of
+heads) follow. Every problem of a file is collected, each with the YAML line
+and column of the offending key or value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from icpp_sizer_check.errors import ConfigError, Position, Problem
+from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES, Hyperparameters
+from icpp_sizer_check.yaml_source import JsonPath, YamlDocument, YamlError, parse_yaml
+
+DEFAULT_MEMORY_MIB = 4096  # the wasm32 heap
+DEFAULT_MIN_CONCURRENT_USERS = 1
+DEFAULT_TITLE = "Canister resource requirements for {stem}."
+PROGRAM = "icpp-sizer-check"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    hyperparameters: Hyperparameters
+    min_concurrent_users: int
+    position: Position | None
+
+
+@dataclass(frozen=True)
+class SizerConfig:
+    """One validated config: everything needed to render and check a document."""
+
+    path: Path
+    title: str
+    command: str
+    output: Path
+    memory_mib: int
+    models: tuple[ModelSpec, ...]
+
+
+def display_path(path: Path) -> str:
+    """``path`` as a user would type it from the current folder."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
+    shown = Path(relative)
+    return shown.as_posix() if not relative.startswith("..") else path.as_posix()
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder above ``start`` holding ``.git``, else the current folder."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return Path.cwd()
+
+
+def default_command(config_path: Path) -> str:
+    """The command that regenerates the document, with the config path as seen from
+    the project root, so the document does not depend on where the tool ran."""
+    absolute = config_path.resolve()
+    root = project_root(absolute.parent).resolve()
+    try:
+        shown = absolute.relative_to(root).as_posix()
+    except ValueError:
+        shown = absolute.as_posix()
+    return f"{PROGRAM} --write --config {shown}"
+
+
+@lru_cache(maxsize=1)
+def config_schema() -> dict[str, Any]:
+    from importlib.resources import files
+
+    text = files("icpp_sizer_check").joinpath("schemas/config.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def format_json_path(path: JsonPath) -> str:
+    """``models[0].dim`` style, as users read it."""
+    out = ""
+    for element in path:
+        if isinstance(element, int):
+            out += f"[{element}]"
+        else:
+            out += f".{element}" if out else str(element)
+    return out or "(top level)"
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a number with a fraction ({value!r})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"text ({shown!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+_EXPECTED = {
+    "integer": "a whole number",
+    "string": "text",
+    "object": "a mapping of keys to values",
+    "array": "a list",
+}
+
+
+def _schema_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
+    # jsonschema is imported here, not at the top: a check whose configs are
+    # fine still pays for it, but --version and --help do not.
+    from jsonschema import Draft202012Validator, validators
+
+    # JSON Schema counts 64.0 as an integer and Python counts True as one;
+    # a hyperparameter must be neither.
+    def is_strict_integer(_checker: object, value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    type_checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", is_strict_integer)
+    validator_class = validators.extend(  # type: ignore[no-untyped-call]  # stubs lack it
+        Draft202012Validator, type_checker=type_checker
+    )
+    validator = validator_class(config_schema())
+
+    for error in validator.iter_errors(document.data):
+        path: JsonPath = tuple(error.absolute_path)
+        keyword = error.validator
+        instance = error.instance
+        if keyword == "additionalProperties" and isinstance(instance, dict):
+            allowed = sorted(error.schema.get("properties", {}))
+            for key in instance:
+                if key in allowed:
+                    continue
+                key_path = (*path, str(key))
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "remove it"
+                yield Problem(
+                    file,
+                    f"unknown key {key!r}; {hint} (allowed: {', '.join(allowed)})",
+                    document.key_position_of(key_path),
+                    format_json_path(key_path),
+                )
+        elif keyword == "required" and isinstance(instance, dict):
+            missing = [key for key in error.validator_value if key not in instance]
+            yield Problem(
+                file,
+                "missing required key"
+                + ("s " if len(missing) > 1 else " ")
+                + ", ".join(repr(key) for key in missing)
+                + "; add "
+                + ("them" if len(missing) > 1 else "it"),
+                document.position_of(path),
+                format_json_path(path),
+            )
+        elif keyword == "type":
+            expected = _EXPECTED.get(str(error.validator_value), str(error.validator_value))
+            yield Problem(
+                file,
+                f"expected {expected}, got {_type_name(instance)}",
+                document.position_of(path),
+                format_json_path(path),
+            )
+        elif keyword in ("minimum", "maximum"):
+            bound = "at least" if keyword == "minimum" else "at most"
+            yield Problem(
+                file,
+                f"must be {bound} {error.validator_value}, got {instance}",
+                document.position_of(path),
+                format_json_path(path),
+            )
+        elif keyword == "minItems":
+            yield Problem(
+                file,
+                "must list at least one model; add a model",
+                document.position_of(path),
+                format_json_path(path),
+            )
+        elif keyword in ("pattern", "minLength"):
+            rule = (
+                "a model name must be text without '|', line breaks or surrounding spaces"
+                if path and path[-1] == "name"
+                else "must be one non-empty line of text"
+            )
+            yield Problem(
+                file,
+                f"{rule}, got {_type_name(instance)}",
+                document.position_of(path),
+                format_json_path(path),
+            )
+        else:
+            yield Problem(file, error.message, document.position_of(path), format_json_path(path))
+
+
+def _positive_int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _semantic_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
+    """What the schema cannot say; tolerant of parts the schema already rejected."""
+    data = document.data
+    models = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(models, list):
+        return
+    first_seen: dict[str, int] = {}
+    for index, model in enumerate(models):
+        if not isinstance(model, dict):
+            continue
+        name = model.get("name")
+        if isinstance(name, str):
+            if name in first_seen:
+                first = document.position_of(("models", first_seen[name], "name"))
+                where = f" (first at line {first.line})" if first else ""
+                yield Problem(
+                    file,
+                    f"duplicate model name {name!r}{where}; model names must be unique",
+                    document.position_of(("models", index, "name")),
+                    format_json_path(("models", index, "name")),
+                )
+            else:
+                first_seen[name] = index
+        for numerator, denominator in (("dim", "n_heads"), ("n_heads", "n_kv_heads")):
+            top = _positive_int(model.get(numerator))
+            bottom = _positive_int(model.get(denominator))
+            if top is not None and bottom is not None and top % bottom:
+                path: JsonPath = ("models", index, denominator)
+                yield Problem(
+                    file,
+                    f"{numerator} ({top}) must be divisible by {denominator} ({bottom}); "
+                    f"pick a value of {denominator} that divides {numerator}",
+                    document.position_of(path),
+                    format_json_path(path),
+                )
+
+
+def _build(document: YamlDocument, config_path: Path) -> SizerConfig:
+    data: Mapping[str, Any] = document.data  # type: ignore[assignment]
+    default_threshold = int(data.get("min_concurrent_users", DEFAULT_MIN_CONCURRENT_USERS))
+    models = []
+    for index, raw in enumerate(data["models"]):
+        models.append(
+            ModelSpec(
+                name=raw["name"],
+                hyperparameters=Hyperparameters(**{key: raw[key] for key in HYPERPARAMETER_NAMES}),
+                min_concurrent_users=int(raw.get("min_concurrent_users", default_threshold)),
+                position=document.position_of(("models", index)),
+            )
+        )
+    return SizerConfig(
+        path=config_path,
+        title=data.get("title", DEFAULT_TITLE.format(stem=config_path.stem)),
+        command=data.get("command") or default_command(config_path),
+        output=config_path.parent / data["output"],
+        memory_mib=int(data.get("canister", {}).get("memory_mib", DEFAULT_MEMORY_MIB)),
+        models=tuple(models),
+    )
+
+
+def parse_config(text: str, config_path: Path) -> SizerConfig:
+    """Validate config ``text`` read from ``config_path``; raise :class:`ConfigError`."""
+    file = display_path(config_path)
+    try:
+        document = parse_yaml(text)
+    except YamlError as error:
+        raise ConfigError([Problem(file, error.message, error.position)]) from None
+    if not isinstance(document.data, dict):
+        what = "is empty" if document.data is None else f"is {_type_name(document.data)}"
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    f"the config {what}; it must be a mapping with 'output' and 'models'",
+                    document.position_of(()),
+                )
+            ]
+        )
+    problems = [*_schema_problems(document, file), *_semantic_problems(document, file)]
+    if problems:
+        # One problem can surface twice (say, via two schema branches).
+        raise ConfigError(list(dict.fromkeys(problems)))
+    return _build(document, config_path)
+
+
+def decode_config(raw: bytes, file: str) -> str:
+    """UTF-8 text of a config, a leading BOM allowed; else a ConfigError."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8",
+                    Position(line, column),
+                )
+            ]
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_config(config_path: Path) -> SizerConfig:
+    """Read and validate one config file."""
+    file = display_path(config_path)
+    try:
+        raw = config_path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError([Problem(file, f"cannot read the config: {reason}")]) from None
+    return parse_config(decode_config(raw, file), config_path)
+
+
+def load_configs(paths: Sequence[Path]) -> tuple[list[SizerConfig], list[Problem]]:
+    """Every config that loads, and every problem of those that do not."""
+    configs: list[SizerConfig] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            configs.append(load_config(path))
+        except ConfigError as error:
+            problems.extend(error.problems)
+    return configs, problems

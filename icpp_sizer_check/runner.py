@@ -1,0 +1,178 @@
+"""Execute a check or a write over configs and collect the outcome as data.
+
+Nothing here prints: the result goes to a reporter chosen by the CLI.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from icpp_sizer_check.compare import compare_document
+from icpp_sizer_check.config import PROGRAM, SizerConfig, display_path, load_configs
+from icpp_sizer_check.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    Position,
+    Problem,
+)
+from icpp_sizer_check.fileio import atomic_write, read_optional
+from icpp_sizer_check.render import render_document
+from icpp_sizer_check.sizing import ModelSizing, mib_to_bytes, size_model
+
+# Document states. "written" only in write mode: the file changed on disk.
+UP_TO_DATE = "up-to-date"
+STALE = "stale"
+MISSING = "missing"
+WRITTEN = "written"
+
+# Model states.
+OK = "ok"
+BELOW_THRESHOLD = "below-threshold"
+DOES_NOT_FIT = "does-not-fit"
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    name: str
+    sizing: ModelSizing
+    users: int
+    threshold: int
+    position: Position | None
+
+    @property
+    def status(self) -> str:
+        if self.users < 1:
+            return DOES_NOT_FIT
+        if self.users < self.threshold:
+            return BELOW_THRESHOLD
+        return OK
+
+    @property
+    def headroom(self) -> int:
+        return self.users - self.threshold
+
+
+@dataclass(frozen=True)
+class ConfigResult:
+    config_file: str
+    output_file: str
+    document_status: str
+    memory_mib: int
+    models: tuple[ModelResult, ...]
+    fix_command: str
+    diff: str = ""
+    summary: str = ""
+
+    @property
+    def failing_models(self) -> list[ModelResult]:
+        return [model for model in self.models if model.status != OK]
+
+    @property
+    def ok(self) -> bool:
+        return self.document_status in (UP_TO_DATE, WRITTEN) and not self.failing_models
+
+
+@dataclass
+class RunResult:
+    write: bool
+    configs: list[ConfigResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems:
+            return EXIT_BAD_INPUT
+        if any(not config.ok for config in self.configs):
+            return EXIT_CHECK_FAILED
+        return EXIT_OK
+
+
+def fix_command(config_path: Path) -> str:
+    return f"{PROGRAM} --write --config {shlex.quote(display_path(config_path))}"
+
+
+def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
+    """The document text and the per-model outcome for one config."""
+    available = mib_to_bytes(config.memory_mib)
+    sizings = [size_model(model.hyperparameters) for model in config.models]
+    users = [sizing.max_concurrent_users(available) for sizing in sizings]
+    text = render_document(
+        config.title, config.command, [model.name for model in config.models], sizings, users
+    )
+    results = tuple(
+        ModelResult(model.name, sizing, count, model.min_concurrent_users, model.position)
+        for model, sizing, count in zip(config.models, sizings, users)
+    )
+    return text, results
+
+
+def _shared_outputs(configs: Sequence[SizerConfig]) -> list[Problem]:
+    """Two configs writing one document would overwrite each other."""
+    owners: dict[Path, SizerConfig] = {}
+    problems = []
+    for config in configs:
+        key = config.output.resolve()
+        owner = owners.setdefault(key, config)
+        if owner is not config:
+            problems.append(
+                Problem(
+                    display_path(config.path),
+                    f"output {display_path(config.output)} is also the output of "
+                    f"{display_path(owner.path)}; give each config its own document",
+                )
+            )
+    return problems
+
+
+def run(config_paths: Sequence[Path], write: bool = False) -> RunResult:
+    """Check (or, with ``write``, regenerate) the documents of ``config_paths``."""
+    configs, problems = load_configs(config_paths)
+    problems.extend(_shared_outputs(configs))
+    result = RunResult(write=write, problems=problems)
+    # A bad config anywhere means nothing is written anywhere: a half-applied
+    # write over several documents is harder to review than none.
+    may_write = write and not problems
+    for config in configs:
+        text, models = regenerate(config)
+        output_file = display_path(config.output)
+        try:
+            committed = read_optional(config.output)
+        except OSError as error:
+            result.problems.append(
+                Problem(
+                    display_path(config.path),
+                    f"cannot read output {output_file}: {error.strerror or error}",
+                )
+            )
+            continue
+        comparison = compare_document(committed, text, output_file)
+        status = comparison.status
+        if may_write and status != UP_TO_DATE:
+            try:
+                atomic_write(config.output, text.encode("utf-8"))
+            except OSError as error:
+                result.problems.append(
+                    Problem(
+                        display_path(config.path),
+                        f"cannot write output {output_file}: {error.strerror or error}",
+                    )
+                )
+                continue
+            status = WRITTEN
+        result.configs.append(
+            ConfigResult(
+                config_file=display_path(config.path),
+                output_file=output_file,
+                document_status=status,
+                memory_mib=config.memory_mib,
+                models=models,
+                fix_command=fix_command(config.path),
+                diff=comparison.diff if status == STALE else "",
+                summary=comparison.summary if status in (STALE, MISSING) else "",
+            )
+        )
+    return result

@@ -1,0 +1,123 @@
+"""Exact byte counts of a llama2.c model in a 32-bit wasm canister.
+
+Pure integer arithmetic, as the original sizer defined it: fp32 weights, 4-byte
+pointers, and 512 bytes of static byte pieces in the tokenizer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict
+
+FLOAT_BYTES = 4
+POINTER_BYTES = 4
+BYTE_PIECES_BYTES = 512
+MIB = 1024 * 1024
+
+HYPERPARAMETER_NAMES = (
+    "dim",
+    "hidden_dim",
+    "n_layers",
+    "n_heads",
+    "n_kv_heads",
+    "vocab_size",
+    "seq_len",
+)
+
+Rows = Dict[str, int]
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """The seven numbers of llama2.c's ``Config``."""
+
+    dim: int
+    hidden_dim: int
+    n_layers: int
+    n_heads: int
+    n_kv_heads: int
+    vocab_size: int
+    seq_len: int
+
+    @property
+    def kv_dim(self) -> int:
+        return self.dim * self.n_kv_heads // self.n_heads
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSizing:
+    """Every memory row of one model, in bytes, in document order."""
+
+    tokenizer_rows: Rows
+    weight_rows: Rows
+    run_state_rows: Rows
+
+    @property
+    def tokenizer_total(self) -> int:
+        """Tokenizer memory including the static byte pieces."""
+        return sum(self.tokenizer_rows.values()) + BYTE_PIECES_BYTES
+
+    @property
+    def weights_total(self) -> int:
+        return sum(self.weight_rows.values())
+
+    @property
+    def run_state_total(self) -> int:
+        """Memory of one concurrent user."""
+        return sum(self.run_state_rows.values())
+
+    @property
+    def overall_total(self) -> int:
+        # The original leaves the tokenizer out of this total; kept so that
+        # regenerated documents match the ones already committed.
+        return self.weights_total + self.run_state_total
+
+    def max_concurrent_users(self, available_bytes: int) -> int:
+        """How many users fit beside the tokenizer and weights; 0 if none."""
+        free = available_bytes - self.tokenizer_total - self.weights_total
+        return max(0, free // self.run_state_total)
+
+
+def size_model(h: Hyperparameters) -> ModelSizing:
+    """The byte count of every row the document shows for one model."""
+    f = FLOAT_BYTES
+    layers = h.n_layers
+    kv_dim = h.kv_dim
+    tokenizer_rows = {
+        "vocab_memory": h.vocab_size * POINTER_BYTES,
+        "vocab_scores_memory": h.vocab_size * f,
+    }
+    weight_rows = {
+        "token_embedding_table": h.vocab_size * h.dim * f,
+        "rms_att_weight": layers * h.dim * f,
+        "wq": layers * h.dim * h.dim * f,
+        "wk": layers * h.dim * kv_dim * f,
+        "wv": layers * h.dim * kv_dim * f,
+        "wo": layers * h.dim * h.dim * f,
+        "rms_ffn_weight": layers * h.dim * f,
+        "w1": layers * h.dim * h.hidden_dim * f,
+        "w2": layers * h.hidden_dim * h.dim * f,
+        "w3": layers * h.dim * h.hidden_dim * f,
+        "rms_final_weight": h.dim * f,
+        # Counted whether or not the classifier shares the embedding table.
+        "wcls": h.vocab_size * h.dim * f,
+    }
+    run_state_rows = {
+        "x": h.dim * f,
+        "xb": h.dim * f,
+        "xb2": h.dim * f,
+        "hb": h.hidden_dim * f,
+        "hb2": h.hidden_dim * f,
+        "q": h.dim * f,
+        "k": kv_dim * f,
+        "v": kv_dim * f,
+        "att": h.n_heads * h.seq_len * f,
+        "logits": h.vocab_size * f,
+        "key_cache": layers * h.seq_len * kv_dim * f,
+        "value_cache": layers * h.seq_len * kv_dim * f,
+    }
+    return ModelSizing(tokenizer_rows, weight_rows, run_state_rows)
+
+
+def mib_to_bytes(mib: int) -> int:
+    return mib * MIB

@@ -1,0 +1,158 @@
+"""Parse YAML text into plain data and remember where every key and value stands.
+
+Validation errors are only useful when they point at the offending line, so the
+document is composed into PyYAML nodes first (they carry marks), checked for
+what PyYAML would silently accept (duplicate keys), and then constructed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Tuple, Union
+
+import yaml
+
+from icpp_sizer_check.errors import Position
+
+PathElement = Union[str, int]
+JsonPath = Tuple[PathElement, ...]
+
+# libyaml is several times faster; both loaders give the same data and marks.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+# Aliases can make a tiny document describe a huge tree ("billion laughs").
+# A config has a few hundred nodes; refusing anything past this keeps every
+# later step (validation, sizing) bounded.
+MAX_NODES = 100_000
+
+
+class YamlError(Exception):
+    """The text is not a YAML document this tool accepts."""
+
+    def __init__(self, message: str, position: Position | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+@dataclass
+class YamlDocument:
+    """Plain data plus the position of each value and each mapping key."""
+
+    data: object
+    value_positions: Dict[JsonPath, Position] = field(default_factory=dict)
+    key_positions: Dict[JsonPath, Position] = field(default_factory=dict)
+
+    def position_of(self, path: JsonPath) -> Position | None:
+        """Where the value at ``path`` stands, or its nearest enclosing value."""
+        for end in range(len(path), -1, -1):
+            found = self.value_positions.get(path[:end])
+            if found is not None:
+                return found
+        return None
+
+    def key_position_of(self, path: JsonPath) -> Position | None:
+        """Where the key naming ``path[-1]`` stands, else where its value does."""
+        return self.key_positions.get(path) or self.position_of(path)
+
+
+def _position(mark: Any) -> Position:
+    return Position(line=mark.line + 1, column=mark.column + 1)
+
+
+def position_in_text(text: str, index: int) -> Position:
+    """The line and column of character ``index`` of ``text``."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return Position(line=text.count("\n", 0, index) + 1, column=index - line_start + 1)
+
+
+def _describe_yaml_error(error: yaml.YAMLError, text: str) -> YamlError:
+    if isinstance(error, yaml.MarkedYAMLError):
+        parts = [part for part in (error.context, error.problem) if part]
+        mark = error.problem_mark or error.context_mark
+        position = _position(mark) if mark is not None else None
+        detail = "; ".join(parts) if parts else "malformed YAML"
+        return YamlError(
+            f"YAML syntax error: {detail}; check indentation, colons and quoting here",
+            position,
+        )
+    if isinstance(error, yaml.reader.ReaderError):
+        return YamlError(
+            f"YAML cannot contain the character {error.character!r}; remove it",
+            position_in_text(text, error.position),
+        )
+    return YamlError(f"YAML error: {error}", None)
+
+
+def _check_nodes(root: yaml.Node) -> None:
+    """Reject duplicate keys and oversized alias trees before construction."""
+    visits = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        visits += 1
+        if visits > MAX_NODES:
+            raise YamlError(
+                f"document expands to more than {MAX_NODES} nodes (aliases?); "
+                "write the config out plainly",
+                _position(node.start_mark),
+            )
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, yaml.Node] = {}
+            for key_node, value_node in node.value:
+                stack.append(value_node)
+                if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                first = seen.get(key_node.value)
+                if first is not None:
+                    raise YamlError(
+                        f"duplicate key {key_node.value!r} (first at line "
+                        f"{first.start_mark.line + 1}); keep only one",
+                        _position(key_node.start_mark),
+                    )
+                seen[key_node.value] = key_node
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _record_positions(root: yaml.Node, document: YamlDocument) -> None:
+    stack: list[tuple[yaml.Node, JsonPath]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        document.value_positions.setdefault(path, _position(node.start_mark))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                child: JsonPath = (*path, key)
+                document.key_positions.setdefault(child, _position(key_node.start_mark))
+                stack.append((value_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                stack.append((item, (*path, index)))
+
+
+def parse_yaml(text: str) -> YamlDocument:
+    """Parse one YAML document; raise :class:`YamlError` with a position."""
+    loader = _Loader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return YamlDocument(data=None)
+            _check_nodes(root)
+            data = loader.construct_document(root)
+        except yaml.YAMLError as error:
+            raise _describe_yaml_error(error, text) from None
+        except (ValueError, OverflowError) as error:
+            # PyYAML's constructors raise these for impossible values such as
+            # the date 2024-13-45; the scanner has no mark for them.
+            raise YamlError(f"YAML value cannot be read: {error}; quote it", None) from None
+    finally:
+        loader.dispose()
+    document = YamlDocument(data=data)
+    # Recorded after construction: merge keys ("<<") are flattened into the
+    # nodes by then, so merged values point at the lines they came from.
+    _record_positions(root, document)
+    return document
