@@ -74,6 +74,9 @@ def _describe_yaml_error(error: yaml.YAMLError, text: str) -> YamlError:
         mark = error.problem_mark or error.context_mark
         position = _position(mark) if mark is not None else None
         detail = "; ".join(parts) if parts else "malformed YAML"
+        if isinstance(error, yaml.constructor.ConstructorError):
+            # Tags such as !!python/object are refused by safe loading.
+            return YamlError(f"unsupported YAML: {detail}; use plain values without tags", position)
         return YamlError(
             f"YAML syntax error: {detail}; check indentation, colons and quoting here",
             position,

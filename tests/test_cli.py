@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check import __version__
+from tests.conftest import BAD_CONFIGS, GOLDEN, GOOD_CONFIGS, Run, clean_env, edit, expectation
+
+CONFIG = Path("configs/icpp_llama2.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+
+@pytest.fixture
+def committed(project: Path) -> Path:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    return project
+
+
+def test_check_passes_with_one_line(committed: Path, run: Run) -> None:
+    outcome = run()
+    assert outcome.code == 0
+    assert outcome.out.count("\n") == 1
+    assert "is up to date; smallest headroom: 110M serves 35 users" in outcome.out
+    assert outcome.err == ""
+
+
+def test_changed_model_fails_with_a_diff_of_the_changed_rows(committed: Path, run: Run) -> None:
+    edit(committed / CONFIG, "hidden_dim: 1376", "hidden_dim: 1400")
+    outcome = run()
+    assert outcome.code == 1
+    assert "--- configs/README_icpp_llama2_resource_requirements.md (committed)" in outcome.out
+    assert "+++ configs/README_icpp_llama2_resource_requirements.md (regenerated)" in outcome.out
+    assert "\n-w1 | 0.21 | 5.06 | 21.50 | 72.00\n" in outcome.out
+    assert "\n+w1 | 0.21 | 5.06 | 21.88 | 72.00\n" in outcome.out
+    changed_rows = {
+        line[1:].split(" | ")[0]
+        for line in outcome.out.splitlines()
+        if line[:1] in "+-" and not line.startswith(("---", "+++"))
+    }
+    # Only the rows whose printed value changes; hb and the users round the same.
+    assert changed_rows == {
+        "w1",
+        "w2",
+        "w3",
+        "Total",
+        "Total TransformerWeights Memory (per model)",
+        "Overall Total Memory",
+    }
+    assert outcome.out.rstrip().endswith(
+        "is stale; fix it with: icpp-sizer-check --write --config configs/icpp_llama2.yaml"
+    )
+
+
+def test_missing_document_fails(project: Path, run: Run) -> None:
+    outcome = run()
+    assert outcome.code == 1
+    assert "README_icpp_llama2_resource_requirements.md is missing; create it with:" in outcome.out
+
+
+def test_threshold_failure_names_config_model_users_threshold_and_shortfall(
+    committed: Path, run: Run
+) -> None:
+    edit(
+        committed / CONFIG,
+        "    seq_len: 1024\n",
+        "    seq_len: 1024\n    min_concurrent_users: 90\n",
+    )
+    outcome = run()
+    assert outcome.code == 1
+    assert (
+        "configs/icpp_llama2.yaml:27:5: model 42M serves 88 concurrent users, below its "
+        "threshold of 90 (short by 2)\n"
+    ) in outcome.out
+    assert "is stale" not in outcome.out
+
+
+def test_model_that_does_not_fit_always_fails(project: Path, run: Run) -> None:
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 0")
+    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 200")
+    outcome = run("--write")
+    assert outcome.code == 1
+    assert "model 110M does not fit" in outcome.out
+    assert "Max number of concurrent users | 308 | 30 | 0 | 0" in DOCUMENT.read_text()
+
+
+@pytest.mark.parametrize("path", GOOD_CONFIGS, ids=lambda p: p.stem)
+def test_write_then_check_passes_for_every_good_config(
+    path: Path, tmp_path: Path, run: Run
+) -> None:
+    config = tmp_path / path.name
+    shutil.copy(path, config)
+    fits = path.stem != "does_not_fit"
+    assert run("--write", "--config", str(config)).code == (0 if fits else 1)
+    assert run("--config", str(config)).code == (0 if fits else 1)
+    assert "is stale" not in run("--config", str(config)).out
+
+
+def test_write_touches_only_documents_that_change(committed: Path, run: Run) -> None:
+    before = (committed / DOCUMENT).stat().st_mtime_ns
+    os.utime(committed / DOCUMENT, ns=(before - 10**9, before - 10**9))
+    outcome = run("--write")
+    assert outcome.code == 0
+    assert (committed / DOCUMENT).stat().st_mtime_ns == before - 10**9
+
+
+def test_write_fixes_a_stale_document(committed: Path, run: Run) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 128")
+    assert run().code == 1
+    outcome = run("--write")
+    assert outcome.code == 0
+    assert "wrote configs/README_icpp_llama2_resource_requirements.md" in outcome.out
+    assert run().code == 0
+
+
+def test_every_problem_of_every_config_in_one_run(committed: Path, run: Run) -> None:
+    second = committed / "configs" / "second.yaml"
+    second.write_text((committed / CONFIG).read_text().replace("README_", "SECOND_"))
+    shutil.copy(DATA_BAD("zero_value"), committed / "configs" / "third.yaml")
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 128")
+    outcome = run()
+    assert outcome.code == 2
+    assert "configs/README_icpp_llama2_resource_requirements.md is stale" in outcome.out
+    assert "configs/SECOND_icpp_llama2_resource_requirements.md is missing" in outcome.out
+    assert "configs/third.yaml:9:17: models[0].n_kv_heads: must be at least 1" in outcome.err
+
+
+def DATA_BAD(stem: str) -> Path:
+    (path,) = [p for p in BAD_CONFIGS if p.stem == stem]
+    return path
+
+
+@pytest.mark.parametrize("path", BAD_CONFIGS, ids=lambda p: p.stem)
+def test_bad_config_exits_2_with_one_line_per_problem_and_writes_nothing(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / path.name
+    shutil.copy(path, config)
+    outcome = run("--write", "--config", path.name)
+    assert outcome.code == 2
+    assert "Traceback" not in outcome.err
+    _, _, fragment = expectation(path).partition(" ")
+    assert fragment in outcome.err
+    assert outcome.err.splitlines()[-1] == "nothing written: fix the errors above, then run again"
+    assert all(line.startswith(path.name) for line in outcome.err.splitlines()[:-1])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_no_configs_folder_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    outcome = run()
+    assert outcome.code == 2
+    assert "no ./configs/ folder here" in outcome.err
+
+
+def test_empty_configs_folder_is_a_usage_error(project: Path, run: Run) -> None:
+    (project / CONFIG).unlink()
+    outcome = run()
+    assert outcome.code == 2
+    assert "no *.yaml or *.yml files in ./configs/" in outcome.err
+
+
+def test_missing_config_file_is_exit_2(project: Path, run: Run) -> None:
+    outcome = run("--config", "configs/nope.yaml")
+    assert outcome.code == 2
+    assert outcome.err.startswith("configs/nope.yaml: cannot read the config: No such file")
+
+
+def test_version_and_help(run: Run) -> None:
+    version = run("--version")
+    assert (version.code, version.out) == (0, f"icpp-sizer-check {__version__}\n")
+    helped = run("--help")
+    assert helped.code == 0
+    assert "icpp-sizer-check --config configs/icpp_llama2.yaml" in helped.out
+    assert "exit codes:" in helped.out
+
+
+def test_unknown_option_is_a_usage_error(run: Run) -> None:
+    outcome = run("--frobnicate")
+    assert outcome.code == 2
+    assert "unrecognized arguments: --frobnicate" in outcome.err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "icpp_sizer_check"],
+        [str(Path(sys.executable).parent / "icpp-sizer-check")],
+    ],
+    ids=["python -m", "console script"],
+)
+def test_installed_entry_points(committed: Path, command: list[str]) -> None:
+    ok = subprocess.run(command, capture_output=True, text=True, env=clean_env(), check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "is up to date" in ok.stdout
+    (committed / CONFIG).write_text("models: [\n")
+    bad = subprocess.run(command, capture_output=True, text=True, env=clean_env(), check=False)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("configs/icpp_llama2.yaml:2:1: YAML syntax error")
+    assert "Traceback" not in bad.stderr

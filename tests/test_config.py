@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check.config import (
+    DEFAULT_MEMORY_MIB,
+    ModelSpec,
+    config_schema,
+    default_command,
+    display_path,
+    format_json_path,
+    load_config,
+    parse_config,
+)
+from icpp_sizer_check.errors import ConfigError
+from tests.conftest import BAD_CONFIGS, GOOD_CONFIGS, REPO_CONFIG, expectation
+
+MODEL = """models:
+  - name: m
+    dim: 64
+    hidden_dim: 172
+    n_layers: 5
+    n_heads: 8
+    n_kv_heads: 4
+    vocab_size: 512
+    seq_len: 512
+"""
+
+
+def parse(text: str, path: Path = Path("c.yaml")) -> list[ModelSpec]:
+    return list(parse_config(text, path).models)
+
+
+@pytest.mark.parametrize("path", GOOD_CONFIGS, ids=lambda p: p.stem)
+def test_good_configs_load(path: Path) -> None:
+    config = load_config(path)
+    assert config.models
+    assert config.output.parent.is_relative_to(path.parent)
+
+
+@pytest.mark.parametrize("path", BAD_CONFIGS, ids=lambda p: p.stem)
+def test_bad_configs_are_rejected_with_a_located_message(path: Path) -> None:
+    expected = expectation(path)
+    where, _, fragment = expected.partition(" ")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    lines = str(caught.value).splitlines()
+    matching = [line for line in lines if fragment in line]
+    assert matching, f"{fragment!r} not in {lines}"
+    if where != "-":
+        assert matching[0].startswith(f"{display_path(path)}:{where}: "), matching[0]
+    else:
+        assert matching[0].startswith(f"{display_path(path)}: "), matching[0]
+
+
+def test_at_least_thirty_bad_configs_are_catalogued() -> None:
+    assert len(BAD_CONFIGS) >= 30
+
+
+def test_defaults() -> None:
+    config = parse_config("output: out.md\n" + MODEL, Path("configs/sizes.yaml"))
+    assert config.title == "Canister resource requirements for sizes."
+    assert config.memory_mib == DEFAULT_MEMORY_MIB == 4096
+    assert config.models[0].min_concurrent_users == 1
+    assert config.output == Path("configs/out.md")
+    assert config.command.startswith("icpp-sizer-check --write --config ")
+
+
+def test_thresholds_global_and_per_model() -> None:
+    text = "output: o.md\nmin_concurrent_users: 7\n" + MODEL
+    text += MODEL.split("\n", 1)[1].replace("name: m", "name: n") + "    min_concurrent_users: 2\n"
+    first, second = parse(text)
+    assert (first.min_concurrent_users, second.min_concurrent_users) == (7, 2)
+
+
+def test_default_command_names_the_config_from_the_project_root(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deploy" / "sizes").mkdir(parents=True)
+    config = tmp_path / "deploy" / "sizes" / "llm.yaml"
+    assert default_command(config) == "icpp-sizer-check --write --config deploy/sizes/llm.yaml"
+
+
+def test_all_problems_of_a_file_are_reported_at_once() -> None:
+    text = "output: o.md\ntitel: x\n" + MODEL.replace("dim: 64", "dim: 0").replace(
+        "seq_len: 512", "seq_len: -1"
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("c.yaml"))
+    messages = [str(problem) for problem in caught.value.problems]
+    assert len(messages) == 3
+    assert messages[0].startswith("c.yaml:2:1: titel: unknown key")
+    assert messages[1].startswith("c.yaml:5:10: models[0].dim: must be at least 1")
+    assert messages[2].startswith("c.yaml:11:14: models[0].seq_len: must be at least 1")
+
+
+def test_the_schema_is_package_data_and_draft_2020_12() -> None:
+    schema = config_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["additionalProperties"] is False
+
+
+def test_json_paths_read_naturally() -> None:
+    assert format_json_path(("models", 2, "dim")) == "models[2].dim"
+    assert format_json_path(()) == "(top level)"
+
+
+def test_the_repo_config_is_valid() -> None:
+    config = load_config(REPO_CONFIG)
+    assert [m.name for m in config.models] == ["260K", "15M", "42M", "110M"]
+    assert config.memory_mib == 3072

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from icpp_sizer_check.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
+from icpp_sizer_check.runner import (
+    BELOW_THRESHOLD,
+    DOES_NOT_FIT,
+    MISSING,
+    OK,
+    STALE,
+    UP_TO_DATE,
+    WRITTEN,
+    run,
+)
+from tests.conftest import DATA, GOLDEN, edit
+
+CONFIG = Path("configs/icpp_llama2.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+
+def test_missing_then_written_then_up_to_date(project: Path) -> None:
+    first = run([CONFIG])
+    assert first.configs[0].document_status == MISSING
+    assert first.exit_code == EXIT_CHECK_FAILED
+    written = run([CONFIG], write=True)
+    assert written.configs[0].document_status == WRITTEN
+    assert written.exit_code == EXIT_OK
+    assert DOCUMENT.read_bytes() == GOLDEN.read_bytes()
+    again = run([CONFIG], write=True)
+    assert again.configs[0].document_status == UP_TO_DATE
+
+
+def test_model_results_carry_users_thresholds_and_status(project: Path) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    result = run([CONFIG])
+    models = result.configs[0].models
+    assert [(m.name, m.users, m.threshold, m.status) for m in models] == [
+        ("260K", 4760, 1, OK),
+        ("15M", 847, 1, OK),
+        ("42M", 88, 1, OK),
+        ("110M", 35, 1, OK),
+    ]
+    assert models[3].position is not None and models[3].position.line == 35
+
+
+def test_threshold_and_does_not_fit_statuses(project: Path) -> None:
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 50")
+    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 300")
+    result = run([CONFIG], write=True)
+    statuses = {m.name: m.status for m in result.configs[0].models}
+    assert statuses == {"260K": OK, "15M": OK, "42M": BELOW_THRESHOLD, "110M": DOES_NOT_FIT}
+    assert result.exit_code == EXIT_CHECK_FAILED
+
+
+def test_stale_document_has_a_diff_and_a_fix_command(project: Path) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    config = run([CONFIG]).configs[0]
+    assert config.document_status == STALE
+    assert "+Max number of concurrent users | 4760 | 431 | 88 | 35" in config.diff
+    assert config.fix_command == "icpp-sizer-check --write --config configs/icpp_llama2.yaml"
+
+
+def test_one_bad_config_means_nothing_is_written(project: Path) -> None:
+    bad = DATA / "configs" / "bad" / "zero_value.yaml"
+    result = run([CONFIG, bad], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert not DOCUMENT.exists()
+    assert result.configs[0].document_status == MISSING
+
+
+def test_two_configs_may_not_share_one_document(project: Path) -> None:
+    shutil.copy(project / CONFIG, project / "configs" / "copy.yaml")
+    result = run([CONFIG, Path("configs/copy.yaml")], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "is also the output of configs/icpp_llama2.yaml" in str(result.problems[0])
+    assert not DOCUMENT.exists()
+
+
+def test_an_output_that_is_a_folder_is_a_clear_error(project: Path) -> None:
+    DOCUMENT.mkdir()
+    result = run([CONFIG])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "cannot read output" in str(result.problems[0])

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from icpp_sizer_check.errors import Position
+from icpp_sizer_check.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
+
+
+def test_positions_of_values_and_keys() -> None:
+    document = parse_yaml("output: a.md\nmodels:\n  - name: x\n    dim: 64\n")
+    assert document.data == {"output": "a.md", "models": [{"name": "x", "dim": 64}]}
+    assert document.value_positions[("models", 0, "dim")] == Position(4, 10)
+    assert document.key_positions[("models", 0, "dim")] == Position(4, 5)
+    assert document.value_positions[("models", 0)] == Position(3, 5)
+
+
+def test_position_of_a_missing_path_falls_back_to_its_parent() -> None:
+    document = parse_yaml("models:\n  - name: x\n")
+    assert document.position_of(("models", 0, "dim")) == Position(2, 5)
+
+
+def test_empty_document_has_no_data() -> None:
+    assert parse_yaml("").data is None
+    assert parse_yaml("# only a comment\n").data is None
+
+
+def test_duplicate_keys_are_rejected_with_both_lines() -> None:
+    with pytest.raises(YamlError) as caught:
+        parse_yaml("a: 1\nb: 2\na: 3\n")
+    assert caught.value.position == Position(3, 1)
+    assert "duplicate key 'a' (first at line 1)" in caught.value.message
+
+
+def test_merge_keys_may_be_overridden_without_a_duplicate_error() -> None:
+    document = parse_yaml("base: &b {x: 1, y: 2}\nuse: {<<: *b, y: 3}\n")
+    assert document.data == {"base": {"x": 1, "y": 2}, "use": {"x": 1, "y": 3}}
+
+
+def test_alias_bombs_are_refused_before_they_expand() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 9):
+        refs = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    with pytest.raises(YamlError) as caught:
+        parse_yaml("\n".join(lines) + "\n")
+    assert f"more than {MAX_NODES} nodes" in caught.value.message
+
+
+def test_syntax_errors_carry_a_position() -> None:
+    with pytest.raises(YamlError) as caught:
+        parse_yaml("a: [1, 2\nb: 3\n")
+    assert caught.value.position is not None
+    assert caught.value.message.startswith("YAML syntax error")
+
+
+def test_impossible_dates_are_an_error_not_a_crash() -> None:
+    with pytest.raises(YamlError, match="cannot be read"):
+        parse_yaml("when: 2024-13-45\n")
+
+
+def test_position_in_text() -> None:
+    assert position_in_text("ab\ncd", 4) == Position(2, 2)
+    assert position_in_text("ab", 0) == Position(1, 1)
