@@ -139,30 +139,22 @@ def run(config_paths: Sequence[Path], write: bool = False) -> RunResult:
     for config in configs:
         text, models = regenerate(config)
         output_file = display_path(config.output)
+        action = "read"
         try:
-            committed = read_optional(config.output)
+            comparison = compare_document(read_optional(config.output), text, output_file)
+            status = comparison.status
+            if may_write and status != UP_TO_DATE:
+                action = "write"
+                atomic_write(config.output, text.encode("utf-8"))
+                status = WRITTEN
         except OSError as error:
+            reason = error.strerror or str(error)
             result.problems.append(
                 Problem(
-                    display_path(config.path),
-                    f"cannot read output {output_file}: {error.strerror or error}",
+                    display_path(config.path), f"cannot {action} output {output_file}: {reason}"
                 )
             )
             continue
-        comparison = compare_document(committed, text, output_file)
-        status = comparison.status
-        if may_write and status != UP_TO_DATE:
-            try:
-                atomic_write(config.output, text.encode("utf-8"))
-            except OSError as error:
-                result.problems.append(
-                    Problem(
-                        display_path(config.path),
-                        f"cannot write output {output_file}: {error.strerror or error}",
-                    )
-                )
-                continue
-            status = WRITTEN
         result.configs.append(
             ConfigResult(
                 config_file=display_path(config.path),

@@ -84,3 +84,12 @@ def test_an_output_that_is_a_folder_is_a_clear_error(project: Path) -> None:
     result = run([CONFIG])
     assert result.exit_code == EXIT_BAD_INPUT
     assert "cannot read output" in str(result.problems[0])
+
+
+def test_an_output_under_a_file_is_a_clear_error(project: Path) -> None:
+    (project / "configs" / "blocker").write_text("a file where a folder should be\n")
+    edit(project / CONFIG, "output: README_", "output: blocker/README_")
+    result = run([CONFIG], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "cannot read output configs/blocker/README_" in str(result.problems[0])
+    assert str(result.problems[0]).endswith(": Not a directory")
