@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence, TextIO
 
 from icpp_sizer_check import __version__
 from icpp_sizer_check.config import PROGRAM
@@ -49,8 +50,34 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="regenerate the documents that differ (atomically), then check thresholds",
     )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        help="output format (default: github when GITHUB_ACTIONS=true, else text)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text diff: auto means on a terminal unless NO_COLOR is set",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def choose_format(requested: str | None, environ: Mapping[str, str]) -> str:
+    if requested is not None:
+        return requested
+    return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def use_color(choice: str, stream: TextIO, environ: Mapping[str, str]) -> bool:
+    """Colour per https://no-color.org: an explicit choice wins, then NO_COLOR."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
 
 
 def discover_configs(folder: Path = DEFAULT_CONFIG_DIR) -> list[Path]:
@@ -84,13 +111,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parsed = _parse(argv)
     if isinstance(parsed, int):
         return parsed
-    from icpp_sizer_check.report import REPORTERS
+    from icpp_sizer_check.report import Destination, get_reporter
     from icpp_sizer_check.runner import run
 
+    environ = os.environ
+    output_format = choose_format(parsed.format, environ)
+    summary_file = environ.get("GITHUB_STEP_SUMMARY")
+    destination = Destination(
+        out=sys.stdout,
+        err=sys.stderr,
+        color=output_format == "text" and use_color(parsed.color, sys.stdout, environ),
+        step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
+    )
     try:
         config_paths = parsed.configs or discover_configs()
         result = run(config_paths, write=parsed.write)
-        REPORTERS["text"](result, sys.stdout, sys.stderr)
+        get_reporter(output_format)(result, destination)
         return result.exit_code
     except SizerError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)

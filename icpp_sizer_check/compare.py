@@ -15,6 +15,18 @@ class Comparison:
     status: str  # "up-to-date", "stale" or "missing"
     diff: str = ""
     summary: str = ""
+    first_difference_line: int | None = None  # 1-based, in the committed file
+
+
+def first_difference_line(committed: str, regenerated: str) -> int:
+    """The first line of ``committed`` that differs (or is missing) from ``regenerated``."""
+    old, new = committed.splitlines(keepends=True), regenerated.splitlines(keepends=True)
+    for number, (old_line, new_line) in enumerate(zip(old, new), start=1):
+        if old_line != new_line:
+            return number
+    # One is a prefix of the other: point at the last line of the committed
+    # file that exists (a file annotation needs a line that is there).
+    return max(1, min(len(old), len(new) + 1))
 
 
 def unified_diff(committed: str, regenerated: str, label: str) -> str:
@@ -60,4 +72,5 @@ def compare_document(committed: bytes | None, regenerated: str, label: str) -> C
         "stale",
         diff=unified_diff(committed_text, regenerated, label),
         summary=describe_difference(committed, wanted),
+        first_difference_line=first_difference_line(committed_text, regenerated),
     )

@@ -66,6 +66,7 @@ class ConfigResult:
     fix_command: str
     diff: str = ""
     summary: str = ""
+    first_difference_line: int | None = None
 
     @property
     def failing_models(self) -> list[ModelResult]:
@@ -79,6 +80,8 @@ class ConfigResult:
 @dataclass
 class RunResult:
     write: bool
+    # Every config asked for, as displayed, in the order given.
+    config_files: list[str] = field(default_factory=list)
     configs: list[ConfigResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -132,7 +135,9 @@ def run(config_paths: Sequence[Path], write: bool = False) -> RunResult:
     """Check (or, with ``write``, regenerate) the documents of ``config_paths``."""
     configs, problems = load_configs(config_paths)
     problems.extend(_shared_outputs(configs))
-    result = RunResult(write=write, problems=problems)
+    result = RunResult(
+        write=write, config_files=[display_path(path) for path in config_paths], problems=problems
+    )
     # A bad config anywhere means nothing is written anywhere: a half-applied
     # write over several documents is harder to review than none.
     may_write = write and not problems
@@ -165,6 +170,7 @@ def run(config_paths: Sequence[Path], write: bool = False) -> RunResult:
                 fix_command=fix_command(config.path),
                 diff=comparison.diff if status == STALE else "",
                 summary=comparison.summary if status in (STALE, MISSING) else "",
+                first_difference_line=comparison.first_difference_line if status == STALE else None,
             )
         )
     return result

@@ -1,0 +1,38 @@
+"""Reporters: each turns a RunResult into output of one format.
+
+Only the chosen reporter is imported, so a text run never loads ``json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from typing import Callable, TextIO
+
+from icpp_sizer_check.runner import RunResult
+
+FORMATS = {
+    "text": "icpp_sizer_check.report.text",
+    "json": "icpp_sizer_check.report.json_format",
+    "github": "icpp_sizer_check.report.github",
+}
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a reporter writes, and how."""
+
+    out: TextIO
+    err: TextIO
+    color: bool = False
+    step_summary: Path | None = None  # GitHub's $GITHUB_STEP_SUMMARY file
+
+
+Reporter = Callable[[RunResult, Destination], None]
+
+
+def get_reporter(name: str) -> Reporter:
+    module = import_module(FORMATS[name])
+    reporter: Reporter = module.report
+    return reporter

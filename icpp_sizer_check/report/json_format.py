@@ -1,0 +1,93 @@
+"""One JSON document on stdout: a stable interface for other tools.
+
+The shape is documented in the README ("JSON output"); add keys freely, but
+never rename or remove one without raising ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from icpp_sizer_check import __version__
+from icpp_sizer_check.config import PROGRAM
+from icpp_sizer_check.errors import Problem
+from icpp_sizer_check.report import Destination
+from icpp_sizer_check.runner import UP_TO_DATE, WRITTEN, ConfigResult, ModelResult, RunResult
+
+SCHEMA_VERSION = 1
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    position = problem.position
+    return {
+        "line": position.line if position else None,
+        "column": position.column if position else None,
+        "path": problem.json_path or None,
+        "message": problem.message,
+    }
+
+
+def _model(model: ModelResult) -> dict[str, Any]:
+    sizing = model.sizing
+    return {
+        "name": model.name,
+        "status": model.status,
+        "users": model.users,
+        "threshold": model.threshold,
+        "headroom": model.headroom,
+        "line": model.position.line if model.position else None,
+        "column": model.position.column if model.position else None,
+        "bytes": {
+            "tokenizer": sizing.tokenizer_total,
+            "weights": sizing.weights_total,
+            "run_state_per_user": sizing.run_state_total,
+            "overall": sizing.overall_total,
+        },
+    }
+
+
+def _config(file: str, result: ConfigResult | None, problems: list[Problem]) -> dict[str, Any]:
+    if result is None or problems:
+        status = "error"
+    elif result.document_status in (UP_TO_DATE, WRITTEN):
+        status = "ok"
+    else:
+        status = result.document_status
+    return {
+        "config": file,
+        "output": result.output_file if result else None,
+        "status": status,
+        "passed": bool(result and result.ok and not problems),
+        "written": bool(result and result.document_status == WRITTEN),
+        "summary": (result.summary or None) if result else None,
+        "diff": (result.diff or None) if result else None,
+        "fix_command": result.fix_command if result else None,
+        "memory_mib": result.memory_mib if result else None,
+        "errors": [_problem(problem) for problem in problems],
+        "models": [_model(model) for model in result.models] if result else [],
+    }
+
+
+def as_document(result: RunResult) -> dict[str, Any]:
+    by_file = {config.config_file: config for config in result.configs}
+    files = list(dict.fromkeys([*result.config_files, *by_file]))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": PROGRAM, "version": __version__},
+        "mode": "write" if result.write else "check",
+        "exit_code": result.exit_code,
+        "configs": [
+            _config(
+                file,
+                by_file.get(file),
+                [problem for problem in result.problems if problem.file == file],
+            )
+            for file in files
+        ],
+    }
+
+
+def report(result: RunResult, to: Destination) -> None:
+    json.dump(as_document(result), to.out, indent=2)
+    to.out.write("\n")

@@ -1,0 +1,58 @@
+"""The sentences every reporter shares, so that each format says the same thing."""
+
+from __future__ import annotations
+
+from icpp_sizer_check.errors import Problem
+from icpp_sizer_check.render import format_mb
+from icpp_sizer_check.runner import DOES_NOT_FIT, ConfigResult, ModelResult
+from icpp_sizer_check.sizing import mib_to_bytes
+
+
+def model_failure(config: ConfigResult, model: ModelResult) -> str:
+    """Names the model, its users, threshold and shortfall (or by how much it
+    does not fit at all)."""
+    if model.status == DOES_NOT_FIT:
+        sizing = model.sizing
+        needed = sizing.tokenizer_total + sizing.weights_total + sizing.run_state_total
+        short = needed - mib_to_bytes(config.memory_mib)
+        return (
+            f"model {model.name} does not fit: one user needs {format_mb(needed)} MB but the "
+            f"canister has {config.memory_mib} MiB ({format_mb(short)} MB short); "
+            "raise canister.memory_mib or shrink the model"
+        )
+    return (
+        f"model {model.name} serves {model.users} concurrent users, below its threshold "
+        f"of {model.threshold} (short by {model.threshold - model.users})"
+    )
+
+
+def model_location(config: ConfigResult, model: ModelResult) -> str:
+    if model.position is None:
+        return config.config_file
+    return f"{config.config_file}:{model.position.line}:{model.position.column}"
+
+
+def headroom(config: ConfigResult) -> str:
+    """The closest call among a config's models, for the success line."""
+    tightest = min(config.models, key=lambda model: (model.headroom, model.users))
+    return (
+        f"smallest headroom: {tightest.name} serves {tightest.users} users, "
+        f"threshold {tightest.threshold} (+{tightest.headroom})"
+    )
+
+
+def stale(config: ConfigResult) -> str:
+    why = f" ({config.summary})" if config.summary else ""
+    return f"{config.output_file} is stale{why}; fix it with: {config.fix_command}"
+
+
+def missing(config: ConfigResult) -> str:
+    return f"{config.output_file} is missing; create it with: {config.fix_command}"
+
+
+def problem_text(problem: Problem) -> str:
+    """A problem without its file and position, for formats that carry those apart."""
+    return f"{problem.json_path}: {problem.message}" if problem.json_path else problem.message
+
+
+NOTHING_WRITTEN = "nothing written: fix the errors above, then run again"
