@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check.report.github import workflow_command
+from tests.conftest import DATA, GOLDEN, clean_env, edit
+
+CONFIG = Path("configs/icpp_llama2.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
+
+
+def run_in_actions(
+    project: Path, *args: str, summary: bool = True
+) -> subprocess.CompletedProcess[str]:
+    env = clean_env()
+    env["GITHUB_ACTIONS"] = "true"
+    if summary:
+        env["GITHUB_STEP_SUMMARY"] = str(project / "summary.md")
+    return subprocess.run(
+        [sys.executable, "-m", "icpp_sizer_check", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def annotations(output: str) -> list[dict[str, str]]:
+    found = []
+    for line in output.splitlines():
+        match = COMMAND.match(line)
+        if match is None:
+            assert not line.startswith("::error"), f"malformed workflow command: {line}"
+            continue
+        properties = dict(pair.split("=", 1) for pair in match.group(2).split(","))
+        found.append({"kind": match.group(1), **properties, "message": match.group(3)})
+    return found
+
+
+def line_of(project: Path, annotation: dict[str, str]) -> str:
+    lines = (project / annotation["file"]).read_text().splitlines()
+    return lines[int(annotation["line"]) - 1]
+
+
+def test_escaping_follows_the_workflow_command_rules() -> None:
+    command = workflow_command("error", "50% done\nnext", file="a,b:c.yaml", title="T: x", line=3)
+    assert command == "::error file=a%2Cb%3Ac.yaml,line=3,title=T%3A x::50%25 done%0Anext"
+
+
+def test_stale_document_and_threshold_are_annotated_at_the_right_lines(project: Path) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    edit(
+        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 1024\n    min_concurrent_users: 90\n"
+    )
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = run_in_actions(project)
+    assert completed.returncode == 1
+    found = annotations(completed.stdout)
+    assert [a["title"] for a in found] == ["Stale sizing document", "Too few concurrent users"]
+    stale, threshold = found
+    assert stale["file"] == DOCUMENT.as_posix()
+    # The first differing line of the committed document: 15M's key_cache row.
+    assert line_of(project, stale) == "key_cache | 0.31 | 1.69 | 16.00 | 36.00"
+    assert "is stale; fix it with: icpp-sizer-check --write --config" in stale["message"]
+    assert threshold["file"] == CONFIG.as_posix()
+    assert line_of(project, threshold) == "  - name: 42M"
+    assert threshold["col"] == "5"
+    assert "::group::" in completed.stdout and "::endgroup::" in completed.stdout
+
+
+def test_config_errors_are_annotated_at_the_yaml_line(project: Path) -> None:
+    shutil.copy(DATA / "configs" / "bad" / "zero_value.yaml", project / CONFIG)
+    completed = run_in_actions(project)
+    assert completed.returncode == 2
+    (error,) = annotations(completed.stdout)
+    assert error["title"] == "Invalid sizing config"
+    assert line_of(project, error) == "    n_kv_heads: 0"
+    assert error["col"] == "17"
+    assert error["message"] == "models[0].n_kv_heads: must be at least 1, got 0"
+
+
+def test_step_summary_has_the_table_and_the_diff(project: Path) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(project / CONFIG, "command: python -m scripts.icpp_llama2_sizer", "command: make sizes")
+    (project / "summary.md").write_text("earlier step\n")
+    run_in_actions(project)
+    summary = (project / "summary.md").read_text()
+    assert summary.startswith("earlier step\n## icpp-sizer-check: ❌ failed\n")
+    assert "| Config | Document | Model | Users | Threshold | Status |" in summary
+    assert (
+        "| `configs/icpp_llama2.yaml` | `configs/README_icpp_llama2_resource_requirements.md` "
+        "❌ stale | 15M | 431 | 1 | ✅ ok |"
+    ) in summary
+    # The diff holds ```bash lines, so its fence must be longer.
+    assert (
+        "\n````diff\n--- configs/README_icpp_llama2_resource_requirements.md (committed)" in summary
+    )
+    assert "\n ```bash\n-python -m scripts.icpp_llama2_sizer\n+make sizes\n" in summary
+    assert "\n+Max number of concurrent users | 4760 | 431 | 88 | 35\n \n \n````\n" in summary
+
+
+def test_success_is_plain_and_summarised(project: Path) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    completed = run_in_actions(project)
+    assert completed.returncode == 0
+    assert annotations(completed.stdout) == []
+    assert "is up to date; smallest headroom" in completed.stdout
+    assert "## icpp-sizer-check: ✅ passed" in (project / "summary.md").read_text()
+
+
+def test_explicit_format_wins_over_github_actions(project: Path) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = run_in_actions(project, "--format", "text")
+    assert "::error" not in completed.stdout
+    assert not (project / "summary.md").exists()
+
+
+def test_text_stays_the_default_outside_actions(project: Path) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = subprocess.run(
+        [sys.executable, "-m", "icpp_sizer_check"],
+        cwd=project,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "::" not in completed.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize(
+    ("no_color", "args", "coloured"),
+    [
+        ("", [], True),
+        ("1", [], False),
+        ("1", ["--color", "always"], True),
+        ("", ["--color", "never"], False),
+    ],
+)
+def test_colour_on_a_real_terminal_respects_no_color(
+    project: Path, no_color: str, args: list[str], coloured: bool
+) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    env = clean_env()
+    env.pop("NO_COLOR", None)
+    env["TERM"] = "xterm"
+    if no_color:
+        env["NO_COLOR"] = no_color
+    leader, follower = os.openpty()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "icpp_sizer_check", *args],
+            cwd=project,
+            env=env,
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO once the terminal has nothing more
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert process.returncode == 1
+    assert (b"\033[32m" in b"".join(chunks)) is coloured

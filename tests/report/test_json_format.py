@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from icpp_sizer_check import __version__
+from tests.conftest import DATA, GOLDEN, Run, edit
+
+CONFIG = Path("configs/icpp_llama2.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+
+def test_ok_run(project: Path, run: Run) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    outcome = run("--format", "json")
+    assert outcome.code == 0
+    document = json.loads(outcome.out)
+    assert document["schema_version"] == 1
+    assert document["tool"] == {"name": "icpp-sizer-check", "version": __version__}
+    assert (document["mode"], document["exit_code"]) == ("check", 0)
+    (config,) = document["configs"]
+    assert {key: config[key] for key in ("config", "output", "status", "passed", "written")} == {
+        "config": "configs/icpp_llama2.yaml",
+        "output": "configs/README_icpp_llama2_resource_requirements.md",
+        "status": "ok",
+        "passed": True,
+        "written": False,
+    }
+    assert config["diff"] is None and config["errors"] == []
+    assert config["memory_mib"] == 3072
+    model = config["models"][3]
+    assert model == {
+        "name": "110M",
+        "status": "ok",
+        "users": 35,
+        "threshold": 1,
+        "headroom": 34,
+        "line": 35,
+        "column": 5,
+        "bytes": {
+            "tokenizer": 256512,
+            "weights": 536423424,
+            "run_state_per_user": 75709440,
+            "overall": 612132864,
+        },
+    }
+
+
+def test_stale_missing_error_and_threshold(project: Path, run: Run) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    edit(
+        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 512\n    min_concurrent_users: 500\n"
+    )
+    other = project / "configs" / "other.yaml"
+    other.write_text((project / CONFIG).read_text().replace("README_", "OTHER_"))
+    shutil.copy(DATA / "configs" / "bad" / "zero_value.yaml", project / "configs" / "zz.yaml")
+    outcome = run("--format", "json")
+    assert outcome.code == 2
+    document = json.loads(outcome.out)
+    by_name = {config["config"]: config for config in document["configs"]}
+    assert list(by_name) == ["configs/icpp_llama2.yaml", "configs/other.yaml", "configs/zz.yaml"]
+    stale = by_name["configs/icpp_llama2.yaml"]
+    assert stale["status"] == "stale" and stale["passed"] is False
+    assert stale["diff"].startswith("--- configs/README_icpp_llama2_resource_requirements.md")
+    assert stale["fix_command"] == "icpp-sizer-check --write --config configs/icpp_llama2.yaml"
+    assert stale["models"][2]["status"] == "below-threshold"
+    assert by_name["configs/other.yaml"]["status"] == "missing"
+    error = by_name["configs/zz.yaml"]
+    assert error["status"] == "error" and error["models"] == [] and error["output"] is None
+    assert error["errors"] == [
+        {
+            "line": 9,
+            "column": 17,
+            "path": "models[0].n_kv_heads",
+            "message": "must be at least 1, got 0",
+        }
+    ]
+    assert outcome.err == ""
+
+
+def test_write_mode_reports_written(project: Path, run: Run) -> None:
+    document = json.loads(run("--format", "json", "--write").out)
+    assert document["mode"] == "write"
+    assert document["configs"][0]["written"] is True
+    assert document["configs"][0]["status"] == "ok"
