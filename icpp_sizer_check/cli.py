@@ -107,27 +107,30 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
         return code if isinstance(code, int) else 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parsed = _parse(argv)
-    if isinstance(parsed, int):
-        return parsed
+def execute(options: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """Run what the parsed command line asks for; return the exit code."""
     from icpp_sizer_check.report import Destination, get_reporter
     from icpp_sizer_check.runner import run
 
-    environ = os.environ
-    output_format = choose_format(parsed.format, environ)
+    output_format = choose_format(options.format, environ)
     summary_file = environ.get("GITHUB_STEP_SUMMARY")
     destination = Destination(
         out=sys.stdout,
         err=sys.stderr,
-        color=output_format == "text" and use_color(parsed.color, sys.stdout, environ),
+        color=output_format == "text" and use_color(options.color, sys.stdout, environ),
         step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
     )
+    result = run(options.configs or discover_configs(), write=options.write)
+    get_reporter(output_format)(result, destination)
+    return result.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parsed = _parse(argv)
+    if isinstance(parsed, int):
+        return parsed
     try:
-        config_paths = parsed.configs or discover_configs()
-        result = run(config_paths, write=parsed.write)
-        get_reporter(output_format)(result, destination)
-        return result.exit_code
+        return execute(parsed, os.environ)
     except SizerError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return error.exit_code

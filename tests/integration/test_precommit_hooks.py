@@ -1,0 +1,194 @@
+"""The hooks of .pre-commit-hooks.yaml, run by the real pre-commit client in real git repos.
+
+Slow (pre-commit builds a virtual environment for the hook once per session),
+and it must run in CI: it is the proof that the hooks work for a consumer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GOLDEN, REPO, REPO_CONFIG, clean_env, edit
+
+CONFIG = Path("configs/llm.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+
+def git_env(home: Path) -> dict[str, str]:
+    """Hermetic git: no user or system config, a fixed identity."""
+    env = clean_env()
+    global_config = home / "gitconfig"
+    global_config.touch()
+    env.update(
+        GIT_CONFIG_GLOBAL=str(global_config),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.invalid",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.invalid",
+        PRE_COMMIT_HOME=str(home / "pre-commit-cache"),
+    )
+    env.pop("PRE_COMMIT_COLOR", None)
+    return env
+
+
+def call(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a command; stdout holds both streams (git sends hook output to stderr)."""
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def git(cwd: Path, env: dict[str, str], *args: str) -> str:
+    completed = call(["git", *args], cwd, env)
+    assert completed.returncode == 0, completed.stdout
+    return completed.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def hooks_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hooks-home")
+
+
+@pytest.fixture(scope="session")
+def hook_repo(hooks_home: Path) -> tuple[Path, str]:
+    """A git repository holding this working tree as one commit, as a consumer's
+    `repo:` would point at it (so uncommitted work is tested too)."""
+    env = git_env(hooks_home)
+    snapshot = hooks_home / "icpp-sizer-check"
+    listed = call(["git", "ls-files", "-co", "--exclude-standard", "-z"], REPO, env)
+    assert listed.returncode == 0, listed.stdout
+    for name in filter(None, listed.stdout.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            target = snapshot / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    git(snapshot, env, "init", "-q", "-b", "main")
+    git(snapshot, env, "add", "-A")
+    git(snapshot, env, "commit", "-q", "-m", "snapshot")
+    return snapshot, git(snapshot, env, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> Path:
+    """A project that uses the hooks, with its config and generated document committed."""
+    env = git_env(hooks_home)
+    repo_path, sha = hook_repo
+    project = tmp_path / "consumer"
+    (project / "configs").mkdir(parents=True)
+    shutil.copy(REPO_CONFIG, project / CONFIG)
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    (project / ".pre-commit-config.yaml").write_text(
+        f"""repos:
+  - repo: {repo_path}
+    rev: {sha}
+    hooks:
+      - id: icpp-sizer-check
+        args: [--config, {CONFIG.as_posix()}]
+      - id: icpp-sizer-write
+        args: [--config, {CONFIG.as_posix()}]
+        stages: [manual]
+"""
+    )
+    git(project, env, "init", "-q", "-b", "main")
+    completed = call([sys.executable, "-m", "pre_commit", "install"], project, env)
+    assert completed.returncode == 0, completed.stdout
+    return project
+
+
+def commit(project: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
+    git(project, env, "add", "-A")
+    return call(["git", "commit", "-m", message], project, env)
+
+
+def test_the_hooks_guard_a_consumer_repository(consumer: Path, hooks_home: Path) -> None:
+    env = git_env(hooks_home)
+
+    # A clean commit passes the hook.
+    first = commit(consumer, env, "add sizing")
+    assert first.returncode == 0, first.stdout
+    assert "icpp-sizer-check" in first.stdout and "Passed" in first.stdout
+
+    # A staged edit to a model fails the hook, with the diff in pre-commit's output.
+    edit(consumer / CONFIG, "seq_len: 256", "seq_len: 512")
+    stale = commit(consumer, env, "longer context for 15M")
+    assert stale.returncode == 1
+    assert "Failed" in stale.stdout
+    assert "+Max number of concurrent users | 4760 | 431 | 88 | 35" in stale.stdout
+    assert "fix it with: icpp-sizer-check --write --config configs/llm.yaml" in stale.stdout
+
+    # The write hook regenerates the document (pre-commit fails it for changing
+    # a file, as it does for every fixer), and then the commit passes.
+    written = call(
+        [sys.executable, "-m", "pre_commit", "run", "icpp-sizer-write", "--hook-stage", "manual"],
+        consumer,
+        env,
+    )
+    assert "wrote configs/README_icpp_llama2_resource_requirements.md" in written.stdout
+    assert "files were modified by this hook" in written.stdout
+    assert "| 4760 | 431 | 88 | 35" in (consumer / DOCUMENT).read_text()
+    fixed = commit(consumer, env, "longer context for 15M, regenerated")
+    assert fixed.returncode == 0, fixed.stdout
+
+    # A threshold breach fails with the model named.
+    edit(
+        consumer / CONFIG,
+        "    seq_len: 1024\n",
+        "    seq_len: 1024\n    min_concurrent_users: 100\n",
+    )
+    breach = commit(consumer, env, "promise 100 users on 42M")
+    assert breach.returncode == 1
+    assert "model 42M serves 88 concurrent users, below its threshold of 100 (short by 12)" in (
+        breach.stdout
+    )
+
+    # Nothing staged that the hook cares about: it is skipped.
+    git(consumer, env, "reset", "-q", "--hard", "HEAD")
+    (consumer / "notes.txt").write_text("unrelated\n")
+    unrelated = commit(consumer, env, "notes")
+    assert unrelated.returncode == 0
+    assert "(no files to check)Skipped" in unrelated.stdout
+
+
+def test_this_repository_dogfoods_its_hooks(hook_repo: tuple[Path, str], hooks_home: Path) -> None:
+    """The repo's own .pre-commit-config.yaml passes on its own tree."""
+    env = git_env(hooks_home)
+    repo_path, _ = hook_repo
+    completed = call([sys.executable, "-m", "pre_commit", "run", "--all-files"], repo_path, env)
+    assert completed.returncode == 0, completed.stdout
+    assert "icpp-sizer-check (this repo's configs/)" in completed.stdout
+    assert "ruff check" in completed.stdout and "ruff format" in completed.stdout
+
+
+def test_manifest_validates_with_pre_commit(hooks_home: Path) -> None:
+    env = git_env(hooks_home)
+    completed = call(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"],
+        REPO,
+        env,
+    )
+    assert completed.returncode == 0, completed.stdout
+    completed = call(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        REPO,
+        env,
+    )
+    assert completed.returncode == 0, completed.stdout
+
+
+if os.name == "nt":  # pragma: no cover - git hooks and paths differ there
+    pytestmark = pytest.mark.skip(reason="the end-to-end hook tests run on POSIX")
