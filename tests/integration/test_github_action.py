@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import GOLDEN, REPO, REPO_CONFIG, clean_env, edit
+from tests.integration.conftest import call
 
 ACTION = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -124,15 +125,8 @@ def run_action(
         env.update(GITHUB_ACTION_PATH=str(action_path), RUNNER_TEMP=str(runner_temp))
         env.update({key: expand(str(value)) for key, value in step.get("env", {}).items()})
         cwd = workspace / expand(step.get("working-directory", "."))
-        completed = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-            timeout=600,
+        completed = call(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd, env
         )
         output += completed.stdout
         if completed.returncode != 0:
