@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="colour the text diff: auto means on a terminal unless NO_COLOR is set",
     )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="text format: also list every model, with where its hyperparameters came from",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -118,6 +124,7 @@ def execute(options: argparse.Namespace, environ: Mapping[str, str]) -> int:
         out=sys.stdout,
         err=sys.stderr,
         color=output_format == "text" and use_color(options.color, sys.stdout, environ),
+        verbose=options.verbose,
         step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
     )
     result = run(options.configs or discover_configs(), write=options.write)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
+from icpp_sizer_check.checkpoint import CheckpointError, read_header
 from icpp_sizer_check.errors import ConfigError, Position, Problem
 from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES, Hyperparameters
 from icpp_sizer_check.yaml_source import JsonPath, YamlDocument, YamlError, parse_yaml
@@ -27,11 +28,24 @@ PROGRAM = "icpp-sizer-check"
 
 
 @dataclass(frozen=True)
+class CheckpointSource:
+    """Where a model's hyperparameters were read, and what the config overrode."""
+
+    path: str
+    format: str  # "legacy", "v1" or "v2"
+    shared_classifier: bool
+    group_size: int | None
+    header: Mapping[str, int]
+    overrides: Mapping[str, int]  # keys written beside `checkpoint:`, replacing the header's
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str
     hyperparameters: Hyperparameters
     min_concurrent_users: int
     position: Position | None
+    checkpoint: CheckpointSource | None = None
 
 
 @dataclass(frozen=True)
@@ -214,54 +228,152 @@ def _positive_int(value: object) -> int | None:
     return None
 
 
-def _semantic_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
+@dataclass
+class _ResolvedModel:
+    """A model's seven values, each with the place it came from."""
+
+    values: dict[str, int]
+    origins: dict[str, JsonPath]
+    checkpoint: CheckpointSource | None
+
+
+def _inside_root(config_path: Path, relative: str) -> Path:
+    """``relative`` (from the config's folder) resolved, symlinks included, and
+    refused when it leaves the project root."""
+    folder = config_path.resolve().parent
+    root = project_root(folder).resolve()
+    target = (folder / relative).resolve()
+    if not target.is_relative_to(root):
+        raise CheckpointError(
+            f"the path leaves the repository ({root.as_posix()}); keep checkpoints inside it"
+        )
+    return target
+
+
+def _resolve_model(
+    document: YamlDocument, file: str, index: int, model: dict[str, Any], config_path: Path
+) -> tuple[_ResolvedModel | None, list[Problem]]:
+    """Merge a checkpoint's header (if any) with the keys written beside it."""
+    values: dict[str, int] = {}
+    origins: dict[str, JsonPath] = {}
+    checkpoint = None
+    problems: list[Problem] = []
+    raw_path = model.get("checkpoint")
+    if isinstance(raw_path, str) and raw_path.strip():
+        where: JsonPath = ("models", index, "checkpoint")
+        try:
+            location = _inside_root(config_path, raw_path)
+            header = read_header(location)
+        except CheckpointError as error:
+            problems.append(
+                Problem(
+                    file,
+                    f"checkpoint {raw_path!r}: {error}",
+                    document.position_of(where),
+                    format_json_path(where),
+                )
+            )
+            return None, problems
+        overrides = {key: model[key] for key in HYPERPARAMETER_NAMES if key in model}
+        checkpoint = CheckpointSource(
+            path=display_path(location),
+            format=header.format,
+            shared_classifier=header.shared_classifier,
+            group_size=header.group_size,
+            header=header.values,
+            overrides=overrides,
+        )
+        for key, value in header.values.items():
+            if key in model:
+                continue
+            if value < 1:
+                problems.append(
+                    Problem(
+                        file,
+                        f"the header of checkpoint {raw_path!r} has {key} = {value}; it must be "
+                        f"at least 1: write {key} beside checkpoint to override it, "
+                        "or fix the export",
+                        document.position_of(where),
+                        format_json_path(where),
+                    )
+                )
+            values[key], origins[key] = value, where
+    for key in HYPERPARAMETER_NAMES:
+        if key in model:
+            written = _positive_int(model[key])
+            if written is None:
+                return None, problems  # the schema has said what is wrong
+            values[key], origins[key] = written, ("models", index, key)
+    if problems or len(values) < len(HYPERPARAMETER_NAMES):
+        return None, problems
+    for numerator, denominator in (("dim", "n_heads"), ("n_heads", "n_kv_heads")):
+        if values[numerator] % values[denominator]:
+            path = origins[denominator]
+            source = " (from the checkpoint header)" if path[-1] == "checkpoint" else ""
+            problems.append(
+                Problem(
+                    file,
+                    f"{numerator} ({values[numerator]}) must be divisible by {denominator} "
+                    f"({values[denominator]}){source}; pick a value of {denominator} that "
+                    f"divides {numerator}",
+                    document.position_of(path),
+                    format_json_path(path),
+                )
+            )
+    return _ResolvedModel(values, origins, checkpoint), problems
+
+
+def _check_models(
+    document: YamlDocument, file: str, config_path: Path
+) -> tuple[list[_ResolvedModel | None], list[Problem]]:
     """What the schema cannot say; tolerant of parts the schema already rejected."""
     data = document.data
     models = data.get("models") if isinstance(data, dict) else None
     if not isinstance(models, list):
-        return
+        return [], []
+    resolved: list[_ResolvedModel | None] = []
+    problems: list[Problem] = []
     first_seen: dict[str, int] = {}
     for index, model in enumerate(models):
         if not isinstance(model, dict):
+            resolved.append(None)
             continue
         name = model.get("name")
         if isinstance(name, str):
             if name in first_seen:
                 first = document.position_of(("models", first_seen[name], "name"))
                 where = f" (first at line {first.line})" if first else ""
-                yield Problem(
-                    file,
-                    f"duplicate model name {name!r}{where}; model names must be unique",
-                    document.position_of(("models", index, "name")),
-                    format_json_path(("models", index, "name")),
+                problems.append(
+                    Problem(
+                        file,
+                        f"duplicate model name {name!r}{where}; model names must be unique",
+                        document.position_of(("models", index, "name")),
+                        format_json_path(("models", index, "name")),
+                    )
                 )
             else:
                 first_seen[name] = index
-        for numerator, denominator in (("dim", "n_heads"), ("n_heads", "n_kv_heads")):
-            top = _positive_int(model.get(numerator))
-            bottom = _positive_int(model.get(denominator))
-            if top is not None and bottom is not None and top % bottom:
-                path: JsonPath = ("models", index, denominator)
-                yield Problem(
-                    file,
-                    f"{numerator} ({top}) must be divisible by {denominator} ({bottom}); "
-                    f"pick a value of {denominator} that divides {numerator}",
-                    document.position_of(path),
-                    format_json_path(path),
-                )
+        model_result, model_problems = _resolve_model(document, file, index, model, config_path)
+        resolved.append(model_result)
+        problems.extend(model_problems)
+    return resolved, problems
 
 
-def _build(document: YamlDocument, config_path: Path) -> SizerConfig:
+def _build(
+    document: YamlDocument, config_path: Path, resolved: list[_ResolvedModel | None]
+) -> SizerConfig:
     data: Mapping[str, Any] = document.data  # type: ignore[assignment]
     default_threshold = int(data.get("min_concurrent_users", DEFAULT_MIN_CONCURRENT_USERS))
     models = []
-    for index, raw in enumerate(data["models"]):
+    for index, (raw, model) in enumerate(zip(data["models"], resolved)):
+        assert model is not None  # every model resolved, or a problem was raised
         models.append(
             ModelSpec(
                 name=raw["name"],
-                hyperparameters=Hyperparameters(**{key: raw[key] for key in HYPERPARAMETER_NAMES}),
+                hyperparameters=Hyperparameters(**model.values),
                 min_concurrent_users=int(raw.get("min_concurrent_users", default_threshold)),
                 position=document.position_of(("models", index)),
+                checkpoint=model.checkpoint,
             )
         )
     return SizerConfig(
@@ -292,11 +404,12 @@ def parse_config(text: str, config_path: Path) -> SizerConfig:
                 )
             ]
         )
-    problems = [*_schema_problems(document, file), *_semantic_problems(document, file)]
+    resolved, model_problems = _check_models(document, file, config_path)
+    problems = [*_schema_problems(document, file), *model_problems]
     if problems:
         # One problem can surface twice (say, via two schema branches).
         raise ConfigError(list(dict.fromkeys(problems)))
-    return _build(document, config_path)
+    return _build(document, config_path, resolved)
 
 
 def decode_config(raw: bytes, file: str) -> str:

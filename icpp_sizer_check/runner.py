@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Sequence
 
 from icpp_sizer_check.compare import compare_document
-from icpp_sizer_check.config import PROGRAM, SizerConfig, display_path, load_configs
+from icpp_sizer_check.config import (
+    PROGRAM,
+    CheckpointSource,
+    SizerConfig,
+    display_path,
+    load_configs,
+)
 from icpp_sizer_check.errors import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
@@ -21,7 +27,7 @@ from icpp_sizer_check.errors import (
 )
 from icpp_sizer_check.fileio import atomic_write, read_optional
 from icpp_sizer_check.render import render_document
-from icpp_sizer_check.sizing import ModelSizing, mib_to_bytes, size_model
+from icpp_sizer_check.sizing import Hyperparameters, ModelSizing, mib_to_bytes, size_model
 
 # Document states. "written" only in write mode: the file changed on disk.
 UP_TO_DATE = "up-to-date"
@@ -42,6 +48,8 @@ class ModelResult:
     users: int
     threshold: int
     position: Position | None
+    hyperparameters: Hyperparameters
+    checkpoint: CheckpointSource | None = None
 
     @property
     def status(self) -> str:
@@ -107,7 +115,15 @@ def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
         config.title, config.command, [model.name for model in config.models], sizings, users
     )
     results = tuple(
-        ModelResult(model.name, sizing, count, model.min_concurrent_users, model.position)
+        ModelResult(
+            model.name,
+            sizing,
+            count,
+            model.min_concurrent_users,
+            model.position,
+            model.hyperparameters,
+            model.checkpoint,
+        )
         for model, sizing, count in zip(config.models, sizings, users)
     )
     return text, results

@@ -26,6 +26,7 @@ class Destination:
     out: TextIO
     err: TextIO
     color: bool = False
+    verbose: bool = False
     step_summary: Path | None = None  # GitHub's $GITHUB_STEP_SUMMARY file
 
 

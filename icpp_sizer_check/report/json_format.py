@@ -7,10 +7,11 @@ never rename or remove one without raising ``schema_version``.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from icpp_sizer_check import __version__
-from icpp_sizer_check.config import PROGRAM
+from icpp_sizer_check.config import PROGRAM, CheckpointSource
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.runner import UP_TO_DATE, WRITTEN, ConfigResult, ModelResult, RunResult
@@ -28,6 +29,22 @@ def _problem(problem: Problem) -> dict[str, Any]:
     }
 
 
+def _checkpoint(source: CheckpointSource | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {
+        "path": source.path,
+        "format": source.format,
+        "shared_classifier": source.shared_classifier,
+        "group_size": source.group_size,
+        "header": dict(source.header),
+        "overrides": {
+            key: {"header": source.header[key], "config": value}
+            for key, value in source.overrides.items()
+        },
+    }
+
+
 def _model(model: ModelResult) -> dict[str, Any]:
     sizing = model.sizing
     return {
@@ -38,6 +55,8 @@ def _model(model: ModelResult) -> dict[str, Any]:
         "headroom": model.headroom,
         "line": model.position.line if model.position else None,
         "column": model.position.column if model.position else None,
+        "hyperparameters": asdict(model.hyperparameters),
+        "checkpoint": _checkpoint(model.checkpoint),
         "bytes": {
             "tokenizer": sizing.tokenizer_total,
             "weights": sizing.weights_total,

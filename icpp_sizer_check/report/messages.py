@@ -41,6 +41,24 @@ def headroom(config: ConfigResult) -> str:
     )
 
 
+def model_detail(model: ModelResult) -> str:
+    """Users and threshold, and where the hyperparameters came from."""
+    text = f"model {model.name}: {model.users} users, threshold {model.threshold}"
+    source = model.checkpoint
+    if source is None:
+        return text + "; hyperparameters from the config"
+    classifier = "shared classifier" if source.shared_classifier else "separate classifier"
+    text += f"; hyperparameters from {source.path} ({source.format} header, {classifier})"
+    changed = [
+        f"{key} {source.header[key]} -> {value}"
+        for key, value in source.overrides.items()
+        if source.header[key] != value
+    ]
+    if changed:
+        text += "; the config overrides " + ", ".join(changed)
+    return text
+
+
 def stale(config: ConfigResult) -> str:
     why = f" ({config.summary})" if config.summary else ""
     return f"{config.output_file} is stale{why}; fix it with: {config.fix_command}"

@@ -32,6 +32,11 @@ def report(result: RunResult, to: Destination) -> None:
             print(f"{name}: {say.missing(config)}", file=to.out)
         elif config.document_status == WRITTEN and not config.ok:
             print(f"{name}: wrote {doc}", file=to.out)
+        if to.verbose:
+            for model in config.models:
+                print(
+                    f"{say.model_location(config, model)}: {say.model_detail(model)}", file=to.out
+                )
         for model in config.failing_models:
             print(
                 f"{say.model_location(config, model)}: {say.model_failure(config, model)}",

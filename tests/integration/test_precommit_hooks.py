@@ -101,6 +101,13 @@ def test_the_hooks_guard_a_consumer_repository(consumer: Path, hooks_home: Path)
     assert unrelated.returncode == 0
     assert "(no files to check)Skipped" in unrelated.stdout
 
+    # A staged checkpoint (.bin) runs the hook.
+    (consumer / "models").mkdir()
+    (consumer / "models" / "stories15M.bin").write_bytes(b"\0" * 64)
+    checkpoint = commit(consumer, env, "add a checkpoint")
+    assert checkpoint.returncode == 0, checkpoint.stdout
+    assert "Skipped" not in checkpoint.stdout and "Passed" in checkpoint.stdout
+
 
 def test_this_repository_dogfoods_its_hooks(hook_repo: tuple[Path, str], hooks_home: Path) -> None:
     """The repo's own .pre-commit-config.yaml passes on its own tree."""

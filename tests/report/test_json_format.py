@@ -38,6 +38,16 @@ def test_ok_run(project: Path, run: Run) -> None:
         "headroom": 34,
         "line": 35,
         "column": 5,
+        "hyperparameters": {
+            "dim": 768,
+            "hidden_dim": 2048,
+            "n_layers": 12,
+            "n_heads": 12,
+            "n_kv_heads": 12,
+            "vocab_size": 32000,
+            "seq_len": 1024,
+        },
+        "checkpoint": None,
         "bytes": {
             "tokenizer": 256512,
             "weights": 536423424,
