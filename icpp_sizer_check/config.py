@@ -22,6 +22,9 @@ from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES, Hyperparameters
 from icpp_sizer_check.yaml_source import JsonPath, YamlDocument, YamlError, parse_yaml
 
 DEFAULT_MEMORY_MIB = 4096  # the wasm32 heap
+# A config of a thousand models is under 200 KiB; anything past this is a
+# wrong file, and refusing it early bounds the time and memory of a run.
+MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_MIN_CONCURRENT_USERS = 1
 DEFAULT_TITLE = "Canister resource requirements for {stem}."
 PROGRAM = "icpp-sizer-check"
@@ -237,17 +240,43 @@ class _ResolvedModel:
     checkpoint: CheckpointSource | None
 
 
+class _OutsideRoot(Exception):
+    """A path in a config points outside the project."""
+
+
 def _inside_root(config_path: Path, relative: str) -> Path:
-    """``relative`` (from the config's folder) resolved, symlinks included, and
-    refused when it leaves the project root."""
+    """``relative`` (from the config's folder) resolved, symlinks included;
+    refused when absolute or when it leaves the project root, so that a config
+    can never make the tool read or write elsewhere."""
+    if Path(relative).is_absolute() or relative.startswith("~"):
+        raise _OutsideRoot("must be a path relative to the config's folder, not an absolute one")
     folder = config_path.resolve().parent
     root = project_root(folder).resolve()
     target = (folder / relative).resolve()
     if not target.is_relative_to(root):
-        raise CheckpointError(
-            f"the path leaves the repository ({root.as_posix()}); keep checkpoints inside it"
+        raise _OutsideRoot(
+            f"the path leaves the repository ({root.as_posix()}); keep it inside"
+            + (" (it is a symlink)" if (folder / relative).is_symlink() else "")
         )
     return target
+
+
+def _output_problems(document: YamlDocument, file: str, config_path: Path) -> list[Problem]:
+    """The document must stay inside the project and must not be a folder."""
+    data = document.data
+    output = data.get("output") if isinstance(data, dict) else None
+    if not isinstance(output, str) or not output.strip():
+        return []  # the schema reports it
+    where: JsonPath = ("output",)
+    try:
+        target = _inside_root(config_path, output)
+    except _OutsideRoot as error:
+        message = f"{output!r}: {error}"
+    else:
+        if not target.is_dir():
+            return []
+        message = f"{output!r} is a folder; name a Markdown file"
+    return [Problem(file, message, document.position_of(where), format_json_path(where))]
 
 
 def _resolve_model(
@@ -264,11 +293,11 @@ def _resolve_model(
         try:
             location = _inside_root(config_path, raw_path)
             header = read_header(location)
-        except CheckpointError as error:
+        except (CheckpointError, _OutsideRoot) as error:
             problems.append(
                 Problem(
                     file,
-                    f"checkpoint {raw_path!r}: {error}",
+                    f"{raw_path!r}: {error}",
                     document.position_of(where),
                     format_json_path(where),
                 )
@@ -405,7 +434,11 @@ def parse_config(text: str, config_path: Path) -> SizerConfig:
             ]
         )
     resolved, model_problems = _check_models(document, file, config_path)
-    problems = [*_schema_problems(document, file), *model_problems]
+    problems = [
+        *_schema_problems(document, file),
+        *_output_problems(document, file, config_path),
+        *model_problems,
+    ]
     if problems:
         # One problem can surface twice (say, via two schema branches).
         raise ConfigError(list(dict.fromkeys(problems)))
@@ -436,10 +469,21 @@ def load_config(config_path: Path) -> SizerConfig:
     """Read and validate one config file."""
     file = display_path(config_path)
     try:
-        raw = config_path.read_bytes()
+        with config_path.open("rb") as config_file:
+            raw = config_file.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         raise ConfigError([Problem(file, f"cannot read the config: {reason}")]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    f"the config is larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+                    "is it the right file? split it into several configs",
+                )
+            ]
+        )
     return parse_config(decode_config(raw, file), config_path)
 
 

@@ -195,7 +195,7 @@ def test_a_changed_checkpoint_makes_the_document_stale(
 @pytest.mark.parametrize(
     ("checkpoint", "model_lines", "fragment"),
     [
-        (None, "", "checkpoint '../models/stories15M.bin': no such file"),
+        (None, "", "models[0].checkpoint: '../models/stories15M.bin': no such file"),
         (legacy(STORIES_15M)[:10], "", "shorter than the 28-byte legacy header (10 bytes)"),
         (versioned(STORIES_15M, 7), "", "unknown checkpoint version 7"),
         (b"GGUF" + b"\0" * 300, "", "this is a GGUF file"),

@@ -90,8 +90,9 @@ def test_model_that_does_not_fit_always_fails(project: Path, run: Run) -> None:
 
 @pytest.mark.parametrize("path", GOOD_CONFIGS, ids=lambda p: p.stem)
 def test_write_then_check_passes_for_every_good_config(
-    path: Path, tmp_path: Path, run: Run
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # outside git, the current folder is the project root
     config = tmp_path / path.name
     shutil.copy(path, config)
     fits = path.stem != "does_not_fit"

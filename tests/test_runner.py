@@ -83,7 +83,10 @@ def test_an_output_that_is_a_folder_is_a_clear_error(project: Path) -> None:
     DOCUMENT.mkdir()
     result = run([CONFIG])
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "cannot read output" in str(result.problems[0])
+    assert str(result.problems[0]) == (
+        "configs/icpp_llama2.yaml:6:9: output: "
+        "'README_icpp_llama2_resource_requirements.md' is a folder; name a Markdown file"
+    )
 
 
 def test_an_output_under_a_file_is_a_clear_error(project: Path) -> None:
