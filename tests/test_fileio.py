@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.fileio import atomic_write, read_optional
+from icpp_sizer_check.fileio import atomic_write, read_optional, remove_stale_temp_files
 
 
 def test_read_optional(tmp_path: Path) -> None:
@@ -49,3 +52,54 @@ def test_a_failed_rename_leaves_the_old_document_and_no_temp_file(
         atomic_write(target, b"new\n")
     assert target.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["sizes.md"]
+
+
+KILL_BETWEEN_WRITE_AND_RENAME = """
+import os, signal, sys
+from pathlib import Path
+from icpp_sizer_check import fileio
+
+def killed(*_args):
+    os.kill(os.getpid(), signal.SIGKILL)  # dies after the fsync, before the rename
+
+os.replace = killed
+fileio.atomic_write(Path(sys.argv[1]), b"new\\n")
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+def test_a_writer_killed_before_the_rename_loses_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "sizes.md"
+    target.write_bytes(b"old\n")
+    completed = subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN_WRITE_AND_RENAME, str(target)], check=False
+    )
+    assert completed.returncode == -signal.SIGKILL
+    assert target.read_bytes() == b"old\n"
+    (leftover,) = [p for p in tmp_path.iterdir() if p.name != "sizes.md"]
+    assert leftover.read_bytes() == b"new\n"  # the killed writer's temp file
+    # The next write clears what the killed writer left, then writes.
+    atomic_write(target, b"newer\n")
+    assert target.read_bytes() == b"newer\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["sizes.md"]
+
+
+def test_temp_files_of_a_live_writer_are_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "sizes.md"
+    ours = tmp_path / f".sizes.md.{os.getpid()}.abc123.tmp"
+    ours.write_bytes(b"in progress")
+    other = tmp_path / ".other.md.1.abc.tmp"
+    other.write_bytes(b"not ours")
+    assert remove_stale_temp_files(target) == []
+    assert ours.exists() and other.exists()
+
+
+def test_a_symlinked_document_is_written_through(tmp_path: Path) -> None:
+    real = tmp_path / "docs" / "sizes.md"
+    real.parent.mkdir()
+    real.write_bytes(b"old\n")
+    link = tmp_path / "sizes.md"
+    link.symlink_to(real)
+    atomic_write(link, b"new\n")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"new\n"
