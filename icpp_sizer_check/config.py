@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -102,14 +103,19 @@ def config_schema() -> dict[str, Any]:
     return loaded
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def format_json_path(path: JsonPath) -> str:
     """``models[0].dim`` style, as users read it."""
     out = ""
     for element in path:
         if isinstance(element, int):
             out += f"[{element}]"
+        elif not _PLAIN_KEY.match(element):
+            out += f"[{element!r}]"
         else:
-            out += f".{element}" if out else str(element)
+            out += f".{element}" if out else element
     return out or "(top level)"
 
 
@@ -447,6 +453,8 @@ def parse_config(text: str, config_path: Path) -> SizerConfig:
 
 def decode_config(raw: bytes, file: str) -> str:
     """UTF-8 text of a config, a leading BOM allowed; else a ConfigError."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError([Problem(file, "the file is UTF-16; save it as UTF-8", Position(1, 1))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -36,6 +36,10 @@ class Problem:
         return (self.position.line, self.position.column, self.message)
 
     def __str__(self) -> str:
+        # One problem, one line, whatever characters a config smuggles in.
+        return self._unescaped().replace("\r", "\\r").replace("\n", "\\n")
+
+    def _unescaped(self) -> str:
         where = self.file
         if self.position is not None:
             where = f"{where}:{self.position.line}:{self.position.column}"

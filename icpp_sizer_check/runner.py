@@ -92,6 +92,8 @@ class RunResult:
     config_files: list[str] = field(default_factory=list)
     configs: list[ConfigResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # A write was asked for but refused because some config is invalid.
+    write_refused: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -157,6 +159,7 @@ def run(config_paths: Sequence[Path], write: bool = False) -> RunResult:
     # A bad config anywhere means nothing is written anywhere: a half-applied
     # write over several documents is harder to review than none.
     may_write = write and not problems
+    result.write_refused = write and not may_write
     for config in configs:
         text, models = regenerate(config)
         output_file = display_path(config.output)

@@ -82,8 +82,12 @@ def _describe_yaml_error(error: yaml.YAMLError, text: str) -> YamlError:
             position,
         )
     if isinstance(error, yaml.reader.ReaderError):
+        # libyaml reports the character as a number, PyYAML as a string.
+        character = error.character
+        if isinstance(character, int):
+            character = chr(character)
         return YamlError(
-            f"YAML cannot contain the character {error.character!r}; remove it",
+            f"YAML cannot contain the character {character!r}; remove it",
             position_in_text(text, error.position),
         )
     return YamlError(f"YAML error: {error}", None)
@@ -148,6 +152,9 @@ def parse_yaml(text: str) -> YamlDocument:
             data = loader.construct_document(root)
         except yaml.YAMLError as error:
             raise _describe_yaml_error(error, text) from None
+        except RecursionError:
+            # Only the pure-Python parser recurses; libyaml caps nesting itself.
+            raise YamlError("the YAML is nested too deeply; flatten it", None) from None
         except (ValueError, OverflowError) as error:
             # PyYAML's constructors raise these for impossible values such as
             # the date 2024-13-45; the scanner has no mark for them.

@@ -14,7 +14,11 @@ DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = DATA / "golden" / "icpp_llama2_resource_requirements.md"
 REPO_CONFIG = REPO / "configs" / "icpp_llama2.yaml"
 GOOD_CONFIGS = sorted((DATA / "configs" / "good").glob("*.yaml"))
-BAD_CONFIGS = sorted((DATA / "configs" / "bad").glob("*.yaml"))
+# Every file in bad/ is a case, whatever its name; NAME.expect files hold the
+# expectation of cases that cannot carry a header line (empty, not UTF-8, ...).
+BAD_CONFIGS = sorted(
+    path for path in (DATA / "configs" / "bad").iterdir() if path.suffix != ".expect"
+)
 
 
 class Outcome(NamedTuple):
@@ -54,11 +58,27 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def expectation(path: Path) -> str:
-    """The '# expect: ...' line that heads each bad config."""
-    first = path.read_bytes().split(b"\n", 1)[0].decode()
-    assert first.startswith("# expect: "), path
-    return first.removeprefix("# expect: ")
+class Expectation(NamedTuple):
+    exit_code: int
+    where: str  # "LINE:COL", or "-" where the message has no position
+    message: str
+
+    def line_prefix(self, shown_path: str) -> str:
+        """How the reported line must start for a config shown as ``shown_path``."""
+        return f"{shown_path}: " if self.where == "-" else f"{shown_path}:{self.where}: "
+
+
+def expectation(path: Path) -> Expectation:
+    """A case's '# expect: EXIT WHERE MESSAGE' line, from its first line or NAME.expect."""
+    sidecar = path.with_name(path.name + ".expect")
+    if sidecar.exists():
+        text = sidecar.read_text(encoding="utf-8").strip()
+    else:
+        first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff")
+        assert first.startswith("# expect: "), f"{path} has no '# expect:' line or .expect file"
+        text = first.removeprefix("# expect: ")
+    code, where, message = text.split(" ", 2)
+    return Expectation(int(code), where, message)
 
 
 def clean_env() -> dict[str, str]:

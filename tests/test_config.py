@@ -15,7 +15,7 @@ from icpp_sizer_check.config import (
     parse_config,
 )
 from icpp_sizer_check.errors import ConfigError
-from tests.conftest import BAD_CONFIGS, GOOD_CONFIGS, REPO_CONFIG, expectation
+from tests.conftest import BAD_CONFIGS, DATA, GOOD_CONFIGS, REPO_CONFIG, expectation
 
 MODEL = """models:
   - name: m
@@ -40,23 +40,25 @@ def test_good_configs_load(path: Path) -> None:
     assert config.output.parent.is_relative_to(path.parent)
 
 
-@pytest.mark.parametrize("path", BAD_CONFIGS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", BAD_CONFIGS, ids=lambda p: p.name)
 def test_bad_configs_are_rejected_with_a_located_message(path: Path) -> None:
     expected = expectation(path)
-    where, _, fragment = expected.partition(" ")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     lines = str(caught.value).splitlines()
-    matching = [line for line in lines if fragment in line]
-    assert matching, f"{fragment!r} not in {lines}"
-    if where != "-":
-        assert matching[0].startswith(f"{display_path(path)}:{where}: "), matching[0]
-    else:
-        assert matching[0].startswith(f"{display_path(path)}: "), matching[0]
+    matching = [line for line in lines if expected.message in line]
+    assert matching, f"{expected.message!r} not in {lines}"
+    assert matching[0].startswith(expected.line_prefix(display_path(path))), matching[0]
 
 
-def test_at_least_thirty_bad_configs_are_catalogued() -> None:
+def test_the_catalogue_is_large_and_every_case_has_an_expectation() -> None:
     assert len(BAD_CONFIGS) >= 30
+    assert len({path.read_bytes() for path in BAD_CONFIGS}) == len(BAD_CONFIGS)
+    assert all(expectation(path).exit_code == 2 for path in BAD_CONFIGS)
+    stray = [
+        p for p in (DATA / "configs" / "bad").glob("*.expect") if not p.with_suffix("").exists()
+    ]
+    assert stray == []
 
 
 def test_defaults() -> None:

@@ -154,7 +154,7 @@ def report(result: RunResult, to: Destination) -> None:
     for config in result.configs:
         for line in _config_lines(config):
             print(line, file=to.out)
-    if result.write and result.problems:
+    if result.write_refused:
         print(say.NOTHING_WRITTEN, file=to.out)
     if to.step_summary is not None:
         # GitHub collects what each step appends to this file.

@@ -45,5 +45,5 @@ def report(result: RunResult, to: Destination) -> None:
         if config.ok:
             done = f"wrote {doc}" if config.document_status == WRITTEN else f"{doc} is up to date"
             print(f"{name}: {done}; {say.headroom(config)}", file=to.out)
-    if result.write and result.problems:
+    if result.write_refused:
         print(say.NOTHING_WRITTEN, file=to.err)

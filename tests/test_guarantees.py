@@ -1,0 +1,313 @@
+"""The promises of the README's "Guarantees" section, each proven here.
+
+Bad inputs that cannot live as files under tests/data (a symlink out of the
+repository, an unreadable file, a config over the size limit), the committed
+document in every shape an editor leaves it, code never executed from a
+config, and property tests over random configs, bytes and YAML.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from icpp_sizer_check.config import MAX_CONFIG_BYTES, decode_config, parse_config
+from icpp_sizer_check.errors import ConfigError
+from icpp_sizer_check.runner import regenerate
+from icpp_sizer_check.sizing import Hyperparameters, size_model
+from tests.conftest import GOLDEN, Run, clean_env, edit
+
+CONFIG = Path("configs/icpp_llama2.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+
+# ---- bad inputs made on the fly ------------------------------------------------------
+
+
+def test_a_config_over_the_size_limit_is_refused(project: Path, run: Run) -> None:
+    padding = "# " + "x" * 98 + "\n"
+    text = (project / CONFIG).read_text()
+    (project / CONFIG).write_text(text + padding * (MAX_CONFIG_BYTES // len(padding) + 1))
+    outcome = run("--write")
+    assert outcome.code == 2
+    assert outcome.err.startswith(
+        "configs/icpp_llama2.yaml: the config is larger than 1024 KiB; is it the right file?"
+    )
+    assert not DOCUMENT.exists()
+
+
+def test_an_output_symlink_out_of_the_repository_is_refused(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, run: Run
+) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "victim.md"
+    outside.write_text("not yours\n")
+    (project / DOCUMENT).symlink_to(outside)
+    outcome = run("--write")
+    assert outcome.code == 2
+    assert (
+        "configs/icpp_llama2.yaml:6:9: output: 'README_icpp_llama2_resource_requirements.md': "
+        "the path leaves the repository"
+    ) in outcome.err
+    assert "(it is a symlink)" in outcome.err
+    assert outside.read_text() == "not yours\n"
+
+
+def test_a_config_that_is_a_folder(project: Path, run: Run) -> None:
+    outcome = run("--config", "configs")
+    assert outcome.code == 2
+    assert outcome.err == "configs: cannot read the config: Is a directory\n"
+
+
+def _without_root_powers() -> list[str]:
+    """A command prefix under which root, too, obeys file permissions."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    drop = "-dac_override,-dac_read_search"
+    return [setpriv, "--bounding-set", drop, "--inh-caps", drop]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_unreadable_config(project: Path) -> None:
+    (project / CONFIG).chmod(0)
+    completed = subprocess.run(
+        [*_without_root_powers(), sys.executable, "-m", "icpp_sizer_check"],
+        cwd=project,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr == (
+        "configs/icpp_llama2.yaml: cannot read the config: Permission denied\n"
+    )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_unwritable_document_folder(project: Path) -> None:
+    (project / "configs").chmod(0o555)
+    try:
+        completed = subprocess.run(
+            [*_without_root_powers(), sys.executable, "-m", "icpp_sizer_check", "--write"],
+            cwd=project,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        (project / "configs").chmod(0o755)
+    assert completed.returncode == 2
+    assert completed.stderr == (
+        "configs/icpp_llama2.yaml: cannot write output "
+        "configs/README_icpp_llama2_resource_requirements.md: Permission denied\n"
+    )
+    assert sorted(p.name for p in (project / "configs").iterdir()) == ["icpp_llama2.yaml"]
+
+
+# ---- the committed document, as editors leave it ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("damage", "summary"),
+    [
+        (lambda b: b.replace(b"\n", b"\r\n"), "only line endings differ (CRLF vs LF)"),
+        (lambda b: b.rstrip(b"\n"), "only the newlines at the end of the file differ"),
+        (lambda b: b + b"\n\n", "only the newlines at the end of the file differ"),
+        (lambda b: b"\xef\xbb\xbf" + b, "only a UTF-8 byte order mark at the start differs"),
+        (lambda b: b.replace(b"| 35\n", b"| 35  \n"), "only trailing spaces differ"),
+        (lambda b: b.replace(b"| 35\n", b"| 35\xff\n"), "the committed file is not valid UTF-8"),
+    ],
+    ids=["crlf", "no-final-newline", "extra-newlines", "bom", "trailing-spaces", "not-utf8"],
+)
+def test_the_check_names_what_differs_and_write_restores_the_bytes(
+    project: Path, run: Run, damage: object, summary: str
+) -> None:
+    assert callable(damage)
+    (project / DOCUMENT).write_bytes(damage(GOLDEN.read_bytes()))
+    outcome = run()
+    assert outcome.code == 1
+    assert f"is stale ({summary}); fix it with:" in outcome.out
+    assert run("--write").code == 0
+    assert (project / DOCUMENT).read_bytes() == GOLDEN.read_bytes()
+    assert run().code == 0
+
+
+def test_write_keeps_the_document_mode(project: Path, run: Run) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    (project / DOCUMENT).chmod(0o640)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 128")
+    assert run("--write").code == 0
+    assert (project / DOCUMENT).stat().st_mode & 0o777 == 0o640
+
+
+# ---- security ------------------------------------------------------------------------
+
+
+def test_no_code_from_a_config_ever_runs(project: Path, run: Run) -> None:
+    marker = project / "pwned"
+    payloads = [
+        f"!!python/object/apply:os.system ['touch {marker}']",
+        f"!!python/object/new:subprocess.Popen [['touch', '{marker}']]",
+        "!!python/name:os.system",
+    ]
+    for payload in payloads:
+        (project / CONFIG).write_text(f"output: {payload}\nmodels: []\n")
+        outcome = run()
+        assert outcome.code == 2
+        assert "unsupported YAML" in outcome.err
+    assert not marker.exists()
+
+
+# ---- properties ----------------------------------------------------------------------
+
+
+@st.composite
+def hyperparameters(draw: st.DrawFn) -> dict[str, int]:
+    kv_heads = draw(st.integers(1, 8))
+    heads = kv_heads * draw(st.integers(1, 4))
+    return {
+        "dim": heads * draw(st.integers(1, 64)),
+        "hidden_dim": draw(st.integers(1, 4096)),
+        "n_layers": draw(st.integers(1, 24)),
+        "n_heads": heads,
+        "n_kv_heads": kv_heads,
+        "vocab_size": draw(st.integers(1, 64000)),
+        "seq_len": draw(st.integers(1, 4096)),
+    }
+
+
+@st.composite
+def configs(draw: st.DrawFn) -> dict[str, object]:
+    models = draw(st.lists(hyperparameters(), min_size=1, max_size=4))
+    return {
+        "title": draw(
+            st.text(st.characters(categories=("L", "N", "Zs")), min_size=1).filter(str.strip)
+        ),
+        "output": "doc.md",
+        "canister": {"memory_mib": draw(st.integers(1, 8192))},
+        "min_concurrent_users": draw(st.integers(0, 50)),
+        "models": [{"name": f"m{index}", **model} for index, model in enumerate(models)],
+    }
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(config=configs())
+def test_write_then_check_always_passes(
+    config: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "sizes.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    written = run("--write", "--config", "sizes.yaml")
+    checked = run("--config", "sizes.yaml")
+    # 1 only for thresholds or models that do not fit; never a stale document.
+    assert written.code == checked.code in (0, 1)
+    assert "is stale" not in checked.out and "is missing" not in checked.out
+
+
+@settings(max_examples=500, deadline=None)
+@given(config=configs())
+def test_rendering_is_deterministic(config: dict[str, object]) -> None:
+    text = yaml.safe_dump(config, allow_unicode=True)
+    first, _ = regenerate(parse_config(text, Path("a.yaml")))
+    second, _ = regenerate(parse_config(text, Path("a.yaml")))
+    assert first == second
+
+
+GROWING = ("seq_len", "n_layers", "vocab_size")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    model=hyperparameters(),
+    key=st.sampled_from(GROWING),
+    more=st.integers(1, 4096),
+    mib=st.integers(1, 16384),
+    more_mib=st.integers(1, 16384),
+)
+def test_users_fall_as_the_model_grows_and_rise_with_memory(
+    model: dict[str, int], key: str, more: int, mib: int, more_mib: int
+) -> None:
+    available = mib * 1024 * 1024
+    base = size_model(Hyperparameters(**model))
+    grown = size_model(Hyperparameters(**{**model, key: model[key] + more}))
+    assert grown.max_concurrent_users(available) <= base.max_concurrent_users(available)
+    richer = available + more_mib * 1024 * 1024
+    assert base.max_concurrent_users(richer) >= base.max_concurrent_users(available)
+
+
+def _only_config_errors(raw: bytes) -> None:
+    try:
+        parse_config(decode_config(raw, "fuzz.yaml"), Path("fuzz.yaml"))
+    except ConfigError as error:
+        assert error.problems
+        assert all("\n" not in str(problem) for problem in error.problems)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(raw=st.binary(max_size=400))
+def test_random_bytes_never_crash(raw: bytes) -> None:
+    _only_config_errors(raw)
+
+
+yaml_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "output",
+                    "models",
+                    "canister",
+                    "memory_mib",
+                    "name",
+                    "dim",
+                    "n_heads",
+                    "title",
+                    "x",
+                ]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(document=yaml_values)
+def test_random_yaml_documents_never_crash(document: object) -> None:
+    _only_config_errors(yaml.safe_dump(document, allow_unicode=True).encode("utf-8"))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(config=configs(), data=st.data())
+def test_mutated_valid_configs_never_crash(config: dict[str, object], data: st.DataObject) -> None:
+    """Valid configs with one value replaced by anything: errors, never crashes."""
+    models = config["models"]
+    assert isinstance(models, list)
+    model = data.draw(st.sampled_from(models))
+    key = data.draw(st.sampled_from([*model.keys(), "checkpoint", "min_concurrent_users"]))
+    model[key] = data.draw(yaml_values)
+    _only_config_errors(yaml.safe_dump(config, allow_unicode=True).encode("utf-8"))
