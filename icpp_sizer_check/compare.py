@@ -1,11 +1,55 @@
-"""Compare a committed document with the regenerated one and explain the difference."""
+"""Compare a committed document with the regenerated one and explain the difference.
+
+Two modes: ``exact`` compares bytes; ``content`` compares headings, table cells,
+code and text, so a document re-padded by a Markdown formatter still passes.
+Either way a stale document gets a unified diff, a one-line account of
+differences a diff blurs (line endings, a BOM), and the list of changed cells.
+"""
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from icpp_sizer_check.markdown import Table, normalized_lines, tables
+from icpp_sizer_check.render import USERS_ROW
 
 NO_NEWLINE = "\\ No newline at end of file\n"
+MODES = ("exact", "content")
+IGNORING_FORMATTING = "ignoring formatting"
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One printed value that differs between the committed and regenerated tables."""
+
+    model: str
+    row: str
+    section: str
+    committed: str
+    regenerated: str
+    row_is_ambiguous: bool = False  # "Total" stands in several tables
+
+    def __str__(self) -> str:
+        # "Total" stands in three tables: name the table, without its "(per ...)".
+        section = self.section.split(" (")[0]
+        row = f"{self.row} ({section})" if self.row_is_ambiguous else self.row
+        unit = "" if self.row == USERS_ROW else " MB"
+        return f"{self.model} · {row}: {self.committed} → {self.regenerated}{unit}"
+
+
+@dataclass(frozen=True)
+class Changes:
+    cells: tuple[CellChange, ...] = ()
+    added_models: tuple[str, ...] = ()
+    removed_models: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        return [
+            *(f"added model {name}" for name in self.added_models),
+            *(f"removed model {name}" for name in self.removed_models),
+            *map(str, self.cells),
+        ]
 
 
 @dataclass(frozen=True)
@@ -16,26 +60,72 @@ class Comparison:
     diff: str = ""
     summary: str = ""
     first_difference_line: int | None = None  # 1-based, in the committed file
+    changes: Changes = field(default_factory=Changes)
 
 
-def first_difference_line(committed: str, regenerated: str) -> int:
-    """The first line of ``committed`` that differs (or is missing) from ``regenerated``."""
-    old, new = committed.splitlines(keepends=True), regenerated.splitlines(keepends=True)
-    for number, (old_line, new_line) in enumerate(zip(old, new), start=1):
-        if old_line != new_line:
-            return number
-    # One is a prefix of the other: point at the last line of the committed
-    # file that exists (a file annotation needs a line that is there).
-    return max(1, min(len(old), len(new) + 1))
+def _model_name(header_cell: str) -> str:
+    return header_cell.removesuffix("<br>(MB)")
 
 
-def unified_diff(committed: str, regenerated: str, label: str) -> str:
-    """A unified diff, committed to regenerated, labelled with the document path."""
+def _model_names(document_tables: list[Table]) -> list[str]:
+    """The models of a document: the columns of its first table."""
+    return [_model_name(cell) for cell in document_tables[0].header[1:]] if document_tables else []
+
+
+def describe_changes(committed: str, regenerated: str) -> Changes:
+    """Changed cells, and added or removed models, table by table."""
+    old_parsed = tables(committed)
+    old_tables = {table.heading: table for table in old_parsed}
+    new_tables = tables(regenerated)
+    row_counts: dict[str, int] = {}
+    for table in new_tables:
+        for row in table.rows:
+            row_counts[row[0]] = row_counts.get(row[0], 0) + 1
+    cells = []
+    for new in new_tables:
+        old = old_tables.get(new.heading)
+        if old is None:
+            continue
+        old_columns = {_model_name(cell): index for index, cell in enumerate(old.header)}
+        old_rows = {row[0]: row for row in old.rows if row}
+        for new_row in new.rows:
+            old_row = old_rows.get(new_row[0])
+            if old_row is None:
+                continue
+            for index, header in enumerate(new.header[1:], start=1):
+                model = _model_name(header)
+                old_index = old_columns.get(model)
+                if old_index is None or old_index >= len(old_row) or index >= len(new_row):
+                    continue
+                if old_row[old_index] != new_row[index]:
+                    cells.append(
+                        CellChange(
+                            model,
+                            new_row[0],
+                            new.heading,
+                            old_row[old_index],
+                            new_row[index],
+                            row_counts[new_row[0]] > 1,
+                        )
+                    )
+    old_models = _model_names(old_parsed)
+    new_models = _model_names(new_tables)
+    # Grouped by model, in column order; within a model, in document order.
+    cells.sort(key=lambda cell: new_models.index(cell.model))
+    return Changes(
+        cells=tuple(cells),
+        added_models=tuple(name for name in new_models if name not in old_models),
+        removed_models=tuple(name for name in old_models if name not in new_models),
+    )
+
+
+def unified_diff(committed: list[str], regenerated: list[str], label: str, note: str = "") -> str:
+    """A unified diff of two line lists (with their endings), labelled with the path."""
     lines = difflib.unified_diff(
-        committed.splitlines(keepends=True),
-        regenerated.splitlines(keepends=True),
-        fromfile=f"{label} (committed)",
-        tofile=f"{label} (regenerated)",
+        committed,
+        regenerated,
+        fromfile=f"{label} (committed{note})",
+        tofile=f"{label} (regenerated{note})",
     )
     # Like git, say so when a last line has no newline, instead of gluing
     # the next diff line onto it.
@@ -60,17 +150,47 @@ def describe_difference(committed: bytes, regenerated: bytes) -> str:
     return ""
 
 
-def compare_document(committed: bytes | None, regenerated: str, label: str) -> Comparison:
-    """Compare byte for byte; ``committed`` is None when the file does not exist."""
+def first_difference_line(committed: list[str], regenerated: list[str]) -> int:
+    """The first line of ``committed`` that differs (or is missing) from ``regenerated``."""
+    for number, (old_line, new_line) in enumerate(zip(committed, regenerated), start=1):
+        if old_line != new_line:
+            return number
+    # One is a prefix of the other: point at the last line of the committed
+    # file that exists (a file annotation needs a line that is there).
+    return max(1, min(len(committed), len(regenerated) + 1))
+
+
+def compare_document(
+    committed: bytes | None, regenerated: str, label: str, mode: str = "exact"
+) -> Comparison:
+    """Compare in ``mode``; ``committed`` is None when the file does not exist."""
     if committed is None:
         return Comparison("missing", summary="the document does not exist")
     wanted = regenerated.encode("utf-8")
     if committed == wanted:
         return Comparison("up-to-date")
     committed_text = committed.decode("utf-8", errors="replace")
+    changes = describe_changes(committed_text, regenerated)
+    old_lines = committed_text.splitlines(keepends=True)
+    new_lines = regenerated.splitlines(keepends=True)
+    first_line = first_difference_line(old_lines, new_lines)
+    if mode == "content":
+        old_content = normalized_lines(committed_text)
+        new_content = normalized_lines(regenerated)
+        if old_content == new_content:
+            return Comparison("up-to-date", summary=IGNORING_FORMATTING)
+        # Only real changes, not the formatter's padding, go into the diff.
+        diff = unified_diff(
+            [line + "\n" for line in old_content],
+            [line + "\n" for line in new_content],
+            label,
+            ", formatting ignored",
+        )
+        return Comparison("stale", diff, "", first_line, changes)
     return Comparison(
         "stale",
-        diff=unified_diff(committed_text, regenerated, label),
-        summary=describe_difference(committed, wanted),
-        first_difference_line=first_difference_line(committed_text, regenerated),
+        unified_diff(old_lines, new_lines, label),
+        describe_difference(committed, wanted),
+        first_line,
+        changes,
     )

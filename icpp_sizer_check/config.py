@@ -62,6 +62,8 @@ class SizerConfig:
     output: Path
     memory_mib: int
     models: tuple[ModelSpec, ...]
+    style: str = "compact"
+    compare: str = "exact"
 
 
 def display_path(path: Path) -> str:
@@ -205,6 +207,14 @@ def _schema_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
             yield Problem(
                 file,
                 f"must be {bound} {error.validator_value}, got {instance}",
+                document.position_of(path),
+                format_json_path(path),
+            )
+        elif keyword == "enum":
+            choices = ", ".join(str(choice) for choice in error.validator_value)
+            yield Problem(
+                file,
+                f"must be one of {choices}, got {_type_name(instance)}",
                 document.position_of(path),
                 format_json_path(path),
             )
@@ -418,6 +428,8 @@ def _build(
         output=config_path.parent / data["output"],
         memory_mib=int(data.get("canister", {}).get("memory_mib", DEFAULT_MEMORY_MIB)),
         models=tuple(models),
+        style=data.get("style", "compact"),
+        compare=data.get("compare", "exact"),
     )
 
 

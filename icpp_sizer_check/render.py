@@ -1,10 +1,27 @@
-"""Render the sizing document, byte for byte in the original sizer's layout."""
+"""Render the sizing document.
+
+Two styles: ``compact`` is the original sizer's layout, byte for byte;
+``aligned`` is the same content laid out exactly as prettier and mdformat
+format it (padded cells, outer pipes, single blank lines), so that a
+formatter run over the repository leaves the document unchanged.
+"""
 
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from icpp_sizer_check.markdown import Table, display_width
 from icpp_sizer_check.sizing import MIB, ModelSizing, Rows
+
+STYLES = ("compact", "aligned")
+SECTIONS = (
+    "Tokenizer Memory (per model)",
+    "TransformerWeights Memory (per model)",
+    "RunState Memory (per user)",
+    "Total Memory",
+    "Canister Metrics",
+)
+USERS_ROW = "Max number of concurrent users"
 
 
 def format_mb(byte_count: int) -> str:
@@ -12,21 +29,60 @@ def format_mb(byte_count: int) -> str:
     return format(byte_count / MIB, ".2f")
 
 
-def _table(label: str, names: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]) -> str:
-    header = " | ".join([label, *(f"{name}<br>(MB)" for name in names)])
-    separator = " | ".join(["---"] * (len(names) + 1))
-    lines = [header, separator, *(" | ".join([row, *cells]) for row, cells in rows)]
+def _rows_with_total(
+    sizings: Sequence[ModelSizing], rows_of: Callable[[ModelSizing], Rows]
+) -> list[list[str]]:
+    row_names = list(rows_of(sizings[0])) if sizings else []
+    rows = [[row, *(format_mb(rows_of(s)[row]) for s in sizings)] for row in row_names]
+    # The Total row sums exact bytes, then rounds once.
+    rows.append(["Total", *(format_mb(sum(rows_of(s).values())) for s in sizings)])
+    return rows
+
+
+def document_tables(
+    names: Sequence[str], sizings: Sequence[ModelSizing], users: Sequence[int]
+) -> list[Table]:
+    """The five tables of the document, with every cell as it is printed."""
+    columns = [f"{name}<br>(MB)" for name in names]
+    memory = ["Memory Type", *columns]
+    totals = [
+        ["Total Tokenizer Memory (per model)", *(format_mb(s.tokenizer_total) for s in sizings)],
+        [
+            "Total TransformerWeights Memory (per model)",
+            *(format_mb(s.weights_total) for s in sizings),
+        ],
+        ["Total RunState Memory (per user)", *(format_mb(s.run_state_total) for s in sizings)],
+        ["Overall Total Memory", *(format_mb(s.overall_total) for s in sizings)],
+    ]
+    return [
+        Table(SECTIONS[0], memory, _rows_with_total(sizings, lambda s: s.tokenizer_rows)),
+        Table(SECTIONS[1], memory, _rows_with_total(sizings, lambda s: s.weight_rows)),
+        Table(SECTIONS[2], memory, _rows_with_total(sizings, lambda s: s.run_state_rows)),
+        Table(SECTIONS[3], memory, totals),
+        # "(MB)" in this header is the original's wording; kept.
+        Table(SECTIONS[4], ["Canister Metrics", *columns], [[USERS_ROW, *map(str, users)]]),
+    ]
+
+
+def _compact_table(table: Table) -> str:
+    lines = [" | ".join(table.header), " | ".join(["---"] * len(table.header))]
+    lines += [" | ".join(row) for row in table.rows]
     return "\n".join(lines) + "\n"
 
 
-def _rows_with_total(
-    sizings: Sequence[ModelSizing], rows_of: Callable[[ModelSizing], Rows]
-) -> list[tuple[str, list[str]]]:
-    row_names = list(rows_of(sizings[0])) if sizings else []
-    rows = [(row, [format_mb(rows_of(s)[row]) for s in sizings]) for row in row_names]
-    # The Total row sums exact bytes, then rounds once.
-    rows.append(("Total", [format_mb(sum(rows_of(s).values())) for s in sizings]))
-    return rows
+def _aligned_table(table: Table) -> str:
+    everything = [table.header, *table.rows]
+    widths = [
+        max(3, *(display_width(row[column]) for row in everything))
+        for column in range(len(table.header))
+    ]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (cell + " " * (width - display_width(cell)) for cell, width in zip(cells, widths))
+        return "| " + " | ".join(padded) + " |"
+
+    separator = "| " + " | ".join("-" * width for width in widths) + " |"
+    return "\n".join([line(table.header), separator, *(line(row) for row in table.rows)]) + "\n"
 
 
 def render_document(
@@ -35,53 +91,20 @@ def render_document(
     names: Sequence[str],
     sizings: Sequence[ModelSizing],
     users: Sequence[int],
+    style: str = "compact",
 ) -> str:
     """The whole document for models ``names`` with their sizes and user counts."""
-
-    def section(heading: str, table: str) -> str:
-        return f"### {heading}\n\n{table}"
-
-    totals = [
-        (
-            "Total Tokenizer Memory (per model)",
-            [format_mb(s.tokenizer_total) for s in sizings],
-        ),
-        (
-            "Total TransformerWeights Memory (per model)",
-            [format_mb(s.weights_total) for s in sizings],
-        ),
-        (
-            "Total RunState Memory (per user)",
-            [format_mb(s.run_state_total) for s in sizings],
-        ),
-        ("Overall Total Memory", [format_mb(s.overall_total) for s in sizings]),
-    ]
-    sections = [
-        section(
-            "Tokenizer Memory (per model)",
-            _table("Memory Type", names, _rows_with_total(sizings, lambda s: s.tokenizer_rows)),
-        ),
-        section(
-            "TransformerWeights Memory (per model)",
-            _table("Memory Type", names, _rows_with_total(sizings, lambda s: s.weight_rows)),
-        ),
-        section(
-            "RunState Memory (per user)",
-            _table("Memory Type", names, _rows_with_total(sizings, lambda s: s.run_state_rows)),
-        ),
-        section("Total Memory", _table("Memory Type", names, totals)),
-        section(
-            "Canister Metrics",
-            _table(
-                "Canister Metrics",
-                names,
-                [("Max number of concurrent users", [str(u) for u in users])],
-            ),
-        ),
-    ]
-    # The trailing space after "command:" is the original's; keep it.
+    tables = document_tables(names, sizings, users)
+    if style == "aligned":
+        header = (
+            f"# {title}\n\nDo not edit this file. It is created with the command:\n\n"
+            f"```bash\n{command}\n```\n\n"
+        )
+        return header + "\n".join(f"### {t.heading}\n\n{_aligned_table(t)}" for t in tables)
+    # The trailing space after "command:" and the doubled blank lines are the
+    # original's; kept so that documents it wrote stay byte-identical.
     header = (
         f"# {title}\n\nDo not edit this file. It is created with the command: \n"
         f"```bash\n{command}\n```\n\n"
     )
-    return header + "\n\n".join(sections) + "\n\n"
+    return header + "\n\n".join(f"### {t.heading}\n\n{_compact_table(t)}" for t in tables) + "\n\n"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from icpp_sizer_check.compare import compare_document
+from icpp_sizer_check.compare import Changes, Comparison, compare_document
 from icpp_sizer_check.config import (
     PROGRAM,
     CheckpointSource,
@@ -27,7 +27,14 @@ from icpp_sizer_check.errors import (
 )
 from icpp_sizer_check.fileio import atomic_write, read_optional
 from icpp_sizer_check.render import render_document
-from icpp_sizer_check.sizing import Hyperparameters, ModelSizing, mib_to_bytes, size_model
+from icpp_sizer_check.sizing import (
+    Hyperparameters,
+    ModelSizing,
+    Remedy,
+    mib_to_bytes,
+    remedy,
+    size_model,
+)
 
 # Document states. "written" only in write mode: the file changed on disk.
 UP_TO_DATE = "up-to-date"
@@ -50,6 +57,8 @@ class ModelResult:
     position: Position | None
     hyperparameters: Hyperparameters
     checkpoint: CheckpointSource | None = None
+    # For a failing model: what would make it serve its threshold (at least one user).
+    remedy: Remedy | None = None
 
     @property
     def status(self) -> str:
@@ -72,9 +81,24 @@ class ConfigResult:
     memory_mib: int
     models: tuple[ModelResult, ...]
     fix_command: str
-    diff: str = ""
-    summary: str = ""
-    first_difference_line: int | None = None
+    comparison: Comparison = field(default_factory=lambda: Comparison(UP_TO_DATE))
+
+    @property
+    def diff(self) -> str:
+        return self.comparison.diff if self.document_status == STALE else ""
+
+    @property
+    def summary(self) -> str:
+        """What kind of difference, or "ignoring formatting" for a content match."""
+        return self.comparison.summary if self.document_status != WRITTEN else ""
+
+    @property
+    def first_difference_line(self) -> int | None:
+        return self.comparison.first_difference_line if self.document_status == STALE else None
+
+    @property
+    def changes(self) -> Changes:
+        return self.comparison.changes if self.document_status == STALE else Changes()
 
     @property
     def failing_models(self) -> list[ModelResult]:
@@ -114,7 +138,12 @@ def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
     sizings = [size_model(model.hyperparameters) for model in config.models]
     users = [sizing.max_concurrent_users(available) for sizing in sizings]
     text = render_document(
-        config.title, config.command, [model.name for model in config.models], sizings, users
+        config.title,
+        config.command,
+        [model.name for model in config.models],
+        sizings,
+        users,
+        config.style,
     )
     results = tuple(
         ModelResult(
@@ -125,6 +154,11 @@ def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
             model.position,
             model.hyperparameters,
             model.checkpoint,
+            # Only for models that fail: a remedy aims at threshold users (and
+            # at one user at least, since a model that does not fit always fails).
+            remedy(model.hyperparameters, available, max(model.min_concurrent_users, 1))
+            if count < max(model.min_concurrent_users, 1)
+            else None,
         )
         for model, sizing, count in zip(config.models, sizings, users)
     )
@@ -165,7 +199,9 @@ def run(config_paths: Sequence[Path], write: bool = False) -> RunResult:
         output_file = display_path(config.output)
         action = "read"
         try:
-            comparison = compare_document(read_optional(config.output), text, output_file)
+            comparison = compare_document(
+                read_optional(config.output), text, output_file, config.compare
+            )
             status = comparison.status
             if may_write and status != UP_TO_DATE:
                 action = "write"
@@ -187,9 +223,7 @@ def run(config_paths: Sequence[Path], write: bool = False) -> RunResult:
                 memory_mib=config.memory_mib,
                 models=models,
                 fix_command=fix_command(config.path),
-                diff=comparison.diff if status == STALE else "",
-                summary=comparison.summary if status in (STALE, MISSING) else "",
-                first_difference_line=comparison.first_difference_line if status == STALE else None,
+                comparison=comparison,
             )
         )
     return result

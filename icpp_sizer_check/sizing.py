@@ -121,3 +121,30 @@ def size_model(h: Hyperparameters) -> ModelSizing:
 
 def mib_to_bytes(mib: int) -> int:
     return mib * MIB
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """What would let a model serve ``users``, one change at a time."""
+
+    users: int
+    max_seq_len: int | None  # None: no context length is short enough
+    memory_mib: int  # the smallest canister memory that serves them
+
+
+def remedy(h: Hyperparameters, available_bytes: int, users: int) -> Remedy:
+    """The largest seq_len, everything else unchanged, and the smallest memory,
+    with which the model serves ``users`` concurrent users."""
+    sizing = size_model(h)
+    fixed_bytes = sizing.tokenizer_total + sizing.weights_total
+    # The run state is linear in seq_len: attention scores and the KV cache.
+    per_token = (h.n_heads + 2 * h.n_layers * h.kv_dim) * FLOAT_BYTES
+    without_context = sizing.run_state_total - per_token * h.seq_len
+    budget_per_user = (available_bytes - fixed_bytes) // users
+    longest = (budget_per_user - without_context) // per_token
+    needed = users * sizing.run_state_total + fixed_bytes
+    return Remedy(
+        users=users,
+        max_seq_len=longest if longest >= 1 else None,
+        memory_mib=-(-needed // MIB),
+    )

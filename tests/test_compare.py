@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from icpp_sizer_check.compare import compare_document, describe_difference, unified_diff
+from tests.conftest import DATA, GOLDEN
 
 TEXT = "# T\n\nrow | 1\nrow | 2\n"
 
@@ -42,3 +43,55 @@ def test_line_ending_bom_and_whitespace_differences_are_named() -> None:
         "only trailing spaces differ"
     )
     assert describe_difference(b"\xff" + wanted, wanted) == "the committed file is not valid UTF-8"
+
+
+ALIGNED_GOLDEN = DATA / "golden" / "icpp_llama2_resource_requirements.aligned.md"
+
+
+def test_content_mode_passes_a_formatted_document_ignoring_formatting() -> None:
+    comparison = compare_document(
+        ALIGNED_GOLDEN.read_bytes(), GOLDEN.read_text(), "doc.md", mode="content"
+    )
+    assert (comparison.status, comparison.summary) == ("up-to-date", "ignoring formatting")
+    exact = compare_document(ALIGNED_GOLDEN.read_bytes(), GOLDEN.read_text(), "doc.md")
+    assert exact.status == "stale"
+
+
+def test_content_mode_still_catches_a_real_change_with_a_clean_diff() -> None:
+    regenerated = GOLDEN.read_text().replace("| 88 | 35", "| 88 | 36")
+    comparison = compare_document(ALIGNED_GOLDEN.read_bytes(), regenerated, "doc.md", "content")
+    assert comparison.status == "stale"
+    changed = [
+        line
+        for line in comparison.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("---", "+++"))
+    ]
+    assert changed == [
+        "-Max number of concurrent users | 4760 | 847 | 88 | 35",
+        "+Max number of concurrent users | 4760 | 847 | 88 | 36",
+    ]
+    assert "(committed, formatting ignored)" in comparison.diff
+    assert [str(cell) for cell in comparison.changes.cells] == [
+        "110M · Max number of concurrent users: 35 → 36"
+    ]
+
+
+def test_changed_cells_are_named_by_model_and_row() -> None:
+    regenerated = (
+        GOLDEN.read_text()
+        .replace("wq | 0.08 | 1.90 | 8.00 | 27.00", "wq | 0.08 | 1.90 | 9.00 | 27.00")
+        .replace("Total | 1.12 | 93.11 | 221.53 | 511.57", "Total | 1.12 | 93.11 | 222.53 | 511.57")
+    )
+    changes = compare_document(GOLDEN.read_bytes(), regenerated, "d.md").changes
+    assert changes.lines() == [
+        "42M · wq: 8.00 → 9.00 MB",
+        "42M · Total (TransformerWeights Memory): 221.53 → 222.53 MB",
+    ]
+
+
+def test_added_and_removed_models_are_listed_by_name() -> None:
+    regenerated = GOLDEN.read_text().replace("260K<br>(MB)", "7B<br>(MB)")
+    changes = compare_document(GOLDEN.read_bytes(), regenerated, "d.md").changes
+    assert changes.added_models == ("7B",)
+    assert changes.removed_models == ("260K",)
+    assert changes.lines()[:2] == ["added model 7B", "removed model 260K"]

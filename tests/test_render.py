@@ -164,3 +164,28 @@ def test_oracle_agrees_with_the_golden_file() -> None:
         3072,
     )
     assert expected == Path(GOLDEN).read_text()
+
+
+ALIGNED = GOLDEN.with_name("icpp_llama2_resource_requirements.aligned.md")
+
+
+def test_aligned_style_is_what_the_formatters_make_of_the_reference() -> None:
+    config = load_config(REPO_CONFIG)
+    sizings = [size_model(model.hyperparameters) for model in config.models]
+    users = [sizing.max_concurrent_users(config.memory_mib * 1048576) for sizing in sizings]
+    names = [model.name for model in config.models]
+    text = render_document(config.title, config.command, names, sizings, users, "aligned")
+    assert text == ALIGNED.read_text()
+
+
+@settings(max_examples=200, deadline=None)
+@given(hyper=st.lists(models(), min_size=1, max_size=4), mib=st.integers(1, 65536))
+def test_both_styles_hold_the_same_content(hyper: list[list[int]], mib: int) -> None:
+    from icpp_sizer_check.markdown import normalized_lines
+
+    sizings = [size_model(Hyperparameters(*h)) for h in hyper]
+    users = [s.max_concurrent_users(mib * 1048576) for s in sizings]
+    names = [f"model {i}" for i in range(len(hyper))]
+    compact = render_document("T.", "make", names, sizings, users, "compact")
+    aligned = render_document("T.", "make", names, sizings, users, "aligned")
+    assert normalized_lines(compact) == normalized_lines(aligned)

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from icpp_sizer_check.sizing import (
     BYTE_PIECES_BYTES,
     MIB,
     Hyperparameters,
     mib_to_bytes,
+    remedy,
     size_model,
 )
 
@@ -88,3 +93,52 @@ def test_users_never_negative_when_the_weights_alone_do_not_fit() -> None:
 
 def test_mib_to_bytes() -> None:
     assert mib_to_bytes(3072) == 3072 * 1024 * 1024
+
+
+def test_remedy_for_42m_at_90_users() -> None:
+    h = Hyperparameters(512, 1376, 8, 8, 8, 32000, 1024)
+    fix = remedy(h, 3072 * MIB, 90)
+    assert (fix.users, fix.max_seq_len, fix.memory_mib) == (90, 1007, 3118)
+
+
+def test_remedy_when_the_weights_alone_do_not_fit() -> None:
+    fix = remedy(STORIES_15M, 64 * MIB, 1)
+    assert fix.max_seq_len is None
+    assert fix.memory_mib == 97  # 0.24 + 93.11 + 3.52 MB, rounded up
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    dim_heads=st.tuples(st.integers(1, 64), st.integers(1, 8), st.integers(1, 4)),
+    hidden=st.integers(1, 4096),
+    layers=st.integers(1, 24),
+    vocab=st.integers(1, 64000),
+    seq=st.integers(1, 4096),
+    mib=st.integers(1, 8192),
+    users=st.integers(1, 5000),
+)
+def test_remedies_are_tight(
+    dim_heads: tuple[int, int, int],
+    hidden: int,
+    layers: int,
+    vocab: int,
+    seq: int,
+    mib: int,
+    users: int,
+) -> None:
+    """The seq_len is the largest that serves the users, the memory the smallest."""
+    per_head, kv_heads, group = dim_heads
+    heads = kv_heads * group
+    h = Hyperparameters(heads * per_head, hidden, layers, heads, kv_heads, vocab, seq)
+    fix = remedy(h, mib * MIB, users)
+
+    def served(hyper: Hyperparameters, memory_mib: int) -> int:
+        return size_model(hyper).max_concurrent_users(memory_mib * MIB)
+
+    assert served(h, fix.memory_mib) >= users
+    assert fix.memory_mib == 1 or served(h, fix.memory_mib - 1) < users
+    if fix.max_seq_len is None:
+        assert served(replace(h, seq_len=1), mib) < users
+    else:
+        assert served(replace(h, seq_len=fix.max_seq_len), mib) >= users
+        assert served(replace(h, seq_len=fix.max_seq_len + 1), mib) < users

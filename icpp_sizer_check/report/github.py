@@ -61,7 +61,7 @@ def _config_lines(config: ConfigResult) -> Iterable[str]:
         yield "::endgroup::"
         yield workflow_command(
             "error",
-            say.stale(config),
+            "\n".join([say.stale(config), *say.changes(config)]),
             file=config.output_file,
             title="Stale sizing document",
             line=config.first_difference_line,
@@ -73,7 +73,7 @@ def _config_lines(config: ConfigResult) -> Iterable[str]:
     for model in config.failing_models:
         yield workflow_command(
             "error",
-            say.model_failure(config, model),
+            f"{say.model_failure(config, model)}\n{say.remedy(config, model)}",
             file=config.config_file,
             title="Model does not fit" if model.users < 1 else "Too few concurrent users",
             line=model.position.line if model.position else None,
@@ -83,7 +83,7 @@ def _config_lines(config: ConfigResult) -> Iterable[str]:
         done = (
             f"wrote {config.output_file}"
             if config.document_status == WRITTEN
-            else f"{config.output_file} is up to date"
+            else say.up_to_date(config)
         )
         yield f"{config.config_file}: {done}; {say.headroom(config)}"
 
@@ -128,6 +128,14 @@ def step_summary(result: RunResult) -> str:
                     f"{model.users} | {model.threshold} | {_MODEL_STATUS[model.status]} |"
                 )
         lines.append("")
+    failing = [(c, m) for c in result.configs for m in c.failing_models]
+    if failing:
+        lines += ["### Below threshold", ""]
+        lines += [
+            f"- `{_cell(c.config_file)}` {_cell(say.model_failure(c, m))}; {say.remedy(c, m)}"
+            for c, m in failing
+        ]
+        lines.append("")
     if result.problems:
         lines += ["### Invalid configs", ""]
         lines += [f"- `{_cell(str(problem))}`" for problem in result.problems]
@@ -139,6 +147,8 @@ def step_summary(result: RunResult) -> str:
                 f"### Stale: `{config.output_file}`",
                 "",
                 f"Fix it with `{config.fix_command}`.",
+                "",
+                *(f"- {line}" for line in say.changes(config)),
                 "",
                 f"{fence}diff",
                 config.diff.rstrip("\n"),

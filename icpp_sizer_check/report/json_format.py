@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from icpp_sizer_check import __version__
+from icpp_sizer_check.compare import Changes
 from icpp_sizer_check.config import PROGRAM, CheckpointSource
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
@@ -45,6 +46,25 @@ def _checkpoint(source: CheckpointSource | None) -> dict[str, Any] | None:
     }
 
 
+def _changes(changes: Changes) -> dict[str, Any] | None:
+    if not (changes.cells or changes.added_models or changes.removed_models):
+        return None
+    return {
+        "cells": [
+            {
+                "model": cell.model,
+                "section": cell.section,
+                "row": cell.row,
+                "committed": cell.committed,
+                "regenerated": cell.regenerated,
+            }
+            for cell in changes.cells
+        ],
+        "added_models": list(changes.added_models),
+        "removed_models": list(changes.removed_models),
+    }
+
+
 def _model(model: ModelResult) -> dict[str, Any]:
     sizing = model.sizing
     return {
@@ -57,6 +77,7 @@ def _model(model: ModelResult) -> dict[str, Any]:
         "column": model.position.column if model.position else None,
         "hyperparameters": asdict(model.hyperparameters),
         "checkpoint": _checkpoint(model.checkpoint),
+        "remedy": asdict(model.remedy) if model.remedy else None,
         "bytes": {
             "tokenizer": sizing.tokenizer_total,
             "weights": sizing.weights_total,
@@ -81,6 +102,7 @@ def _config(file: str, result: ConfigResult | None, problems: list[Problem]) -> 
         "written": bool(result and result.document_status == WRITTEN),
         "summary": (result.summary or None) if result else None,
         "diff": (result.diff or None) if result else None,
+        "changes": _changes(result.changes) if result else None,
         "fix_command": result.fix_command if result else None,
         "memory_mib": result.memory_mib if result else None,
         "errors": [_problem(problem) for problem in problems],

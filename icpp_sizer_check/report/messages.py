@@ -26,6 +26,44 @@ def model_failure(config: ConfigResult, model: ModelResult) -> str:
     )
 
 
+def remedy(config: ConfigResult, model: ModelResult) -> str:
+    """What would meet the threshold: a shorter context, or more memory."""
+    fix = model.remedy
+    if fix is None:
+        return ""
+    memory = f"canister.memory_mib at least {fix.memory_mib} (now {config.memory_mib})"
+    users = f"{fix.users} user" if fix.users == 1 else f"{fix.users} users"
+    if fix.max_seq_len is None:
+        sizing = model.sizing
+        fixed = format_mb(sizing.tokenizer_total + sizing.weights_total)
+        return (
+            f"to serve {users}: no seq_len can (the tokenizer and weights alone "
+            f"take {fixed} MB); {memory}"
+        )
+    return (
+        f"to serve {users}: seq_len at most {fix.max_seq_len} "
+        f"(now {model.hyperparameters.seq_len}), or {memory}"
+    )
+
+
+# A long list of changed cells helps nobody; the diff has the rest.
+MAX_CHANGES_SHOWN = 20
+
+
+def changes(config: ConfigResult) -> list[str]:
+    """The changed cells and added or removed models, at most MAX_CHANGES_SHOWN."""
+    lines = config.changes.lines()
+    if len(lines) > MAX_CHANGES_SHOWN:
+        hidden = len(lines) - MAX_CHANGES_SHOWN + 1
+        lines = [*lines[: MAX_CHANGES_SHOWN - 1], f"... and {hidden} more (see the diff)"]
+    return lines
+
+
+def up_to_date(config: ConfigResult) -> str:
+    how = f" ({config.summary})" if config.summary else ""
+    return f"{config.output_file} is up to date{how}"
+
+
 def model_location(config: ConfigResult, model: ModelResult) -> str:
     if model.position is None:
         return config.config_file

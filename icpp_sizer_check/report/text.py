@@ -26,6 +26,11 @@ def report(result: RunResult, to: Destination) -> None:
     for config in result.configs:
         name, doc = config.config_file, config.output_file
         if config.document_status == STALE:
+            changed = say.changes(config)
+            if changed:
+                print(f"{name}: what changed in {doc}:", file=to.out)
+                for line in changed:
+                    print(f"  {line}", file=to.out)
             to.out.write(colorize_diff(config.diff) if to.color else config.diff)
             print(f"{name}: {say.stale(config)}", file=to.out)
         elif config.document_status == MISSING:
@@ -42,8 +47,9 @@ def report(result: RunResult, to: Destination) -> None:
                 f"{say.model_location(config, model)}: {say.model_failure(config, model)}",
                 file=to.out,
             )
+            print(f"  {say.remedy(config, model)}", file=to.out)
         if config.ok:
-            done = f"wrote {doc}" if config.document_status == WRITTEN else f"{doc} is up to date"
+            done = f"wrote {doc}" if config.document_status == WRITTEN else say.up_to_date(config)
             print(f"{name}: {done}; {say.headroom(config)}", file=to.out)
     if result.write_refused:
         print(say.NOTHING_WRITTEN, file=to.err)

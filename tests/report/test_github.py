@@ -71,6 +71,11 @@ def test_stale_document_and_threshold_are_annotated_at_the_right_lines(project: 
     # The first differing line of the committed document: 15M's key_cache row.
     assert line_of(project, stale) == "key_cache | 0.31 | 1.69 | 16.00 | 36.00"
     assert "is stale; fix it with: icpp-sizer-check --write --config" in stale["message"]
+    assert threshold["message"].endswith(
+        "%0Ato serve 90 users: seq_len at most 1007 (now 1024), "
+        "or canister.memory_mib at least 3118 (now 3072)"
+    )
+    assert "%0A15M · Max number of concurrent users: 847 → 431" in stale["message"]
     assert threshold["file"] == CONFIG.as_posix()
     assert line_of(project, threshold) == "  - name: 42M"
     assert threshold["col"] == "5"

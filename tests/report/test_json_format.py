@@ -48,6 +48,7 @@ def test_ok_run(project: Path, run: Run) -> None:
             "seq_len": 1024,
         },
         "checkpoint": None,
+        "remedy": None,
         "bytes": {
             "tokenizer": 256512,
             "weights": 536423424,
@@ -94,3 +95,22 @@ def test_write_mode_reports_written(project: Path, run: Run) -> None:
     assert document["mode"] == "write"
     assert document["configs"][0]["written"] is True
     assert document["configs"][0]["status"] == "ok"
+
+
+def test_changes_and_remedies(project: Path, run: Run) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(
+        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 1024\n    min_concurrent_users: 90\n"
+    )
+    (config,) = json.loads(run("--format", "json").out)["configs"]
+    assert config["changes"]["added_models"] == [] and config["changes"]["removed_models"] == []
+    assert config["changes"]["cells"][-1] == {
+        "model": "15M",
+        "section": "Canister Metrics",
+        "row": "Max number of concurrent users",
+        "committed": "847",
+        "regenerated": "431",
+    }
+    assert config["models"][2]["remedy"] == {"users": 90, "max_seq_len": 1007, "memory_mib": 3118}
+    assert config["models"][0]["remedy"] is None

@@ -49,3 +49,41 @@ def test_colorize_diff_keeps_the_text() -> None:
         == diff
     )
     assert coloured.endswith(" z\n")
+
+
+def test_what_changed_comes_before_the_diff(project: Path) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    out = io.StringIO()
+    report(run([CONFIG]), Destination(out, io.StringIO()))
+    text = out.getvalue()
+    assert text.startswith(
+        "configs/icpp_llama2.yaml: what changed in "
+        "configs/README_icpp_llama2_resource_requirements.md:\n"
+        "  15M · key_cache: 1.69 → 3.38 MB\n"
+    )
+    assert "  15M · Max number of concurrent users: 847 → 431\n---" in text
+
+
+def test_a_threshold_failure_says_what_would_meet_it(project: Path) -> None:
+    edit(
+        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 1024\n    min_concurrent_users: 90\n"
+    )
+    out = io.StringIO()
+    report(run([CONFIG], write=True), Destination(out, io.StringIO()))
+    assert (
+        "configs/icpp_llama2.yaml:27:5: model 42M serves 88 concurrent users, below its "
+        "threshold of 90 (short by 2)\n"
+        "  to serve 90 users: seq_len at most 1007 (now 1024), "
+        "or canister.memory_mib at least 3118 (now 3072)\n"
+    ) in out.getvalue()
+
+
+def test_no_seq_len_can_when_the_weights_do_not_fit(project: Path) -> None:
+    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 200")
+    out = io.StringIO()
+    report(run([CONFIG], write=True), Destination(out, io.StringIO()))
+    assert (
+        "  to serve 1 user: no seq_len can (the tokenizer and weights alone take 511.82 MB); "
+        "canister.memory_mib at least 585 (now 200)\n"
+    ) in out.getvalue()

@@ -1,0 +1,121 @@
+"""Real Markdown formatters over generated documents: mdformat (with mdformat-tables)
+from PyPI, and prettier from the npm registry (installed by .ci/run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from icpp_sizer_check.config import load_config
+from icpp_sizer_check.runner import regenerate
+from tests.conftest import DATA, GOLDEN, REPO, Run, edit
+
+Formatter = Callable[[str], str]
+PRETTIER = Path(
+    os.environ.get("ICPP_PRETTIER", REPO / ".ci" / "tools" / "node_modules" / ".bin" / "prettier")
+)
+CONFIG = Path("configs/icpp_llama2.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+
+def mdformat_text(text: str) -> str:
+    import mdformat
+
+    formatted: str = mdformat.text(text, extensions={"tables"})
+    return formatted
+
+
+def prettier_text(text: str) -> str:
+    if shutil.which("node") is None or not PRETTIER.exists():
+        reason = (
+            "prettier is not installed: run "
+            "'npm install --no-save --prefix .ci/tools prettier@3.10.1' (needs node)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # CI installs it; a skip there would hide a gap
+        pytest.skip(reason)
+    completed = subprocess.run(
+        [str(PRETTIER), "--stdin-filepath", "document.md"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return completed.stdout
+
+
+@pytest.fixture(params=["mdformat", "prettier"])
+def formatter(request: pytest.FixtureRequest) -> Formatter:
+    return mdformat_text if request.param == "mdformat" else prettier_text
+
+
+def test_the_formatters_do_reformat_the_compact_style(formatter: Formatter) -> None:
+    """The premise: the original layout does not survive a formatter."""
+    assert formatter(GOLDEN.read_text()) != GOLDEN.read_text()
+
+
+def test_content_mode_accepts_a_formatted_document(
+    project: Path, run: Run, formatter: Formatter
+) -> None:
+    (project / DOCUMENT).write_text(formatter(GOLDEN.read_text()))
+    assert run().code == 1  # exact, the default, sees the bytes differ
+    edit(project / CONFIG, "output:", "compare: content\noutput:")
+    outcome = run()
+    assert outcome.code == 0, outcome.out
+    assert "is up to date (ignoring formatting); smallest headroom" in outcome.out
+
+
+def test_content_mode_still_catches_a_real_change(
+    project: Path, run: Run, formatter: Formatter
+) -> None:
+    (project / DOCUMENT).write_text(formatter(GOLDEN.read_text()))
+    edit(project / CONFIG, "output:", "compare: content\noutput:")
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    outcome = run()
+    assert outcome.code == 1
+    assert "  15M · Max number of concurrent users: 847 → 431\n" in outcome.out
+    assert "-Max number of concurrent users | 4760 | 847 | 88 | 35\n" in outcome.out
+    assert "+Max number of concurrent users | 4760 | 431 | 88 | 35\n" in outcome.out
+    # Only real changes in the diff: no line that differs in padding alone.
+    assert "-| Memory Type" not in outcome.out
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        REPO / "configs" / "icpp_llama2.yaml",
+        DATA / "configs" / "good" / "grouped_query_attention.yaml",
+        DATA / "configs" / "good" / "flow_style_and_merge.yaml",
+    ],
+    ids=lambda path: path.stem,
+)
+def test_the_aligned_style_is_left_unchanged(
+    config: Path, tmp_path: Path, formatter: Formatter
+) -> None:
+    text = config.read_text().replace("output:", "style: aligned\noutput:", 1)
+    (tmp_path / ".git").mkdir()
+    aligned_config = tmp_path / "aligned.yaml"
+    aligned_config.write_text(text)
+    document, _ = regenerate(load_config(aligned_config))
+    assert formatter(document) == document
+
+
+def test_the_aligned_style_with_wide_and_spaced_names(tmp_path: Path, formatter: Formatter) -> None:
+    (tmp_path / ".git").mkdir()
+    config = tmp_path / "wide.yaml"
+    config.write_text(
+        "style: aligned\noutput: wide.md\nmodels:\n"
+        + "".join(
+            f"  - {{name: {name!r}, dim: 64, hidden_dim: 172, n_layers: 5, n_heads: 8,"
+            f" n_kv_heads: 4, vocab_size: 512, seq_len: {seq}}}\n"
+            for name, seq in [("小模型", 512), ("tiny model v2", 2048), ("x", 64)]
+        )
+    )
+    document, _ = regenerate(load_config(config))
+    assert formatter(document) == document
