@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Mapping, Sequence, TextIO
 
@@ -60,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "always", "never"),
         default="auto",
         help="colour the text diff: auto means on a terminal unless NO_COLOR is set",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="validate every config against the schema, ignoring the validation cache",
     )
     parser.add_argument(
         "-v",
@@ -127,7 +131,9 @@ def execute(options: argparse.Namespace, environ: Mapping[str, str]) -> int:
         verbose=options.verbose,
         step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
     )
-    result = run(options.configs or discover_configs(), write=options.write)
+    result = run(
+        options.configs or discover_configs(), write=options.write, use_cache=not options.no_cache
+    )
     get_reporter(output_format)(result, destination)
     return result.exit_code
 
@@ -142,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return error.exit_code
     except Exception:  # noqa: BLE001 - the last guard between a bug and a wrong exit code
+        import traceback  # only a bug pays for it
+
         traceback.print_exc()
         print(
             f"{PROGRAM}: internal error (a bug in {PROGRAM} {__version__}); please report it",

@@ -8,7 +8,6 @@ differences a diff blurs (line endings, a BOM), and the list of changed cells.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from icpp_sizer_check.markdown import Table, normalized_lines, tables
@@ -121,6 +120,8 @@ def describe_changes(committed: str, regenerated: str) -> Changes:
 
 def unified_diff(committed: list[str], regenerated: list[str], label: str, note: str = "") -> str:
     """A unified diff of two line lists (with their endings), labelled with the path."""
+    import difflib  # only a stale document needs it
+
     lines = difflib.unified_diff(
         committed,
         regenerated,

@@ -8,8 +8,6 @@ and column of the offending key or value.
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -17,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
+from icpp_sizer_check import cache
+from icpp_sizer_check.cache import SCHEMA_FILE, read_package_data
 from icpp_sizer_check.checkpoint import CheckpointError, read_header
 from icpp_sizer_check.errors import ConfigError, Position, Problem
 from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES, Hyperparameters
@@ -98,10 +98,9 @@ def default_command(config_path: Path) -> str:
 
 @lru_cache(maxsize=1)
 def config_schema() -> dict[str, Any]:
-    from importlib.resources import files
+    import json
 
-    text = files("icpp_sizer_check").joinpath("schemas/config.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = json.loads(read_package_data(SCHEMA_FILE))
     return loaded
 
 
@@ -174,6 +173,8 @@ def _schema_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
                 if key in allowed:
                     continue
                 key_path = (*path, str(key))
+                import difflib  # only for a typo
+
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else "remove it"
                 yield Problem(
@@ -256,21 +257,23 @@ class _ResolvedModel:
     checkpoint: CheckpointSource | None
 
 
-class _OutsideRoot(Exception):
-    """A path in a config points outside the project."""
+class _BadPath(Exception):
+    """A path in a config that must not be used: outside the project, or unusable."""
 
 
 def _inside_root(config_path: Path, relative: str) -> Path:
     """``relative`` (from the config's folder) resolved, symlinks included;
     refused when absolute or when it leaves the project root, so that a config
     can never make the tool read or write elsewhere."""
+    if "\0" in relative:
+        raise _BadPath("contains a NUL character, which no file name can hold")
     if Path(relative).is_absolute() or relative.startswith("~"):
-        raise _OutsideRoot("must be a path relative to the config's folder, not an absolute one")
+        raise _BadPath("must be a path relative to the config's folder, not an absolute one")
     folder = config_path.resolve().parent
     root = project_root(folder).resolve()
     target = (folder / relative).resolve()
     if not target.is_relative_to(root):
-        raise _OutsideRoot(
+        raise _BadPath(
             f"the path leaves the repository ({root.as_posix()}); keep it inside"
             + (" (it is a symlink)" if (folder / relative).is_symlink() else "")
         )
@@ -286,12 +289,13 @@ def _output_problems(document: YamlDocument, file: str, config_path: Path) -> li
     where: JsonPath = ("output",)
     try:
         target = _inside_root(config_path, output)
-    except _OutsideRoot as error:
-        message = f"{output!r}: {error}"
-    else:
         if not target.is_dir():
             return []
         message = f"{output!r} is a folder; name a Markdown file"
+    except _BadPath as error:
+        message = f"{output!r}: {error}"
+    except OSError as error:  # a name too long for the file system, say
+        message = f"{output!r}: not a usable path ({error.strerror or error})"
     return [Problem(file, message, document.position_of(where), format_json_path(where))]
 
 
@@ -309,11 +313,13 @@ def _resolve_model(
         try:
             location = _inside_root(config_path, raw_path)
             header = read_header(location)
-        except (CheckpointError, _OutsideRoot) as error:
+        except (CheckpointError, _BadPath, OSError) as error:
+            # OSError: a name too long for the file system, say.
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
             problems.append(
                 Problem(
                     file,
-                    f"{raw_path!r}: {error}",
+                    f"{raw_path!r}: {reason}",
                     document.position_of(where),
                     format_json_path(where),
                 )
@@ -433,7 +439,7 @@ def _build(
     )
 
 
-def parse_config(text: str, config_path: Path) -> SizerConfig:
+def parse_config(text: str, config_path: Path, use_cache: bool = True) -> SizerConfig:
     """Validate config ``text`` read from ``config_path``; raise :class:`ConfigError`."""
     file = display_path(config_path)
     try:
@@ -452,8 +458,13 @@ def parse_config(text: str, config_path: Path) -> SizerConfig:
             ]
         )
     resolved, model_problems = _check_models(document, file, config_path)
+    key = cache.validation_key(text) if use_cache else ""
+    known_good = bool(key) and cache.was_validated(key)
+    schema_problems = [] if known_good else list(_schema_problems(document, file))
+    if key and not known_good and not schema_problems:
+        cache.remember_validated(key)
     problems = [
-        *_schema_problems(document, file),
+        *schema_problems,
         *_output_problems(document, file, config_path),
         *model_problems,
     ]
@@ -485,7 +496,7 @@ def decode_config(raw: bytes, file: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def load_config(config_path: Path) -> SizerConfig:
+def load_config(config_path: Path, use_cache: bool = True) -> SizerConfig:
     """Read and validate one config file."""
     file = display_path(config_path)
     try:
@@ -504,16 +515,18 @@ def load_config(config_path: Path) -> SizerConfig:
                 )
             ]
         )
-    return parse_config(decode_config(raw, file), config_path)
+    return parse_config(decode_config(raw, file), config_path, use_cache)
 
 
-def load_configs(paths: Sequence[Path]) -> tuple[list[SizerConfig], list[Problem]]:
+def load_configs(
+    paths: Sequence[Path], use_cache: bool = True
+) -> tuple[list[SizerConfig], list[Problem]]:
     """Every config that loads, and every problem of those that do not."""
     configs: list[SizerConfig] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            configs.append(load_config(path))
+            configs.append(load_config(path, use_cache))
         except ConfigError as error:
             problems.extend(error.problems)
     return configs, problems

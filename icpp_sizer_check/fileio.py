@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 
@@ -60,6 +59,8 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     A symlink is written through (its target is replaced, the link kept), and
     the file keeps its permission bits."""
+    import tempfile  # only a write pays for it (it pulls in shutil and more)
+
     target = path.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(target)

@@ -183,9 +183,9 @@ def _shared_outputs(configs: Sequence[SizerConfig]) -> list[Problem]:
     return problems
 
 
-def run(config_paths: Sequence[Path], write: bool = False) -> RunResult:
+def run(config_paths: Sequence[Path], write: bool = False, use_cache: bool = True) -> RunResult:
     """Check (or, with ``write``, regenerate) the documents of ``config_paths``."""
-    configs, problems = load_configs(config_paths)
+    configs, problems = load_configs(config_paths, use_cache)
     problems.extend(_shared_outputs(configs))
     result = RunResult(
         write=write, config_files=[display_path(path) for path in config_paths], problems=problems
