@@ -1,24 +1,25 @@
-"""A content-addressed record of configs that passed schema validation.
+"""What this tool remembers between runs, under $XDG_CACHE_HOME/icpp-sizer-check.
 
-Importing jsonschema costs more than the rest of a check together, and a hook
-checks the same unchanged configs on every commit. A config whose exact bytes
-passed the schema before, under the same schema and tool version, passes it
-again: JSON Schema validation is a pure function of those three. So a marker
-file named by their SHA-256 lets the next run skip jsonschema altogether.
+Two content-addressed records, both safe to delete at any time:
 
-Only the schema pass is cached. The checks that read other files (checkpoint
-headers, output paths) and everything after validation run every time, so the
-cache can never change a result. It lives under $XDG_CACHE_HOME (default
-~/.cache)/icpp-sizer-check, holds only empty files, and is safe to delete.
+- ``validated/``: empty marker files, one per config whose exact bytes passed
+  the JSON Schema under the same schema and tool version. Validation is a pure
+  function of those three, so the next run skips it, and never imports
+  jsonschema, whose import costs more than the rest of a check together.
+- ``runs/``: see :mod:`icpp_sizer_check.replay`.
+
+Nothing here imports more than ``os``: the whole point is a cheap start.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-from pathlib import Path
 
 from icpp_sizer_check import __version__
+
+TYPE_CHECKING = False  # typing itself costs ~4 ms to import; only mypy needs it
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 DISABLE_VARIABLE = "ICPP_SIZER_CHECK_NO_CACHE"
 SCHEMA_FILE = "schemas/config.schema.json"
@@ -35,35 +36,57 @@ def read_package_data(name: str) -> bytes:
     return data
 
 
-def cache_folder() -> Path:
+def digest(parts: Iterable[bytes]) -> str:
+    """A hash of a sequence of byte strings, each length-prefixed so that no two
+    different sequences hash the same bytes."""
+    try:  # the built-in BLAKE2 module: hashlib would first load OpenSSL (~4 ms)
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - other Python builds
+        from hashlib import blake2b
+    hasher = blake2b(digest_size=32)
+    for part in parts:
+        hasher.update(len(part).to_bytes(8, "big"))
+        hasher.update(part)
+    return hasher.hexdigest()
+
+
+def cache_folder(kind: str) -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "icpp-sizer-check" / "validated"
+    return os.path.join(base, "icpp-sizer-check", kind)
 
 
 def enabled() -> bool:
     return not os.environ.get(DISABLE_VARIABLE)
 
 
+def entry_path(kind: str, key: str) -> str:
+    return os.path.join(cache_folder(kind), key[:2], key)
+
+
+def write_entry(kind: str, key: str, data: bytes = b"") -> None:
+    """Store an entry atomically; a cache that cannot be written is simply not used."""
+    path = entry_path(kind, key)
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temp, "wb") as entry:
+            entry.write(data)
+        os.replace(temp, path)
+    except OSError:
+        try:  # noqa: SIM105 - contextlib would cost an import on the fast path
+            os.unlink(temp)
+        except OSError:
+            pass
+
+
 def validation_key(config_text: str) -> str:
-    digest = hashlib.sha256()
-    for part in (__version__.encode(), read_package_data(SCHEMA_FILE), config_text.encode()):
-        # Length-prefixed, so no two different triples hash the same bytes.
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
+    return digest((__version__.encode(), read_package_data(SCHEMA_FILE), config_text.encode()))
 
 
 def was_validated(key: str) -> bool:
-    return enabled() and (cache_folder() / key[:2] / key).exists()
+    return enabled() and os.path.exists(entry_path("validated", key))
 
 
 def remember_validated(key: str) -> None:
-    """Record a pass; a cache that cannot be written is simply not used."""
-    if not enabled():
-        return
-    marker = cache_folder() / key[:2] / key
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass
+    if enabled():
+        write_entry("validated", key)

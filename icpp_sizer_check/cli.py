@@ -1,18 +1,29 @@
-"""Command line: parse arguments, run, report, map the outcome to an exit code."""
+"""Command line: parse arguments, run, report, map the outcome to an exit code.
+
+Start-up is kept lean: a hook runs this on every commit. Only ``os`` and
+``sys`` load before :func:`icpp_sizer_check.replay.replay` has had its chance to
+answer an unchanged check; everything else loads after it declines.
+"""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
-from typing import Mapping, Sequence, TextIO
 
+from icpp_sizer_check import __program__ as PROGRAM
 from icpp_sizer_check import __version__
-from icpp_sizer_check.config import PROGRAM
-from icpp_sizer_check.errors import EXIT_INTERNAL_ERROR, SizerError, UsageError
 
-DEFAULT_CONFIG_DIR = Path("configs")
+TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+    from typing import TextIO
+
+    from icpp_sizer_check.runner import RunResult
+
+DEFAULT_CONFIG_DIR = "configs"
+EXIT_INTERNAL_ERROR = 3  # as in errors.py, which a replayed run never imports
 
 EPILOG = """\
 examples:
@@ -26,6 +37,19 @@ fewer users than its threshold, or does not fit; 2 bad arguments or config.
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    from pathlib import Path
+
+    class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+        # argparse asks shutil for the terminal width, and shutil costs ~4 ms
+        # of imports on every run; os can answer it.
+        def __init__(self, prog: str) -> None:
+            try:
+                columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
+            except (ValueError, OSError):
+                columns = 80
+            super().__init__(prog, width=columns - 2)
+
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
         description=(
@@ -34,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
             "concurrent users than its threshold."
         ),
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--config",
@@ -90,22 +114,24 @@ def use_color(choice: str, stream: TextIO, environ: Mapping[str, str]) -> bool:
     return stream.isatty()
 
 
-def discover_configs(folder: Path = DEFAULT_CONFIG_DIR) -> list[Path]:
+def discover_configs(folder: str = DEFAULT_CONFIG_DIR) -> list[Path]:
     """Every ``*.yaml``/``*.yml`` directly inside ``folder``, in name order."""
-    if not folder.is_dir():
+    from pathlib import Path
+
+    from icpp_sizer_check.errors import UsageError
+    from icpp_sizer_check.paths import configs_in
+
+    found = configs_in(folder)
+    if found is None:
         raise UsageError(
-            f"no ./{folder.as_posix()}/ folder here; run from the project root "
+            f"no ./{folder}/ folder here; run from the project root "
             "or name configs with --config FILE"
         )
-    found = sorted(
-        path for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()
-    )
     if not found:
         raise UsageError(
-            f"no *.yaml or *.yml files in ./{folder.as_posix()}/; "
-            "add a config or name one with --config FILE"
+            f"no *.yaml or *.yml files in ./{folder}/; add a config or name one with --config FILE"
         )
-    return found
+    return [Path(name) for name in found]
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
@@ -117,15 +143,36 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
         return code if isinstance(code, int) else 0
 
 
-def execute(options: argparse.Namespace, environ: Mapping[str, str]) -> int:
+def _files_read(result: RunResult) -> list[tuple[str, int | None]]:
+    """What a run read beside its configs, for a replay record."""
+    from icpp_sizer_check.checkpoint import VERSIONED_HEADER_BYTES
+
+    reads: list[tuple[str, int | None]] = []
+    for config in result.configs:
+        reads.append((config.output_location, None))
+        reads += [(location, VERSIONED_HEADER_BYTES) for location in config.checkpoint_locations]
+    return reads
+
+
+def execute(options: argparse.Namespace, environ: Mapping[str, str], argv: Sequence[str]) -> int:
     """Run what the parsed command line asks for; return the exit code."""
+    import io
+    from pathlib import Path
+
+    from icpp_sizer_check import replay
     from icpp_sizer_check.report import Destination, get_reporter
     from icpp_sizer_check.runner import run
 
     output_format = choose_format(options.format, environ)
+    # A plain passing check is recorded, so an unchanged next one can be replayed.
+    recordable = (
+        output_format == "text"
+        and not (options.write or options.verbose or options.no_cache)
+        and replay.config_arguments(argv) is not None
+    )
     summary_file = environ.get("GITHUB_STEP_SUMMARY")
     destination = Destination(
-        out=sys.stdout,
+        out=io.StringIO() if recordable else sys.stdout,
         err=sys.stderr,
         color=output_format == "text" and use_color(options.color, sys.stdout, environ),
         verbose=options.verbose,
@@ -135,15 +182,27 @@ def execute(options: argparse.Namespace, environ: Mapping[str, str]) -> int:
         options.configs or discover_configs(), write=options.write, use_cache=not options.no_cache
     )
     get_reporter(output_format)(result, destination)
+    if recordable:
+        text = destination.out.getvalue()  # type: ignore[attr-defined]
+        sys.stdout.write(text)
+        if result.exit_code == 0 and not destination.color:
+            replay.remember(argv, _files_read(result), text)
     return result.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parsed = _parse(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    from icpp_sizer_check import replay
+
+    if replay.replay(arguments):
+        return 0
+    parsed = _parse(arguments)
     if isinstance(parsed, int):
         return parsed
+    from icpp_sizer_check.errors import SizerError
+
     try:
-        return execute(parsed, os.environ)
+        return execute(parsed, os.environ, arguments)
     except SizerError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from icpp_sizer_check import cache
+from icpp_sizer_check import __program__, cache, paths
 from icpp_sizer_check.cache import SCHEMA_FILE, read_package_data
 from icpp_sizer_check.checkpoint import CheckpointError, read_header
 from icpp_sizer_check.errors import ConfigError, Position, Problem
@@ -28,7 +28,7 @@ DEFAULT_MEMORY_MIB = 4096  # the wasm32 heap
 MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_MIN_CONCURRENT_USERS = 1
 DEFAULT_TITLE = "Canister resource requirements for {stem}."
-PROGRAM = "icpp-sizer-check"
+PROGRAM = __program__
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class CheckpointSource:
     """Where a model's hyperparameters were read, and what the config overrode."""
 
     path: str
+    location: str  # absolute, as written (symlinks not resolved)
     format: str  # "legacy", "v1" or "v2"
     shared_classifier: bool
     group_size: int | None
@@ -78,10 +79,7 @@ def display_path(path: Path) -> str:
 
 def project_root(start: Path) -> Path:
     """The nearest folder above ``start`` holding ``.git``, else the current folder."""
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return Path.cwd()
+    return Path(paths.project_root(str(start)))
 
 
 def default_command(config_path: Path) -> str:
@@ -328,6 +326,7 @@ def _resolve_model(
         overrides = {key: model[key] for key in HYPERPARAMETER_NAMES if key in model}
         checkpoint = CheckpointSource(
             path=display_path(location),
+            location=os.path.abspath(config_path.parent / raw_path),
             format=header.format,
             shared_classifier=header.shared_classifier,
             group_size=header.group_size,

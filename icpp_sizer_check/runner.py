@@ -5,6 +5,7 @@ Nothing here prints: the result goes to a reporter chosen by the CLI.
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,9 @@ class ConfigResult:
     models: tuple[ModelResult, ...]
     fix_command: str
     comparison: Comparison = field(default_factory=lambda: Comparison(UP_TO_DATE))
+    # Absolute paths of the files read beside the config (for replay records).
+    output_location: str = ""
+    checkpoint_locations: tuple[str, ...] = ()
 
     @property
     def diff(self) -> str:
@@ -224,6 +228,11 @@ def run(config_paths: Sequence[Path], write: bool = False, use_cache: bool = Tru
                 models=models,
                 fix_command=fix_command(config.path),
                 comparison=comparison,
+                # As written, not resolved: a replay must see a symlink retargeted.
+                output_location=os.path.abspath(config.output),
+                checkpoint_locations=tuple(
+                    model.checkpoint.location for model in config.models if model.checkpoint
+                ),
             )
         )
     return result

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check import cache
+from icpp_sizer_check.replay import config_arguments
+from tests.conftest import GOLDEN, clean_env, edit
+
+CONFIG = Path("configs/icpp_llama2.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+# One check in a fresh interpreter: its exit code, output, and whether the
+# full path ran (it imports yaml; a replay does not).
+PROBE = """
+import sys
+from icpp_sizer_check.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print("@@", code, "yaml" in sys.modules)
+"""
+
+
+def probe(cwd: Path, home: Path, *args: str, **env: str) -> tuple[int, str, bool]:
+    environment = {**clean_env(), "XDG_CACHE_HOME": str(home), **env}
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output, _, tail = completed.stdout.rpartition("@@ ")
+    code, full = tail.split()
+    return int(code), output, full == "True"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "cache-home"
+
+
+@pytest.fixture
+def committed(project: Path) -> Path:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    return project
+
+
+def test_an_unchanged_passing_check_is_replayed(committed: Path, home: Path) -> None:
+    first = probe(committed, home)
+    second = probe(committed, home)
+    assert first[0] == second[0] == 0
+    assert first[1] == second[1] and "is up to date" in first[1]
+    assert (first[2], second[2]) == (True, False)
+
+
+def test_named_configs_are_replayed_too(committed: Path, home: Path) -> None:
+    probe(committed, home, "--config", str(CONFIG))
+    assert probe(committed, home, "--config", str(CONFIG))[2] is False
+    assert probe(committed, home, f"--config={CONFIG}")[2] is False  # the same check
+
+
+def test_a_changed_document_is_checked_in_full(committed: Path, home: Path) -> None:
+    probe(committed, home)
+    (committed / DOCUMENT).write_bytes(GOLDEN.read_bytes().replace(b"\n", b"\r\n"))
+    code, output, full = probe(committed, home)
+    assert (code, full) == (1, True)
+    assert "only line endings differ" in output
+
+
+def test_a_changed_config_is_checked_in_full(committed: Path, home: Path) -> None:
+    probe(committed, home)
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    assert probe(committed, home)[:1] == (1,)
+
+
+def test_a_failing_check_is_never_recorded(committed: Path, home: Path) -> None:
+    edit(
+        committed / CONFIG,
+        "    seq_len: 1024\n",
+        "    seq_len: 1024\n    min_concurrent_users: 90\n",
+    )
+    assert probe(committed, home)[::2] == (1, True)
+    assert probe(committed, home)[::2] == (1, True)
+
+
+def test_another_folder_is_another_key(committed: Path, home: Path) -> None:
+    probe(committed, home)
+    code, output, full = probe(committed / "configs", home, "--config", "icpp_llama2.yaml")
+    assert (code, full) == (0, True)
+    assert output.startswith("icpp_llama2.yaml: README_icpp_llama2")
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--verbose"], {}),
+        (["--format", "json"], {}),
+        (["--write"], {}),
+        (["--no-cache"], {}),
+        ([], {"GITHUB_ACTIONS": "true"}),
+        ([], {cache.DISABLE_VARIABLE: "1"}),
+    ],
+    ids=["verbose", "json", "write", "no-cache", "github-actions", "cache-off"],
+)
+def test_other_runs_are_never_replayed(
+    committed: Path, home: Path, args: list[str], env: dict[str, str]
+) -> None:
+    probe(committed, home)
+    assert probe(committed, home, *args, **env)[2] is True
+
+
+def test_a_corrupt_record_is_ignored(committed: Path, home: Path) -> None:
+    probe(committed, home)
+    (record,) = (home / "icpp-sizer-check" / "runs").glob("*/*")
+    record.write_bytes(b"\x00garbage")
+    assert probe(committed, home)[::2] == (0, True)
+    assert probe(committed, home)[::2] == (0, False)  # recorded afresh
+
+
+def test_a_changed_checkpoint_header_is_checked_in_full(project: Path, home: Path) -> None:
+    header = struct.pack("<7i", 288, 768, 6, 6, 6, 32000, 256)
+    (project / "models").mkdir()
+    (project / "models" / "15M.bin").write_bytes(header + b"\0" * 64)
+    (project / CONFIG).write_text(
+        "output: sizes.md\nmodels:\n  - name: 15M\n    checkpoint: ../models/15M.bin\n"
+    )
+    assert probe(project, home, "--write")[0] == 0
+    assert probe(project, home)[::2] == (0, True)
+    assert probe(project, home)[::2] == (0, False)
+    (project / "models" / "15M.bin").write_bytes(
+        struct.pack("<7i", 288, 768, 6, 6, 6, 32000, 512) + b"\0" * 64
+    )
+    assert probe(project, home)[::2] == (1, True)
+
+
+def test_a_retargeted_symlink_is_checked_in_full(committed: Path, home: Path) -> None:
+    real = committed / "docs" / "sizes.md"
+    real.parent.mkdir()
+    shutil.move(committed / DOCUMENT, real)
+    (committed / DOCUMENT).symlink_to(real)
+    probe(committed, home)
+    twin = committed / "docs" / "twin.md"
+    shutil.copy(real, twin)
+    (committed / DOCUMENT).unlink()
+    (committed / DOCUMENT).symlink_to(twin)
+    assert probe(committed, home)[::2] == (0, True)
+
+
+@pytest.mark.parametrize(
+    ("argv", "configs"),
+    [
+        ([], []),
+        (["--config", "a.yaml", "--config=b.yaml"], ["a.yaml", "b.yaml"]),
+        (["--config"], None),
+        (["--write"], None),
+        (["-v"], None),
+    ],
+)
+def test_config_arguments(argv: list[str], configs: list[str] | None) -> None:
+    assert config_arguments(argv) == configs
