@@ -98,22 +98,29 @@ def run_once(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[fl
 
 
 def measure(
-    name: str,
-    command: Sequence[str],
-    cwd: Path,
-    env: dict[str, str],
+    specs: Sequence[tuple[str, Sequence[str], Path, dict[str, str]]],
     runs: int,
     expect: int = 0,
-) -> Measure:
-    run_once(command, cwd, env)  # warm the OS caches; not counted
-    times, peaks = [], []
+) -> list[Measure]:
+    """Median time and memory of each command, the runs interleaved round-robin so
+    that a change in the machine's load touches every command alike."""
+    for _, command, cwd, env in specs:
+        run_once(command, cwd, env)  # warm the OS caches; not counted
+    times: list[list[float]] = [[] for _ in specs]
+    peaks: list[list[int]] = [[] for _ in specs]
     for _ in range(runs):
-        seconds, peak, code = run_once(command, cwd, env)
-        if code != expect:
-            raise SystemExit(f"{name}: exit code {code}, expected {expect}: {' '.join(command)}")
-        times.append(seconds)
-        peaks.append(peak)
-    return Measure(name, statistics.median(times), int(statistics.median(peaks)), runs)
+        for index, (name, command, cwd, env) in enumerate(specs):
+            seconds, peak, code = run_once(command, cwd, env)
+            if code != expect:
+                raise SystemExit(
+                    f"{name}: exit code {code}, expected {expect}: {' '.join(command)}"
+                )
+            times[index].append(seconds)
+            peaks[index].append(peak)
+    return [
+        Measure(spec[0], statistics.median(times[i]), int(statistics.median(peaks[i])), runs)
+        for i, spec in enumerate(specs)
+    ]
 
 
 def write_project(root: Path, configs: int, models: int) -> None:
@@ -165,32 +172,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             "<!-- [[[cog\nimport cog\ncog.out(open('configs/README_icpp_llama2_resource_"
             "requirements.md').read())\n]]] -->\n" + document.read_text() + "<!-- [[[end]]] -->\n"
         )
-        floor = measure(
-            "import floor: python -c 'import yaml, jsonschema'",
-            [python, "-c", "import yaml, jsonschema"],
-            own,
-            base_env,
-            runs,
-        )
-        cold = measure("icpp-sizer-check, cold (validates)", [tool], own, cold_env, runs)
-        warm = measure("icpp-sizer-check, configs unchanged (cached)", [tool], own, base_env, runs)
-        cjs = measure(
-            "check-jsonschema on the same config",
+        floor, cold, warm, cjs, cog = measure(
             [
-                str(bin_path(env_dir, "check-jsonschema")),
-                "--schemafile",
-                str(schema),
-                "configs/icpp_llama2.yaml",
+                (
+                    "import floor: python -c 'import yaml, jsonschema'",
+                    [python, "-c", "import yaml, jsonschema"],
+                    own,
+                    base_env,
+                ),
+                ("icpp-sizer-check, cold (validates)", [tool], own, cold_env),
+                ("icpp-sizer-check, configs unchanged (cached)", [tool], own, base_env),
+                (
+                    "check-jsonschema on the same config",
+                    [
+                        str(bin_path(env_dir, "check-jsonschema")),
+                        "--schemafile",
+                        str(schema),
+                        "configs/icpp_llama2.yaml",
+                    ],
+                    own,
+                    base_env,
+                ),
+                (
+                    "cog --check on a document of the same size",
+                    [str(bin_path(env_dir, "cog")), "--check", "cog.md"],
+                    own,
+                    base_env,
+                ),
             ],
-            own,
-            base_env,
-            runs,
-        )
-        cog = measure(
-            "cog --check on a document of the same size",
-            [str(bin_path(env_dir, "cog")), "--check", "cog.md"],
-            own,
-            base_env,
             runs,
         )
         results += [floor, cold, warm, cjs, cog]
@@ -204,22 +213,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                 [tool, "--write"], cwd=root, env=base_env, check=True, stdout=subprocess.DEVNULL
             )
             scale_runs = max(3, runs // (4 if count >= 1000 else 1))
-            c = measure(f"{count} configs x 4 models, cold", [tool], root, cold_env, scale_runs)
-            w = measure(f"{count} configs x 4 models, cached", [tool], root, base_env, scale_runs)
+            c, w = measure(
+                [
+                    (f"{count} configs x 4 models, cold", [tool], root, cold_env),
+                    (f"{count} configs x 4 models, cached", [tool], root, base_env),
+                ],
+                scale_runs,
+            )
             scale_configs.append((count, c, w))
             results += [c, w]
-        scale_models: list[tuple[int, Measure]] = []
+        scale_models: list[tuple[int, Measure, Measure]] = []
         for count in (1, 10, 100, 1000):
             root = work / f"models-{count}"
             write_project(root, 1, count)
             subprocess.run(
                 [tool, "--write"], cwd=root, env=base_env, check=True, stdout=subprocess.DEVNULL
             )
-            m = measure(
-                f"1 config x {count} models, cached", [tool], root, base_env, max(3, runs // 2)
+            cold_models, m = measure(
+                [
+                    (f"1 config x {count} models, cold", [tool], root, cold_env),
+                    (f"1 config x {count} models, cached", [tool], root, base_env),
+                ],
+                max(3, runs // 2),
             )
-            scale_models.append((count, m))
-            results.append(m)
+            scale_models.append((count, cold_models, m))
+            results += [cold_models, m]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -246,11 +264,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"| {label} | {value:.2f}x | <= {limit}x | {'met' if ok else 'MISSED'} |")
     per_config_cold = slope([(n, c.seconds) for n, c, _ in scale_configs])
     per_config_warm = slope([(n, w.seconds) for n, _, w in scale_configs])
-    per_model = slope([(n, m.seconds) for n, m in scale_models])
+    per_model_cold = slope([(n, c.seconds) for n, c, _ in scale_models])
+    per_model_warm = slope([(n, w.seconds) for n, _, w in scale_models])
     print(
         f"\neach extra config of 4 models: {per_config_cold * 1000:.2f} ms cold, "
         f"{per_config_warm * 1000:.2f} ms cached; each extra model in one config: "
-        f"{per_model * 1000:.3f} ms"
+        f"{per_model_cold * 1000:.3f} ms cold, {per_model_warm * 1000:.3f} ms cached"
     )
     if options.json:
         options.json.write_text(
@@ -265,7 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "cold": per_config_cold * 1000,
                         "cached": per_config_warm * 1000,
                     },
-                    "per_model_ms": per_model * 1000,
+                    "per_model_ms": {
+                        "cold": per_model_cold * 1000,
+                        "cached": per_model_warm * 1000,
+                    },
                 },
                 indent=2,
             )

@@ -145,9 +145,12 @@ _EXPECTED = {
 }
 
 
-def _schema_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
-    # jsonschema is imported here, not at the top: a check whose configs are
-    # fine still pays for it, but --version and --help do not.
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    """The schema's validator, built once a run (building it costs more than
+    validating a config)."""
+    # jsonschema is imported here, not at the top: only a config that is not
+    # in the validation cache pays for it.
     from jsonschema import Draft202012Validator, validators
 
     # JSON Schema counts 64.0 as an integer and Python counts True as one;
@@ -159,8 +162,33 @@ def _schema_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
     validator_class = validators.extend(  # type: ignore[no-untyped-call]  # stubs lack it
         Draft202012Validator, type_checker=type_checker
     )
-    validator = validator_class(config_schema())
+    return validator_class(_inline_local_refs(config_schema()))
 
+
+def _inline_local_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each ``{"$ref": "#/$defs/x"}`` replaced by ``x`` itself.
+
+    The same schema, so the same verdicts; but jsonschema resolves a $ref on
+    every use, and that lookup was half the cost of validating a config. The
+    shipped file keeps its $defs for editors and other tools."""
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref", "")
+            if reference.startswith("#/$defs/"):
+                target = inline(definitions[reference.removeprefix("#/$defs/")])
+                return {**target, **{k: inline(v) for k, v in node.items() if k != "$ref"}}
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return {key: inline(value) for key, value in schema.items() if key != "$defs"}
+
+
+def _schema_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
+    validator = _validator()
     for error in validator.iter_errors(document.data):
         path: JsonPath = tuple(error.absolute_path)
         keyword = error.validator

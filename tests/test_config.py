@@ -112,3 +112,30 @@ def test_the_repo_config_is_valid() -> None:
     config = load_config(REPO_CONFIG)
     assert [m.name for m in config.models] == ["260K", "15M", "42M", "110M"]
     assert config.memory_mib == 3072
+
+
+def test_inlining_the_schema_refs_keeps_every_verdict() -> None:
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from icpp_sizer_check.config import _inline_local_refs
+    from icpp_sizer_check.yaml_source import YamlError, parse_yaml
+
+    schema = config_schema()
+    inlined = _inline_local_refs(schema)
+    assert "$ref" not in json.dumps(inlined)
+    original, fast = Draft202012Validator(schema), Draft202012Validator(inlined)
+
+    def verdicts(validator: Draft202012Validator, data: object) -> set[tuple[str, str, str]]:
+        return {
+            (str(e.validator), "/".join(map(str, e.absolute_path)), e.message)
+            for e in validator.iter_errors(data)
+        }
+
+    for path in [*GOOD_CONFIGS, *BAD_CONFIGS]:
+        try:
+            data = parse_yaml(path.read_bytes().decode("utf-8", "replace")).data
+        except YamlError:
+            continue
+        assert verdicts(original, data) == verdicts(fast, data), path.name
