@@ -13,8 +13,8 @@ Only the header is read, never the weights. Three layouts exist:
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES
 
@@ -36,8 +36,7 @@ class CheckpointError(Exception):
     """The file is not a llama2.c checkpoint this tool can read."""
 
 
-@dataclass(frozen=True)
-class CheckpointHeader:
+class CheckpointHeader(NamedTuple):
     format: str  # "legacy", "v1" or "v2"
     values: dict[str, int]  # the seven hyperparameters, vocab_size made positive
     shared_classifier: bool

@@ -134,9 +134,40 @@ def discover_configs(folder: str = DEFAULT_CONFIG_DIR) -> list[Path]:
     return [Path(name) for name in found]
 
 
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
+class Options:
+    """The parsed command line."""
+
+    def __init__(
+        self,
+        configs: list[Path] | None = None,
+        write: bool = False,
+        format: str | None = None,
+        color: str = "auto",
+        no_cache: bool = False,
+        verbose: bool = False,
+    ) -> None:
+        self.configs = configs
+        self.write = write
+        self.format = format
+        self.color = color
+        self.no_cache = no_cache
+        self.verbose = verbose
+
+
+def parse(argv: Sequence[str]) -> Options | int:
+    """The options, or the exit code when argparse ends the run (--help, --version,
+    a usage error)."""
+    from icpp_sizer_check import replay
+
+    plain = replay.config_arguments(argv)
+    if plain is not None:
+        # The hook's usual command line: `--config FILE` at most. argparse (with
+        # gettext and locale) costs ~8 ms to load, for an answer known here.
+        from pathlib import Path
+
+        return Options(configs=[Path(name) for name in plain] or None)
     try:
-        return build_parser().parse_args(argv)
+        return Options(**vars(build_parser().parse_args(argv)))
     except SystemExit as exit_request:
         # argparse exits for --help, --version and usage errors; main() returns instead.
         code = exit_request.code
@@ -154,7 +185,7 @@ def _files_read(result: RunResult) -> list[tuple[str, int | None]]:
     return reads
 
 
-def execute(options: argparse.Namespace, environ: Mapping[str, str], argv: Sequence[str]) -> int:
+def execute(options: Options, environ: Mapping[str, str], argv: Sequence[str]) -> int:
     """Run what the parsed command line asks for; return the exit code."""
     import io
     from pathlib import Path
@@ -196,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if replay.replay(arguments):
         return 0
-    parsed = _parse(arguments)
+    parsed = parse(arguments)
     if isinstance(parsed, int):
         return parsed
     from icpp_sizer_check.errors import SizerError

@@ -8,7 +8,7 @@ differences a diff blurs (line endings, a BOM), and the list of changed cells.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from icpp_sizer_check.markdown import Table, normalized_lines, tables
 from icpp_sizer_check.render import USERS_ROW
@@ -18,8 +18,7 @@ MODES = ("exact", "content")
 IGNORING_FORMATTING = "ignoring formatting"
 
 
-@dataclass(frozen=True)
-class CellChange:
+class CellChange(NamedTuple):
     """One printed value that differs between the committed and regenerated tables."""
 
     model: str
@@ -37,8 +36,7 @@ class CellChange:
         return f"{self.model} · {row}: {self.committed} → {self.regenerated}{unit}"
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(NamedTuple):
     cells: tuple[CellChange, ...] = ()
     added_models: tuple[str, ...] = ()
     removed_models: tuple[str, ...] = ()
@@ -51,15 +49,14 @@ class Changes:
         ]
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """How a committed document stands against the regenerated text."""
 
     status: str  # "up-to-date", "stale" or "missing"
     diff: str = ""
     summary: str = ""
     first_difference_line: int | None = None  # 1-based, in the committed file
-    changes: Changes = field(default_factory=Changes)
+    changes: Changes = Changes()
 
 
 def _model_name(header_cell: str) -> str:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 
 from icpp_sizer_check import __program__, cache, paths
 from icpp_sizer_check.cache import SCHEMA_FILE, read_package_data
@@ -31,8 +30,7 @@ DEFAULT_TITLE = "Canister resource requirements for {stem}."
 PROGRAM = __program__
 
 
-@dataclass(frozen=True)
-class CheckpointSource:
+class CheckpointSource(NamedTuple):
     """Where a model's hyperparameters were read, and what the config overrode."""
 
     path: str
@@ -44,8 +42,7 @@ class CheckpointSource:
     overrides: Mapping[str, int]  # keys written beside `checkpoint:`, replacing the header's
 
 
-@dataclass(frozen=True)
-class ModelSpec:
+class ModelSpec(NamedTuple):
     name: str
     hyperparameters: Hyperparameters
     min_concurrent_users: int
@@ -53,8 +50,7 @@ class ModelSpec:
     checkpoint: CheckpointSource | None = None
 
 
-@dataclass(frozen=True)
-class SizerConfig:
+class SizerConfig(NamedTuple):
     """One validated config: everything needed to render and check a document."""
 
     path: Path
@@ -274,8 +270,7 @@ def _positive_int(value: object) -> int | None:
     return None
 
 
-@dataclass
-class _ResolvedModel:
+class _ResolvedModel(NamedTuple):
     """A model's seven values, each with the place it came from."""
 
     values: dict[str, int]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 # A document is stale or missing, a threshold fails, or a model does not fit.
@@ -13,16 +13,14 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     """A place in a text file, both numbers counted from 1."""
 
     line: int
     column: int
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with one input file, ready to be shown on one line."""
 
     file: str

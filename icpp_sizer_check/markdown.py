@@ -10,35 +10,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import List, Tuple, Union
+from typing import List, NamedTuple, Tuple, Union
 
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^(`{3,}|~{3,})(.*)$")
 
 
-@dataclass
-class Table:
+class Table(NamedTuple):
     heading: str  # the nearest heading above the table
     header: list[str]
-    rows: list[list[str]] = field(default_factory=list)
+    rows: list[list[str]]
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     level: int
     text: str
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
     info: str
     lines: Tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Paragraph:
+class Paragraph(NamedTuple):
     text: str  # white space collapsed
 
 
@@ -93,7 +88,7 @@ def parse_blocks(text: str) -> list[Block]:
             blocks.append(Heading(len(heading_match.group(1)), heading))
         elif "|" in stripped and index + 1 < len(lines) and _is_separator(lines[index + 1]):
             end_paragraph()
-            table = Table(heading, split_row(stripped))
+            table = Table(heading, split_row(stripped), [])
             index += 2
             while index < len(lines) and "|" in lines[index]:
                 table.rows.append(split_row(lines[index]))

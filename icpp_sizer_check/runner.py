@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from icpp_sizer_check.compare import Changes, Comparison, compare_document
 from icpp_sizer_check.config import (
@@ -49,8 +48,7 @@ BELOW_THRESHOLD = "below-threshold"
 DOES_NOT_FIT = "does-not-fit"
 
 
-@dataclass(frozen=True)
-class ModelResult:
+class ModelResult(NamedTuple):
     name: str
     sizing: ModelSizing
     users: int
@@ -74,15 +72,14 @@ class ModelResult:
         return self.users - self.threshold
 
 
-@dataclass(frozen=True)
-class ConfigResult:
+class ConfigResult(NamedTuple):
     config_file: str
     output_file: str
     document_status: str
     memory_mib: int
     models: tuple[ModelResult, ...]
     fix_command: str
-    comparison: Comparison = field(default_factory=lambda: Comparison(UP_TO_DATE))
+    comparison: Comparison = Comparison(UP_TO_DATE)
     # Absolute paths of the files read beside the config (for replay records).
     output_location: str = ""
     checkpoint_locations: tuple[str, ...] = ()
@@ -113,15 +110,17 @@ class ConfigResult:
         return self.document_status in (UP_TO_DATE, WRITTEN) and not self.failing_models
 
 
-@dataclass
 class RunResult:
-    write: bool
-    # Every config asked for, as displayed, in the order given.
-    config_files: list[str] = field(default_factory=list)
-    configs: list[ConfigResult] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    # A write was asked for but refused because some config is invalid.
-    write_refused: bool = False
+    """What a run found; filled in as it goes."""
+
+    def __init__(self, write: bool, config_files: list[str], problems: list[Problem]) -> None:
+        self.write = write
+        # Every config asked for, as displayed, in the order given.
+        self.config_files = config_files
+        self.configs: list[ConfigResult] = []
+        self.problems = problems
+        # A write was asked for but refused because some config is invalid.
+        self.write_refused = False
 
     @property
     def exit_code(self) -> int:

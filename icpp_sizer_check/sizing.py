@@ -6,8 +6,7 @@ pointers, and 512 bytes of static byte pieces in the tokenizer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict
+from typing import Dict, NamedTuple
 
 FLOAT_BYTES = 4
 POINTER_BYTES = 4
@@ -27,8 +26,7 @@ HYPERPARAMETER_NAMES = (
 Rows = Dict[str, int]
 
 
-@dataclass(frozen=True)
-class Hyperparameters:
+class Hyperparameters(NamedTuple):
     """The seven numbers of llama2.c's ``Config``."""
 
     dim: int
@@ -44,8 +42,7 @@ class Hyperparameters:
         return self.dim * self.n_kv_heads // self.n_heads
 
 
-@dataclass(frozen=True, eq=False)
-class ModelSizing:
+class ModelSizing(NamedTuple):
     """Every memory row of one model, in bytes, in document order."""
 
     tokenizer_rows: Rows
@@ -123,8 +120,7 @@ def mib_to_bytes(mib: int) -> int:
     return mib * MIB
 
 
-@dataclass(frozen=True)
-class Remedy:
+class Remedy(NamedTuple):
     """What would let a model serve ``users``, one change at a time."""
 
     users: int

@@ -7,7 +7,6 @@ what PyYAML would silently accept (duplicate keys), and then constructed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Dict, Tuple, Union
 
 import yaml
@@ -37,13 +36,13 @@ class YamlError(Exception):
         self.position = position
 
 
-@dataclass
 class YamlDocument:
     """Plain data plus the position of each value and each mapping key."""
 
-    data: object
-    value_positions: Dict[JsonPath, Position] = field(default_factory=dict)
-    key_positions: Dict[JsonPath, Position] = field(default_factory=dict)
+    def __init__(self, data: object) -> None:
+        self.data = data
+        self.value_positions: Dict[JsonPath, Position] = {}
+        self.key_positions: Dict[JsonPath, Position] = {}
 
     def position_of(self, path: JsonPath) -> Position | None:
         """Where the value at ``path`` stands, or its nearest enclosing value."""

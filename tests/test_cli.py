@@ -214,3 +214,16 @@ def test_installed_entry_points(committed: Path, command: list[str]) -> None:
     assert bad.returncode == 2
     assert bad.stderr.startswith("configs/icpp_llama2.yaml:2:1: YAML syntax error")
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["--config", "configs/a.yaml"], ["--config=a.yaml", "--config", "b.yml"]],
+)
+def test_the_plain_command_line_parses_as_argparse_would(argv: list[str]) -> None:
+    from icpp_sizer_check.cli import Options, build_parser, parse
+
+    quick = parse(argv)
+    assert isinstance(quick, Options)
+    full = Options(**vars(build_parser().parse_args(argv)))
+    assert vars(quick) == vars(full)

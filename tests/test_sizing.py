@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -138,7 +136,7 @@ def test_remedies_are_tight(
     assert served(h, fix.memory_mib) >= users
     assert fix.memory_mib == 1 or served(h, fix.memory_mib - 1) < users
     if fix.max_seq_len is None:
-        assert served(replace(h, seq_len=1), mib) < users
+        assert served(h._replace(seq_len=1), mib) < users
     else:
-        assert served(replace(h, seq_len=fix.max_seq_len), mib) >= users
-        assert served(replace(h, seq_len=fix.max_seq_len + 1), mib) < users
+        assert served(h._replace(seq_len=fix.max_seq_len), mib) >= users
+        assert served(h._replace(seq_len=fix.max_seq_len + 1), mib) < users

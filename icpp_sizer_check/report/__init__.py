@@ -5,10 +5,9 @@ Only the chosen reporter is imported, so a text run never loads ``json``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, NamedTuple, TextIO
 
 from icpp_sizer_check.runner import RunResult
 
@@ -19,8 +18,7 @@ FORMATS = {
 }
 
 
-@dataclass(frozen=True)
-class Destination:
+class Destination(NamedTuple):
     """Where a reporter writes, and how."""
 
     out: TextIO

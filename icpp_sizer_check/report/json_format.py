@@ -7,7 +7,6 @@ never rename or remove one without raising ``schema_version``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from icpp_sizer_check import __version__
@@ -75,9 +74,9 @@ def _model(model: ModelResult) -> dict[str, Any]:
         "headroom": model.headroom,
         "line": model.position.line if model.position else None,
         "column": model.position.column if model.position else None,
-        "hyperparameters": asdict(model.hyperparameters),
+        "hyperparameters": model.hyperparameters._asdict(),
         "checkpoint": _checkpoint(model.checkpoint),
-        "remedy": asdict(model.remedy) if model.remedy else None,
+        "remedy": model.remedy._asdict() if model.remedy else None,
         "bytes": {
             "tokenizer": sizing.tokenizer_total,
             "weights": sizing.weights_total,
