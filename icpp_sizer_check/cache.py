@@ -25,10 +25,19 @@ DISABLE_VARIABLE = "ICPP_SIZER_CHECK_NO_CACHE"
 SCHEMA_FILE = "schemas/config.schema.json"
 
 
+_package_data: dict[str, bytes] = {}
+
+
 def read_package_data(name: str) -> bytes:
-    """A file shipped in this package. The package's own loader reads it, which
-    works from a zip as well; importlib.resources would add ~15 ms of imports to
-    every run of a hook that should cost nothing."""
+    """A file shipped in this package (read once a run). The package's own
+    loader reads it, which works from a zip as well; importlib.resources would
+    add ~15 ms of imports to every run of a hook that should cost nothing."""
+    if name not in _package_data:
+        _package_data[name] = _load_package_data(name)
+    return _package_data[name]
+
+
+def _load_package_data(name: str) -> bytes:
     spec = __spec__
     assert spec is not None and spec.loader is not None and spec.origin is not None
     path = os.path.join(os.path.dirname(spec.origin), *name.split("/"))

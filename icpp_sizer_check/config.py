@@ -65,6 +65,11 @@ class SizerConfig(NamedTuple):
 
 def display_path(path: Path) -> str:
     """``path`` as a user would type it from the current folder."""
+    return _display_path(path, os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _display_path(path: Path, cwd: str) -> str:
     try:
         relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
@@ -480,7 +485,7 @@ def parse_config(text: str, config_path: Path, use_cache: bool = True) -> SizerC
             ]
         )
     resolved, model_problems = _check_models(document, file, config_path)
-    key = cache.validation_key(text) if use_cache else ""
+    key = cache.validation_key(text) if use_cache and cache.enabled() else ""
     known_good = bool(key) and cache.was_validated(key)
     schema_problems = [] if known_good else list(_schema_problems(document, file))
     if key and not known_good and not schema_problems:

@@ -9,13 +9,26 @@ CONFIG_SUFFIXES = (".yaml", ".yml")
 
 def project_root(start: str) -> str:
     """The nearest folder at or above ``start`` holding ``.git``, else the current folder."""
-    folder = os.path.abspath(start)
+    cwd = os.getcwd()
+    key = (start, cwd)
+    if key not in _roots:
+        _roots[key] = _find_root(start, cwd)
+    return _roots[key]
+
+
+# Every config of a run asks from the same few folders; a run is short, so a
+# found root does not go stale within it.
+_roots: dict[tuple[str, str], str] = {}
+
+
+def _find_root(start: str, cwd: str) -> str:
+    folder = os.path.normpath(os.path.join(cwd, start))
     while True:
         if os.path.exists(os.path.join(folder, ".git")):
             return folder
         parent = os.path.dirname(folder)
         if parent == folder:
-            return os.getcwd()
+            return cwd
         folder = parent
 
 
