@@ -20,6 +20,9 @@ JsonPath = Tuple[PathElement, ...]
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 # Aliases can make a tiny document describe a huge tree ("billion laughs").
 # A config has a few hundred nodes; refusing anything past this keeps every
@@ -92,12 +95,35 @@ def _describe_yaml_error(error: yaml.YAMLError, text: str) -> YamlError:
     return YamlError(f"YAML error: {error}", None)
 
 
-def _check_nodes(root: yaml.Node) -> None:
-    """Reject duplicate keys and oversized alias trees before construction."""
+def _check_duplicates(node: yaml.MappingNode) -> None:
+    """PyYAML keeps the last of two equal keys; a config must not say a thing twice."""
+    seen: dict[str, yaml.Node] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+            continue
+        first = seen.get(key_node.value)
+        if first is not None:
+            raise YamlError(
+                f"duplicate key {key_node.value!r} (first at line "
+                f"{first.start_mark.line + 1}); keep only one",
+                _position(key_node.start_mark),
+            )
+        seen[key_node.value] = key_node
+
+
+def _build(root: yaml.Node, loader: Any, document: YamlDocument) -> object:
+    """Build the data, and record where each key and value stands, in one walk.
+
+    Plain mappings, lists and strings are built here; every other value (numbers,
+    booleans, null, dates, and any tagged node) by PyYAML's safe constructor, so
+    the data is what ``yaml.safe_load`` gives. The walk counts nodes, so an alias
+    bomb stops at MAX_NODES before it can expand."""
+    holder: list[object] = [None]
+    stack: list[tuple[yaml.Node, JsonPath, Any, Any]] = [(root, (), holder, 0)]
+    flattened: set[int] = set()
     visits = 0
-    stack = [root]
     while stack:
-        node = stack.pop()
+        node, path, container, slot = stack.pop()
         visits += 1
         if visits > MAX_NODES:
             raise YamlError(
@@ -105,63 +131,65 @@ def _check_nodes(root: yaml.Node) -> None:
                 "write the config out plainly",
                 _position(node.start_mark),
             )
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, yaml.Node] = {}
-            for key_node, value_node in node.value:
-                stack.append(value_node)
-                if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
-                    continue
-                first = seen.get(key_node.value)
-                if first is not None:
-                    raise YamlError(
-                        f"duplicate key {key_node.value!r} (first at line "
-                        f"{first.start_mark.line + 1}); keep only one",
-                        _position(key_node.start_mark),
-                    )
-                seen[key_node.value] = key_node
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-
-
-def _record_positions(root: yaml.Node, document: YamlDocument) -> None:
-    stack: list[tuple[yaml.Node, JsonPath]] = [(root, ())]
-    while stack:
-        node, path = stack.pop()
         document.value_positions.setdefault(path, _position(node.start_mark))
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
+            if id(node) not in flattened:  # an alias revisits the same node
+                _check_duplicates(node)
+                # Merge keys ("<<") are folded into the node, so merged values
+                # point at the lines they came from.
+                loader.flatten_mapping(node)
+                flattened.add(id(node))
+            # As in PyYAML, a later pair wins (an own key over a merged one),
+            # keeping the place of the first.
+            pairs: dict[object, tuple[yaml.Node, yaml.Node]] = {}
             for key_node, value_node in node.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
-                child: JsonPath = (*path, key)
+                if key_node.tag == _STR_TAG:
+                    key: object = key_node.value
+                else:
+                    key = loader.construct_object(key_node, deep=True)
+                    try:
+                        hash(key)
+                    except TypeError:
+                        raise YamlError(
+                            "a mapping key must be plain text", _position(key_node.start_mark)
+                        ) from None
+                pairs[key] = (key_node, value_node)
+            mapping: dict[object, object] = dict.fromkeys(pairs)
+            container[slot] = mapping
+            for key, (key_node, value_node) in pairs.items():
+                name = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                child: JsonPath = (*path, name)
                 document.key_positions.setdefault(child, _position(key_node.start_mark))
-                stack.append((value_node, child))
-        elif isinstance(node, yaml.SequenceNode):
+                stack.append((value_node, child, mapping, key))
+        elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
+            items: list[object] = [None] * len(node.value)
+            container[slot] = items
             for index, item in enumerate(node.value):
-                stack.append((item, (*path, index)))
+                stack.append((item, (*path, index), items, index))
+        elif node.tag == _STR_TAG:
+            container[slot] = node.value
+        else:
+            container[slot] = loader.construct_object(node, deep=True)
+    return holder[0]
 
 
 def parse_yaml(text: str) -> YamlDocument:
     """Parse one YAML document; raise :class:`YamlError` with a position."""
     loader = _Loader(text)
     try:
-        try:
-            root = loader.get_single_node()
-            if root is None:
-                return YamlDocument(data=None)
-            _check_nodes(root)
-            data = loader.construct_document(root)
-        except yaml.YAMLError as error:
-            raise _describe_yaml_error(error, text) from None
-        except RecursionError:
-            # Only the pure-Python parser recurses; libyaml caps nesting itself.
-            raise YamlError("the YAML is nested too deeply; flatten it", None) from None
-        except (ValueError, OverflowError) as error:
-            # PyYAML's constructors raise these for impossible values such as
-            # the date 2024-13-45; the scanner has no mark for them.
-            raise YamlError(f"YAML value cannot be read: {error}; quote it", None) from None
+        root = loader.get_single_node()
+        document = YamlDocument(data=None)
+        if root is not None:
+            document.data = _build(root, loader, document)
+    except yaml.YAMLError as error:
+        raise _describe_yaml_error(error, text) from None
+    except RecursionError:
+        # Only the pure-Python parser recurses; libyaml caps nesting itself.
+        raise YamlError("the YAML is nested too deeply; flatten it", None) from None
+    except (ValueError, OverflowError) as error:
+        # PyYAML's constructors raise these for impossible values such as
+        # the date 2024-13-45; the scanner has no mark for them.
+        raise YamlError(f"YAML value cannot be read: {error}; quote it", None) from None
     finally:
         loader.dispose()
-    document = YamlDocument(data=data)
-    # Recorded after construction: merge keys ("<<") are flattened into the
-    # nodes by then, so merged values point at the lines they came from.
-    _record_positions(root, document)
     return document

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from icpp_sizer_check.errors import Position
 from icpp_sizer_check.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
@@ -61,3 +64,45 @@ def test_impossible_dates_are_an_error_not_a_crash() -> None:
 def test_position_in_text() -> None:
     assert position_in_text("ab\ncd", 4) == Position(2, 2)
     assert position_in_text("ab", 0) == Position(1, 1)
+
+
+values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=10)
+    | st.dates(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=5) | st.integers(), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(data=values)
+def test_the_data_is_what_safe_load_gives(data: object) -> None:
+    text = yaml.safe_dump(data, allow_unicode=True)
+    assert parse_yaml(text).data == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x {p: 1, q: [1, 2]}\nb: *x\nc: *x\n",
+        "base: &b {x: 1, y: 2}\nuse: {<<: *b, y: 3}\nagain: {<<: *b}\n",
+        "list: &l [1, 2]\nboth: [*l, *l]\n",
+        "s: !!set {a, b}\no: !!omap [{a: 1}, {b: 2}]\nbin: !!binary aGVsbG8=\n",
+        "t: 2024-01-02T03:04:05Z\nn: 0x1F\nf: 1_000.5\nnull_key: {~: 1, 1: 2, true: 3}\n",
+        "m: {<<: [{a: 1}, {a: 2, b: 3}], c: 4}\n",
+    ],
+)
+def test_aliases_merges_and_tags_match_safe_load(text: str) -> None:
+    assert parse_yaml(text).data == yaml.safe_load(text)
+
+
+def test_an_unhashable_key_is_an_error_not_a_crash() -> None:
+    with pytest.raises(YamlError, match="a mapping key must be plain text"):
+        parse_yaml("? [a, b]\n: 1\n")
