@@ -44,20 +44,23 @@ class YamlDocument:
 
     def __init__(self, data: object) -> None:
         self.data = data
-        self.value_positions: Dict[JsonPath, Position] = {}
-        self.key_positions: Dict[JsonPath, Position] = {}
+        # Plain (line, column) pairs, made into Positions only when asked for:
+        # a config has hundreds of nodes and a report needs a handful.
+        self.value_positions: Dict[JsonPath, Tuple[int, int]] = {}
+        self.key_positions: Dict[JsonPath, Tuple[int, int]] = {}
 
     def position_of(self, path: JsonPath) -> Position | None:
         """Where the value at ``path`` stands, or its nearest enclosing value."""
         for end in range(len(path), -1, -1):
             found = self.value_positions.get(path[:end])
             if found is not None:
-                return found
+                return Position(*found)
         return None
 
     def key_position_of(self, path: JsonPath) -> Position | None:
         """Where the key naming ``path[-1]`` stands, else where its value does."""
-        return self.key_positions.get(path) or self.position_of(path)
+        found = self.key_positions.get(path)
+        return Position(*found) if found is not None else self.position_of(path)
 
 
 def _position(mark: Any) -> Position:
@@ -131,7 +134,8 @@ def _build(root: yaml.Node, loader: Any, document: YamlDocument) -> object:
                 "write the config out plainly",
                 _position(node.start_mark),
             )
-        document.value_positions.setdefault(path, _position(node.start_mark))
+        mark = node.start_mark
+        document.value_positions.setdefault(path, (mark.line + 1, mark.column + 1))
         if isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
             if id(node) not in flattened:  # an alias revisits the same node
                 _check_duplicates(node)
@@ -159,7 +163,8 @@ def _build(root: yaml.Node, loader: Any, document: YamlDocument) -> object:
             for key, (key_node, value_node) in pairs.items():
                 name = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
                 child: JsonPath = (*path, name)
-                document.key_positions.setdefault(child, _position(key_node.start_mark))
+                key_mark = key_node.start_mark
+                document.key_positions.setdefault(child, (key_mark.line + 1, key_mark.column + 1))
                 stack.append((value_node, child, mapping, key))
         elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
             items: list[object] = [None] * len(node.value)
