@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -89,3 +91,35 @@ def expectation(path: Path) -> Expectation:
 
 def clean_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
+
+
+# One check in a fresh interpreter, reporting which heavy modules it loaded:
+# the way to see a cache or a replay at work from the outside.
+_PROBE = """
+import sys
+from icpp_sizer_check.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print("@@", code, " ".join(m for m in ("yaml", "jsonschema") if m in sys.modules))
+"""
+
+
+class Probe(NamedTuple):
+    code: int
+    out: str
+    loaded: frozenset[str]  # of yaml and jsonschema, those the run imported
+
+
+def probe(cwd: Path, cache_home: Path, *args: str, **env: str) -> Probe:
+    environment = {**clean_env(), "XDG_CACHE_HOME": str(cache_home), **env}
+    completed = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out, _, tail = completed.stdout.rpartition("@@ ")
+    code, *loaded = tail.split()
+    return Probe(int(code), out, frozenset(loaded))

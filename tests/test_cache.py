@@ -2,39 +2,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from icpp_sizer_check import cache
-from tests.conftest import GOLDEN, Run, clean_env, edit
+from tests.conftest import GOLDEN, Run, edit, probe
 
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 
-# Runs a check in a fresh interpreter and says whether jsonschema was imported.
-PROBE = """
-import sys
-from icpp_sizer_check.cli import main
-code = main(sys.argv[1:])
-print(code, "jsonschema" in sys.modules)
-"""
 
-
-def probe(project: Path, cache_home: Path, *args: str, **env: str) -> tuple[int, bool]:
-    environment = {**clean_env(), "XDG_CACHE_HOME": str(cache_home), **env}
-    completed = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        cwd=project,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    code, imported = completed.stdout.split()[-2:]
-    return int(code), imported == "True"
+def check(project: Path, home: Path, *args: str, **env: str) -> tuple[int, bool]:
+    """Exit code, and whether jsonschema was imported, of a verbose check (verbose
+    runs are never replayed, so only the validation cache is at work)."""
+    result = probe(project, home, "--verbose", *args, **env)
+    return result.code, "jsonschema" in result.loaded
 
 
 @pytest.fixture
@@ -45,41 +28,41 @@ def committed(project: Path) -> Path:
 
 def test_an_unchanged_config_skips_jsonschema(committed: Path, tmp_path: Path) -> None:
     home = tmp_path / "cache-home"
-    assert probe(committed, home) == (0, True)  # cold: validated, and remembered
-    assert probe(committed, home) == (0, False)  # warm: jsonschema never imported
+    assert check(committed, home) == (0, True)  # cold: validated, and remembered
+    assert check(committed, home) == (0, False)  # warm: jsonschema never imported
     markers = list((home / "icpp-sizer-check" / "validated").glob("*/*"))
     assert len(markers) == 1 and markers[0].stat().st_size == 0
 
 
 def test_a_changed_config_is_validated_again(committed: Path, tmp_path: Path) -> None:
     home = tmp_path / "cache-home"
-    assert probe(committed, home) == (0, True)
+    assert check(committed, home) == (0, True)
     edit(committed / CONFIG, "dim: 288", "dim: 288.0")
-    assert probe(committed, home) == (2, True)  # the bad edit is caught
+    assert check(committed, home) == (2, True)  # the bad edit is caught
     edit(committed / CONFIG, "dim: 288.0", "dim: 288")
-    assert probe(committed, home) == (0, False)  # the old bytes are known good
+    assert check(committed, home) == (0, False)  # the old bytes are known good
 
 
 def test_the_cache_can_be_switched_off(committed: Path, tmp_path: Path) -> None:
     home = tmp_path / "cache-home"
-    probe(committed, home)
-    assert probe(committed, home, "--no-cache") == (0, True)
-    assert probe(committed, home, **{cache.DISABLE_VARIABLE: "1"}) == (0, True)
+    check(committed, home)
+    assert check(committed, home, "--no-cache") == (0, True)
+    assert check(committed, home, **{cache.DISABLE_VARIABLE: "1"}) == (0, True)
 
 
 def test_deleting_the_cache_is_safe(committed: Path, tmp_path: Path) -> None:
     home = tmp_path / "cache-home"
-    probe(committed, home)
+    check(committed, home)
     shutil.rmtree(home)
-    assert probe(committed, home) == (0, True)
+    assert check(committed, home) == (0, True)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a file where a folder should be")
 def test_an_unusable_cache_is_ignored(committed: Path, tmp_path: Path) -> None:
     home = tmp_path / "not-a-folder"
     home.write_text("a file where the cache folder should be\n")
-    assert probe(committed, home) == (0, True)
-    assert probe(committed, home) == (0, True)
+    assert check(committed, home) == (0, True)
+    assert check(committed, home) == (0, True)
 
 
 def test_the_key_covers_tool_version_schema_and_config(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,43 +2,24 @@ from __future__ import annotations
 
 import shutil
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from icpp_sizer_check import cache
 from icpp_sizer_check.replay import config_arguments
-from tests.conftest import GOLDEN, clean_env, edit
+from tests.conftest import GOLDEN, edit
+from tests.conftest import probe as fresh_check
 
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 
-# One check in a fresh interpreter: its exit code, output, and whether the
-# full path ran (it imports yaml; a replay does not).
-PROBE = """
-import sys
-from icpp_sizer_check.cli import main
-code = main(sys.argv[1:])
-sys.stdout.flush()
-print("@@", code, "yaml" in sys.modules)
-"""
-
 
 def probe(cwd: Path, home: Path, *args: str, **env: str) -> tuple[int, str, bool]:
-    environment = {**clean_env(), "XDG_CACHE_HOME": str(home), **env}
-    completed = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output, _, tail = completed.stdout.rpartition("@@ ")
-    code, full = tail.split()
-    return int(code), output, full == "True"
+    """Exit code, output, and whether the full path ran (it imports yaml; a
+    replay does not)."""
+    result = fresh_check(cwd, home, *args, **env)
+    return result.code, result.out, "yaml" in result.loaded
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -72,3 +73,23 @@ def hook_repo(hooks_home: Path) -> tuple[Path, str]:
     git(snapshot, env, "add", "-A")
     git(snapshot, env, "commit", "-q", "-m", "snapshot")
     return snapshot, git(snapshot, env, "rev-parse", "HEAD")
+
+
+# Where .ci/run (and the CI workflow) install the tools from the npm registry.
+NODE_TOOLS = REPO / ".ci" / "tools" / "node_modules"
+
+
+def require_node_tool(installed: Path, package: str) -> str:
+    """The node executable, once ``installed`` (a file of the npm package) exists.
+    Skipped with the command to run where it does not; failed under CI, which
+    installs it, so that a skip there cannot hide a gap."""
+    node = shutil.which("node")
+    if node is None or not installed.exists():
+        reason = (
+            f"{package.split('@')[0]} is not installed: run "
+            f"'npm install --no-save --prefix .ci/tools {package}' (needs node)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return node

