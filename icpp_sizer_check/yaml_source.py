@@ -28,6 +28,10 @@ _STR_TAG = "tag:yaml.org,2002:str"
 # A config has a few hundred nodes; refusing anything past this keeps every
 # later step (validation, sizing) bounded.
 MAX_NODES = 100_000
+# A config nests four levels deep. Deeper data only invites recursion limits
+# further on (jsonschema prints the offending value with repr), and libyaml's
+# own cap (1000 levels) exists only in its newer releases.
+MAX_DEPTH = 100
 
 
 class YamlError(Exception):
@@ -136,6 +140,11 @@ def _build(root: yaml.Node, loader: Any, document: YamlDocument) -> object:
             )
         mark = node.start_mark
         document.value_positions.setdefault(path, (mark.line + 1, mark.column + 1))
+        if len(path) > MAX_DEPTH:
+            raise YamlError(
+                f"the YAML is nested more than {MAX_DEPTH} levels deep; flatten it",
+                _position(mark),
+            )
         if isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
             if id(node) not in flattened:  # an alias revisits the same node
                 _check_duplicates(node)

@@ -106,3 +106,9 @@ def test_aliases_merges_and_tags_match_safe_load(text: str) -> None:
 def test_an_unhashable_key_is_an_error_not_a_crash() -> None:
     with pytest.raises(YamlError, match="a mapping key must be plain text"):
         parse_yaml("? [a, b]\n: 1\n")
+
+
+def test_nesting_past_libyamls_own_cap_is_an_error_too() -> None:
+    with pytest.raises(YamlError) as caught:
+        parse_yaml("a: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert "nest" in caught.value.message
