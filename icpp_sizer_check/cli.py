@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from icpp_sizer_check.runner import RunResult
 
 DEFAULT_CONFIG_DIR = "configs"
-EXIT_INTERNAL_ERROR = 3  # as in errors.py, which a replayed run never imports
 
 EPILOG = """\
 examples:
@@ -239,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except Exception:  # noqa: BLE001 - the last guard between a bug and a wrong exit code
         import traceback  # only a bug pays for it
+
+        from icpp_sizer_check.errors import EXIT_INTERNAL_ERROR
 
         traceback.print_exc()
         print(

@@ -80,6 +80,13 @@ def run_key(files: Sequence[str]) -> str | None:
     return cache.digest(parts)
 
 
+def _key_for(argv: Sequence[str]) -> str | None:
+    """The run key of a plain check, or None for any other command line."""
+    given = config_arguments(argv)
+    files = _config_files(given) if given is not None else None
+    return run_key(files) if files else None
+
+
 def _hash_of(path: str, limit: int | None) -> str:
     return cache.digest([_read(path, limit)])
 
@@ -89,9 +96,7 @@ def replay(argv: Sequence[str]) -> bool:
     no such record and the full check must run."""
     if not cache.enabled() or os.environ.get("GITHUB_ACTIONS") == "true":
         return False
-    given = config_arguments(argv)
-    files = _config_files(given) if given is not None else None
-    key = run_key(files) if files else None
+    key = _key_for(argv)
     if key is None:
         return False
     try:
@@ -113,9 +118,7 @@ def remember(argv: Sequence[str], reads: Sequence[tuple[str, int | None]], stdou
     """Record a passing check: its output and the files it read beside the configs."""
     if not cache.enabled():
         return
-    given = config_arguments(argv)
-    files = _config_files(given) if given is not None else None
-    key = run_key(files) if files else None
+    key = _key_for(argv)
     if key is None:
         return
     try:

@@ -12,7 +12,7 @@ from typing import Iterable
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report import messages as say
-from icpp_sizer_check.runner import MISSING, STALE, WRITTEN, ConfigResult, RunResult
+from icpp_sizer_check.runner import MISSING, STALE, ConfigResult, RunResult
 
 
 def _escape_data(text: str) -> str:
@@ -80,12 +80,7 @@ def _config_lines(config: ConfigResult) -> Iterable[str]:
             column=model.position.column if model.position else None,
         )
     if config.ok:
-        done = (
-            f"wrote {config.output_file}"
-            if config.document_status == WRITTEN
-            else say.up_to_date(config)
-        )
-        yield f"{config.config_file}: {done}; {say.headroom(config)}"
+        yield say.success(config)
 
 
 def _cell(text: str) -> str:

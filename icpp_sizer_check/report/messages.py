@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.render import format_mb
-from icpp_sizer_check.runner import DOES_NOT_FIT, ConfigResult, ModelResult
+from icpp_sizer_check.runner import DOES_NOT_FIT, WRITTEN, ConfigResult, ModelResult
 from icpp_sizer_check.sizing import mib_to_bytes
 
 
@@ -59,9 +59,14 @@ def changes(config: ConfigResult) -> list[str]:
     return lines
 
 
-def up_to_date(config: ConfigResult) -> str:
-    how = f" ({config.summary})" if config.summary else ""
-    return f"{config.output_file} is up to date{how}"
+def success(config: ConfigResult) -> str:
+    """The one line of a config that passed: its document, and the closest call."""
+    if config.document_status == WRITTEN:
+        done = f"wrote {config.output_file}"
+    else:
+        how = f" ({config.summary})" if config.summary else ""
+        done = f"{config.output_file} is up to date{how}"
+    return f"{config.config_file}: {done}; {headroom(config)}"
 
 
 def model_location(config: ConfigResult, model: ModelResult) -> str:

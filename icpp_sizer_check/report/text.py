@@ -49,7 +49,6 @@ def report(result: RunResult, to: Destination) -> None:
             )
             print(f"  {say.remedy(config, model)}", file=to.out)
         if config.ok:
-            done = f"wrote {doc}" if config.document_status == WRITTEN else say.up_to_date(config)
-            print(f"{name}: {done}; {say.headroom(config)}", file=to.out)
+            print(say.success(config), file=to.out)
     if result.write_refused:
         print(say.NOTHING_WRITTEN, file=to.err)
