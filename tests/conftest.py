@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
 import pytest
 
@@ -123,3 +123,20 @@ def probe(cwd: Path, cache_home: Path, *args: str, **env: str) -> Probe:
     out, _, tail = completed.stdout.rpartition("@@ ")
     code, *loaded = tail.split()
     return Probe(int(code), out, frozenset(loaded))
+
+
+def run_process(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+) -> subprocess.CompletedProcess[str]:
+    """The tool in a process of its own (``python -m``), as hooks and CI run it."""
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "icpp_sizer_check", *args],
+        cwd=cwd,
+        env=clean_env() if env is None else env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ from icpp_sizer_check.config import MAX_CONFIG_BYTES, decode_config, parse_confi
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.runner import regenerate
 from icpp_sizer_check.sizing import Hyperparameters, size_model
-from tests.conftest import GOLDEN, Run, clean_env, edit
+from tests.conftest import GOLDEN, Run, edit, run_process
 
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
@@ -80,14 +78,7 @@ def _without_root_powers() -> list[str]:
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 def test_an_unreadable_config(project: Path) -> None:
     (project / CONFIG).chmod(0)
-    completed = subprocess.run(
-        [*_without_root_powers(), sys.executable, "-m", "icpp_sizer_check"],
-        cwd=project,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_process(project, prefix=_without_root_powers())
     assert completed.returncode == 2
     assert completed.stderr == (
         "configs/icpp_llama2.yaml: cannot read the config: Permission denied\n"
@@ -98,14 +89,7 @@ def test_an_unreadable_config(project: Path) -> None:
 def test_an_unwritable_document_folder(project: Path) -> None:
     (project / "configs").chmod(0o555)
     try:
-        completed = subprocess.run(
-            [*_without_root_powers(), sys.executable, "-m", "icpp_sizer_check", "--write"],
-            cwd=project,
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        completed = run_process(project, "--write", prefix=_without_root_powers())
     finally:
         (project / "configs").chmod(0o755)
     assert completed.returncode == 2

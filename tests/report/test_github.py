@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check.report.github import workflow_command
-from tests.conftest import DATA, GOLDEN, clean_env, edit
+from tests.conftest import DATA, GOLDEN, clean_env, edit, run_process
 
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
@@ -24,14 +24,7 @@ def run_in_actions(
     env["GITHUB_ACTIONS"] = "true"
     if summary:
         env["GITHUB_STEP_SUMMARY"] = str(project / "summary.md")
-    return subprocess.run(
-        [sys.executable, "-m", "icpp_sizer_check", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_process(project, *args, env=env)
 
 
 def annotations(output: str) -> list[dict[str, str]]:
@@ -134,14 +127,7 @@ def test_explicit_format_wins_over_github_actions(project: Path) -> None:
 def test_text_stays_the_default_outside_actions(project: Path) -> None:
     shutil.copy(GOLDEN, project / DOCUMENT)
     edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = subprocess.run(
-        [sys.executable, "-m", "icpp_sizer_check"],
-        cwd=project,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_process(project)
     assert completed.returncode == 1
     assert "::" not in completed.stdout
 
