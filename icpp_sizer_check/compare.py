@@ -168,15 +168,17 @@ def compare_document(
     if committed == wanted:
         return Comparison("up-to-date")
     committed_text = committed.decode("utf-8", errors="replace")
+    if mode == "content":
+        old_content = normalized_lines(committed_text)
+        new_content = normalized_lines(regenerated)
+        if old_content == new_content:
+            # The usual outcome for a formatted document: nothing more to work out.
+            return Comparison("up-to-date", summary=IGNORING_FORMATTING)
     changes = describe_changes(committed_text, regenerated)
     old_lines = committed_text.splitlines(keepends=True)
     new_lines = regenerated.splitlines(keepends=True)
     first_line = first_difference_line(old_lines, new_lines)
     if mode == "content":
-        old_content = normalized_lines(committed_text)
-        new_content = normalized_lines(regenerated)
-        if old_content == new_content:
-            return Comparison("up-to-date", summary=IGNORING_FORMATTING)
         # Only real changes, not the formatter's padding, go into the diff.
         diff = unified_diff(
             [line + "\n" for line in old_content],
