@@ -555,5 +555,6 @@ def load_configs(
         try:
             configs.append(load_config(path, use_cache))
         except ConfigError as error:
-            problems.extend(error.problems)
+            location = os.path.abspath(path)
+            problems.extend(problem._replace(location=location) for problem in error.problems)
     return configs, problems

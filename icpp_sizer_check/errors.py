@@ -27,6 +27,9 @@ class Problem(NamedTuple):
     message: str
     position: Position | None = None
     json_path: str = ""
+    # The file's absolute path, for formats that must name it from elsewhere
+    # (GitHub annotations name files from the workspace); "" when unknown.
+    location: str = ""
 
     def sort_key(self) -> tuple[int, int, str]:
         if self.position is None:

@@ -82,6 +82,7 @@ class ConfigResult(NamedTuple):
     comparison: Comparison = Comparison(UP_TO_DATE)
     # Absolute paths of the files read beside the config (for replay records).
     output_location: str = ""
+    config_location: str = ""  # the config's absolute path
     checkpoint_locations: tuple[str, ...] = ()
 
     @property
@@ -229,6 +230,7 @@ def run(config_paths: Sequence[Path], write: bool = False, use_cache: bool = Tru
                 comparison=comparison,
                 # As written, not resolved: a replay must see a symlink retargeted.
                 output_location=os.path.abspath(config.output),
+                config_location=os.path.abspath(config.path),
                 checkpoint_locations=tuple(
                     model.checkpoint.location for model in config.models if model.checkpoint
                 ),
