@@ -60,5 +60,13 @@ def configs_in(folder: str) -> list[str] | None:
     return sorted(
         os.path.join(folder, entry.name)
         for entry in entries
-        if entry.name.endswith(CONFIG_SUFFIXES) and entry.is_file()
+        if entry.name.endswith(CONFIG_SUFFIXES) and not _is_folder(entry)
     )
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    # A broken symlink or a symlink loop is listed: loading it says what is wrong.
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False

@@ -188,7 +188,7 @@ def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
 def _output_problem(config: SizerConfig, message: str) -> Problem:
     return Problem(
         config.shown,
-        f"output: {config.output_shown!r} {message}",
+        f"{config.output_shown!r} {message}",
         config.output_position,
         "output",
         config.location.absolute if config.location else "",
