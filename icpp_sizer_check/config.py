@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import shlex
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping, NamedTuple, Sequence
@@ -403,12 +404,16 @@ def _confined(location: ConfigLocation, relative: str) -> _ConfinedPath:
     logical = os.path.join(location.base, relative)
     real = os.path.realpath(logical)
     try:
-        os.stat(real)
+        mode = os.stat(real).st_mode
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise _BadPath("is a symlink loop; point it at a file") from None
         if error.errno == errno.ENAMETOOLONG:
             raise
+    else:
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # Opening a FIFO would wait forever; a device never ends.
+            raise _BadPath("is not a regular file (a FIFO, a device or a socket); name a file")
     if not paths.is_inside(real, location.root):
         raise _BadPath(
             f"the path leaves the repository ({safe_path(location.root)}); keep it inside"

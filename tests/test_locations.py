@@ -174,3 +174,16 @@ def test_a_location_has_one_base_folder_and_one_root(project: Path) -> None:
     assert location.shown == "configs/icpp_llama2.yaml"
     with pytest.raises(ConfigError):
         locate_config(Path(os.fsdecode(b"bad\xff.yaml")))
+
+
+@pytest.mark.parametrize("which", ["output", "checkpoint"])
+def test_a_fifo_is_refused_instead_of_waited_on(project: Path, run: Run, which: str) -> None:
+    fifo = project / "configs" / "pipe.md"
+    os.mkfifo(fifo)
+    text = _config_text("pipe.md" if which == "output" else DOCUMENT_NAME)
+    if which == "checkpoint":
+        text = text.replace("  - name: 260K\n", "  - name: 260K\n    checkpoint: pipe.md\n")
+    (project / "configs" / "icpp_llama2.yaml").write_text(text)
+    outcome = run()
+    assert outcome.code == 2
+    assert "'pipe.md': is not a regular file (a FIFO, a device or a socket)" in outcome.err
