@@ -150,9 +150,8 @@ def locate_config(config_path: Path) -> ConfigLocation:
             raise _location_error(
                 name, "the config is a symlink loop; point it at a file"
             ) from None
-    folder = os.path.dirname(absolute)
-    logical_root = paths.project_root(folder)
-    root = os.path.realpath(logical_root)
+    logical_root = paths.project_root(os.path.dirname(absolute))
+    root = paths.config_root(absolute)
     shown = paths.shown(absolute, logical_root)
     if not paths.is_inside(real, root):
         raise _location_error(

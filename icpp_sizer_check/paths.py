@@ -37,6 +37,11 @@ def _find_root(start: str) -> str:
         folder = parent
 
 
+def config_root(config: str) -> str:
+    """The project root of the config at ``config``, after every symlink."""
+    return os.path.realpath(project_root(os.path.dirname(os.path.abspath(config))))
+
+
 def shown(path: str, root: str) -> str:
     """``path`` (absolute) as messages show it: from ``root`` when inside it."""
     relative = os.path.relpath(path, root)

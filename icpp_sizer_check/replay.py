@@ -63,11 +63,6 @@ def _read(path: str, limit: int | None) -> bytes:
         return source.read() if limit is None else source.read(limit)
 
 
-def config_root(name: str) -> str:
-    """The project root of the config ``name``, after every symlink."""
-    return os.path.realpath(paths.project_root(os.path.dirname(os.path.abspath(name))))
-
-
 def run_key(configs: Sequence[tuple[str, str, str]]) -> str:
     """The key of a check of ``configs`` (each: its absolute path as named, its
     real path, a hash of its bytes) from the current folder."""
@@ -78,7 +73,7 @@ def run_key(configs: Sequence[tuple[str, str, str]]) -> str:
     ]
     for name, real, source_digest in configs:
         parts += [os.fsencode(name), os.fsencode(real), source_digest.encode()]
-        parts.append(os.fsencode(config_root(name)))
+        parts.append(os.fsencode(paths.config_root(name)))
     return cache.digest(parts)
 
 
