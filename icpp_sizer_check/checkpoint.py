@@ -16,6 +16,7 @@ import struct
 from pathlib import Path
 from typing import NamedTuple
 
+from icpp_sizer_check.paths import NotARegularFile, read_regular
 from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES
 
 MAGIC = 0x616B3432
@@ -105,12 +106,11 @@ def _parse_legacy(head: bytes) -> CheckpointHeader:
 def read_header(path: Path) -> CheckpointHeader:
     """Read and parse only the header of the checkpoint at ``path``."""
     try:
-        with path.open("rb") as model_file:
-            head = model_file.read(VERSIONED_HEADER_BYTES)
+        head = read_regular(str(path), VERSIONED_HEADER_BYTES)
     except FileNotFoundError:
         raise CheckpointError("no such file") from None
-    except IsADirectoryError:
-        raise CheckpointError("is a folder, not a file") from None
+    except (IsADirectoryError, NotARegularFile) as error:
+        raise CheckpointError(error.strerror or "is not a regular file") from None
     except OSError as error:
         raise CheckpointError(f"cannot read it: {error.strerror or error}") from None
     return parse_header(head)._replace(raw=head)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping, Sequence
     from pathlib import Path
-    from typing import TextIO
+    from typing import NoReturn, TextIO
 
 
 EXAMPLES = """\
@@ -64,7 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
                 columns = 80
             super().__init__(prog, width=columns - 2)
 
-    parser = argparse.ArgumentParser(
+    class ArgumentParser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            # An argument may hold anything; it is shown, never sent to the terminal.
+            from icpp_sizer_check.errors import printable
+
+            super().error(printable(message))
+
+    parser = ArgumentParser(
         prog=PROGRAM,
         description=(
             "Regenerate canister sizing documents for llama2.c models from YAML configs, "
@@ -137,7 +144,13 @@ def discover_configs(folder: str | None = None) -> list[Path]:
     from icpp_sizer_check.paths import DEFAULT_CONFIG_DIR, configs_in
 
     folder = folder or DEFAULT_CONFIG_DIR
-    found = configs_in(folder)
+    try:
+        found = configs_in(folder)
+    except OSError as error:  # a symlink loop, or a folder we may not list
+        raise UsageError(
+            f"cannot list ./{folder}/: {error.strerror or error}; fix it, "
+            "or name configs with --config FILE"
+        ) from None
     if found is None:
         raise UsageError(
             f"no ./{folder}/ folder here; run from the project root "
@@ -232,6 +245,10 @@ def execute(options: Options, environ: Mapping[str, str], argv: Sequence[str]) -
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_closed()
+    except OSError as error:  # a full disk behind stdout, say
+        from icpp_sizer_check.errors import OutputError
+
+        raise OutputError(error.strerror or str(error)) from None
     return result.exit_code
 
 
@@ -259,10 +276,14 @@ def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
 
 def _tolerant_streams() -> None:
     """Output degrades to ASCII on a stream whose encoding cannot show a
-    character, instead of failing."""
+    character, instead of failing; a closed stream (``>&-``) swallows it."""
     import codecs  # loaded at start-up already
 
     codecs.register_error(ENCODING_ERRORS, _ascii_fallback)
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
@@ -281,13 +302,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _stdout_closed()
         return 0
+    except Exception:  # noqa: BLE001 - a replay is only a shortcut; the full check decides
+        pass
     parsed = parse(arguments)
     if isinstance(parsed, int):
         return parsed
-    from icpp_sizer_check.errors import SizerError
+    from icpp_sizer_check.errors import OutputError, SizerError
 
     try:
         return execute(parsed, os.environ, arguments)
+    except OutputError as error:
+        print(f"{PROGRAM}: error: cannot write the report: {error.reason}", file=sys.stderr)
+        return error.exit_code
     except SizerError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -170,6 +170,15 @@ def describe_difference(committed: bytes, regenerated: bytes) -> str:
     return ""
 
 
+def lines_of(text: str) -> list[str]:
+    """The lines of ``text`` with their endings, split at line feeds only (as
+    git and editors count them), not at every character str.splitlines takes
+    for a break (form feed, U+2028, a lone carriage return, ...)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 def first_difference_line(committed: list[str], regenerated: list[str]) -> int:
     """The first line of ``committed`` that differs (or is missing) from ``regenerated``."""
     for number, (old_line, new_line) in enumerate(zip(committed, regenerated), start=1):
@@ -197,8 +206,8 @@ def compare_document(
             # The usual outcome for a formatted document: nothing more to work out.
             return Comparison("up-to-date", summary=IGNORING_FORMATTING)
     changes = describe_changes(committed_text, regenerated)
-    old_lines = committed_text.splitlines(keepends=True)
-    new_lines = regenerated.splitlines(keepends=True)
+    old_lines = lines_of(committed_text)
+    new_lines = lines_of(regenerated)
     first_line = first_difference_line(old_lines, new_lines)
     if mode == "content":
         # Only real changes, not the formatter's padding, go into the diff.

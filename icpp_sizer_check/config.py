@@ -21,13 +21,11 @@ from icpp_sizer_check import __program__, cache, paths
 from icpp_sizer_check.cache import SCHEMA_FILE, read_package_data
 from icpp_sizer_check.checkpoint import CheckpointError, read_header
 from icpp_sizer_check.errors import ConfigError, Position, Problem
+from icpp_sizer_check.paths import MAX_CONFIG_BYTES
 from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES, Hyperparameters
 from icpp_sizer_check.yaml_source import JsonPath, YamlDocument, YamlError, parse_yaml
 
 DEFAULT_MEMORY_MIB = 4096  # the wasm32 heap
-# A config of a thousand models is under 200 KiB; anything past this is a
-# wrong file, and refusing it early bounds the time and memory of a run.
-MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_MIN_CONCURRENT_USERS = 1
 DEFAULT_TITLE = "Canister resource requirements for {stem}."
 PROGRAM = __program__
@@ -48,8 +46,12 @@ class ConfigLocation(NamedTuple):
     shown: str  # how messages and commands name it: from the project root
 
     def show(self, path: str) -> str:
-        """A path derived from ``base``, as messages name it."""
-        return paths.shown(os.path.normpath(path), self.root)
+        """A path derived from ``base``, as messages name it: as written, with
+        ``..`` folded away unless a symlink before it leads elsewhere (then the
+        file it reaches)."""
+        folded = os.path.normpath(path)
+        real = os.path.realpath(path)
+        return paths.shown(folded if os.path.realpath(folded) == real else real, self.root)
 
 
 class CheckpointSource(NamedTuple):
@@ -116,7 +118,9 @@ def safe_path(name: str) -> str:
 def regenerate_command(config_shown: str) -> str:
     """The command that regenerates a config's document: the document's default
     ``command`` line and every fix hint. Run from the project root."""
-    return f"{PROGRAM} --write --config {shlex.quote(config_shown)}"
+    # A name starting with "-" would read as an option.
+    path = f"./{config_shown}" if config_shown.startswith("-") else config_shown
+    return f"{PROGRAM} --write --config {shlex.quote(path)}"
 
 
 def default_command(config_path: Path) -> str:
@@ -140,7 +144,7 @@ def locate_config(config_path: Path) -> ConfigLocation:
         absolute.encode("utf-8")
     except UnicodeEncodeError:
         raise _location_error(
-            name, f"the path {safe_path(absolute)!r} is not valid UTF-8; rename the file or folder"
+            name, f"the path '{safe_path(absolute)}' is not valid UTF-8; rename the file or folder"
         ) from None
     real = os.path.realpath(absolute)
     try:
@@ -158,6 +162,26 @@ def locate_config(config_path: Path) -> ConfigLocation:
             shown,
             f"the config is a symlink to {safe_path(real)}, outside the project "
             f"({safe_path(root)}); use a config inside it",
+        )
+    # A config named inside the checkout the tool runs in (a hook's or CI's
+    # current folder) stays inside it, so a symlink committed into the checkout
+    # cannot make another repository on the machine "the project".
+    checkout = paths.enclosing_project(os.getcwd())
+    if (
+        checkout is not None
+        and paths.is_inside(absolute, checkout)
+        and not (paths.is_inside(real, checkout) and paths.is_inside(root, checkout))
+    ):
+        raise _location_error(
+            shown,
+            f"the config leads to {safe_path(real)}, outside the git checkout of the current "
+            f"folder ({safe_path(checkout)}); run from the config's own project",
+        )
+    if _FORBIDDEN_TEXT.search(shown):
+        raise _location_error(
+            shown,
+            "the config's path holds a control character, which would reach the document's "
+            "title and command; rename it",
         )
     return ConfigLocation(config_path, absolute, real, root, os.path.dirname(real), shown)
 
@@ -701,8 +725,7 @@ def read_config_bytes(location: ConfigLocation) -> bytes:
     when unreadable or too large to be a config."""
     file = location.shown
     try:
-        with open(location.real, "rb") as config_file:
-            raw = config_file.read(MAX_CONFIG_BYTES + 1)
+        raw = paths.read_regular(location.real, MAX_CONFIG_BYTES + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         raise ConfigError([Problem(file, f"cannot read the config: {reason}")]) from None

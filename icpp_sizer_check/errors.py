@@ -23,7 +23,8 @@ EXIT_CODES = (
     (
         EXIT_BAD_INPUT,
         "bad arguments, no configs found, an invalid config, or a file that cannot be "
-        "read or written; nothing is written",
+        "read or written; with an invalid config or an unreadable document, nothing "
+        "is written",
     ),
     (EXIT_INTERNAL_ERROR, "an internal error: a bug in this tool (please report it)"),
 )
@@ -104,9 +105,30 @@ class UsageError(SizerError):
     """The command line asks for something that cannot be done."""
 
 
+class OutputError(SizerError):
+    """The report cannot be written: its stream failed (a full disk)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+# A config with more problems than this is the wrong file or one that needs
+# rewriting: the rest would only flood a terminal.
+MAX_PROBLEMS_SHOWN = 50
+
+
 class ConfigError(SizerError):
-    """A config file cannot be used; carries every problem found in it."""
+    """A config file cannot be used; carries every problem found in it (the
+    first MAX_PROBLEMS_SHOWN, then a line that counts the rest)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=Problem.sort_key)
+        ordered = sorted(problems, key=Problem.sort_key)
+        if len(ordered) > MAX_PROBLEMS_SHOWN:
+            hidden = len(ordered) - MAX_PROBLEMS_SHOWN + 1
+            ordered = [
+                *ordered[: MAX_PROBLEMS_SHOWN - 1],
+                Problem(ordered[0].file, f"... and {hidden} more problems; fix these first"),
+            ]
+        self.problems = ordered
         super().__init__("\n".join(str(problem) for problem in self.problems))

@@ -7,10 +7,7 @@ import os
 import re
 from pathlib import Path
 
-# A sizing document is kilobytes (a thousand models make about 300 KiB); a
-# committed file past this is no sizing document, and comparing it would cost
-# seconds (about a second per 2 MiB of table-like lines, measured).
-MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES, read_regular
 
 
 class DocumentTooLarge(Exception):
@@ -20,8 +17,7 @@ class DocumentTooLarge(Exception):
 def read_optional(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes | None:
     """The file's bytes, or None when it does not exist; DocumentTooLarge past ``limit``."""
     try:
-        with path.open("rb") as document:
-            data = document.read(limit + 1)
+        data = read_regular(str(path), limit + 1)
     except FileNotFoundError:
         return None
     if len(data) > limit:
@@ -44,7 +40,7 @@ def _temp_prefix(target: Path) -> str:
 def _process_is_gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # OverflowError: no such pid can exist
         return True
     except PermissionError:  # alive, under another user
         return False
@@ -55,7 +51,8 @@ def remove_stale_temp_files(target: Path) -> list[Path]:
     """Delete temp files a killed writer of ``target`` left behind; return them."""
     if os.name != "posix":
         return []
-    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.[^.]+\.tmp$")
+    # A pid has at most ten digits; a longer "pid" is no temp file of ours.
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d{{1,10}})\.[^.]+\.tmp$")
     removed = []
     try:
         # Not glob: a document's name may hold glob's own characters ([, *).

@@ -8,10 +8,45 @@ folder the tool was started in.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 DEFAULT_CONFIG_DIR = "configs"
+
+# Past these sizes a file is refused unread: no config is a megabyte, and a
+# sizing document is kilobytes (a thousand models make about 300 KiB;
+# comparing a file of table-like lines costs about a second per 2 MiB).
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+
+
+class NotARegularFile(OSError):
+    """A FIFO, a device, a socket or a folder where a file must be."""
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """At most ``limit`` bytes of the regular file at ``path``; the open never
+    waits (a FIFO), and a device or folder is refused, not read."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO, a device or a socket"
+            raise NotARegularFile(errno.EINVAL, f"is {kind}, not a regular file")
+        chunks = []
+        left = limit
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
 
 # Every config of a run asks from the same few folders; a run is short, so a
 # found root does not go stale within it.
@@ -24,6 +59,13 @@ def project_root(folder: str) -> str:
     if folder not in _roots:
         _roots[folder] = _find_root(folder)
     return _roots[folder]
+
+
+def enclosing_project(folder: str) -> str | None:
+    """The git top level at or above ``folder``, walking its real path; None
+    outside git. For the current folder: the checkout a hook or CI runs in."""
+    found = _find_root(os.path.realpath(folder))
+    return found if os.path.exists(os.path.join(found, ".git")) else None
 
 
 def _find_root(start: str) -> str:
@@ -57,7 +99,7 @@ def is_inside(path: str, folder: str) -> bool:
 
 def configs_in(folder: str) -> list[str] | None:
     """Every ``*.yaml``/``*.yml`` file directly inside ``folder``, in name order;
-    None when ``folder`` is not a folder."""
+    None when ``folder`` is not a folder; OSError when it cannot be listed."""
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
@@ -67,6 +109,23 @@ def configs_in(folder: str) -> list[str] | None:
         for entry in entries
         if entry.name.endswith(CONFIG_SUFFIXES) and not _is_folder(entry)
     )
+
+
+def unique_files(names: list[str]) -> list[str]:
+    """``names`` without the later names of a file named before: by another
+    path, through a symlink, or as a hard link."""
+    seen: set[object] = set()
+    unique = []
+    for name in names:
+        try:
+            status = os.stat(name)
+            key: object = (status.st_dev, status.st_ino)
+        except (OSError, ValueError):  # loading says what is wrong with it
+            key = name
+        if key not in seen:
+            seen.add(key)
+            unique.append(name)
+    return unique
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

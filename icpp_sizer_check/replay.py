@@ -59,8 +59,9 @@ def _config_files(given: list[str]) -> list[str] | None:
 
 
 def _read(path: str, limit: int | None) -> bytes:
-    with open(path, "rb") as source:
-        return source.read() if limit is None else source.read(limit)
+    # Regular files only, and never more than a document may hold: a record
+    # lookup must not hang on a FIFO or fill memory from /dev/zero.
+    return paths.read_regular(path, paths.MAX_DOCUMENT_BYTES + 1 if limit is None else limit)
 
 
 def run_key(configs: Sequence[tuple[str, str, str]]) -> str:
@@ -77,22 +78,27 @@ def run_key(configs: Sequence[tuple[str, str, str]]) -> str:
     return cache.digest(parts)
 
 
-def _key_for(argv: Sequence[str]) -> str | None:
-    """The run key of a plain check as the files stand now, or None for any
-    other command line or a config that cannot be read (the full path says why)."""
+def _key_for(argv: Sequence[str]) -> tuple[str, int] | None:
+    """The run key of a plain check as the files stand now, and how many
+    configs it checks; None for any other command line or a config that cannot
+    be read (the full path says why)."""
     given = config_arguments(argv)
-    files = _config_files(given) if given is not None else None
-    if not files:
+    if given is None:
         return None
     try:
-        configs = []
-        seen = set()
-        for name in files:
-            real = os.path.realpath(name)
-            if real not in seen:  # each config once, as the full run checks it
-                seen.add(real)
-                configs.append((os.path.abspath(name), real, _hash_of(name, None)))
-        return run_key(configs)
+        files = _config_files(given)
+        if not files:
+            return None
+        configs = [
+            (
+                os.path.abspath(name),
+                os.path.realpath(name),
+                cache.digest([paths.read_regular(name, paths.MAX_CONFIG_BYTES + 1)]),
+            )
+            # Each config once, as the full run checks it.
+            for name in paths.unique_files(files)
+        ]
+        return run_key(configs), len(configs)
     except (OSError, ValueError):  # ValueError: a NUL in a name
         return None
 
@@ -122,6 +128,12 @@ def _is_record(record: object) -> bool:
     )
 
 
+def _reads_every_document(reads: list[tuple[str, str, int | None, str]], configs: int) -> bool:
+    """A passing check read one whole document per config; a record that
+    lists fewer was not written by :func:`remember`."""
+    return sum(1 for read in reads if read[2] is None) == configs
+
+
 def _leftover_temp_file(document: str) -> bool:
     """Whether a killed writer left a temp file beside ``document`` (a full run
     clears it; a replay must not leave it behind)."""
@@ -140,13 +152,14 @@ def replay(argv: Sequence[str]) -> bool:
     no such record and the full check must run."""
     if not cache.enabled() or os.environ.get("GITHUB_ACTIONS") == "true":
         return False
-    key = _key_for(argv)
-    if key is None:
+    found = _key_for(argv)
+    if found is None:
         return False
+    key, key_configs = found
     try:
         with open(cache.entry_path(KIND, key), "rb") as entry:
             record = marshal.loads(entry.read(MAX_RECORD_BYTES))
-        if not _is_record(record):
+        if not _is_record(record) or not _reads_every_document(record["reads"], key_configs):
             return False
         for path, real_path, limit, expected in record["reads"]:
             if os.path.realpath(path) != real_path or _hash_of(path, limit) != expected:

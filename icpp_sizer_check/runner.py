@@ -5,11 +5,10 @@ Nothing here prints: the result goes to a reporter chosen by the CLI.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
-from icpp_sizer_check import cache
+from icpp_sizer_check import cache, paths
 from icpp_sizer_check.checkpoint import VERSIONED_HEADER_BYTES
 from icpp_sizer_check.compare import Changes, Comparison, compare_document
 from icpp_sizer_check.config import (
@@ -26,12 +25,12 @@ from icpp_sizer_check.errors import (
     Problem,
 )
 from icpp_sizer_check.fileio import (
-    MAX_DOCUMENT_BYTES,
     DocumentTooLarge,
     atomic_write,
     read_optional,
     remove_stale_temp_files,
 )
+from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES, unique_files
 from icpp_sizer_check.render import render_document
 from icpp_sizer_check.sizing import (
     Hyperparameters,
@@ -219,25 +218,15 @@ def _trespassing_outputs(configs: Sequence[SizerConfig]) -> dict[int, Problem]:
             )
         elif owner is not config:
             message = f"is also the output of {owner.shown}; give each config its own document"
+        elif any(
+            str(other.output) != target and paths.is_inside(str(other.output), target)
+            for other in configs
+        ):
+            message = "is the folder of another config's output; give each config its own document"
         else:
             continue
         problems[index] = _output_problem(config, message)
     return problems
-
-
-def _unique(config_paths: Sequence[Path]) -> list[Path]:
-    """Each config once, however often or by whatever path it was named."""
-    seen: set[str] = set()
-    unique = []
-    for path in config_paths:
-        try:
-            key = os.path.realpath(path)
-        except OSError:  # the current folder is gone: loading will say so
-            key = str(path)
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
 
 
 def _reads(config: SizerConfig, document: bytes) -> tuple[FileRead, ...]:
@@ -256,70 +245,92 @@ def _reads(config: SizerConfig, document: bytes) -> tuple[FileRead, ...]:
     )
 
 
+class _Checked(NamedTuple):
+    config: SizerConfig
+    text: str
+    models: tuple[ModelResult, ...]
+    committed: bytes | None
+    comparison: Comparison
+
+
+def _check(config: SizerConfig) -> _Checked | Problem:
+    """Regenerate a config's document and compare it with the committed one."""
+    text, models = regenerate(config)
+    try:
+        # Temp files of a writer killed before its rename; any run that looks
+        # at the folder clears them.
+        remove_stale_temp_files(config.output)
+        committed = read_optional(config.output)
+    except DocumentTooLarge:
+        return _output_problem(
+            config,
+            f"is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB, far beyond any "
+            "sizing document; delete it, then run the fix command to regenerate it",
+        )
+    except OSError as error:
+        return _document_problem(config, "read", error)
+    comparison = compare_document(committed, text, config.output_shown, config.compare)
+    return _Checked(config, text, models, committed, comparison)
+
+
+def _document_problem(config: SizerConfig, action: str, error: OSError) -> Problem:
+    return Problem(
+        config.shown,
+        f"cannot {action} output {config.output_shown}: {error.strerror or error}",
+        location=config.location.absolute if config.location else "",
+    )
+
+
+def _result(checked: _Checked, status: str) -> ConfigResult:
+    config, location = checked.config, checked.config.location
+    return ConfigResult(
+        config_file=config.shown,
+        output_file=config.output_shown,
+        document_status=status,
+        memory_mib=config.memory_mib,
+        models=checked.models,
+        fix_command=config.fix_command,
+        comparison=checked.comparison,
+        output_location=config.output_location,
+        config_location=location.absolute if location else "",
+        config_real=location.real if location else "",
+        config_digest=config.source_digest,
+        reads=_reads(config, checked.committed) if checked.committed is not None else (),
+    )
+
+
 def run(config_paths: Sequence[Path], write: bool = False, use_cache: bool = True) -> RunResult:
     """Check (or, with ``write``, regenerate) the documents of ``config_paths``."""
-    config_paths = _unique(config_paths)
+    # Each config once, however often or by whatever path it was named.
+    config_paths = [Path(name) for name in unique_files([str(path) for path in config_paths])]
     configs, problems = load_configs(config_paths, use_cache)
     refused = _trespassing_outputs(configs)
     problems.extend(refused.values())
     result = RunResult(
         write=write, config_files=[display_path(path) for path in config_paths], problems=problems
     )
-    # A bad config anywhere means nothing is written anywhere: a half-applied
-    # write over several documents is harder to review than none.
-    may_write = write and not problems
-    result.write_refused = write and not may_write
+    # Every document is read and compared before any is written. A bad config
+    # or an unreadable document anywhere means nothing is written anywhere: a
+    # half-applied write over several documents is harder to review than none.
+    checked: list[_Checked] = []
     for index, config in enumerate(configs):
         if index in refused:
             continue  # its document is never read: it may be a file that is not one
-        text, models = regenerate(config)
-        output_file = config.output_shown
-        action = "read"
-        try:
-            # Temp files of a writer killed before its rename; any run that
-            # looks at the folder clears them.
-            remove_stale_temp_files(config.output)
-            committed = read_optional(config.output)
-            comparison = compare_document(committed, text, output_file, config.compare)
-            status = comparison.status
-            if may_write and status != UP_TO_DATE:
-                action = "write"
-                atomic_write(config.output, text.encode("utf-8"))
-                status = WRITTEN
-        except DocumentTooLarge:
-            result.problems.append(
-                _output_problem(
-                    config,
-                    f"is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB, far beyond any "
-                    "sizing document; delete it, then run the fix command to regenerate it",
-                )
-            )
-            continue
-        except OSError as error:
-            reason = error.strerror or str(error)
-            result.problems.append(
-                Problem(
-                    config.shown,
-                    f"cannot {action} output {output_file}: {reason}",
-                    location=config.location.absolute if config.location else "",
-                )
-            )
-            continue
-        location = config.location
-        result.configs.append(
-            ConfigResult(
-                config_file=config.shown,
-                output_file=output_file,
-                document_status=status,
-                memory_mib=config.memory_mib,
-                models=models,
-                fix_command=config.fix_command,
-                comparison=comparison,
-                output_location=config.output_location,
-                config_location=location.absolute if location else "",
-                config_real=location.real if location else "",
-                config_digest=config.source_digest,
-                reads=_reads(config, committed) if committed is not None else (),
-            )
-        )
+        outcome = _check(config)
+        if isinstance(outcome, Problem):
+            result.problems.append(outcome)
+        else:
+            checked.append(outcome)
+    may_write = write and not result.problems
+    result.write_refused = write and not may_write
+    for item in checked:
+        status = item.comparison.status
+        if may_write and status != UP_TO_DATE:
+            try:
+                atomic_write(item.config.output, item.text.encode("utf-8"))
+            except OSError as error:
+                result.problems.append(_document_problem(item.config, "write", error))
+                continue
+            status = WRITTEN
+        result.configs.append(_result(item, status))
     return result

@@ -37,6 +37,8 @@ MAX_NODES = 100_000
 # further on (jsonschema prints the offending value with repr), and libyaml's
 # own cap (1000 levels) exists only in its newer releases.
 MAX_DEPTH = 100
+# No size, count or length a config holds needs more.
+MAX_INTEGER_BITS = 64
 
 
 class YamlError(Exception):
@@ -191,6 +193,13 @@ def _build(root: yaml.Node, loader: Any, document: YamlDocument) -> object:
             container[slot] = node.value
         else:
             value = loader.construct_object(node, deep=True)
+            if isinstance(value, int) and abs(value).bit_length() > MAX_INTEGER_BITS:
+                # Too large for any size, and past Python's limit for printing it.
+                raise YamlError(
+                    f"a number of {abs(value).bit_length()} bits is far too large for any "
+                    "value here; write the number meant",
+                    _position(node.start_mark),
+                )
             container[slot] = value
             # A plain scalar: its style is None in PyYAML, "" in libyaml.
             if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS and not node.style:

@@ -298,3 +298,47 @@ def test_terminal_escapes_from_a_document_or_a_file_name_are_shown_not_sent(
     named = run()
     assert "configs/\\x1b[31mred.yaml" in named.out + named.err
     assert "\x1b[31m" not in named.out + named.err
+
+
+def test_a_closed_or_full_stdout_is_no_crash(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    command = f"{sys.executable} -m icpp_sizer_check"
+    closed = subprocess.run(
+        ["sh", "-c", f"{command} >&-"], cwd=committed, env=clean_env(), capture_output=True
+    )
+    assert closed.returncode == 1
+    assert b"Traceback" not in closed.stderr
+    full = subprocess.run(
+        ["sh", "-c", f"{command} >/dev/full"], cwd=committed, env=clean_env(), capture_output=True
+    )
+    assert full.returncode == 2
+    assert full.stderr.endswith(b"cannot write the report: No space left on device\n")
+
+
+def test_a_configs_folder_that_cannot_be_listed_is_a_usage_error(project: Path, run: Run) -> None:
+    shutil.rmtree(project / "configs")
+    (project / "configs").symlink_to("configs")
+    outcome = run()
+    assert outcome.code == 2
+    assert "cannot list ./configs/: Too many levels of symbolic links" in outcome.err
+
+
+def test_argument_errors_show_escapes_not_raw_control_characters(run: Run) -> None:
+    outcome = run("--frob\x1b[2J\x07")
+    assert outcome.code == 2
+    assert "--frob\\x1b[2J\\x07" in outcome.err
+    assert "\x1b" not in outcome.err
+
+
+def test_a_config_with_hundreds_of_problems_reports_the_first_fifty(
+    project: Path, run: Run
+) -> None:
+    from icpp_sizer_check.errors import MAX_PROBLEMS_SHOWN
+
+    keys = "".join(f"unknown_{index}: 1\n" for index in range(200))
+    (project / CONFIG).write_text((project / CONFIG).read_text() + keys)
+    outcome = run()
+    lines = outcome.err.splitlines()
+    assert outcome.code == 2
+    assert len(lines) == MAX_PROBLEMS_SHOWN == 50
+    assert lines[-1] == "configs/icpp_llama2.yaml: ... and 151 more problems; fix these first"

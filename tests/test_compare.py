@@ -95,3 +95,13 @@ def test_added_and_removed_models_are_listed_by_name() -> None:
     assert changes.added_models == ("7B",)
     assert changes.removed_models == ("260K",)
     assert changes.lines()[:2] == ["added model 7B", "removed model 260K"]
+
+
+def test_lines_are_split_at_line_feeds_only() -> None:
+    from icpp_sizer_check.compare import NO_NEWLINE, lines_of
+
+    assert lines_of("a\x0cb\u2028c\r\nd\n") == ["a\x0cb\u2028c\r\n", "d\n"]
+    regenerated = "x\ny\n"
+    comparison = compare_document(b"x\x0c\ny\n", regenerated, "d.md")
+    assert NO_NEWLINE not in comparison.diff
+    assert comparison.first_difference_line == 1

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from icpp_sizer_check.config import locate_config
 from icpp_sizer_check.errors import ConfigError
-from tests.conftest import GOLDEN, REPO_CONFIG, Run, run_process
+from tests.conftest import GOLDEN, REPO_CONFIG, Run, clean_env, run_process
 
 DOCUMENT_NAME = "README_icpp_llama2_resource_requirements.md"
 
@@ -187,3 +188,69 @@ def test_a_fifo_is_refused_instead_of_waited_on(project: Path, run: Run, which: 
     outcome = run()
     assert outcome.code == 2
     assert "'pipe.md': is not a regular file (a FIFO, a device or a socket)" in outcome.err
+
+
+def test_a_config_symlinked_to_a_device_is_refused_unread_even_by_the_replay(
+    project: Path,
+) -> None:
+    (project / "configs" / "evil.yaml").symlink_to("/dev/zero")
+    completed = subprocess.run(
+        [sys.executable, "-m", "icpp_sizer_check"],
+        cwd=project,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "configs/evil.yaml: the config is a symlink to /dev/zero" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_a_symlinked_folder_cannot_make_another_repository_the_project(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, run: Run
+) -> None:
+    other = tmp_path_factory.mktemp("other-repo")
+    (other / ".git").mkdir()
+    (other / "sizes.yaml").write_text(_config_text())
+    (other / DOCUMENT_NAME).write_text("their document, not yours\n")
+    shutil.rmtree(project / "configs")
+    (project / "configs").symlink_to(other)
+    outcome = run("--write")
+    assert outcome.code == 2
+    assert "outside the git checkout of the current folder" in outcome.err
+    assert (other / DOCUMENT_NAME).read_text() == "their document, not yours\n"
+    assert "their document" not in outcome.out
+
+
+def test_a_config_name_with_a_control_character_is_refused(project: Path, run: Run) -> None:
+    (project / "configs" / "icpp_llama2.yaml").rename(
+        project / "configs" / "x\n## injected \x1b[31m.yaml"
+    )
+    outcome = run("--write")
+    assert outcome.code == 2
+    assert "configs/x\\n## injected \\x1b[31m.yaml: the config's path holds a control" in (
+        outcome.err
+    )
+    assert list((project / "configs").glob("*.md")) == []
+
+
+def test_messages_name_the_document_a_symlink_before_dotdot_reaches(
+    project: Path, run: Run
+) -> None:
+    (project / "deep" / "a").mkdir(parents=True)
+    (project / "configs" / "sub").symlink_to("../deep/a")
+    (project / "configs" / "icpp_llama2.yaml").write_text(_config_text(f"sub/../{DOCUMENT_NAME}"))
+    outcome = run("--write")
+    assert outcome.code == 0
+    assert (project / "deep" / DOCUMENT_NAME).exists()
+    assert f"wrote deep/{DOCUMENT_NAME}" in outcome.out
+
+
+def test_a_config_named_like_an_option_gets_a_runnable_command(project: Path) -> None:
+    (project / "-sizes.yaml").write_text(_config_text(f"configs/{DOCUMENT_NAME}"))
+    completed = run_process(project, "--config=-sizes.yaml")
+    assert completed.returncode == 1
+    assert "create it with: icpp-sizer-check --write --config ./-sizes.yaml" in completed.stdout
+    assert run_process(project, "--write", "--config", "./-sizes.yaml").returncode == 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def test_the_same_config_named_twice_is_checked_once(project: Path) -> None:
 
 
 def test_a_document_too_large_to_be_one_is_an_error(project: Path) -> None:
-    from icpp_sizer_check.fileio import MAX_DOCUMENT_BYTES
+    from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES
 
     DOCUMENT.write_bytes(b"x | 1\n" * (MAX_DOCUMENT_BYTES // 6 + 1))
     result = run([CONFIG], write=True)
@@ -190,3 +191,39 @@ def test_the_replay_inputs_are_the_bytes_the_check_used(project: Path) -> None:
     [document] = config.reads
     assert document.digest == cache.digest([GOLDEN.read_bytes()])
     assert document.real == str(DOCUMENT.resolve())
+
+
+def test_an_output_inside_another_output_is_refused(project: Path) -> None:
+    _second_config(project, f"{DOCUMENT.name}/nested.md")
+    result = run([CONFIG, Path("configs/other.yaml")], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "is the folder of another config's output" in str(result.problems[0])
+    assert not DOCUMENT.exists()
+
+
+def test_nothing_is_written_when_any_document_cannot_be(project: Path) -> None:
+    (project / "configs" / "blocker").write_text("a file where a folder would go\n")
+    _second_config(project, "blocker/nested.md")
+    result = run([CONFIG, Path("configs/other.yaml")], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "cannot read output configs/blocker/nested.md: Not a directory" in (
+        str(result.problems[0])
+    )
+    assert result.write_refused
+    assert not DOCUMENT.exists()
+
+
+def test_a_hard_linked_config_named_twice_is_checked_once(project: Path) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    os.link(CONFIG, "configs/twin.yaml")
+    result = run([CONFIG, Path("configs/twin.yaml")])
+    assert result.exit_code == EXIT_OK
+    assert len(result.configs) == 1
+
+
+def test_a_leftover_named_with_an_impossible_pid_is_no_crash(project: Path) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    odd = DOCUMENT.parent / f".{DOCUMENT.name}.99999999999999999999.x.tmp"
+    odd.write_text("not ours")
+    assert run([CONFIG]).exit_code == EXIT_OK
+    assert odd.exists()  # not a temp file this tool could have made

@@ -69,7 +69,8 @@ def test_position_in_text() -> None:
 values = st.recursive(
     st.none()
     | st.booleans()
-    | st.integers()
+    # Beyond 64 bits a number is refused (see below); up to it, the data is safe_load's.
+    | st.integers(min_value=-(2**64) + 1, max_value=2**64 - 1)
     | st.floats(allow_nan=False)
     | st.text(max_size=10)
     | st.dates(),
@@ -112,3 +113,11 @@ def test_nesting_past_libyamls_own_cap_is_an_error_too() -> None:
     with pytest.raises(YamlError) as caught:
         parse_yaml("a: " + "[" * 3000 + "]" * 3000 + "\n")
     assert "nest" in caught.value.message
+
+
+@pytest.mark.parametrize("number", ["18446744073709551616", "0x" + "f" * 4000, "0b" + "1" * 20000])
+def test_a_number_too_large_for_any_value_is_refused_at_its_place(number: str) -> None:
+    with pytest.raises(YamlError) as caught:
+        parse_yaml(f"a: 1\nb: {number}\n")
+    assert "bits is far too large for any value here" in caught.value.message
+    assert caught.value.position == (2, 4)
