@@ -119,6 +119,8 @@ def test_a_corrupt_record_is_ignored(committed: Path, home: Path) -> None:
         {"version": "2", "reads": [], "stdout": "ok\n"},
         {"version": 2, "reads": [], "stdout": "ok\n", "extra": 1},
         {"version": 2, "reads": [(1, 2, 3, 4)], "stdout": "ok\n"},
+        # Well formed, but without the document a passing check reads.
+        {"version": 2, "reads": [], "stdout": "ok\n"},
     ],
     ids=lambda record: repr(record)[:40],
 )
