@@ -8,43 +8,56 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import GOLDEN, REPO, REPO_CONFIG, edit
+from tests.conftest import GOLDEN, REPO, REPO_CONFIG, edit, run_process
 from tests.integration.conftest import call, git, git_env
 
 CONFIG = Path("configs/llm.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 
 
-@pytest.fixture
-def consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> Path:
-    """A project that uses the hooks, with its config and generated document committed."""
+def make_consumer(project: Path, hooks_home: Path, hook_repo: tuple[Path, str], hooks: str) -> Path:
+    """A git repository with pre-commit installed, using ``hooks`` (YAML list items
+    under `hooks:`) from the snapshot of this tree."""
     env = git_env(hooks_home)
     repo_path, sha = hook_repo
-    project = tmp_path / "consumer"
     (project / "configs").mkdir(parents=True)
-    shutil.copy(REPO_CONFIG, project / CONFIG)
-    shutil.copy(GOLDEN, project / DOCUMENT)
     (project / ".pre-commit-config.yaml").write_text(
         f"""repos:
   - repo: {repo_path}
     rev: {sha}
     hooks:
-      - id: icpp-sizer-check
-        args: [--config, {CONFIG.as_posix()}]
-      - id: icpp-sizer-write
-        args: [--config, {CONFIG.as_posix()}]
-        stages: [manual]
-"""
+{hooks}"""
     )
     git(project, env, "init", "-q", "-b", "main")
     completed = call([sys.executable, "-m", "pre_commit", "install"], project, env)
     assert completed.returncode == 0, completed.stdout
+    return project
+
+
+@pytest.fixture
+def consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> Path:
+    """A project that uses the hooks, with its config and generated document ready to
+    commit; the write hook only runs when asked for."""
+    project = make_consumer(
+        tmp_path / "consumer",
+        hooks_home,
+        hook_repo,
+        f"""      - id: icpp-sizer-check
+        args: [--config, {CONFIG.as_posix()}]
+      - id: icpp-sizer-write
+        args: [--config, {CONFIG.as_posix()}]
+        stages: [manual]
+""",
+    )
+    shutil.copy(REPO_CONFIG, project / CONFIG)
+    shutil.copy(GOLDEN, project / DOCUMENT)
     return project
 
 
@@ -94,29 +107,103 @@ def test_the_hooks_guard_a_consumer_repository(consumer: Path, hooks_home: Path)
         breach.stdout
     )
 
-    # Nothing staged that the hook cares about: it is skipped.
+    # The hook runs on every commit, whatever is staged (a staged deletion gives
+    # pre-commit no file to match), and an unchanged check passes.
     git(consumer, env, "reset", "-q", "--hard", "HEAD")
     (consumer / "notes.txt").write_text("unrelated\n")
     unrelated = commit(consumer, env, "notes")
-    assert unrelated.returncode == 0
-    assert "(no files to check)Skipped" in unrelated.stdout
-
-    # A staged checkpoint (.bin) runs the hook.
-    (consumer / "models").mkdir()
-    (consumer / "models" / "stories15M.bin").write_bytes(b"\0" * 64)
-    checkpoint = commit(consumer, env, "add a checkpoint")
-    assert checkpoint.returncode == 0, checkpoint.stdout
-    assert "Skipped" not in checkpoint.stdout and "Passed" in checkpoint.stdout
+    assert unrelated.returncode == 0, unrelated.stdout
+    assert hook_verdict(unrelated.stdout, "icpp-sizer-check") == "Passed"
 
 
-def test_this_repository_dogfoods_its_hooks(hook_repo: tuple[Path, str], hooks_home: Path) -> None:
-    """The repo's own .pre-commit-config.yaml passes on its own tree."""
+def hook_verdict(output: str, hook_name: str) -> str:
+    """What pre-commit said of one hook: Passed, Failed or Skipped."""
+    (line,) = [line for line in output.splitlines() if line.startswith(hook_name + ".")]
+    return line.rsplit(".", 1)[-1].removeprefix("(no files to check)")
+
+
+def head_commits(project: Path, env: dict[str, str]) -> int:
+    counted = call(["git", "rev-list", "--count", "HEAD"], project, env)
+    return int(counted.stdout) if counted.returncode == 0 else 0
+
+
+def test_deleting_the_document_fails_the_check_hook(consumer: Path, hooks_home: Path) -> None:
+    env = git_env(hooks_home)
+    assert commit(consumer, env, "add sizing").returncode == 0
+    git(consumer, env, "rm", "-q", DOCUMENT.as_posix())
+    deleted = call(["git", "commit", "-m", "drop the sizing document"], consumer, env)
+    assert deleted.returncode == 1, deleted.stdout
+    assert hook_verdict(deleted.stdout, "icpp-sizer-check") == "Failed"
+    assert (
+        f"{DOCUMENT.as_posix()} is missing; create it with: "
+        "icpp-sizer-check --write --config configs/llm.yaml"
+    ) in deleted.stdout
+    assert head_commits(consumer, env) == 1
+
+
+def test_deleting_a_checkpoint_fails_the_check_hook(
+    tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]
+) -> None:
+    env = git_env(hooks_home)
+    project = make_consumer(
+        tmp_path / "consumer",
+        hooks_home,
+        hook_repo,
+        f"""      - id: icpp-sizer-check
+        args: [--config, {CONFIG.as_posix()}]
+""",
+    )
+    (project / CONFIG).write_text(
+        "output: sizing.md\n"
+        "canister:\n"
+        "  memory_mib: 3072\n"
+        "models:\n"
+        "  - name: 15M\n"
+        "    checkpoint: ../models/stories15M.bin\n"
+    )
+    (project / "models").mkdir()
+    # A legacy llama2.c header (stories15M), then a little of the weights.
+    header = struct.pack("<7i", 288, 768, 6, 6, 6, 32000, 256)
+    (project / "models" / "stories15M.bin").write_bytes(header + b"\1" * 64)
+    written = run_process(project, "--write", "--config", CONFIG.as_posix(), env=env)
+    assert written.returncode == 0, written.stderr
+    first = commit(project, env, "add a model and its sizing")
+    assert first.returncode == 0, first.stdout
+
+    git(project, env, "rm", "-q", "models/stories15M.bin")
+    deleted = call(["git", "commit", "-m", "drop the checkpoint"], project, env)
+    assert deleted.returncode == 1, deleted.stdout
+    assert hook_verdict(deleted.stdout, "icpp-sizer-check") == "Failed"
+    (problem,) = [line for line in deleted.stdout.splitlines() if "checkpoint" in line]
+    assert problem.startswith("configs/llm.yaml:6:17: models[0].checkpoint: ")
+    assert "stories15M.bin" in problem
+    assert head_commits(project, env) == 1
+
+
+def test_this_repository_guards_its_own_document(
+    hook_repo: tuple[Path, str], hooks_home: Path, tmp_path: Path
+) -> None:
+    """The repo's own local hook runs on every commit: it passes an unrelated one and
+    fails one whose only staged change deletes the generated document."""
     env = git_env(hooks_home)
     repo_path, _ = hook_repo
-    completed = call([sys.executable, "-m", "pre_commit", "run", "--all-files"], repo_path, env)
-    assert completed.returncode == 0, completed.stdout
-    assert "icpp-sizer-check (this repo's configs/)" in completed.stdout
-    assert "ruff check" in completed.stdout and "ruff format" in completed.stdout
+    clone = tmp_path / "clone"
+    git(tmp_path, env, "clone", "-q", str(repo_path), str(clone))
+    installed = call([sys.executable, "-m", "pre_commit", "install"], clone, env)
+    assert installed.returncode == 0, installed.stdout
+    hook_name = "icpp-sizer-check (this repo's configs/)"
+
+    (clone / "notes.txt").write_text("unrelated\n")
+    unrelated = commit(clone, env, "notes")
+    assert unrelated.returncode == 0, unrelated.stdout
+    assert hook_verdict(unrelated.stdout, hook_name) == "Passed"
+
+    document = "configs/README_icpp_llama2_resource_requirements.md"
+    git(clone, env, "rm", "-q", document)
+    deleted = call(["git", "commit", "-m", "drop the sizing document"], clone, env)
+    assert deleted.returncode == 1, deleted.stdout
+    assert hook_verdict(deleted.stdout, hook_name) == "Failed"
+    assert f"{document} is missing; create it with:" in deleted.stdout
 
 
 def test_manifest_validates_with_pre_commit(hooks_home: Path) -> None:
