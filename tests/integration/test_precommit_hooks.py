@@ -180,6 +180,16 @@ def test_deleting_a_checkpoint_fails_the_check_hook(
     assert head_commits(project, env) == 1
 
 
+def test_this_repository_dogfoods_its_hooks(hook_repo: tuple[Path, str], hooks_home: Path) -> None:
+    """The repo's own .pre-commit-config.yaml passes on its own tree."""
+    env = git_env(hooks_home)
+    repo_path, _ = hook_repo
+    completed = call([sys.executable, "-m", "pre_commit", "run", "--all-files"], repo_path, env)
+    assert completed.returncode == 0, completed.stdout
+    assert "icpp-sizer-check (this repo's configs/)" in completed.stdout
+    assert "ruff check" in completed.stdout and "ruff format" in completed.stdout
+
+
 def test_this_repository_guards_its_own_document(
     hook_repo: tuple[Path, str], hooks_home: Path, tmp_path: Path
 ) -> None:
