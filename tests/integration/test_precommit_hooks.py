@@ -180,6 +180,60 @@ def test_deleting_a_checkpoint_fails_the_check_hook(
     assert head_commits(project, env) == 1
 
 
+@pytest.fixture
+def writing_consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> Path:
+    """A project whose commits run the write hook, with its config and no document."""
+    project = make_consumer(
+        tmp_path / "consumer",
+        hooks_home,
+        hook_repo,
+        f"""      - id: icpp-sizer-write
+        args: [--config, {CONFIG.as_posix()}]
+""",
+    )
+    shutil.copy(REPO_CONFIG, project / CONFIG)
+    return project
+
+
+def test_the_write_hook_stops_the_commit_until_its_document_is_staged(
+    writing_consumer: Path, hooks_home: Path
+) -> None:
+    env = git_env(hooks_home)
+    project = writing_consumer
+
+    # A new document is an untracked file, which pre-commit does not count as a
+    # change: only the hook's exit code stops the commit.
+    git(project, env, "add", "-A")
+    created = call(["git", "commit", "-m", "add sizing"], project, env)
+    assert created.returncode == 1, created.stdout
+    assert hook_verdict(created.stdout, "icpp-sizer-write") == "Failed"
+    assert f"wrote {DOCUMENT.as_posix()}" in created.stdout
+    assert (project / DOCUMENT).read_bytes() == GOLDEN.read_bytes()
+    assert head_commits(project, env) == 0
+    staged = commit(project, env, "add sizing")
+    assert staged.returncode == 0, staged.stdout
+    assert DOCUMENT.as_posix() in git(project, env, "ls-files")
+
+    # A staged model edit: the hook rewrites the document and stops the commit.
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    changed = commit(project, env, "longer context for 15M")
+    assert changed.returncode == 1, changed.stdout
+    assert hook_verdict(changed.stdout, "icpp-sizer-write") == "Failed"
+    assert "| 4760 | 431 | 88 | 35" in (project / DOCUMENT).read_text()
+    assert head_commits(project, env) == 1
+    restaged = commit(project, env, "longer context for 15M")
+    assert restaged.returncode == 0, restaged.stdout
+    assert head_commits(project, env) == 2
+
+    # A staged deletion of the document: the hook runs, writes it back, and stops.
+    git(project, env, "rm", "-q", DOCUMENT.as_posix())
+    deleted = call(["git", "commit", "-m", "drop the sizing document"], project, env)
+    assert deleted.returncode == 1, deleted.stdout
+    assert hook_verdict(deleted.stdout, "icpp-sizer-write") == "Failed"
+    assert "| 4760 | 431 | 88 | 35" in (project / DOCUMENT).read_text()
+    assert head_commits(project, env) == 2
+
+
 def test_this_repository_dogfoods_its_hooks(hook_repo: tuple[Path, str], hooks_home: Path) -> None:
     """The repo's own .pre-commit-config.yaml passes on its own tree."""
     env = git_env(hooks_home)
