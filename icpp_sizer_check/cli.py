@@ -95,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="regenerate the documents that differ (atomically), then check thresholds",
     )
     parser.add_argument(
+        "--exit-non-zero-on-write",
+        action="store_true",
+        help=(
+            "with --write: exit 1 when a document was created or changed, so that a "
+            "pre-commit hook stops the commit until the result is staged"
+        ),
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "json", "github"),
         help="output format (default: github when GITHUB_ACTIONS=true, else text)",
@@ -170,6 +178,7 @@ class Options:
         self,
         configs: list[Path] | None = None,
         write: bool = False,
+        exit_non_zero_on_write: bool = False,
         format: str | None = None,
         color: str = "auto",
         no_cache: bool = False,
@@ -177,6 +186,7 @@ class Options:
     ) -> None:
         self.configs = configs
         self.write = write
+        self.exit_non_zero_on_write = exit_non_zero_on_write
         self.format = format
         self.color = color
         self.no_cache = no_cache
@@ -196,7 +206,11 @@ def parse(argv: Sequence[str]) -> Options | int:
 
         return Options(configs=[Path(name) for name in plain] or None)
     try:
-        return Options(**vars(build_parser().parse_args(argv)))
+        parser = build_parser()
+        options = Options(**vars(parser.parse_args(argv)))
+        if options.exit_non_zero_on_write and not options.write:
+            parser.error("--exit-non-zero-on-write needs --write")
+        return options
     except SystemExit as exit_request:
         # argparse exits for --help, --version and usage errors; main() returns instead.
         code = exit_request.code
@@ -228,7 +242,10 @@ def execute(options: Options, environ: Mapping[str, str], argv: Sequence[str]) -
         step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
     )
     result = run(
-        options.configs or discover_configs(), write=options.write, use_cache=not options.no_cache
+        options.configs or discover_configs(),
+        write=options.write,
+        use_cache=not options.no_cache,
+        exit_non_zero_on_write=options.exit_non_zero_on_write,
     )
     try:
         get_reporter(output_format)(result, destination)

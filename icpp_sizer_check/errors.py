@@ -18,7 +18,7 @@ EXIT_CODES = (
     (
         EXIT_CHECK_FAILED,
         "a document is stale or missing, a model serves fewer users than its threshold "
-        "or does not fit",
+        "or does not fit, or (with --exit-non-zero-on-write) a document was written",
     ),
     (
         EXIT_BAD_INPUT,

@@ -133,8 +133,17 @@ class ConfigResult(NamedTuple):
 class RunResult:
     """What a run found; filled in as it goes."""
 
-    def __init__(self, write: bool, config_files: list[str], problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        write: bool,
+        config_files: list[str],
+        problems: list[Problem],
+        exit_non_zero_on_write: bool = False,
+    ) -> None:
         self.write = write
+        # A hook that writes must fail, or the commit goes ahead without the
+        # result: pre-commit does not see a new (untracked) document as a change.
+        self.exit_non_zero_on_write = exit_non_zero_on_write
         # Every config asked for, as displayed, in the order given.
         self.config_files = config_files
         self.configs: list[ConfigResult] = []
@@ -147,6 +156,10 @@ class RunResult:
         if self.problems:
             return EXIT_BAD_INPUT
         if any(not config.ok for config in self.configs):
+            return EXIT_CHECK_FAILED
+        if self.exit_non_zero_on_write and any(
+            config.document_status == WRITTEN for config in self.configs
+        ):
             return EXIT_CHECK_FAILED
         return EXIT_OK
 
@@ -299,15 +312,24 @@ def _result(checked: _Checked, status: str) -> ConfigResult:
     )
 
 
-def run(config_paths: Sequence[Path], write: bool = False, use_cache: bool = True) -> RunResult:
-    """Check (or, with ``write``, regenerate) the documents of ``config_paths``."""
+def run(
+    config_paths: Sequence[Path],
+    write: bool = False,
+    use_cache: bool = True,
+    exit_non_zero_on_write: bool = False,
+) -> RunResult:
+    """Check (or, with ``write``, regenerate) the documents of ``config_paths``;
+    ``exit_non_zero_on_write`` makes a written document fail the run."""
     # Each config once, however often or by whatever path it was named.
     config_paths = [Path(name) for name in unique_files([str(path) for path in config_paths])]
     configs, problems = load_configs(config_paths, use_cache)
     refused = _trespassing_outputs(configs)
     problems.extend(refused.values())
     result = RunResult(
-        write=write, config_files=[display_path(path) for path in config_paths], problems=problems
+        write=write,
+        config_files=[display_path(path) for path in config_paths],
+        problems=problems,
+        exit_non_zero_on_write=exit_non_zero_on_write,
     )
     # Every document is read and compared before any is written. A bad config
     # or an unreadable document anywhere means nothing is written anywhere: a

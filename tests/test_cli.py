@@ -123,6 +123,50 @@ def test_write_fixes_a_stale_document(committed: Path, run: Run) -> None:
     assert run().code == 0
 
 
+@pytest.mark.parametrize(
+    ("options", "exit_code"),
+    [((), 0), (("--exit-non-zero-on-write",), 1)],
+    ids=["--write", "--write --exit-non-zero-on-write"],
+)
+def test_writing_a_missing_document_exits_1_only_when_asked(
+    project: Path, run: Run, options: tuple[str, ...], exit_code: int
+) -> None:
+    outcome = run("--write", *options)
+    assert outcome.code == exit_code, outcome.err
+    assert "wrote configs/README_icpp_llama2_resource_requirements.md" in outcome.out
+    assert (project / DOCUMENT).read_bytes() == GOLDEN.read_bytes()
+    # Nothing left to write: the same command line passes.
+    assert run("--write", *options).code == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "exit_code"),
+    [((), 0), (("--exit-non-zero-on-write",), 1)],
+    ids=["--write", "--write --exit-non-zero-on-write"],
+)
+def test_rewriting_a_stale_document_exits_1_only_when_asked(
+    committed: Path, run: Run, options: tuple[str, ...], exit_code: int
+) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    outcome = run("--write", *options)
+    assert outcome.code == exit_code, outcome.err
+    assert "wrote configs/README_icpp_llama2_resource_requirements.md" in outcome.out
+    assert "| 4760 | 431 | 88 | 35" in (committed / DOCUMENT).read_text()
+    assert run("--write", *options).code == 0
+
+
+def test_a_write_that_fails_a_threshold_exits_1_either_way(committed: Path, run: Run) -> None:
+    edit(committed / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 40")
+    for options in ((), ("--exit-non-zero-on-write",)):
+        assert run("--write", *options).code == 1
+
+
+def test_exit_non_zero_on_write_needs_write(committed: Path, run: Run) -> None:
+    outcome = run("--exit-non-zero-on-write")
+    assert outcome.code == 2
+    assert "--exit-non-zero-on-write needs --write" in outcome.err
+
+
 def test_every_problem_of_every_config_in_one_run(committed: Path, run: Run) -> None:
     second = committed / "configs" / "second.yaml"
     second.write_text((committed / CONFIG).read_text().replace("README_", "SECOND_"))

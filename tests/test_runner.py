@@ -33,6 +33,19 @@ def test_missing_then_written_then_up_to_date(project: Path) -> None:
     assert again.configs[0].document_status == UP_TO_DATE
 
 
+def test_exit_non_zero_on_write_fails_a_run_that_wrote(project: Path) -> None:
+    created = run([CONFIG], write=True, exit_non_zero_on_write=True)
+    assert created.configs[0].document_status == WRITTEN
+    assert created.exit_code == EXIT_CHECK_FAILED
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    changed = run([CONFIG], write=True, exit_non_zero_on_write=True)
+    assert changed.configs[0].document_status == WRITTEN
+    assert changed.exit_code == EXIT_CHECK_FAILED
+    unchanged = run([CONFIG], write=True, exit_non_zero_on_write=True)
+    assert unchanged.configs[0].document_status == UP_TO_DATE
+    assert unchanged.exit_code == EXIT_OK
+
+
 def test_model_results_carry_users_thresholds_and_status(project: Path) -> None:
     shutil.copy(GOLDEN, DOCUMENT)
     result = run([CONFIG])

@@ -8,43 +8,56 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import GOLDEN, REPO, REPO_CONFIG, edit
+from tests.conftest import GOLDEN, REPO, REPO_CONFIG, edit, run_process
 from tests.integration.conftest import call, git, git_env
 
 CONFIG = Path("configs/llm.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 
 
-@pytest.fixture
-def consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> Path:
-    """A project that uses the hooks, with its config and generated document committed."""
+def make_consumer(project: Path, hooks_home: Path, hook_repo: tuple[Path, str], hooks: str) -> Path:
+    """A git repository with pre-commit installed, using ``hooks`` (YAML list items
+    under `hooks:`) from the snapshot of this tree."""
     env = git_env(hooks_home)
     repo_path, sha = hook_repo
-    project = tmp_path / "consumer"
     (project / "configs").mkdir(parents=True)
-    shutil.copy(REPO_CONFIG, project / CONFIG)
-    shutil.copy(GOLDEN, project / DOCUMENT)
     (project / ".pre-commit-config.yaml").write_text(
         f"""repos:
   - repo: {repo_path}
     rev: {sha}
     hooks:
-      - id: icpp-sizer-check
-        args: [--config, {CONFIG.as_posix()}]
-      - id: icpp-sizer-write
-        args: [--config, {CONFIG.as_posix()}]
-        stages: [manual]
-"""
+{hooks}"""
     )
     git(project, env, "init", "-q", "-b", "main")
     completed = call([sys.executable, "-m", "pre_commit", "install"], project, env)
     assert completed.returncode == 0, completed.stdout
+    return project
+
+
+@pytest.fixture
+def consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> Path:
+    """A project that uses the hooks, with its config and generated document ready to
+    commit; the write hook only runs when asked for."""
+    project = make_consumer(
+        tmp_path / "consumer",
+        hooks_home,
+        hook_repo,
+        f"""      - id: icpp-sizer-check
+        args: [--config, {CONFIG.as_posix()}]
+      - id: icpp-sizer-write
+        args: [--config, {CONFIG.as_posix()}]
+        stages: [manual]
+""",
+    )
+    shutil.copy(REPO_CONFIG, project / CONFIG)
+    shutil.copy(GOLDEN, project / DOCUMENT)
     return project
 
 
@@ -94,19 +107,131 @@ def test_the_hooks_guard_a_consumer_repository(consumer: Path, hooks_home: Path)
         breach.stdout
     )
 
-    # Nothing staged that the hook cares about: it is skipped.
+    # The hook runs on every commit, whatever is staged (a staged deletion gives
+    # pre-commit no file to match), and an unchanged check passes.
     git(consumer, env, "reset", "-q", "--hard", "HEAD")
     (consumer / "notes.txt").write_text("unrelated\n")
     unrelated = commit(consumer, env, "notes")
-    assert unrelated.returncode == 0
-    assert "(no files to check)Skipped" in unrelated.stdout
+    assert unrelated.returncode == 0, unrelated.stdout
+    assert hook_verdict(unrelated.stdout, "icpp-sizer-check") == "Passed"
 
-    # A staged checkpoint (.bin) runs the hook.
-    (consumer / "models").mkdir()
-    (consumer / "models" / "stories15M.bin").write_bytes(b"\0" * 64)
-    checkpoint = commit(consumer, env, "add a checkpoint")
-    assert checkpoint.returncode == 0, checkpoint.stdout
-    assert "Skipped" not in checkpoint.stdout and "Passed" in checkpoint.stdout
+
+def hook_verdict(output: str, hook_name: str) -> str:
+    """What pre-commit said of one hook: Passed, Failed or Skipped."""
+    (line,) = [line for line in output.splitlines() if line.startswith(hook_name + ".")]
+    return line.rsplit(".", 1)[-1].removeprefix("(no files to check)")
+
+
+def head_commits(project: Path, env: dict[str, str]) -> int:
+    counted = call(["git", "rev-list", "--count", "HEAD"], project, env)
+    return int(counted.stdout) if counted.returncode == 0 else 0
+
+
+def test_deleting_the_document_fails_the_check_hook(consumer: Path, hooks_home: Path) -> None:
+    env = git_env(hooks_home)
+    assert commit(consumer, env, "add sizing").returncode == 0
+    git(consumer, env, "rm", "-q", DOCUMENT.as_posix())
+    deleted = call(["git", "commit", "-m", "drop the sizing document"], consumer, env)
+    assert deleted.returncode == 1, deleted.stdout
+    assert hook_verdict(deleted.stdout, "icpp-sizer-check") == "Failed"
+    assert (
+        f"{DOCUMENT.as_posix()} is missing; create it with: "
+        "icpp-sizer-check --write --config configs/llm.yaml"
+    ) in deleted.stdout
+    assert head_commits(consumer, env) == 1
+
+
+def test_deleting_a_checkpoint_fails_the_check_hook(
+    tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]
+) -> None:
+    env = git_env(hooks_home)
+    project = make_consumer(
+        tmp_path / "consumer",
+        hooks_home,
+        hook_repo,
+        f"""      - id: icpp-sizer-check
+        args: [--config, {CONFIG.as_posix()}]
+""",
+    )
+    (project / CONFIG).write_text(
+        "output: sizing.md\n"
+        "canister:\n"
+        "  memory_mib: 3072\n"
+        "models:\n"
+        "  - name: 15M\n"
+        "    checkpoint: ../models/stories15M.bin\n"
+    )
+    (project / "models").mkdir()
+    # A legacy llama2.c header (stories15M), then a little of the weights.
+    header = struct.pack("<7i", 288, 768, 6, 6, 6, 32000, 256)
+    (project / "models" / "stories15M.bin").write_bytes(header + b"\1" * 64)
+    written = run_process(project, "--write", "--config", CONFIG.as_posix(), env=env)
+    assert written.returncode == 0, written.stderr
+    first = commit(project, env, "add a model and its sizing")
+    assert first.returncode == 0, first.stdout
+
+    git(project, env, "rm", "-q", "models/stories15M.bin")
+    deleted = call(["git", "commit", "-m", "drop the checkpoint"], project, env)
+    assert deleted.returncode == 1, deleted.stdout
+    assert hook_verdict(deleted.stdout, "icpp-sizer-check") == "Failed"
+    (problem,) = [line for line in deleted.stdout.splitlines() if "checkpoint" in line]
+    assert problem.startswith("configs/llm.yaml:6:17: models[0].checkpoint: ")
+    assert "stories15M.bin" in problem
+    assert head_commits(project, env) == 1
+
+
+@pytest.fixture
+def writing_consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> Path:
+    """A project whose commits run the write hook, with its config and no document."""
+    project = make_consumer(
+        tmp_path / "consumer",
+        hooks_home,
+        hook_repo,
+        f"""      - id: icpp-sizer-write
+        args: [--config, {CONFIG.as_posix()}]
+""",
+    )
+    shutil.copy(REPO_CONFIG, project / CONFIG)
+    return project
+
+
+def test_the_write_hook_stops_the_commit_until_its_document_is_staged(
+    writing_consumer: Path, hooks_home: Path
+) -> None:
+    env = git_env(hooks_home)
+    project = writing_consumer
+
+    # A new document is an untracked file, which pre-commit does not count as a
+    # change: only the hook's exit code stops the commit.
+    git(project, env, "add", "-A")
+    created = call(["git", "commit", "-m", "add sizing"], project, env)
+    assert created.returncode == 1, created.stdout
+    assert hook_verdict(created.stdout, "icpp-sizer-write") == "Failed"
+    assert f"wrote {DOCUMENT.as_posix()}" in created.stdout
+    assert (project / DOCUMENT).read_bytes() == GOLDEN.read_bytes()
+    assert head_commits(project, env) == 0
+    staged = commit(project, env, "add sizing")
+    assert staged.returncode == 0, staged.stdout
+    assert DOCUMENT.as_posix() in git(project, env, "ls-files")
+
+    # A staged model edit: the hook rewrites the document and stops the commit.
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    changed = commit(project, env, "longer context for 15M")
+    assert changed.returncode == 1, changed.stdout
+    assert hook_verdict(changed.stdout, "icpp-sizer-write") == "Failed"
+    assert "| 4760 | 431 | 88 | 35" in (project / DOCUMENT).read_text()
+    assert head_commits(project, env) == 1
+    restaged = commit(project, env, "longer context for 15M")
+    assert restaged.returncode == 0, restaged.stdout
+    assert head_commits(project, env) == 2
+
+    # A staged deletion of the document: the hook runs, writes it back, and stops.
+    git(project, env, "rm", "-q", DOCUMENT.as_posix())
+    deleted = call(["git", "commit", "-m", "drop the sizing document"], project, env)
+    assert deleted.returncode == 1, deleted.stdout
+    assert hook_verdict(deleted.stdout, "icpp-sizer-write") == "Failed"
+    assert "| 4760 | 431 | 88 | 35" in (project / DOCUMENT).read_text()
+    assert head_commits(project, env) == 2
 
 
 def test_this_repository_dogfoods_its_hooks(hook_repo: tuple[Path, str], hooks_home: Path) -> None:
@@ -117,6 +242,32 @@ def test_this_repository_dogfoods_its_hooks(hook_repo: tuple[Path, str], hooks_h
     assert completed.returncode == 0, completed.stdout
     assert "icpp-sizer-check (this repo's configs/)" in completed.stdout
     assert "ruff check" in completed.stdout and "ruff format" in completed.stdout
+
+
+def test_this_repository_guards_its_own_document(
+    hook_repo: tuple[Path, str], hooks_home: Path, tmp_path: Path
+) -> None:
+    """The repo's own local hook runs on every commit: it passes an unrelated one and
+    fails one whose only staged change deletes the generated document."""
+    env = git_env(hooks_home)
+    repo_path, _ = hook_repo
+    clone = tmp_path / "clone"
+    git(tmp_path, env, "clone", "-q", str(repo_path), str(clone))
+    installed = call([sys.executable, "-m", "pre_commit", "install"], clone, env)
+    assert installed.returncode == 0, installed.stdout
+    hook_name = "icpp-sizer-check (this repo's configs/)"
+
+    (clone / "notes.txt").write_text("unrelated\n")
+    unrelated = commit(clone, env, "notes")
+    assert unrelated.returncode == 0, unrelated.stdout
+    assert hook_verdict(unrelated.stdout, hook_name) == "Passed"
+
+    document = "configs/README_icpp_llama2_resource_requirements.md"
+    git(clone, env, "rm", "-q", document)
+    deleted = call(["git", "commit", "-m", "drop the sizing document"], clone, env)
+    assert deleted.returncode == 1, deleted.stdout
+    assert hook_verdict(deleted.stdout, hook_name) == "Failed"
+    assert f"{document} is missing; create it with:" in deleted.stdout
 
 
 def test_manifest_validates_with_pre_commit(hooks_home: Path) -> None:
