@@ -16,12 +16,14 @@ from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 
 from icpp_sizer_check import __program__, cache, paths
 from icpp_sizer_check.cache import SCHEMA_FILE, read_package_data
+from icpp_sizer_check.canister import DEFAULT_TARGET, TARGETS, WASM32, WasmTarget, memory_above_cap
 from icpp_sizer_check.checkpoint import CheckpointError, read_header
 from icpp_sizer_check.errors import ConfigError, Position, Problem
 from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES, Hyperparameters
 from icpp_sizer_check.yaml_source import JsonPath, YamlDocument, YamlError, parse_yaml
 
-DEFAULT_MEMORY_MIB = 4096  # the wasm32 heap
+# icpp_llama2's default, whatever the target: the whole wasm32 heap.
+DEFAULT_MEMORY_MIB = WASM32.heap_cap_mib
 # A config of a thousand models is under 200 KiB; anything past this is a
 # wrong file, and refusing it early bounds the time and memory of a run.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -61,6 +63,7 @@ class SizerConfig(NamedTuple):
     models: tuple[ModelSpec, ...]
     style: str = "compact"
     compare: str = "exact"
+    target: WasmTarget = DEFAULT_TARGET
 
 
 def display_path(path: Path) -> str:
@@ -325,6 +328,24 @@ def _output_problems(document: YamlDocument, file: str, config_path: Path) -> li
     return [Problem(file, message, document.position_of(where), format_json_path(where))]
 
 
+def _canister_problems(document: YamlDocument, file: str) -> list[Problem]:
+    """The memory must fit the heap of the canister's wasm target."""
+    data = document.data
+    canister = data.get("canister") if isinstance(data, dict) else None
+    if not isinstance(canister, dict):
+        return []  # the schema reports anything but a mapping
+    memory = _positive_int(canister.get("memory_mib"))
+    wasm = canister.get("wasm", DEFAULT_TARGET.name)
+    target = TARGETS.get(wasm) if isinstance(wasm, str) else None
+    if memory is None or target is None:
+        return []  # the schema reports a bad value
+    message = memory_above_cap(memory, target)
+    if message is None:
+        return []
+    where: JsonPath = ("canister", "memory_mib")
+    return [Problem(file, message, document.position_of(where), format_json_path(where))]
+
+
 def _resolve_model(
     document: YamlDocument, file: str, index: int, model: dict[str, Any], config_path: Path
 ) -> tuple[_ResolvedModel | None, list[Problem]]:
@@ -463,6 +484,7 @@ def _build(
         models=tuple(models),
         style=data.get("style", "compact"),
         compare=data.get("compare", "exact"),
+        target=TARGETS[data.get("canister", {}).get("wasm", DEFAULT_TARGET.name)],
     )
 
 
@@ -493,6 +515,7 @@ def parse_config(text: str, config_path: Path, use_cache: bool = True) -> SizerC
     problems = [
         *schema_problems,
         *_output_problems(document, file, config_path),
+        *_canister_problems(document, file),
         *model_problems,
     ]
     if problems:
