@@ -10,6 +10,7 @@ import shlex
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
+from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
 from icpp_sizer_check.compare import Changes, Comparison, compare_document
 from icpp_sizer_check.config import (
     PROGRAM,
@@ -83,6 +84,7 @@ class ConfigResult(NamedTuple):
     # Absolute paths of the files read beside the config (for replay records).
     output_location: str = ""
     checkpoint_locations: tuple[str, ...] = ()
+    target: WasmTarget = DEFAULT_TARGET  # caps the memory any remedy may suggest
 
     @property
     def diff(self) -> str:
@@ -159,7 +161,12 @@ def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
             model.checkpoint,
             # Only for models that fail: a remedy aims at threshold users (and
             # at one user at least, since a model that does not fit always fails).
-            remedy(model.hyperparameters, available, max(model.min_concurrent_users, 1))
+            remedy(
+                model.hyperparameters,
+                available,
+                max(model.min_concurrent_users, 1),
+                config.target.heap_cap_mib,
+            )
             if count < max(model.min_concurrent_users, 1)
             else None,
         )
@@ -232,6 +239,7 @@ def run(config_paths: Sequence[Path], write: bool = False, use_cache: bool = Tru
                 checkpoint_locations=tuple(
                     model.checkpoint.location for model in config.models if model.checkpoint
                 ),
+                target=config.target,
             )
         )
     return result

@@ -112,5 +112,13 @@ def test_changes_and_remedies(project: Path, run: Run) -> None:
         "committed": "847",
         "regenerated": "431",
     }
-    assert config["models"][2]["remedy"] == {"users": 90, "max_seq_len": 1007, "memory_mib": 3118}
+    assert config["models"][2]["remedy"] == {
+        "users": 90,
+        "max_seq_len": 1007,
+        "memory_mib": 3118,
+        "cap_mib": 4096,
+        "users_at_cap": 120,
+        "max_seq_len_at_cap": 1371,
+        "canisters": 1,
+    }
     assert config["models"][0]["remedy"] is None
