@@ -3,7 +3,7 @@
 Two content-addressed records, both safe to delete at any time:
 
 - ``validated/``: empty marker files, one per config whose exact bytes passed
-  the JSON Schema under the same schema and tool version. Validation is a pure
+  the JSON Schema under the same schema, tool code and library versions. Validation is a pure
   function of those three, so the next run skips it, and never imports
   jsonschema, whose import costs more than the rest of a check together.
 - ``runs/``: see :mod:`icpp_sizer_check.replay`.
@@ -14,6 +14,7 @@ Nothing here imports more than ``os``: the whole point is a cheap start.
 from __future__ import annotations
 
 import os
+import sys
 
 from icpp_sizer_check import __version__
 
@@ -60,12 +61,92 @@ def digest(parts: Iterable[bytes]) -> str:
 
 
 def cache_folder(kind: str) -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        # The XDG spec: a relative path is invalid and must be ignored (it
+        # would make the cache depend on the current folder).
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "icpp-sizer-check", kind)
 
 
+DISABLING_VALUES = ("1", "true", "yes")
+
+
 def enabled() -> bool:
-    return not os.environ.get(DISABLE_VARIABLE)
+    """False when ICPP_SIZER_CHECK_NO_CACHE is 1, true or yes (any case)."""
+    return os.environ.get(DISABLE_VARIABLE, "").strip().lower() not in DISABLING_VALUES
+
+
+# What the cached verdicts were computed with, beside the config itself.
+_DEPENDENCIES = ("jsonschema", "pyyaml")
+_fingerprint: list[bytes] = []
+
+
+def tool_fingerprint() -> bytes:
+    """A digest of everything a verdict depends on besides its inputs: every
+    file of this package (so an edited checkout invalidates every record), the
+    Python version, and the versions of jsonschema and PyYAML."""
+    if not _fingerprint:
+        files = _package_files()
+        # Hashing the package's contents costs about a millisecond; its files'
+        # stats (ctime included, which no tool can set back) name that hash in
+        # a memo, so it is computed once per change of any file.
+        stats = [__version__.encode(), sys.version.encode()]
+        for name, path in files:
+            status = os.stat(path)
+            stats.append(
+                f"{name}:{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}".encode()
+            )
+        stats += [version.encode() for version in installed_versions(_DEPENDENCIES)]
+        memo = entry_path("code", digest(stats))
+        try:
+            with open(memo, "rb") as known:
+                content = known.read()
+        except OSError:
+            content = b""
+        if len(content) != 64:
+            parts = stats[:2] + stats[-len(_DEPENDENCIES) :]
+            for name, path in files:
+                with open(path, "rb") as source:
+                    parts += [name.encode(), source.read()]
+            content = digest(parts).encode()
+            if enabled():
+                write_entry("code", os.path.basename(memo), content)
+        _fingerprint.append(content)
+    return _fingerprint[0]
+
+
+def _package_files() -> list[tuple[str, str]]:
+    """(name within the package, path) of every source and data file, in order."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    found = []
+    for folder, subfolders, files in os.walk(package):
+        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                path = os.path.join(folder, name)
+                found.append((os.path.relpath(path, package).replace(os.sep, "/"), path))
+    return found
+
+
+def installed_versions(names: Iterable[str]) -> list[str]:
+    """``name-version`` of each distribution as Python would import it (the
+    first on sys.path), read from its metadata folder's name, without
+    importing it or importlib.metadata (which costs more than a whole replay)."""
+    wanted = {name: "" for name in names}
+    for entry in sys.path:
+        try:
+            listed = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for item in listed:
+            if not item.endswith((".dist-info", ".egg-info")):
+                continue
+            project, _, version = item.rsplit(".", 1)[0].partition("-")
+            key = project.lower().replace("_", "-")
+            if key in wanted and not wanted[key]:
+                wanted[key] = f"{key}-{version}"
+    return [found or f"{name}-unknown" for name, found in wanted.items()]
 
 
 def entry_path(kind: str, key: str) -> str:
@@ -89,7 +170,7 @@ def write_entry(kind: str, key: str, data: bytes = b"") -> None:
 
 
 def validation_key(config_text: str) -> str:
-    return digest((__version__.encode(), read_package_data(SCHEMA_FILE), config_text.encode()))
+    return digest((tool_fingerprint(), read_package_data(SCHEMA_FILE), config_text.encode()))
 
 
 def was_validated(key: str) -> bool:

@@ -41,6 +41,7 @@ class CheckpointHeader(NamedTuple):
     values: dict[str, int]  # the seven hyperparameters, vocab_size made positive
     shared_classifier: bool
     group_size: int | None = None
+    raw: bytes = b""  # the bytes read: what the values were parsed from
 
 
 def parse_header(head: bytes) -> CheckpointHeader:
@@ -112,4 +113,4 @@ def read_header(path: Path) -> CheckpointHeader:
         raise CheckpointError("is a folder, not a file") from None
     except OSError as error:
         raise CheckpointError(f"cannot read it: {error.strerror or error}") from None
-    return parse_header(head)
+    return parse_header(head)._replace(raw=head)

@@ -20,19 +20,34 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import TextIO
 
-    from icpp_sizer_check.runner import RunResult
 
-DEFAULT_CONFIG_DIR = "configs"
-
-EPILOG = """\
+EXAMPLES = """\
 examples:
   icpp-sizer-check                                    check every config in ./configs/
   icpp-sizer-check --config configs/icpp_llama2.yaml  check one config
   icpp-sizer-check --write                            regenerate stale documents
-
-exit codes: 0 all fine; 1 a document is stale or missing, or a model serves
-fewer users than its threshold, or does not fit; 2 bad arguments or config.
 """
+
+# Every variable the tool reads, for --help and the README.
+ENVIRONMENT = (
+    ("ICPP_SIZER_CHECK_NO_CACHE", "1, true or yes: as --no-cache"),
+    ("XDG_CACHE_HOME", "where the caches live (absolute; default ~/.cache)"),
+    ("NO_COLOR", "set to anything: no colour with --color auto"),
+    ("GITHUB_ACTIONS", "true: --format github by default, and no replay"),
+    ("GITHUB_STEP_SUMMARY", "--format github appends a Markdown summary to this file"),
+    ("GITHUB_WORKSPACE", "--format github names annotated files from this folder"),
+)
+
+
+def epilog() -> str:
+    """The examples, then the exit codes and the environment, from their tables."""
+    from icpp_sizer_check.errors import EXIT_CODES
+
+    lines = [EXAMPLES, "exit codes:"]
+    lines += [f"  {code}  {meaning}" for code, meaning in EXIT_CODES]
+    lines += ["", "environment:"]
+    lines += [f"  {name:<26}{meaning}" for name, meaning in ENVIRONMENT]
+    return "\n".join(lines) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
             "fail when a committed document is stale, and fail when a model serves fewer "
             "concurrent users than its threshold."
         ),
-        epilog=EPILOG,
+        epilog=epilog(),
         formatter_class=HelpFormatter,
     )
     parser.add_argument(
@@ -86,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="validate every config against the schema, ignoring the validation cache",
+        help="use no cache: validate every config against the schema, and never replay "
+        "the output of an unchanged passing check",
     )
     parser.add_argument(
         "-v",
@@ -113,13 +129,14 @@ def use_color(choice: str, stream: TextIO, environ: Mapping[str, str]) -> bool:
     return stream.isatty()
 
 
-def discover_configs(folder: str = DEFAULT_CONFIG_DIR) -> list[Path]:
+def discover_configs(folder: str | None = None) -> list[Path]:
     """Every ``*.yaml``/``*.yml`` directly inside ``folder``, in name order."""
     from pathlib import Path
 
     from icpp_sizer_check.errors import UsageError
-    from icpp_sizer_check.paths import configs_in
+    from icpp_sizer_check.paths import DEFAULT_CONFIG_DIR, configs_in
 
+    folder = folder or DEFAULT_CONFIG_DIR
     found = configs_in(folder)
     if found is None:
         raise UsageError(
@@ -173,17 +190,6 @@ def parse(argv: Sequence[str]) -> Options | int:
         return code if isinstance(code, int) else 0
 
 
-def _files_read(result: RunResult) -> list[tuple[str, int | None]]:
-    """What a run read beside its configs, for a replay record."""
-    from icpp_sizer_check.checkpoint import VERSIONED_HEADER_BYTES
-
-    reads: list[tuple[str, int | None]] = []
-    for config in result.configs:
-        reads.append((config.output_location, None))
-        reads += [(location, VERSIONED_HEADER_BYTES) for location in config.checkpoint_locations]
-    return reads
-
-
 def execute(options: Options, environ: Mapping[str, str], argv: Sequence[str]) -> int:
     """Run what the parsed command line asks for; return the exit code."""
     import io
@@ -211,20 +217,69 @@ def execute(options: Options, environ: Mapping[str, str], argv: Sequence[str]) -
     result = run(
         options.configs or discover_configs(), write=options.write, use_cache=not options.no_cache
     )
-    get_reporter(output_format)(result, destination)
-    if recordable:
-        text = destination.out.getvalue()  # type: ignore[attr-defined]
-        sys.stdout.write(text)
-        if result.exit_code == 0 and not destination.color:
-            replay.remember(argv, _files_read(result), text)
+    try:
+        get_reporter(output_format)(result, destination)
+        if recordable:
+            text = destination.out.getvalue()  # type: ignore[attr-defined]
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            if result.exit_code == 0 and not destination.color:
+                replay.remember(
+                    [(c.config_location, c.config_real, c.config_digest) for c in result.configs],
+                    [read for config in result.configs for read in config.reads],
+                    text,
+                )
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed()
     return result.exit_code
+
+
+def _stdout_closed() -> None:
+    """The reader went away (``| head``): say nothing more, and let Python's
+    last flush go nowhere instead of printing a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout
+        pass
+
+
+# Characters a narrow terminal encoding (cp1252, ASCII) cannot show, as ASCII.
+_ASCII = {"→": "->", "·": "-", "…": "...", "✅": "[ok]", "❌": "[failed]", "—": "-"}
+ENCODING_ERRORS = "icpp-sizer-check-ascii"
+
+
+def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    text = error.object[error.start : error.end]
+    shown = (_ASCII.get(c, c.encode("ascii", "backslashreplace").decode()) for c in text)
+    return "".join(shown), error.end
+
+
+def _tolerant_streams() -> None:
+    """Output degrades to ASCII on a stream whose encoding cannot show a
+    character, instead of failing."""
+    import codecs  # loaded at start-up already
+
+    codecs.register_error(ENCODING_ERRORS, _ascii_fallback)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=ENCODING_ERRORS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
+    _tolerant_streams()
     from icpp_sizer_check import replay
 
-    if replay.replay(arguments):
+    try:
+        if replay.replay(arguments):
+            sys.stdout.flush()
+            return 0
+    except BrokenPipeError:
+        _stdout_closed()
         return 0
     parsed = parse(arguments)
     if isinstance(parsed, int):

@@ -115,19 +115,41 @@ def describe_changes(committed: str, regenerated: str) -> Changes:
     )
 
 
+# A sizing document's diff is a few dozen lines; past these a diff says
+# nothing more to a reader, and only floods a terminal or a log.
+MAX_DIFF_LINES = 1000
+MAX_DIFF_CHARACTERS = 256 * 1024
+
+
 def unified_diff(committed: list[str], regenerated: list[str], label: str, note: str = "") -> str:
-    """A unified diff of two line lists (with their endings), labelled with the path."""
+    """A unified diff of two line lists (with their endings), labelled with the
+    path, cut after MAX_DIFF_LINES lines or MAX_DIFF_CHARACTERS with a note."""
     import difflib  # only a stale document needs it
 
-    lines = difflib.unified_diff(
-        committed,
-        regenerated,
-        fromfile=f"{label} (committed{note})",
-        tofile=f"{label} (regenerated{note})",
+    # difflib's time grows with the committed file's length: past this many
+    # lines every further one is a removal the cut diff would not show anyway.
+    compared = committed[: len(regenerated) + MAX_DIFF_LINES]
+    lines = list(
+        difflib.unified_diff(
+            compared,
+            regenerated,
+            fromfile=f"{label} (committed{note})",
+            tofile=f"{label} (regenerated{note})",
+        )
     )
-    # Like git, say so when a last line has no newline, instead of gluing
-    # the next diff line onto it.
-    return "".join(line if line.endswith("\n") else line + "\n" + NO_NEWLINE for line in lines)
+    shown: list[str] = []
+    size = 0
+    for line in lines:
+        # Like git, say so when a last line has no newline, instead of gluing
+        # the next diff line onto it.
+        text = line if line.endswith("\n") else line + "\n" + NO_NEWLINE
+        if len(shown) == MAX_DIFF_LINES or size + len(text) > MAX_DIFF_CHARACTERS:
+            hidden = len(lines) - len(shown) + len(committed) - len(compared)
+            shown.append(f"[diff cut here: {hidden} more lines not shown]\n")
+            break
+        shown.append(text)
+        size += len(text)
+    return "".join(shown)
 
 
 def describe_difference(committed: bytes, regenerated: bytes) -> str:

@@ -8,8 +8,11 @@ and column of the offending key or value.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import shlex
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping, NamedTuple, Sequence
@@ -32,16 +35,37 @@ DEFAULT_TITLE = "Canister resource requirements for {stem}."
 PROGRAM = __program__
 
 
+class ConfigLocation(NamedTuple):
+    """Where a config lives, and the one folder every relative path in it starts from.
+
+    Reading, writing, confinement and replay records all use these, so a
+    config reached through a symlink cannot read from one folder and be
+    confined to another."""
+
+    given: Path  # as named on the command line
+    absolute: str  # as named, made absolute; symlinks kept
+    real: str  # after every symlink: the file that is read
+    root: str  # the project root, after every symlink
+    base: str  # the config's real folder: relative paths in it start here
+    shown: str  # how messages and commands name it: from the project root
+
+    def show(self, path: str) -> str:
+        """A path derived from ``base``, as messages name it."""
+        return paths.shown(os.path.normpath(path), self.root)
+
+
 class CheckpointSource(NamedTuple):
     """Where a model's hyperparameters were read, and what the config overrode."""
 
     path: str
-    location: str  # absolute, as written (symlinks not resolved)
+    location: str  # absolute, from the config's folder, symlinks not resolved
     format: str  # "legacy", "v1" or "v2"
     shared_classifier: bool
     group_size: int | None
     header: Mapping[str, int]
     overrides: Mapping[str, int]  # keys written beside `checkpoint:`, replacing the header's
+    real: str = ""  # the file actually read, after every symlink
+    header_digest: str = ""  # a hash of the header bytes the sizing used
 
 
 class ModelSpec(NamedTuple):
@@ -58,44 +82,91 @@ class SizerConfig(NamedTuple):
     path: Path
     title: str
     command: str
-    output: Path
+    output: Path  # the document actually read and written, after every symlink
     memory_mib: int
     models: tuple[ModelSpec, ...]
     style: str = "compact"
     compare: str = "exact"
+    location: ConfigLocation | None = None
+    output_location: str = ""  # from the config's folder, symlinks not resolved
+    output_shown: str = ""
+    output_position: Position | None = None
+    source_digest: str = ""  # a hash of the config bytes this was built from
     target: WasmTarget = DEFAULT_TARGET
+
+    @property
+    def shown(self) -> str:
+        return self.location.shown if self.location else self.path.as_posix()
+
+    @property
+    def fix_command(self) -> str:
+        return regenerate_command(self.shown)
 
 
 def display_path(path: Path) -> str:
-    """``path`` as a user would type it from the current folder."""
-    return _display_path(path, os.getcwd())
-
-
-@lru_cache(maxsize=4096)
-def _display_path(path: Path, cwd: str) -> str:
+    """A config path as messages show it: from its project root."""
     try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path.as_posix()
-    shown = Path(relative)
-    return shown.as_posix() if not relative.startswith("..") else path.as_posix()
+        return locate_config(path).shown
+    except ConfigError:
+        return safe_path(str(path))
 
 
-def project_root(start: Path) -> Path:
-    """The nearest folder above ``start`` holding ``.git``, else the current folder."""
-    return Path(paths.project_root(str(start)))
+def safe_path(name: str) -> str:
+    """A file name fit to print: bytes that are not UTF-8 shown as ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def regenerate_command(config_shown: str) -> str:
+    """The command that regenerates a config's document: the document's default
+    ``command`` line and every fix hint. Run from the project root."""
+    return f"{PROGRAM} --write --config {shlex.quote(config_shown)}"
 
 
 def default_command(config_path: Path) -> str:
-    """The command that regenerates the document, with the config path as seen from
-    the project root, so the document does not depend on where the tool ran."""
-    absolute = config_path.resolve()
-    root = project_root(absolute.parent).resolve()
+    return regenerate_command(locate_config(config_path).shown)
+
+
+def locate_config(config_path: Path) -> ConfigLocation:
+    """Where ``config_path`` lives and what it may reach; ConfigError when the
+    path cannot be used (not UTF-8, a symlink loop, or a symlink that leaves
+    the project)."""
+    name = str(config_path)
     try:
-        shown = absolute.relative_to(root).as_posix()
-    except ValueError:
-        shown = absolute.as_posix()
-    return f"{PROGRAM} --write --config {shown}"
+        absolute = os.path.abspath(name)
+    except OSError as error:  # the current folder was deleted, or cannot be read
+        raise _location_error(
+            name,
+            f"cannot tell where the config is: the current folder is unusable "
+            f"({error.strerror or error}); run from the project folder",
+        ) from None
+    try:
+        absolute.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _location_error(
+            name, f"the path {safe_path(absolute)!r} is not valid UTF-8; rename the file or folder"
+        ) from None
+    real = os.path.realpath(absolute)
+    try:
+        os.stat(real)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _location_error(
+                name, "the config is a symlink loop; point it at a file"
+            ) from None
+    logical_root = paths.project_root(os.path.dirname(absolute))
+    root = paths.config_root(absolute)
+    shown = paths.shown(absolute, logical_root)
+    if not paths.is_inside(real, root):
+        raise _location_error(
+            shown,
+            f"the config is a symlink to {safe_path(real)}, outside the project "
+            f"({safe_path(root)}); use a config inside it",
+        )
+    return ConfigLocation(config_path, absolute, real, root, os.path.dirname(real), shown)
+
+
+def _location_error(file: str, message: str) -> ConfigError:
+    return ConfigError([Problem(safe_path(file), message)])
 
 
 @lru_cache(maxsize=1)
@@ -257,19 +328,48 @@ def _schema_problems(document: YamlDocument, file: str) -> Iterator[Problem]:
                 format_json_path(path),
             )
         elif keyword in ("pattern", "minLength"):
-            rule = (
-                "a model name must be text without '|', line breaks or surrounding spaces"
-                if path and path[-1] == "name"
-                else "must be one non-empty line of text"
-            )
-            yield Problem(
-                file,
-                f"{rule}, got {_type_name(instance)}",
-                document.position_of(path),
-                format_json_path(path),
-            )
+            yield problem(document, file, path, _text_rule_broken(path, instance))
         else:
             yield Problem(file, error.message, document.position_of(path), format_json_path(path))
+
+
+# Characters no single line of text may hold: C0 and C1 controls (ESC among
+# them), DEL, Unicode's line and paragraph separators, and lone surrogates.
+# The schema's patterns list the same ones; this names the one found.
+_FORBIDDEN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CHARACTER_NAMES = {
+    "\n": "a line break (U+000A)",
+    "\r": "a carriage return (U+000D)",
+    "\t": "a tab (U+0009)",
+    "\x1b": "the escape character (U+001B), which starts terminal commands",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+}
+
+
+def _text_rule_broken(path: JsonPath, text: object) -> str:
+    """Why a name, title, command or path is not one clean line, naming the character."""
+    is_name = bool(path) and path[-1] == "name"
+    rule = (
+        "a model name must be one line of text without '|', control characters "
+        "or surrounding spaces"
+        if is_name
+        else "must be one non-empty line of text without control characters"
+    )
+    if not isinstance(text, str):
+        return f"{rule}, got {_type_name(text)}"
+    found = _FORBIDDEN_TEXT.search(text)
+    if found:
+        character = found.group()
+        named = _CHARACTER_NAMES.get(character, f"the control character U+{ord(character):04X}")
+        at_end = " at the end" if found.start() == len(text) - 1 else ""
+        block = (
+            " (a block scalar such as '|' ends with one)" if character == "\n" and at_end else ""
+        )
+        return f"{rule}; it contains {named}{at_end}{block}: remove it"
+    if is_name and "|" in text:
+        return f"{rule}; it contains '|', which would split a table cell: remove it"
+    return f"{rule}, got {_type_name(text)}"
 
 
 def _positive_int(value: object) -> int | None:
@@ -290,42 +390,86 @@ class _BadPath(Exception):
     """A path in a config that must not be used: outside the project, or unusable."""
 
 
-def _inside_root(config_path: Path, relative: str) -> Path:
-    """``relative`` (from the config's folder) resolved, symlinks included;
-    refused when absolute or when it leaves the project root, so that a config
-    can never make the tool read or write elsewhere."""
+class _ConfinedPath(NamedTuple):
+    logical: str  # from the config's folder, symlinks kept (what a replay re-resolves)
+    real: str  # after every symlink: what is opened
+
+
+def _confined(location: ConfigLocation, relative: str) -> _ConfinedPath:
+    """``relative`` (from the config's folder) and what it resolves to; refused
+    when absolute, inside ``.git``, or when it leaves the project root, so that
+    a config can never make the tool read or write elsewhere."""
     if "\0" in relative:
         raise _BadPath("contains a NUL character, which no file name can hold")
-    if Path(relative).is_absolute() or relative.startswith("~"):
+    if os.path.isabs(relative) or relative.startswith("~"):
         raise _BadPath("must be a path relative to the config's folder, not an absolute one")
-    folder = config_path.resolve().parent
-    root = project_root(folder).resolve()
-    target = (folder / relative).resolve()
-    if not target.is_relative_to(root):
+    logical = os.path.join(location.base, relative)
+    real = os.path.realpath(logical)
+    try:
+        mode = os.stat(real).st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _BadPath("is a symlink loop; point it at a file") from None
+        if error.errno == errno.ENAMETOOLONG:
+            raise
+    else:
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # Opening a FIFO would wait forever; a device never ends.
+            raise _BadPath("is not a regular file (a FIFO, a device or a socket); name a file")
+    if not paths.is_inside(real, location.root):
         raise _BadPath(
-            f"the path leaves the repository ({root.as_posix()}); keep it inside"
-            + (" (it is a symlink)" if (folder / relative).is_symlink() else "")
+            f"the path leaves the repository ({safe_path(location.root)}); keep it inside"
+            + (" (it is a symlink)" if os.path.islink(os.path.normpath(logical)) else "")
         )
-    return target
+    inside = os.path.relpath(real, location.root).split(os.sep)
+    if ".git" in (part.lower() for part in [*re.split(r"[\\/]", relative), *inside]):
+        raise _BadPath("is inside .git/, which holds git's own files; name a file outside it")
+    return _ConfinedPath(logical, real)
 
 
-def _output_problems(document: YamlDocument, file: str, config_path: Path) -> list[Problem]:
-    """The document must stay inside the project and must not be a folder."""
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def _output_problems(
+    document: YamlDocument, file: str, location: ConfigLocation
+) -> tuple[_ConfinedPath | None, list[Problem]]:
+    """The document must be a Markdown file inside the project, outside .git."""
     data = document.data
     output = data.get("output") if isinstance(data, dict) else None
     if not isinstance(output, str) or not output.strip():
-        return []  # the schema reports it
+        return None, []  # the schema reports it
     where: JsonPath = ("output",)
     try:
-        target = _inside_root(config_path, output)
-        if not target.is_dir():
-            return []
-        message = f"{output!r} is a folder; name a Markdown file"
+        target = _confined(location, output)
+        if not all(
+            name.lower().endswith(MARKDOWN_SUFFIXES)
+            for name in (output, os.path.basename(target.real))
+        ):
+            message = (
+                f"{output!r} is not a Markdown document (after symlinks: "
+                f"{location.show(target.real)!r}); name a .md or .markdown file"
+            )
+        elif os.path.isdir(target.real):
+            message = f"{output!r} is a folder; name a Markdown file"
+        else:
+            return target, []
     except _BadPath as error:
         message = f"{output!r}: {error}"
     except OSError as error:  # a name too long for the file system, say
         message = f"{output!r}: not a usable path ({error.strerror or error})"
-    return [Problem(file, message, document.position_of(where), format_json_path(where))]
+    return None, [problem(document, file, where, message)]
+
+
+def problem(document: YamlDocument, file: str, where: JsonPath, message: str) -> Problem:
+    """A problem at the value ``where`` of ``document``."""
+    return Problem(file, message, document.position_of(where), format_json_path(where))
+
+
+@lru_cache(maxsize=1)
+def _hyperparameter_range() -> tuple[int, int]:
+    """The range the schema allows a hyperparameter; a checkpoint header is held to it."""
+    bounds = config_schema()["$defs"]["positive_int"]
+    return int(bounds["minimum"]), int(bounds["maximum"])
 
 
 def _canister_problems(document: YamlDocument, file: str) -> list[Problem]:
@@ -342,88 +486,91 @@ def _canister_problems(document: YamlDocument, file: str) -> list[Problem]:
     message = memory_above_cap(memory, target)
     if message is None:
         return []
-    where: JsonPath = ("canister", "memory_mib")
-    return [Problem(file, message, document.position_of(where), format_json_path(where))]
+    return [problem(document, file, ("canister", "memory_mib"), message)]
 
 
 def _resolve_model(
-    document: YamlDocument, file: str, index: int, model: dict[str, Any], config_path: Path
+    document: YamlDocument, file: str, index: int, model: dict[str, Any], location: ConfigLocation
 ) -> tuple[_ResolvedModel | None, list[Problem]]:
     """Merge a checkpoint's header (if any) with the keys written beside it."""
     values: dict[str, int] = {}
     origins: dict[str, JsonPath] = {}
     checkpoint = None
     problems: list[Problem] = []
+    complete = True
     raw_path = model.get("checkpoint")
     if isinstance(raw_path, str) and raw_path.strip():
         where: JsonPath = ("models", index, "checkpoint")
         try:
-            location = _inside_root(config_path, raw_path)
-            header = read_header(location)
+            target = _confined(location, raw_path)
+            header = read_header(Path(target.real))
         except (CheckpointError, _BadPath, OSError) as error:
             # OSError: a name too long for the file system, say.
             reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            problems.append(
-                Problem(
-                    file,
-                    f"{raw_path!r}: {reason}",
-                    document.position_of(where),
-                    format_json_path(where),
-                )
-            )
-            return None, problems
+            return None, [problem(document, file, where, f"{raw_path!r}: {reason}")]
         overrides = {key: model[key] for key in HYPERPARAMETER_NAMES if key in model}
         checkpoint = CheckpointSource(
-            path=display_path(location),
-            location=os.path.abspath(config_path.parent / raw_path),
+            path=location.show(target.logical),
+            location=target.logical,
             format=header.format,
             shared_classifier=header.shared_classifier,
             group_size=header.group_size,
             header=header.values,
             overrides=overrides,
+            real=target.real,
+            header_digest=cache.digest([header.raw]),
         )
+        lowest, highest = _hyperparameter_range()
         for key, value in header.values.items():
             if key in model:
                 continue
-            if value < 1:
+            if not lowest <= value <= highest:
                 problems.append(
-                    Problem(
+                    problem(
+                        document,
                         file,
+                        where,
                         f"the header of checkpoint {raw_path!r} has {key} = {value}; it must be "
-                        f"at least 1: write {key} beside checkpoint to override it, "
-                        "or fix the export",
-                        document.position_of(where),
-                        format_json_path(where),
+                        f"from {lowest} to {highest}: write {key} beside checkpoint to override "
+                        "it, or fix the export",
                     )
                 )
+                complete = False
+                continue
             values[key], origins[key] = value, where
     for key in HYPERPARAMETER_NAMES:
         if key in model:
             written = _positive_int(model[key])
             if written is None:
-                return None, problems  # the schema has said what is wrong
+                complete = False  # the schema says what is wrong; check the rest
+                values.pop(key, None)
+                continue
             values[key], origins[key] = written, ("models", index, key)
-    if problems or len(values) < len(HYPERPARAMETER_NAMES):
-        return None, problems
     for numerator, denominator in (("dim", "n_heads"), ("n_heads", "n_kv_heads")):
-        if values[numerator] % values[denominator]:
+        if (
+            numerator in values
+            and denominator in values
+            and values[numerator] % values[denominator]
+        ):
             path = origins[denominator]
             source = " (from the checkpoint header)" if path[-1] == "checkpoint" else ""
             problems.append(
-                Problem(
+                problem(
+                    document,
                     file,
+                    path,
                     f"{numerator} ({values[numerator]}) must be divisible by {denominator} "
                     f"({values[denominator]}){source}; pick a value of {denominator} that "
                     f"divides {numerator}",
-                    document.position_of(path),
-                    format_json_path(path),
                 )
             )
+    if problems or not complete or len(values) < len(HYPERPARAMETER_NAMES):
+        return None, problems
     return _ResolvedModel(values, origins, checkpoint), problems
 
 
 def _check_models(
-    document: YamlDocument, file: str, config_path: Path
+    document: YamlDocument, file: str, location: ConfigLocation
 ) -> tuple[list[_ResolvedModel | None], list[Problem]]:
     """What the schema cannot say; tolerant of parts the schema already rejected."""
     data = document.data
@@ -443,23 +590,27 @@ def _check_models(
                 first = document.position_of(("models", first_seen[name], "name"))
                 where = f" (first at line {first.line})" if first else ""
                 problems.append(
-                    Problem(
+                    problem(
+                        document,
                         file,
+                        ("models", index, "name"),
                         f"duplicate model name {name!r}{where}; model names must be unique",
-                        document.position_of(("models", index, "name")),
-                        format_json_path(("models", index, "name")),
                     )
                 )
             else:
                 first_seen[name] = index
-        model_result, model_problems = _resolve_model(document, file, index, model, config_path)
+        model_result, model_problems = _resolve_model(document, file, index, model, location)
         resolved.append(model_result)
         problems.extend(model_problems)
     return resolved, problems
 
 
 def _build(
-    document: YamlDocument, config_path: Path, resolved: list[_ResolvedModel | None]
+    document: YamlDocument,
+    location: ConfigLocation,
+    resolved: list[_ResolvedModel | None],
+    output: _ConfinedPath,
+    source_digest: str,
 ) -> SizerConfig:
     data: Mapping[str, Any] = document.data  # type: ignore[assignment]
     default_threshold = int(data.get("min_concurrent_users", DEFAULT_MIN_CONCURRENT_USERS))
@@ -475,22 +626,40 @@ def _build(
                 checkpoint=model.checkpoint,
             )
         )
+    config_path = location.given
     return SizerConfig(
         path=config_path,
         title=data.get("title", DEFAULT_TITLE.format(stem=config_path.stem)),
-        command=data.get("command") or default_command(config_path),
-        output=config_path.parent / data["output"],
+        command=data.get("command") or regenerate_command(location.shown),
+        output=Path(output.real),
         memory_mib=int(data.get("canister", {}).get("memory_mib", DEFAULT_MEMORY_MIB)),
         models=tuple(models),
         style=data.get("style", "compact"),
         compare=data.get("compare", "exact"),
+        location=location,
+        output_location=output.logical,
+        output_shown=location.show(output.logical),
+        output_position=document.position_of(("output",)),
+        source_digest=source_digest,
         target=TARGETS[data.get("canister", {}).get("wasm", DEFAULT_TARGET.name)],
     )
 
 
-def parse_config(text: str, config_path: Path, use_cache: bool = True) -> SizerConfig:
+def _number_trap_problems(document: YamlDocument, file: str) -> list[Problem]:
+    return [problem(document, file, path, message) for path, message in document.number_traps]
+
+
+def parse_config(
+    text: str,
+    config_path: Path | ConfigLocation,
+    use_cache: bool = True,
+    source_digest: str = "",
+) -> SizerConfig:
     """Validate config ``text`` read from ``config_path``; raise :class:`ConfigError`."""
-    file = display_path(config_path)
+    location = (
+        config_path if isinstance(config_path, ConfigLocation) else locate_config(config_path)
+    )
+    file = location.shown
     try:
         document = parse_yaml(text)
     except YamlError as error:
@@ -506,22 +675,25 @@ def parse_config(text: str, config_path: Path, use_cache: bool = True) -> SizerC
                 )
             ]
         )
-    resolved, model_problems = _check_models(document, file, config_path)
+    output, output_problems = _output_problems(document, file, location)
+    resolved, model_problems = _check_models(document, file, location)
     key = cache.validation_key(text) if use_cache and cache.enabled() else ""
     known_good = bool(key) and cache.was_validated(key)
     schema_problems = [] if known_good else list(_schema_problems(document, file))
     if key and not known_good and not schema_problems:
         cache.remember_validated(key)
     problems = [
+        *_number_trap_problems(document, file),
         *schema_problems,
-        *_output_problems(document, file, config_path),
+        *output_problems,
         *_canister_problems(document, file),
         *model_problems,
     ]
     if problems:
         # One problem can surface twice (say, via two schema branches).
         raise ConfigError(list(dict.fromkeys(problems)))
-    return _build(document, config_path, resolved)
+    assert output is not None  # the schema requires it, and it passed
+    return _build(document, location, resolved, output, source_digest)
 
 
 def decode_config(raw: bytes, file: str) -> str:
@@ -546,11 +718,12 @@ def decode_config(raw: bytes, file: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def load_config(config_path: Path, use_cache: bool = True) -> SizerConfig:
-    """Read and validate one config file."""
-    file = display_path(config_path)
+def read_config_bytes(location: ConfigLocation) -> bytes:
+    """The config's bytes, read from the file its symlinks lead to; ConfigError
+    when unreadable or too large to be a config."""
+    file = location.shown
     try:
-        with config_path.open("rb") as config_file:
+        with open(location.real, "rb") as config_file:
             raw = config_file.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         reason = error.strerror or str(error)
@@ -565,18 +738,34 @@ def load_config(config_path: Path, use_cache: bool = True) -> SizerConfig:
                 )
             ]
         )
-    return parse_config(decode_config(raw, file), config_path, use_cache)
+    return raw
+
+
+def load_config(config_path: Path, use_cache: bool = True) -> SizerConfig:
+    """Read and validate one config file."""
+    location = locate_config(config_path)
+    raw = read_config_bytes(location)
+    text = decode_config(raw, location.shown)
+    return parse_config(text, location, use_cache, cache.digest([raw]))
 
 
 def load_configs(
-    paths: Sequence[Path], use_cache: bool = True
+    config_paths: Sequence[Path], use_cache: bool = True
 ) -> tuple[list[SizerConfig], list[Problem]]:
     """Every config that loads, and every problem of those that do not."""
     configs: list[SizerConfig] = []
     problems: list[Problem] = []
-    for path in paths:
+    for path in config_paths:
         try:
             configs.append(load_config(path, use_cache))
         except ConfigError as error:
-            problems.extend(error.problems)
+            location = _absolute_or_empty(path)
+            problems.extend(found._replace(location=location) for found in error.problems)
     return configs, problems
+
+
+def _absolute_or_empty(path: Path) -> str:
+    try:
+        return os.path.abspath(path)
+    except OSError:
+        return ""

@@ -12,6 +12,51 @@ EXIT_BAD_INPUT = 2
 # Only for a bug in this tool; never for anything a user wrote.
 EXIT_INTERNAL_ERROR = 3
 
+# What each exit code means, for --help and the README.
+EXIT_CODES = (
+    (EXIT_OK, "every document is up to date (or was written) and every model meets its threshold"),
+    (
+        EXIT_CHECK_FAILED,
+        "a document is stale or missing, a model serves fewer users than its threshold "
+        "or does not fit",
+    ),
+    (
+        EXIT_BAD_INPUT,
+        "bad arguments, no configs found, an invalid config, or a file that cannot be "
+        "read or written; nothing is written",
+    ),
+    (EXIT_INTERNAL_ERROR, "an internal error: a bug in this tool (please report it)"),
+)
+
+# Characters that must never reach a terminal or a log raw: C0 and C1 controls
+# (ESC starts terminal commands), DEL, line and paragraph separators, and lone
+# surrogates (file names that are not UTF-8).
+_UNPRINTABLE = {
+    *range(0x00, 0x20),
+    *range(0x7F, 0xA0),
+    0x2028,
+    0x2029,
+}
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with every control character (but those in ``keep``) written as
+    an escape, so that what a config or a document holds is shown, never obeyed."""
+    if text.isprintable() and text.isascii():
+        return text
+    out = []
+    for character in text:
+        code = ord(character)
+        if character in keep:
+            out.append(character)
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code in _UNPRINTABLE or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(character)
+    return "".join(out)
+
 
 class Position(NamedTuple):
     """A place in a text file, both numbers counted from 1."""
@@ -27,6 +72,9 @@ class Problem(NamedTuple):
     message: str
     position: Position | None = None
     json_path: str = ""
+    # The file's absolute path, for formats that must name it from elsewhere
+    # (GitHub annotations name files from the workspace); "" when unknown.
+    location: str = ""
 
     def sort_key(self) -> tuple[int, int, str]:
         if self.position is None:
@@ -35,7 +83,7 @@ class Problem(NamedTuple):
 
     def __str__(self) -> str:
         # One problem, one line, whatever characters a config smuggles in.
-        return self._unescaped().replace("\r", "\\r").replace("\n", "\\n")
+        return printable(self._unescaped().replace("\r", "\\r").replace("\n", "\\n"))
 
     def _unescaped(self) -> str:
         where = self.file

@@ -7,13 +7,26 @@ import os
 import re
 from pathlib import Path
 
+# A sizing document is kilobytes (a thousand models make about 300 KiB); a
+# committed file past this is no sizing document, and comparing it would cost
+# seconds (about a second per 2 MiB of table-like lines, measured).
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 
-def read_optional(path: Path) -> bytes | None:
-    """The file's bytes, or None when it does not exist."""
+
+class DocumentTooLarge(Exception):
+    """The committed file is larger than any sizing document can be."""
+
+
+def read_optional(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes | None:
+    """The file's bytes, or None when it does not exist; DocumentTooLarge past ``limit``."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as document:
+            data = document.read(limit + 1)
     except FileNotFoundError:
         return None
+    if len(data) > limit:
+        raise DocumentTooLarge(path)
+    return data
 
 
 def _current_umask() -> int:
@@ -44,10 +57,17 @@ def remove_stale_temp_files(target: Path) -> list[Path]:
         return []
     pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.[^.]+\.tmp$")
     removed = []
-    for candidate in target.parent.glob(f".{target.name}.*.tmp"):
-        match = pattern.match(candidate.name)
+    try:
+        # Not glob: a document's name may hold glob's own characters ([, *).
+        names = [entry.name for entry in os.scandir(target.parent)]
+    except OSError:
+        return []
+    for name in names:
+        candidate = target.parent / name
+        match = pattern.match(name)
         if match and _process_is_gone(int(match.group(1))):
-            with contextlib.suppress(FileNotFoundError):
+            # Best effort: a leftover that cannot be removed harms nothing.
+            with contextlib.suppress(OSError):
                 candidate.unlink()
                 removed.append(candidate)
     return removed

@@ -21,14 +21,17 @@ import marshal
 import os
 import sys
 
-from icpp_sizer_check import __version__, cache, paths
+from icpp_sizer_check import cache, paths
 
 TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 KIND = "runs"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+# A record holds one line of output per config and a few paths; anything
+# larger is not one of ours.
+MAX_RECORD_BYTES = 1024 * 1024
 
 
 def config_arguments(argv: Sequence[str]) -> list[str] | None:
@@ -52,7 +55,7 @@ def config_arguments(argv: Sequence[str]) -> list[str] | None:
 def _config_files(given: list[str]) -> list[str] | None:
     if given:
         return given
-    return paths.configs_in("configs") or None
+    return paths.configs_in(paths.DEFAULT_CONFIG_DIR) or None
 
 
 def _read(path: str, limit: int | None) -> bytes:
@@ -60,35 +63,76 @@ def _read(path: str, limit: int | None) -> bytes:
         return source.read() if limit is None else source.read(limit)
 
 
-def run_key(files: Sequence[str]) -> str | None:
-    """The key of a check of ``files`` from the current folder, or None if a
-    config cannot be read (the full path will say why)."""
+def run_key(configs: Sequence[tuple[str, str, str]]) -> str:
+    """The key of a check of ``configs`` (each: its absolute path as named, its
+    real path, a hash of its bytes) from the current folder."""
     parts = [
-        __version__.encode(),
+        cache.tool_fingerprint(),
         cache.read_package_data(cache.SCHEMA_FILE),
-        os.getcwd().encode(),
+        os.fsencode(os.getcwd()),
     ]
-    try:
-        for name in files:
-            parts += [
-                name.encode(),
-                _read(name, None),
-                paths.project_root(os.path.dirname(os.path.abspath(name))).encode(),
-            ]
-    except OSError:
-        return None
+    for name, real, source_digest in configs:
+        parts += [os.fsencode(name), os.fsencode(real), source_digest.encode()]
+        parts.append(os.fsencode(paths.config_root(name)))
     return cache.digest(parts)
 
 
 def _key_for(argv: Sequence[str]) -> str | None:
-    """The run key of a plain check, or None for any other command line."""
+    """The run key of a plain check as the files stand now, or None for any
+    other command line or a config that cannot be read (the full path says why)."""
     given = config_arguments(argv)
     files = _config_files(given) if given is not None else None
-    return run_key(files) if files else None
+    if not files:
+        return None
+    try:
+        configs = []
+        seen = set()
+        for name in files:
+            real = os.path.realpath(name)
+            if real not in seen:  # each config once, as the full run checks it
+                seen.add(real)
+                configs.append((os.path.abspath(name), real, _hash_of(name, None)))
+        return run_key(configs)
+    except (OSError, ValueError):  # ValueError: a NUL in a name
+        return None
 
 
 def _hash_of(path: str, limit: int | None) -> str:
     return cache.digest([_read(path, limit)])
+
+
+def _is_record(record: object) -> bool:
+    """Whether ``record`` has exactly the shape :func:`remember` writes."""
+    if not isinstance(record, dict) or set(record) != {"version", "reads", "stdout"}:
+        return False
+    reads = record["reads"]
+    return (
+        record["version"] == RECORD_VERSION
+        and isinstance(record["stdout"], str)
+        and isinstance(reads, list)
+        and all(
+            type(read) is tuple
+            and len(read) == 4
+            and isinstance(read[0], str)
+            and isinstance(read[1], str)
+            and (read[2] is None or type(read[2]) is int)
+            and isinstance(read[3], str)
+            for read in reads
+        )
+    )
+
+
+def _leftover_temp_file(document: str) -> bool:
+    """Whether a killed writer left a temp file beside ``document`` (a full run
+    clears it; a replay must not leave it behind)."""
+    folder, name = os.path.split(document)
+    try:
+        return any(
+            entry.name.startswith(f".{name}.") and entry.name.endswith(".tmp")
+            for entry in os.scandir(folder)
+        )
+    except OSError:
+        return True
 
 
 def replay(argv: Sequence[str]) -> bool:
@@ -101,31 +145,34 @@ def replay(argv: Sequence[str]) -> bool:
         return False
     try:
         with open(cache.entry_path(KIND, key), "rb") as entry:
-            record = marshal.load(entry)
-        if record["version"] != RECORD_VERSION:
+            record = marshal.loads(entry.read(MAX_RECORD_BYTES))
+        if not _is_record(record):
             return False
         for path, real_path, limit, expected in record["reads"]:
             if os.path.realpath(path) != real_path or _hash_of(path, limit) != expected:
                 return False
+            if limit is None and _leftover_temp_file(real_path):
+                return False
         output: str = record["stdout"]
-    except (OSError, EOFError, ValueError, TypeError, KeyError):
+    except (OSError, EOFError, ValueError, TypeError):
         return False
     sys.stdout.write(output)
     return True
 
 
-def remember(argv: Sequence[str], reads: Sequence[tuple[str, int | None]], stdout: str) -> None:
-    """Record a passing check: its output and the files it read beside the configs."""
+def remember(
+    configs: Sequence[tuple[str, str, str]],
+    reads: Sequence[tuple[str, str, int | None, str]],
+    stdout: str,
+) -> None:
+    """Record a passing check of ``configs`` (see :func:`run_key`): its output,
+    and each file it read beside them as (path, real path, bytes read, hash of
+    the bytes used), all as the check used them, never read again."""
     if not cache.enabled():
         return
-    key = _key_for(argv)
-    if key is None:
-        return
     try:
-        recorded = [
-            (path, os.path.realpath(path), limit, _hash_of(path, limit)) for path, limit in reads
-        ]
+        key = run_key(configs)
     except OSError:
         return
-    record = {"version": RECORD_VERSION, "reads": recorded, "stdout": stdout}
+    record = {"version": RECORD_VERSION, "reads": [tuple(read) for read in reads], "stdout": stdout}
     cache.write_entry(KIND, key, marshal.dumps(record))

@@ -6,14 +6,14 @@ Nothing here prints: the result goes to a reporter chosen by the CLI.
 from __future__ import annotations
 
 import os
-import shlex
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
+from icpp_sizer_check import cache
 from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
+from icpp_sizer_check.checkpoint import VERSIONED_HEADER_BYTES
 from icpp_sizer_check.compare import Changes, Comparison, compare_document
 from icpp_sizer_check.config import (
-    PROGRAM,
     CheckpointSource,
     SizerConfig,
     display_path,
@@ -26,7 +26,13 @@ from icpp_sizer_check.errors import (
     Position,
     Problem,
 )
-from icpp_sizer_check.fileio import atomic_write, read_optional
+from icpp_sizer_check.fileio import (
+    MAX_DOCUMENT_BYTES,
+    DocumentTooLarge,
+    atomic_write,
+    read_optional,
+    remove_stale_temp_files,
+)
 from icpp_sizer_check.render import render_document
 from icpp_sizer_check.sizing import (
     Hyperparameters,
@@ -73,6 +79,15 @@ class ModelResult(NamedTuple):
         return self.users - self.threshold
 
 
+class FileRead(NamedTuple):
+    """A file a check read beside its config, and a hash of the bytes it used."""
+
+    path: str  # as the config names it (from its folder), symlinks kept
+    real: str  # where the symlinks led: the file read
+    limit: int | None  # how many bytes were read; None: the whole file
+    digest: str
+
+
 class ConfigResult(NamedTuple):
     config_file: str
     output_file: str
@@ -83,6 +98,12 @@ class ConfigResult(NamedTuple):
     comparison: Comparison = Comparison(UP_TO_DATE)
     # Absolute paths of the files read beside the config (for replay records).
     output_location: str = ""
+    config_location: str = ""  # the config's absolute path
+    # What the check used, for a replay record: the config's real path and a
+    # hash of its bytes, and each file read beside it.
+    config_real: str = ""
+    config_digest: str = ""
+    reads: tuple[FileRead, ...] = ()
     checkpoint_locations: tuple[str, ...] = ()
     target: WasmTarget = DEFAULT_TARGET  # caps the memory any remedy may suggest
 
@@ -133,10 +154,6 @@ class RunResult:
         return EXIT_OK
 
 
-def fix_command(config_path: Path) -> str:
-    return f"{PROGRAM} --write --config {shlex.quote(display_path(config_path))}"
-
-
 def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
     """The document text and the per-model outcome for one config."""
     available = mib_to_bytes(config.memory_mib)
@@ -175,28 +192,83 @@ def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
     return text, results
 
 
-def _shared_outputs(configs: Sequence[SizerConfig]) -> list[Problem]:
-    """Two configs writing one document would overwrite each other."""
-    owners: dict[Path, SizerConfig] = {}
-    problems = []
-    for config in configs:
-        key = config.output.resolve()
-        owner = owners.setdefault(key, config)
-        if owner is not config:
-            problems.append(
-                Problem(
-                    display_path(config.path),
-                    f"output {display_path(config.output)} is also the output of "
-                    f"{display_path(owner.path)}; give each config its own document",
-                )
+def _output_problem(config: SizerConfig, message: str) -> Problem:
+    return Problem(
+        config.shown,
+        f"{config.output_shown!r} {message}",
+        config.output_position,
+        "output",
+        config.location.absolute if config.location else "",
+    )
+
+
+def _trespassing_outputs(configs: Sequence[SizerConfig]) -> dict[int, Problem]:
+    """Outputs that would overwrite a file of the run: a config, a checkpoint,
+    or another config's document. Keyed by the index of the offending config."""
+    config_files = {config.location.real: config for config in configs if config.location}
+    checkpoints = {
+        model.checkpoint.real: (config, model.name)
+        for config in configs
+        for model in config.models
+        if model.checkpoint
+    }
+    owners: dict[str, SizerConfig] = {}
+    problems: dict[int, Problem] = {}
+    for index, config in enumerate(configs):
+        target = str(config.output)
+        owner = owners.setdefault(target, config)
+        if target in config_files:
+            message = f"is the config {config_files[target].shown}; name a Markdown document"
+        elif target in checkpoints:
+            holder, model = checkpoints[target]
+            message = (
+                f"is the checkpoint of model {model} in {holder.shown}; name a Markdown document"
             )
+        elif owner is not config:
+            message = f"is also the output of {owner.shown}; give each config its own document"
+        else:
+            continue
+        problems[index] = _output_problem(config, message)
     return problems
+
+
+def _unique(config_paths: Sequence[Path]) -> list[Path]:
+    """Each config once, however often or by whatever path it was named."""
+    seen: set[str] = set()
+    unique = []
+    for path in config_paths:
+        try:
+            key = os.path.realpath(path)
+        except OSError:  # the current folder is gone: loading will say so
+            key = str(path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def _reads(config: SizerConfig, document: bytes) -> tuple[FileRead, ...]:
+    return (
+        FileRead(config.output_location, str(config.output), None, cache.digest([document])),
+        *(
+            FileRead(
+                model.checkpoint.location,
+                model.checkpoint.real,
+                VERSIONED_HEADER_BYTES,
+                model.checkpoint.header_digest,
+            )
+            for model in config.models
+            if model.checkpoint
+        ),
+    )
 
 
 def run(config_paths: Sequence[Path], write: bool = False, use_cache: bool = True) -> RunResult:
     """Check (or, with ``write``, regenerate) the documents of ``config_paths``."""
+    config_paths = _unique(config_paths)
     configs, problems = load_configs(config_paths, use_cache)
-    problems.extend(_shared_outputs(configs))
+    refused = _trespassing_outputs(configs)
+    problems.extend(refused.values())
     result = RunResult(
         write=write, config_files=[display_path(path) for path in config_paths], problems=problems
     )
@@ -204,41 +276,57 @@ def run(config_paths: Sequence[Path], write: bool = False, use_cache: bool = Tru
     # write over several documents is harder to review than none.
     may_write = write and not problems
     result.write_refused = write and not may_write
-    for config in configs:
+    for index, config in enumerate(configs):
+        if index in refused:
+            continue  # its document is never read: it may be a file that is not one
         text, models = regenerate(config)
-        output_file = display_path(config.output)
+        output_file = config.output_shown
         action = "read"
         try:
-            comparison = compare_document(
-                read_optional(config.output), text, output_file, config.compare
-            )
+            # Temp files of a writer killed before its rename; any run that
+            # looks at the folder clears them.
+            remove_stale_temp_files(config.output)
+            committed = read_optional(config.output)
+            comparison = compare_document(committed, text, output_file, config.compare)
             status = comparison.status
             if may_write and status != UP_TO_DATE:
                 action = "write"
                 atomic_write(config.output, text.encode("utf-8"))
                 status = WRITTEN
+        except DocumentTooLarge:
+            result.problems.append(
+                _output_problem(
+                    config,
+                    f"is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB, far beyond any "
+                    "sizing document; delete it, then run the fix command to regenerate it",
+                )
+            )
+            continue
         except OSError as error:
             reason = error.strerror or str(error)
             result.problems.append(
                 Problem(
-                    display_path(config.path), f"cannot {action} output {output_file}: {reason}"
+                    config.shown,
+                    f"cannot {action} output {output_file}: {reason}",
+                    location=config.location.absolute if config.location else "",
                 )
             )
             continue
+        location = config.location
         result.configs.append(
             ConfigResult(
-                config_file=display_path(config.path),
+                config_file=config.shown,
                 output_file=output_file,
                 document_status=status,
                 memory_mib=config.memory_mib,
                 models=models,
-                fix_command=fix_command(config.path),
+                fix_command=config.fix_command,
                 comparison=comparison,
-                # As written, not resolved: a replay must see a symlink retargeted.
-                output_location=os.path.abspath(config.output),
-                checkpoint_locations=tuple(
-                    model.checkpoint.location for model in config.models if model.checkpoint
-                ),
+                output_location=config.output_location,
+                config_location=location.absolute if location else "",
+                config_real=location.real if location else "",
+                config_digest=config.source_digest,
+                reads=_reads(config, committed) if committed is not None else (),
                 target=config.target,
             )
         )

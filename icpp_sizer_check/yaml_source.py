@@ -7,7 +7,8 @@ what PyYAML would silently accept (duplicate keys), and then constructed.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple, Union
+import re
+from typing import Any, Dict, List, Tuple, Union
 
 import yaml
 
@@ -23,6 +24,10 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# YAML 1.1 (PyYAML's dialect) reads a leading zero as octal and colons as base
+# 60: `0512` is 330 and `8:32` is 512. Nobody writing a context length means that.
+_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
 # Aliases can make a tiny document describe a huge tree ("billion laughs").
 # A config has a few hundred nodes; refusing anything past this keeps every
@@ -52,6 +57,8 @@ class YamlDocument:
         # a config has hundreds of nodes and a report needs a handful.
         self.value_positions: Dict[JsonPath, Tuple[int, int]] = {}
         self.key_positions: Dict[JsonPath, Tuple[int, int]] = {}
+        # Numbers YAML 1.1 reads otherwise than they look, with what to say of each.
+        self.number_traps: List[Tuple[JsonPath, str]] = []
 
     def position_of(self, path: JsonPath) -> Position | None:
         """Where the value at ``path`` stands, or its nearest enclosing value."""
@@ -183,8 +190,34 @@ def _build(root: yaml.Node, loader: Any, document: YamlDocument) -> object:
         elif node.tag == _STR_TAG:
             container[slot] = node.value
         else:
-            container[slot] = loader.construct_object(node, deep=True)
+            value = loader.construct_object(node, deep=True)
+            container[slot] = value
+            # A plain scalar: its style is None in PyYAML, "" in libyaml.
+            if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS and not node.style:
+                trap = number_trap(node.value, value)
+                if trap:
+                    document.number_traps.append((path, trap))
     return holder[0]
+
+
+def number_trap(written: str, value: object) -> str:
+    """What to say of a plain number YAML 1.1 reads otherwise than it looks; ""
+    when it reads as it looks."""
+    if _OCTAL.match(written):
+        plain = written.replace("_", "").lstrip("+-").lstrip("0") or "0"
+        sign = "-" if written.startswith("-") else ""
+        if int(sign + plain) == value:  # 00 or 07: the same number either way
+            return ""
+        return (
+            f"YAML reads {written} as the octal number {value}; write {sign}{plain} "
+            f"without the leading zero (or {value} if octal was meant)"
+        )
+    if ":" in written:
+        return (
+            f"YAML reads {written} as the base-60 number {value}; write {value} if that is "
+            f"meant, or quote {written!r} if it is text"
+        )
+    return ""
 
 
 def parse_yaml(text: str) -> YamlDocument:

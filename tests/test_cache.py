@@ -69,8 +69,70 @@ def test_the_key_covers_tool_version_schema_and_config(monkeypatch: pytest.Monke
     first = cache.validation_key("output: a.md\n")
     assert cache.validation_key("output: a.md\n") == first
     assert cache.validation_key("output: b.md\n") != first
+    monkeypatch.setattr(cache, "_fingerprint", [])
     monkeypatch.setattr(cache, "__version__", "999")
     assert cache.validation_key("output: a.md\n") != first
+
+
+def test_the_fingerprint_names_the_libraries_as_installed() -> None:
+    from importlib.metadata import version
+
+    assert cache.installed_versions(["jsonschema", "pyyaml"]) == [
+        f"jsonschema-{version('jsonschema')}",
+        f"pyyaml-{version('PyYAML')}",
+    ]
+
+
+def test_an_edited_checkout_invalidates_every_record(committed: Path, tmp_path: Path) -> None:
+    """A change to the tool's own code (here: the byte pieces the sizing counts)
+    must never be answered from a record made by the old code."""
+    import icpp_sizer_check
+
+    checkout = tmp_path / "checkout"
+    shutil.copytree(
+        Path(icpp_sizer_check.__file__).parent,
+        checkout / "icpp_sizer_check",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    home = tmp_path / "cache-home"
+    env = {"PYTHONPATH": str(checkout)}
+    assert probe(committed, home, **env).code == 0
+    replayed = probe(committed, home, **env)
+    assert (replayed.code, "yaml" in replayed.loaded) == (0, False)
+    edit(
+        checkout / "icpp_sizer_check" / "sizing.py",
+        "BYTE_PIECES_BYTES = 512",
+        "BYTE_PIECES_BYTES = 1024",
+    )
+    edited = probe(committed, home, **env)
+    assert edited.code == 1
+    assert "yaml" in edited.loaded
+
+
+@pytest.mark.parametrize(
+    ("value", "enabled"),
+    [
+        ("1", False),
+        ("true", False),
+        ("YES", False),
+        (" True ", False),
+        ("0", True),
+        ("false", True),
+        ("no", True),
+        ("", True),
+    ],
+)
+def test_only_clear_values_switch_the_cache_off(
+    monkeypatch: pytest.MonkeyPatch, value: str, enabled: bool
+) -> None:
+    monkeypatch.setenv(cache.DISABLE_VARIABLE, value)
+    assert cache.enabled() is enabled
+
+
+def test_a_relative_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache.cache_folder("runs") == str(tmp_path / ".cache" / "icpp-sizer-check" / "runs")
 
 
 def test_results_are_the_same_with_and_without_the_cache(committed: Path, run: Run) -> None:

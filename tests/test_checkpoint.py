@@ -199,8 +199,13 @@ def test_a_changed_checkpoint_makes_the_document_stale(
         (legacy(STORIES_15M)[:10], "", "shorter than the 28-byte legacy header (10 bytes)"),
         (versioned(STORIES_15M, 7), "", "unknown checkpoint version 7"),
         (b"GGUF" + b"\0" * 300, "", "this is a GGUF file"),
-        (legacy((288, 768, 6, 0, 6, 32000, 256)), "", "has n_heads = 0; it must be at least 1"),
-        (legacy((288, 768, -6, 6, 6, 32000, 256)), "", "has n_layers = -6; it must be at least 1"),
+        (legacy((288, 768, 6, 0, 6, 32000, 256)), "", "has n_heads = 0; it must be from 1 to"),
+        (legacy((288, 768, -6, 6, 6, 32000, 256)), "", "has n_layers = -6; it must be from 1 to"),
+        (
+            legacy((288, 768, 6, 6, 6, -(2**31), 256)),
+            "",
+            "has vocab_size = 2147483648; it must be from 1 to 2147483647",
+        ),
         (
             legacy((288, 768, 6, 7, 7, 32000, 256)),
             "",
@@ -220,6 +225,7 @@ def test_a_changed_checkpoint_makes_the_document_stale(
         "gguf",
         "zero-heads",
         "negative-layers",
+        "vocab-size-out-of-range",
         "heads-do-not-divide-dim",
         "override-breaks-divisibility",
         "override-zero",

@@ -227,3 +227,74 @@ def test_the_plain_command_line_parses_as_argparse_would(argv: list[str]) -> Non
     assert isinstance(quick, Options)
     full = Options(**vars(build_parser().parse_args(argv)))
     assert vars(quick) == vars(full)
+
+
+def test_help_lists_every_exit_code_and_variable(run: Run) -> None:
+    from icpp_sizer_check.cli import ENVIRONMENT
+    from icpp_sizer_check.errors import EXIT_CODES
+
+    helped = run("--help").out
+    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 3]
+    for code, meaning in EXIT_CODES:
+        assert f"  {code}  {meaning[:30]}" in helped
+    for name, _ in ENVIRONMENT:
+        assert name in helped
+    assert "ICPP_SIZER_CHECK_NO_CACHE" in helped
+    assert "never replay" in " ".join(helped.split())
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_a_closed_stdout_ends_quietly(committed: Path, output_format: str) -> None:
+    # A stale document makes a long report; the reader takes one byte and leaves.
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "icpp_sizer_check", "--format", output_format],
+        cwd=committed,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(1)
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait() in (0, 1)
+    assert errors == ""
+
+
+def test_a_stdout_that_cannot_show_arrows_gets_ascii(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = subprocess.run(
+        [sys.executable, "-m", "icpp_sizer_check"],
+        cwd=committed,
+        env={**clean_env(), "PYTHONIOENCODING": "cp1252"},
+        capture_output=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert b"15M \xb7 key_cache: 1.69 -> 3.38 MB" in completed.stdout  # cp1252 has the dot
+    assert b"Traceback" not in completed.stderr
+    ascii_only = subprocess.run(
+        [sys.executable, "-m", "icpp_sizer_check"],
+        cwd=committed,
+        env={**clean_env(), "PYTHONIOENCODING": "ascii"},
+        capture_output=True,
+        check=False,
+    )
+    assert ascii_only.returncode == 1
+    assert b"15M - key_cache: 1.69 -> 3.38 MB" in ascii_only.stdout
+
+
+def test_terminal_escapes_from_a_document_or_a_file_name_are_shown_not_sent(
+    committed: Path, run: Run
+) -> None:
+    document = committed / DOCUMENT
+    document.write_bytes(document.read_bytes().replace(b"| 847", b"| 847\x1b[2J\x1b]0;pwned\x07"))
+    outcome = run("--color", "always")
+    assert outcome.code == 1
+    assert "\\x1b[2J\\x1b]0;pwned\\x07" in outcome.out
+    assert "\x1b[2J" not in outcome.out and "\x07" not in outcome.out
+    (committed / CONFIG).rename(committed / "configs" / "\x1b[31mred.yaml")
+    named = run()
+    assert "configs/\\x1b[31mred.yaml" in named.out + named.err
+    assert "\x1b[31m" not in named.out + named.err

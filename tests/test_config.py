@@ -66,7 +66,8 @@ def test_defaults() -> None:
     assert config.title == "Canister resource requirements for sizes."
     assert config.memory_mib == DEFAULT_MEMORY_MIB == 4096
     assert config.models[0].min_concurrent_users == 1
-    assert config.output == Path("configs/out.md")
+    assert config.output == Path("configs/out.md").resolve()
+    assert config.output_shown == "configs/out.md"
     assert config.command.startswith("icpp-sizer-check --write --config ")
 
 

@@ -72,10 +72,12 @@ def test_a_failing_check_is_never_recorded(committed: Path, home: Path) -> None:
 
 
 def test_another_folder_is_another_key(committed: Path, home: Path) -> None:
-    probe(committed, home)
+    from_root = probe(committed, home)
     code, output, full = probe(committed / "configs", home, "--config", "icpp_llama2.yaml")
     assert (code, full) == (0, True)
-    assert output.startswith("icpp_llama2.yaml: README_icpp_llama2")
+    # Paths are shown from the project root, wherever the tool started.
+    assert output == from_root[1]
+    assert output.startswith("configs/icpp_llama2.yaml: configs/README_icpp_llama2")
 
 
 @pytest.mark.parametrize(
@@ -103,6 +105,66 @@ def test_a_corrupt_record_is_ignored(committed: Path, home: Path) -> None:
     record.write_bytes(b"\x00garbage")
     assert probe(committed, home)[::2] == (0, True)
     assert probe(committed, home)[::2] == (0, False)  # recorded afresh
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        [],
+        {"version": 2},
+        {"version": 2, "reads": "x", "stdout": "ok\n"},
+        {"version": 2, "reads": [("a", "b")], "stdout": "ok\n"},
+        {"version": 2, "reads": [["a", "b", None, "c"]], "stdout": "ok\n"},
+        {"version": 2, "reads": [], "stdout": 7},
+        {"version": "2", "reads": [], "stdout": "ok\n"},
+        {"version": 2, "reads": [], "stdout": "ok\n", "extra": 1},
+        {"version": 2, "reads": [(1, 2, 3, 4)], "stdout": "ok\n"},
+    ],
+    ids=lambda record: repr(record)[:40],
+)
+def test_a_malformed_record_of_any_shape_is_ignored(
+    committed: Path, home: Path, record: object
+) -> None:
+    import marshal
+
+    probe(committed, home)
+    (entry,) = (home / "icpp-sizer-check" / "runs").glob("*/*")
+    entry.write_bytes(marshal.dumps(record))
+    assert probe(committed, home)[::2] == (0, True)
+
+
+def test_a_config_saved_during_a_check_never_stores_the_old_pass(
+    committed: Path, home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The record is keyed on the bytes the check used, not on the file afterwards."""
+    from icpp_sizer_check import runner
+    from icpp_sizer_check.cli import main
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    real_run = runner.run
+
+    def run_then_edit(*args: object, **kwargs: object) -> runner.RunResult:
+        result = real_run(*args, **kwargs)  # type: ignore[arg-type]
+        # Saved by an editor after the check read it, before the record is stored.
+        edit(
+            committed / CONFIG, "  - name: 110M\n", "  - name: 110M\n    min_concurrent_users: 99\n"
+        )
+        return result
+
+    monkeypatch.setattr(runner, "run", run_then_edit)
+    assert main([]) == 0
+    capsys.readouterr()
+    # The new config fails its threshold: no record may answer for it.
+    assert probe(committed, home)[::2] == (1, True)
+
+
+def test_a_temp_file_left_by_a_killed_writer_forces_a_full_run(committed: Path, home: Path) -> None:
+    probe(committed, home)
+    leftover = committed / DOCUMENT.parent / f".{DOCUMENT.name}.999999999.x1.tmp"
+    leftover.write_text("half")
+    assert probe(committed, home)[::2] == (0, True)
+    assert not leftover.exists()
+    assert probe(committed, home)[::2] == (0, False)
 
 
 def test_a_changed_checkpoint_header_is_checked_in_full(project: Path, home: Path) -> None:

@@ -111,3 +111,97 @@ def test_an_output_under_a_file_is_a_clear_error(project: Path) -> None:
     assert result.exit_code == EXIT_BAD_INPUT
     assert "cannot read output configs/blocker/README_" in str(result.problems[0])
     assert str(result.problems[0]).endswith(": Not a directory")
+
+
+# ---- what a run may touch -------------------------------------------------------------
+
+
+def _second_config(project: Path, output: str, name: str = "other.yaml") -> Path:
+    text = (project / CONFIG).read_text()
+    other = project / "configs" / name
+    other.write_text(text.replace(f"output: {DOCUMENT.name}", f"output: {output}"))
+    return other
+
+
+def test_an_output_that_is_a_config_of_the_run_is_refused_unread(project: Path) -> None:
+    # A config may have any name on the command line, .md included.
+    disguised = project / "configs" / "notes.md"
+    disguised.write_text(
+        (project / CONFIG).read_text().replace(DOCUMENT.name, "notes-sizes.md")
+        + "# secret: do-not-print\n"
+    )
+    _second_config(project, "notes.md")
+    result = run([CONFIG, Path("configs/notes.md"), Path("configs/other.yaml")], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    [problem] = result.problems
+    assert str(problem) == (
+        "configs/other.yaml:6:9: output: 'configs/notes.md' is the config configs/notes.md; "
+        "name a Markdown document"
+    )
+    assert "do-not-print" not in str(problem)
+    assert [config.config_file for config in result.configs] == [
+        "configs/icpp_llama2.yaml",
+        "configs/notes.md",
+    ]
+    assert "# secret: do-not-print" in disguised.read_text()
+
+
+def test_an_output_that_is_a_checkpoint_of_the_run_is_refused(project: Path) -> None:
+    from tests.test_checkpoint import STORIES_15M, legacy
+
+    (project / "configs" / "weights.md").write_bytes(legacy(STORIES_15M))
+    (project / "configs" / "llm.yaml").write_text(
+        "output: weights.md\nmodels:\n  - name: 15M\n    checkpoint: weights.md\n"
+    )
+    result = run([Path("configs/llm.yaml")], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "is the checkpoint of model 15M in configs/llm.yaml" in str(result.problems[0])
+    assert (project / "configs" / "weights.md").read_bytes() == legacy(STORIES_15M)
+
+
+def test_two_configs_with_one_output_are_refused_at_the_output_line(project: Path) -> None:
+    _second_config(project, DOCUMENT.name)
+    result = run([CONFIG, Path("configs/other.yaml")], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert str(result.problems[0]).startswith(
+        f"configs/other.yaml:6:9: output: '{DOCUMENT.as_posix()}' is also the output of "
+        "configs/icpp_llama2.yaml"
+    )
+    assert not DOCUMENT.exists()
+
+
+def test_the_same_config_named_twice_is_checked_once(project: Path) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    result = run([CONFIG, Path("./configs/icpp_llama2.yaml"), CONFIG.resolve()])
+    assert result.exit_code == EXIT_OK
+    assert len(result.configs) == 1
+    assert result.config_files == ["configs/icpp_llama2.yaml"]
+
+
+def test_a_document_too_large_to_be_one_is_an_error(project: Path) -> None:
+    from icpp_sizer_check.fileio import MAX_DOCUMENT_BYTES
+
+    DOCUMENT.write_bytes(b"x | 1\n" * (MAX_DOCUMENT_BYTES // 6 + 1))
+    result = run([CONFIG], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "is larger than 2 MiB, far beyond any sizing document" in str(result.problems[0])
+    assert DOCUMENT.stat().st_size > MAX_DOCUMENT_BYTES  # nothing written
+
+
+def test_a_check_clears_the_temp_files_of_killed_writers(project: Path) -> None:
+    shutil.copy(GOLDEN, DOCUMENT)
+    leftover = DOCUMENT.parent / f".{DOCUMENT.name}.999999999.abc123.tmp"
+    leftover.write_text("half a document")
+    assert run([CONFIG]).exit_code == EXIT_OK
+    assert not leftover.exists()
+
+
+def test_the_replay_inputs_are_the_bytes_the_check_used(project: Path) -> None:
+    from icpp_sizer_check import cache
+
+    shutil.copy(GOLDEN, DOCUMENT)
+    config = run([CONFIG]).configs[0]
+    assert config.config_digest == cache.digest([CONFIG.read_bytes()])
+    [document] = config.reads
+    assert document.digest == cache.digest([GOLDEN.read_bytes()])
+    assert document.real == str(DOCUMENT.resolve())

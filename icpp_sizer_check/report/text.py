@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
+from icpp_sizer_check.errors import printable
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.runner import MISSING, STALE, WRITTEN, RunResult
@@ -20,35 +23,40 @@ def colorize_diff(diff: str) -> str:
     return "".join(lines)
 
 
+def _print(text: str, stream: TextIO) -> None:
+    """One line of the report; names and paths in it are shown, never obeyed."""
+    print(printable(text), file=stream)
+
+
 def report(result: RunResult, to: Destination) -> None:
     for problem in result.problems:
-        print(problem, file=to.err)
+        _print(str(problem), to.err)
     for config in result.configs:
         name, doc = config.config_file, config.output_file
         if config.document_status == STALE:
             changed = say.changes(config)
             if changed:
-                print(f"{name}: what changed in {doc}:", file=to.out)
+                _print(f"{name}: what changed in {doc}:", to.out)
                 for line in changed:
-                    print(f"  {line}", file=to.out)
-            to.out.write(colorize_diff(config.diff) if to.color else config.diff)
-            print(f"{name}: {say.stale(config)}", file=to.out)
+                    _print(f"  {line}", to.out)
+            # A committed document is anyone's text: its control characters are
+            # shown as escapes, never sent to the terminal.
+            diff = printable(config.diff, keep="\n\t")
+            to.out.write(colorize_diff(diff) if to.color else diff)
+            _print(f"{name}: {say.stale(config)}", to.out)
         elif config.document_status == MISSING:
-            print(f"{name}: {say.missing(config)}", file=to.out)
+            _print(f"{name}: {say.missing(config)}", to.out)
         elif config.document_status == WRITTEN and not config.ok:
-            print(f"{name}: wrote {doc}", file=to.out)
+            _print(f"{name}: wrote {doc}", to.out)
         if to.verbose:
             for model in config.models:
-                print(
-                    f"{say.model_location(config, model)}: {say.model_detail(model)}", file=to.out
-                )
+                _print(f"{say.model_location(config, model)}: {say.model_detail(model)}", to.out)
         for model in config.failing_models:
-            print(
-                f"{say.model_location(config, model)}: {say.model_failure(config, model)}",
-                file=to.out,
+            _print(
+                f"{say.model_location(config, model)}: {say.model_failure(config, model)}", to.out
             )
-            print(f"  {say.remedy(config, model)}", file=to.out)
+            _print(f"  {say.remedy(config, model)}", to.out)
         if config.ok:
-            print(say.success(config), file=to.out)
+            _print(say.success(config), to.out)
     if result.write_refused:
-        print(say.NOTHING_WRITTEN, file=to.err)
+        _print(say.NOTHING_WRITTEN, to.err)

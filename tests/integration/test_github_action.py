@@ -126,6 +126,7 @@ def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: P
     snapshot, _ = hook_repo
     workspace = tmp_path / "workspace"
     (workspace / "sizing" / "configs").mkdir(parents=True)
+    (workspace / ".git").mkdir()  # a checkout: the project root is the workspace
     config = workspace / "sizing" / "configs" / "llm.yaml"
     shutil.copy(REPO_CONFIG, config)
     shutil.copy(GOLDEN, config.parent / "README_icpp_llama2_resource_requirements.md")
@@ -140,8 +141,8 @@ def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: P
     )
     assert passed.returncode == 0, passed.stdout
     assert (
-        "configs/llm.yaml: configs/README_icpp_llama2_resource_requirements.md is up to date"
-        in (passed.stdout)
+        "sizing/configs/llm.yaml: sizing/configs/README_icpp_llama2_resource_requirements.md "
+        "is up to date" in (passed.stdout)
     )
 
     edit(config, "seq_len: 256", "seq_len: 512")
@@ -152,6 +153,7 @@ def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: P
         {"working-directory": "sizing", "configs": "configs/llm.yaml", "args": "--format github"},
     )
     assert failed.returncode == 1
-    assert "::error file=configs/README_icpp_llama2_resource_requirements.md,line=50," in (
-        failed.stdout
+    assert (
+        "::error file=sizing/configs/README_icpp_llama2_resource_requirements.md,line=50,"
+        in failed.stdout
     )

@@ -1,0 +1,189 @@
+"""Where a config lives decides everything it may touch: one project root, one
+folder for its relative paths, and nothing outside, after every symlink."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check.config import locate_config
+from icpp_sizer_check.errors import ConfigError
+from tests.conftest import GOLDEN, REPO_CONFIG, Run, run_process
+
+DOCUMENT_NAME = "README_icpp_llama2_resource_requirements.md"
+
+
+def _config_text(output: str = DOCUMENT_NAME) -> str:
+    """The repo's config with ``output``, and the default regenerate command."""
+    text = REPO_CONFIG.read_text().replace(f"output: {DOCUMENT_NAME}", f"output: {output}")
+    return "".join(line for line in text.splitlines(True) if not line.startswith("command:"))
+
+
+def test_a_symlinked_config_reads_writes_and_confines_from_its_real_folder(
+    project: Path, run: Run
+) -> None:
+    shared = project / "shared"
+    shared.mkdir()
+    (project / "configs" / "icpp_llama2.yaml").rename(shared / "sizes.yaml")
+    (project / "configs" / "sizes.yaml").symlink_to("../shared/sizes.yaml")
+    assert run("--write").code == 0
+    assert (shared / DOCUMENT_NAME).read_bytes() == GOLDEN.read_bytes()
+    assert not (project / "configs" / DOCUMENT_NAME).exists()
+    outcome = run()
+    assert outcome.code == 0
+    assert outcome.out.startswith(f"configs/sizes.yaml: shared/{DOCUMENT_NAME} is up to date")
+
+
+def test_a_config_symlinked_out_of_the_project_is_refused_unread(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, run: Run
+) -> None:
+    secret = tmp_path_factory.mktemp("home") / "credentials"
+    secret.write_text("token: hunter2-do-not-print\n")
+    (project / "configs" / "icpp_llama2.yaml").unlink()
+    (project / "configs" / "stolen.yaml").symlink_to(secret)
+    outcome = run()
+    assert outcome.code == 2
+    assert "configs/stolen.yaml: the config is a symlink to" in outcome.err
+    assert "outside the project" in outcome.err
+    assert "hunter2" not in outcome.out + outcome.err
+
+
+def test_an_output_symlinked_to_a_git_hook_is_refused_and_never_written(
+    project: Path, run: Run
+) -> None:
+    hooks = project / ".git" / "hooks"
+    hooks.mkdir()
+    (hooks / "pre-commit").write_text("#!/bin/sh\necho hook\n")
+    (project / "configs" / DOCUMENT_NAME).symlink_to("../.git/hooks/pre-commit")
+    outcome = run("--write")
+    assert outcome.code == 2
+    assert f"configs/icpp_llama2.yaml:6:9: output: '{DOCUMENT_NAME}': is inside .git/" in (
+        outcome.err
+    )
+    assert (hooks / "pre-commit").read_text() == "#!/bin/sh\necho hook\n"
+    assert "echo hook" not in outcome.out + outcome.err
+
+
+def test_an_output_symlinked_to_a_file_that_is_no_markdown_is_refused(
+    project: Path, run: Run
+) -> None:
+    (project / "setup.py").write_text("print('not a document')\n")
+    (project / "configs" / DOCUMENT_NAME).symlink_to("../setup.py")
+    outcome = run("--write")
+    assert outcome.code == 2
+    assert "is not a Markdown document (after symlinks: 'setup.py')" in outcome.err
+    assert (project / "setup.py").read_text() == "print('not a document')\n"
+    assert "not a document" not in outcome.out
+
+
+@pytest.mark.parametrize("which", ["output", "config"])
+def test_symlink_loops_are_config_errors(project: Path, run: Run, which: str) -> None:
+    if which == "output":
+        (project / "configs" / DOCUMENT_NAME).symlink_to(DOCUMENT_NAME)
+    else:
+        (project / "configs" / "icpp_llama2.yaml").unlink()
+        (project / "configs" / "loop.yaml").symlink_to("loop.yaml")
+    outcome = run()
+    assert outcome.code == 2
+    assert "symlink loop" in outcome.err
+    assert "Traceback" not in outcome.err
+
+
+def test_outside_git_the_root_is_the_configs_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    sizes = tmp_path / "deploy" / "sizes"
+    sizes.mkdir(parents=True)
+    (sizes / "llm.yaml").write_text(_config_text())
+    monkeypatch.chdir(tmp_path)
+    assert run("--write", "--config", "deploy/sizes/llm.yaml").code == 0
+    document = (sizes / DOCUMENT_NAME).read_text()
+    assert "icpp-sizer-check --write --config llm.yaml\n" in document
+    # A path out of the config's folder leaves the project.
+    (sizes / "llm.yaml").write_text(_config_text(f"../{DOCUMENT_NAME}"))
+    outcome = run("--config", "deploy/sizes/llm.yaml")
+    assert outcome.code == 2
+    assert "the path leaves the repository" in outcome.err
+
+
+def test_messages_and_the_command_do_not_depend_on_the_current_folder(
+    project: Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    assert run("--write").code == 0
+    from_root = run("--verbose")
+    monkeypatch.chdir(project / "configs")
+    assert run("--verbose", "--config", "icpp_llama2.yaml") == from_root
+    monkeypatch.chdir("/")
+    assert run("--verbose", "--config", str(project / "configs" / "icpp_llama2.yaml")) == from_root
+
+
+def test_the_regenerate_command_is_quoted_and_runs(project: Path) -> None:
+    spaced = project / "my configs"
+    (project / "configs").rename(spaced)
+    (spaced / "icpp_llama2.yaml").write_text(_config_text())
+    first = run_process(project, "--config", "my configs/icpp_llama2.yaml")
+    assert first.returncode == 1
+    command = "icpp-sizer-check --write --config 'my configs/icpp_llama2.yaml'"
+    assert f"create it with: {command}" in first.stdout
+    # The fix hint, run by a shell from the project root, does what it says.
+    module = command.replace("icpp-sizer-check", f"{shutil.which('python3')} -m icpp_sizer_check")
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    subprocess.run(["sh", "-c", module], cwd=project, check=True, env=environment)
+    assert f"```bash\n{command}\n```" in (spaced / DOCUMENT_NAME).read_text()
+    assert run_process(project, "--config", "my configs/icpp_llama2.yaml").returncode == 0
+
+
+def test_a_config_name_that_is_not_utf8_is_a_config_error(project: Path) -> None:
+    name = os.fsdecode(b"configs/sizes\xff.yaml")
+    shutil.copy(REPO_CONFIG, name)
+    completed = run_process(project, "--config", name)
+    assert completed.returncode == 2
+    assert "configs/sizes\\xff.yaml: the path" in completed.stderr
+    assert "is not valid UTF-8; rename the file or folder" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_a_current_folder_that_is_not_utf8_is_a_config_error(project: Path) -> None:
+    odd = project / os.fsdecode(b"odd\xfe")
+    odd.mkdir()
+    shutil.copytree(project / "configs", odd / "configs")
+    completed = run_process(odd)
+    assert completed.returncode == 2
+    assert "is not valid UTF-8" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_a_deleted_current_folder_is_a_config_error(project: Path, run: Run) -> None:
+    gone = project / "gone"
+    gone.mkdir()
+    os.chdir(gone)
+    gone.rmdir()
+    outcome = run("--config", "c.yaml")
+    assert outcome.code == 2
+    assert "the current folder is unusable" in outcome.err
+
+
+def test_a_location_has_one_base_folder_and_one_root(project: Path) -> None:
+    location = locate_config(Path("configs/icpp_llama2.yaml"))
+    assert location.root == os.path.realpath(project)
+    assert location.base == os.path.realpath(project / "configs")
+    assert location.shown == "configs/icpp_llama2.yaml"
+    with pytest.raises(ConfigError):
+        locate_config(Path(os.fsdecode(b"bad\xff.yaml")))
+
+
+@pytest.mark.parametrize("which", ["output", "checkpoint"])
+def test_a_fifo_is_refused_instead_of_waited_on(project: Path, run: Run, which: str) -> None:
+    fifo = project / "configs" / "pipe.md"
+    os.mkfifo(fifo)
+    text = _config_text("pipe.md" if which == "output" else DOCUMENT_NAME)
+    if which == "checkpoint":
+        text = text.replace("  - name: 260K\n", "  - name: 260K\n    checkpoint: pipe.md\n")
+    (project / "configs" / "icpp_llama2.yaml").write_text(text)
+    outcome = run()
+    assert outcome.code == 2
+    assert "'pipe.md': is not a regular file (a FIFO, a device or a socket)" in outcome.err
