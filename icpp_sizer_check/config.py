@@ -19,13 +19,15 @@ from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 
 from icpp_sizer_check import __program__, cache, paths
 from icpp_sizer_check.cache import SCHEMA_FILE, read_package_data
+from icpp_sizer_check.canister import DEFAULT_TARGET, TARGETS, WASM32, WasmTarget, memory_above_cap
 from icpp_sizer_check.checkpoint import CheckpointError, read_header
 from icpp_sizer_check.errors import ConfigError, Position, Problem
 from icpp_sizer_check.paths import MAX_CONFIG_BYTES
 from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES, Hyperparameters
 from icpp_sizer_check.yaml_source import JsonPath, YamlDocument, YamlError, parse_yaml
 
-DEFAULT_MEMORY_MIB = 4096  # the wasm32 heap
+# icpp_llama2's default, whatever the target: the whole wasm32 heap.
+DEFAULT_MEMORY_MIB = WASM32.heap_cap_mib
 DEFAULT_MIN_CONCURRENT_USERS = 1
 DEFAULT_TITLE = "Canister resource requirements for {stem}."
 PROGRAM = __program__
@@ -92,6 +94,7 @@ class SizerConfig(NamedTuple):
     output_shown: str = ""
     output_position: Position | None = None
     source_digest: str = ""  # a hash of the config bytes this was built from
+    target: WasmTarget = DEFAULT_TARGET
 
     @property
     def shown(self) -> str:
@@ -493,6 +496,23 @@ def _hyperparameter_range() -> tuple[int, int]:
     return int(bounds["minimum"]), int(bounds["maximum"])
 
 
+def _canister_problems(document: YamlDocument, file: str) -> list[Problem]:
+    """The memory must fit the heap of the canister's wasm target."""
+    data = document.data
+    canister = data.get("canister") if isinstance(data, dict) else None
+    if not isinstance(canister, dict):
+        return []  # the schema reports anything but a mapping
+    memory = _positive_int(canister.get("memory_mib"))
+    wasm = canister.get("wasm", DEFAULT_TARGET.name)
+    target = TARGETS.get(wasm) if isinstance(wasm, str) else None
+    if memory is None or target is None:
+        return []  # the schema reports a bad value
+    message = memory_above_cap(memory, target)
+    if message is None:
+        return []
+    return [problem(document, file, ("canister", "memory_mib"), message)]
+
+
 def _resolve_model(
     document: YamlDocument, file: str, index: int, model: dict[str, Any], location: ConfigLocation
 ) -> tuple[_ResolvedModel | None, list[Problem]]:
@@ -645,6 +665,7 @@ def _build(
         output_shown=location.show(output.logical),
         output_position=document.position_of(("output",)),
         source_digest=source_digest,
+        target=TARGETS[data.get("canister", {}).get("wasm", DEFAULT_TARGET.name)],
     )
 
 
@@ -689,6 +710,7 @@ def parse_config(
         *_number_trap_problems(document, file),
         *schema_problems,
         *output_problems,
+        *_canister_problems(document, file),
         *model_problems,
     ]
     if problems:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from icpp_sizer_check import cache, paths
+from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
 from icpp_sizer_check.checkpoint import VERSIONED_HEADER_BYTES
 from icpp_sizer_check.compare import Changes, Comparison, compare_document
 from icpp_sizer_check.config import (
@@ -103,6 +104,7 @@ class ConfigResult(NamedTuple):
     config_digest: str = ""
     reads: tuple[FileRead, ...] = ()
     checkpoint_locations: tuple[str, ...] = ()
+    target: WasmTarget = DEFAULT_TARGET  # caps the memory any remedy may suggest
 
     @property
     def diff(self) -> str:
@@ -188,7 +190,12 @@ def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
             model.checkpoint,
             # Only for models that fail: a remedy aims at threshold users (and
             # at one user at least, since a model that does not fit always fails).
-            remedy(model.hyperparameters, available, max(model.min_concurrent_users, 1))
+            remedy(
+                model.hyperparameters,
+                available,
+                max(model.min_concurrent_users, 1),
+                config.target.heap_cap_mib,
+            )
             if count < max(model.min_concurrent_users, 1)
             else None,
         )
@@ -309,6 +316,7 @@ def _result(checked: _Checked, status: str) -> ConfigResult:
         config_real=location.real if location else "",
         config_digest=config.source_digest,
         reads=_reads(config, checked.committed) if checked.committed is not None else (),
+        target=config.target,
     )
 
 

@@ -121,26 +121,50 @@ def mib_to_bytes(mib: int) -> int:
 
 
 class Remedy(NamedTuple):
-    """What would let a model serve ``users``, one change at a time."""
+    """What would let a model serve ``users``, one change at a time, never beyond
+    the heap cap of the canister's wasm target."""
 
     users: int
-    max_seq_len: int | None  # None: no context length is short enough
-    memory_mib: int  # the smallest canister memory that serves them
+    max_seq_len: int | None  # at the config's memory; None: no context length is short enough
+    memory_mib: int | None  # the smallest canister memory that serves them; None: above the cap
+    cap_mib: int  # the heap cap of the canister's wasm target
+    users_at_cap: int  # what one canister serves with the whole heap, the model unchanged
+    max_seq_len_at_cap: int | None  # the largest seq_len that serves them at the cap
+    # Canisters of the cap that serve them together, each holding the tokenizer
+    # and the weights once; None when one canister cannot serve even one user.
+    canisters: int | None
+
+    @property
+    def beyond_one_canister(self) -> bool:
+        """No single canister, whatever its memory up to the cap, serves them."""
+        return self.memory_mib is None
 
 
-def remedy(h: Hyperparameters, available_bytes: int, users: int) -> Remedy:
-    """The largest seq_len, everything else unchanged, and the smallest memory,
-    with which the model serves ``users`` concurrent users."""
+def remedy(h: Hyperparameters, available_bytes: int, users: int, cap_mib: int) -> Remedy:
+    """With which seq_len (everything else unchanged) and which memory up to
+    ``cap_mib`` the model serves ``users`` concurrent users; and when no memory
+    up to the cap does, what one canister of the cap serves, and how many of
+    them the users need."""
     sizing = size_model(h)
     fixed_bytes = sizing.tokenizer_total + sizing.weights_total
     # The run state is linear in seq_len: attention scores and the KV cache.
     per_token = (h.n_heads + 2 * h.n_layers * h.kv_dim) * FLOAT_BYTES
     without_context = sizing.run_state_total - per_token * h.seq_len
-    budget_per_user = (available_bytes - fixed_bytes) // users
-    longest = (budget_per_user - without_context) // per_token
-    needed = users * sizing.run_state_total + fixed_bytes
+
+    def longest_seq_len(memory_bytes: int) -> int | None:
+        budget_per_user = (memory_bytes - fixed_bytes) // users
+        longest = (budget_per_user - without_context) // per_token
+        return longest if longest >= 1 else None
+
+    cap_bytes = mib_to_bytes(cap_mib)
+    needed_mib = -(-(users * sizing.run_state_total + fixed_bytes) // MIB)
+    users_at_cap = sizing.max_concurrent_users(cap_bytes)
     return Remedy(
         users=users,
-        max_seq_len=longest if longest >= 1 else None,
-        memory_mib=-(-needed // MIB),
+        max_seq_len=longest_seq_len(available_bytes),
+        memory_mib=needed_mib if needed_mib <= cap_mib else None,
+        cap_mib=cap_mib,
+        users_at_cap=users_at_cap,
+        max_seq_len_at_cap=longest_seq_len(cap_bytes),
+        canisters=-(-users // users_at_cap) if users_at_cap else None,
     )

@@ -17,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from icpp_sizer_check.canister import TARGETS
 from icpp_sizer_check.config import MAX_CONFIG_BYTES, decode_config, parse_config
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.runner import regenerate
@@ -175,12 +176,13 @@ def hyperparameters(draw: st.DrawFn) -> dict[str, int]:
 @st.composite
 def configs(draw: st.DrawFn) -> dict[str, object]:
     models = draw(st.lists(hyperparameters(), min_size=1, max_size=4))
+    target = draw(st.sampled_from(list(TARGETS.values())))
     return {
         "title": draw(
             st.text(st.characters(categories=("L", "N", "Zs")), min_size=1).filter(str.strip)
         ),
         "output": "doc.md",
-        "canister": {"memory_mib": draw(st.integers(1, 8192))},
+        "canister": {"wasm": target.name, "memory_mib": draw(st.integers(1, target.heap_cap_mib))},
         "min_concurrent_users": draw(st.integers(0, 50)),
         "models": [{"name": f"m{index}", **model} for index, model in enumerate(models)],
     }
@@ -263,6 +265,7 @@ yaml_values = st.recursive(
                     "models",
                     "canister",
                     "memory_mib",
+                    "wasm",
                     "name",
                     "dim",
                     "n_heads",

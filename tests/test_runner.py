@@ -4,6 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
+from icpp_sizer_check.canister import WASM32, WASM64
 from icpp_sizer_check.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from icpp_sizer_check.runner import (
     BELOW_THRESHOLD,
@@ -66,6 +67,20 @@ def test_threshold_and_does_not_fit_statuses(project: Path) -> None:
     statuses = {m.name: m.status for m in result.configs[0].models}
     assert statuses == {"260K": OK, "15M": OK, "42M": BELOW_THRESHOLD, "110M": DOES_NOT_FIT}
     assert result.exit_code == EXIT_CHECK_FAILED
+
+
+def test_remedies_aim_no_higher_than_the_cap_of_the_configs_target(project: Path) -> None:
+    # 60 users of 110M need 4844 MiB: beyond a wasm32 heap, within a wasm64 one.
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 60")
+    wasm32 = run([CONFIG], write=True).configs[0]
+    assert wasm32.target == WASM32
+    (fix,) = [m.remedy for m in wasm32.models if m.remedy]
+    assert (fix.cap_mib, fix.memory_mib, fix.users_at_cap, fix.canisters) == (4096, None, 49, 2)
+    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 3072\n  wasm: wasm64")
+    wasm64 = run([CONFIG], write=True).configs[0]
+    assert wasm64.target == WASM64
+    (fix,) = [m.remedy for m in wasm64.models if m.remedy]
+    assert (fix.cap_mib, fix.memory_mib, fix.users_at_cap, fix.canisters) == (6144, 4844, 78, 1)
 
 
 def test_stale_document_has_a_diff_and_a_fix_command(project: Path) -> None:

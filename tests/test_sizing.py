@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
+from icpp_sizer_check.canister import TARGETS, WASM32, WASM64, WasmTarget
 from icpp_sizer_check.sizing import (
     BYTE_PIECES_BYTES,
     MIB,
@@ -93,50 +94,130 @@ def test_mib_to_bytes() -> None:
     assert mib_to_bytes(3072) == 3072 * 1024 * 1024
 
 
+STORIES_110M = Hyperparameters(768, 2048, 12, 12, 12, 32000, 1024)
+
+
 def test_remedy_for_42m_at_90_users() -> None:
     h = Hyperparameters(512, 1376, 8, 8, 8, 32000, 1024)
-    fix = remedy(h, 3072 * MIB, 90)
+    fix = remedy(h, 3072 * MIB, 90, WASM32.heap_cap_mib)
     assert (fix.users, fix.max_seq_len, fix.memory_mib) == (90, 1007, 3118)
+    assert (fix.cap_mib, fix.users_at_cap, fix.canisters) == (4096, 120, 1)
+    assert fix.beyond_one_canister is False
 
 
 def test_remedy_when_the_weights_alone_do_not_fit() -> None:
-    fix = remedy(STORIES_15M, 64 * MIB, 1)
+    fix = remedy(STORIES_15M, 64 * MIB, 1, WASM32.heap_cap_mib)
     assert fix.max_seq_len is None
     assert fix.memory_mib == 97  # 0.24 + 93.11 + 3.52 MB, rounded up
 
 
+@pytest.mark.parametrize(
+    ("target", "users_at_cap", "seq_len_at_cap", "canisters"),
+    [(WASM32, 49, 507, 3), (WASM64, 78, 798, 2)],
+    ids=["wasm32", "wasm64"],
+)
+def test_remedy_beyond_the_cap_offers_what_the_cap_allows(
+    target: WasmTarget, users_at_cap: int, seq_len_at_cap: int, canisters: int
+) -> None:
+    # 100 users of the 110M model need 7733 MiB: more than either heap.
+    fix = remedy(STORIES_110M, 3072 * MIB, 100, target.heap_cap_mib)
+    assert fix.memory_mib is None and fix.beyond_one_canister
+    assert fix.max_seq_len == 361  # at the config's 3072 MiB
+    assert (fix.users_at_cap, fix.max_seq_len_at_cap) == (users_at_cap, seq_len_at_cap)
+    assert fix.canisters == canisters
+
+
+@pytest.mark.parametrize("target", TARGETS.values(), ids=lambda t: t.name)
+def test_remedy_at_the_cap_and_one_user_beyond(target: WasmTarget) -> None:
+    cap = target.heap_cap_mib
+    most = size_model(STORIES_110M).max_concurrent_users(cap * MIB)
+    at_cap = remedy(STORIES_110M, 3072 * MIB, most, cap)
+    assert at_cap.memory_mib is not None and at_cap.memory_mib <= cap
+    assert (at_cap.canisters, at_cap.beyond_one_canister) == (1, False)
+    beyond = remedy(STORIES_110M, 3072 * MIB, most + 1, cap)
+    assert beyond.memory_mib is None
+    assert (beyond.users_at_cap, beyond.canisters, beyond.beyond_one_canister) == (most, 2, True)
+
+
+def test_no_canisters_when_one_cannot_hold_the_weights() -> None:
+    llama_7b = Hyperparameters(4096, 11008, 32, 32, 32, 32000, 2048)
+    fix = remedy(llama_7b, 4096 * MIB, 1, WASM64.heap_cap_mib)
+    assert (fix.memory_mib, fix.users_at_cap, fix.canisters) == (None, 0, None)
+    assert fix.max_seq_len_at_cap is None
+
+
+def test_no_canisters_when_one_user_of_this_context_does_not_fit() -> None:
+    # The weights fit; the KV cache of 2,000,000 tokens does not, but a shorter one would.
+    long_context = STORIES_15M._replace(seq_len=2_000_000)
+    fix = remedy(long_context, 4096 * MIB, 1, WASM32.heap_cap_mib)
+    assert (fix.users_at_cap, fix.canisters) == (0, None)
+    assert fix.max_seq_len_at_cap == 303071
+
+
 @settings(max_examples=1000, deadline=None)
 @given(
-    dim_heads=st.tuples(st.integers(1, 64), st.integers(1, 8), st.integers(1, 4)),
+    dim_heads=st.tuples(st.integers(1, 256), st.integers(1, 8), st.integers(1, 4)),
     hidden=st.integers(1, 4096),
-    layers=st.integers(1, 24),
+    layers=st.integers(1, 32),
     vocab=st.integers(1, 64000),
-    seq=st.integers(1, 4096),
-    mib=st.integers(1, 8192),
+    seq=st.integers(1, 32768),
+    target_and_mib=st.sampled_from(list(TARGETS.values())).flatmap(
+        lambda target: st.tuples(st.just(target), st.integers(1, target.heap_cap_mib))
+    ),
     users=st.integers(1, 5000),
 )
+# Certain, not by chance: weights larger than any heap, so no canister count.
+@example((128, 8, 4), 4096, 32, 32000, 2048, (WASM64, 6144), 1)
 def test_remedies_are_tight(
     dim_heads: tuple[int, int, int],
     hidden: int,
     layers: int,
     vocab: int,
     seq: int,
-    mib: int,
+    target_and_mib: tuple[WasmTarget, int],
     users: int,
 ) -> None:
-    """The seq_len is the largest that serves the users, the memory the smallest."""
+    """The seq_len is the largest that serves the users, the memory the smallest,
+    never above the cap; beyond it, the users one canister of the cap serves and
+    the canisters the users need are exact."""
     per_head, kv_heads, group = dim_heads
     heads = kv_heads * group
     h = Hyperparameters(heads * per_head, hidden, layers, heads, kv_heads, vocab, seq)
-    fix = remedy(h, mib * MIB, users)
+    target, mib = target_and_mib
+    cap = target.heap_cap_mib
+    fix = remedy(h, mib * MIB, users, cap)
 
     def served(hyper: Hyperparameters, memory_mib: int) -> int:
         return size_model(hyper).max_concurrent_users(memory_mib * MIB)
 
-    assert served(h, fix.memory_mib) >= users
-    assert fix.memory_mib == 1 or served(h, fix.memory_mib - 1) < users
-    if fix.max_seq_len is None:
-        assert served(h._replace(seq_len=1), mib) < users
+    assert fix.cap_mib == cap
+    event("beyond one canister" if fix.beyond_one_canister else "within one canister")
+    event("no number of canisters" if fix.canisters is None else "some canisters")
+    if fix.memory_mib is None:
+        assert fix.beyond_one_canister
+        assert served(h, cap) < users
     else:
-        assert served(h._replace(seq_len=fix.max_seq_len), mib) >= users
-        assert served(h._replace(seq_len=fix.max_seq_len + 1), mib) < users
+        assert not fix.beyond_one_canister
+        assert fix.memory_mib <= cap
+        assert served(h, fix.memory_mib) >= users
+        assert fix.memory_mib == 1 or served(h, fix.memory_mib - 1) < users
+
+    for memory_mib, longest in ((mib, fix.max_seq_len), (cap, fix.max_seq_len_at_cap)):
+        if longest is None:
+            assert served(h._replace(seq_len=1), memory_mib) < users
+        else:
+            assert served(h._replace(seq_len=longest), memory_mib) >= users
+            assert served(h._replace(seq_len=longest + 1), memory_mib) < users
+
+    # One canister of the cap: the tokenizer and weights once, then whole run states.
+    sizing = size_model(h)
+    fixed = sizing.tokenizer_total + sizing.weights_total
+    assert fixed + fix.users_at_cap * sizing.run_state_total <= cap * MIB or not fix.users_at_cap
+    assert fixed + (fix.users_at_cap + 1) * sizing.run_state_total > cap * MIB
+    if fix.users_at_cap == 0:
+        assert fix.canisters is None
+    else:
+        assert fix.canisters is not None
+        assert fix.canisters * fix.users_at_cap >= users
+        assert (fix.canisters - 1) * fix.users_at_cap < users
+        assert (fix.canisters == 1) is not fix.beyond_one_canister

@@ -15,6 +15,7 @@ from icpp_sizer_check.config import PROGRAM, CheckpointSource
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.runner import UP_TO_DATE, WRITTEN, ConfigResult, ModelResult, RunResult
+from icpp_sizer_check.sizing import Remedy
 
 SCHEMA_VERSION = 1
 
@@ -64,6 +65,12 @@ def _changes(changes: Changes) -> dict[str, Any] | None:
     }
 
 
+def _remedy(fix: Remedy | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {**fix._asdict(), "beyond_one_canister": fix.beyond_one_canister}
+
+
 def _model(model: ModelResult) -> dict[str, Any]:
     sizing = model.sizing
     return {
@@ -76,7 +83,7 @@ def _model(model: ModelResult) -> dict[str, Any]:
         "column": model.position.column if model.position else None,
         "hyperparameters": model.hyperparameters._asdict(),
         "checkpoint": _checkpoint(model.checkpoint),
-        "remedy": model.remedy._asdict() if model.remedy else None,
+        "remedy": _remedy(model.remedy),
         "bytes": {
             "tokenizer": sizing.tokenizer_total,
             "weights": sizing.weights_total,
@@ -104,6 +111,7 @@ def _config(file: str, result: ConfigResult | None, problems: list[Problem]) -> 
         "changes": _changes(result.changes) if result else None,
         "fix_command": result.fix_command if result else None,
         "memory_mib": result.memory_mib if result else None,
+        "wasm": result.target.name if result else None,
         "errors": [_problem(problem) for problem in problems],
         "models": [_model(model) for model in result.models] if result else [],
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runner import DOES_NOT_FIT, WRITTEN, ConfigResult, ModelResult
-from icpp_sizer_check.sizing import mib_to_bytes
+from icpp_sizer_check.sizing import Remedy, mib_to_bytes
 
 
 def model_failure(config: ConfigResult, model: ModelResult) -> str:
@@ -15,10 +15,16 @@ def model_failure(config: ConfigResult, model: ModelResult) -> str:
         sizing = model.sizing
         needed = sizing.tokenizer_total + sizing.weights_total + sizing.run_state_total
         short = needed - mib_to_bytes(config.memory_mib)
+        fix = model.remedy
+        what_to_do = (
+            f"even the {config.target.name} heap cap of {fix.cap_mib} MiB is too small: "
+            "shrink the model"
+            if fix is not None and fix.beyond_one_canister
+            else "raise canister.memory_mib or shrink the model"
+        )
         return (
             f"model {model.name} does not fit: one user needs {format_mb(needed)} MB but the "
-            f"canister has {config.memory_mib} MiB ({format_mb(short)} MB short); "
-            "raise canister.memory_mib or shrink the model"
+            f"canister has {config.memory_mib} MiB ({format_mb(short)} MB short); {what_to_do}"
         )
     return (
         f"model {model.name} serves {model.users} concurrent users, below its threshold "
@@ -26,13 +32,20 @@ def model_failure(config: ConfigResult, model: ModelResult) -> str:
     )
 
 
+def _users(count: int) -> str:
+    return f"{count} user" if count == 1 else f"{count} users"
+
+
 def remedy(config: ConfigResult, model: ModelResult) -> str:
-    """What would meet the threshold: a shorter context, or more memory."""
+    """What would meet the threshold: a shorter context, or more memory; and when
+    no memory up to the heap cap is enough, what the cap allows instead."""
     fix = model.remedy
     if fix is None:
         return ""
+    users = _users(fix.users)
+    if fix.beyond_one_canister:
+        return _beyond_one_canister(config, model, fix)
     memory = f"canister.memory_mib at least {fix.memory_mib} (now {config.memory_mib})"
-    users = f"{fix.users} user" if fix.users == 1 else f"{fix.users} users"
     if fix.max_seq_len is None:
         sizing = model.sizing
         fixed = format_mb(sizing.tokenizer_total + sizing.weights_total)
@@ -43,6 +56,47 @@ def remedy(config: ConfigResult, model: ModelResult) -> str:
     return (
         f"to serve {users}: seq_len at most {fix.max_seq_len} "
         f"(now {model.hyperparameters.seq_len}), or {memory}"
+    )
+
+
+def _beyond_one_canister(config: ConfigResult, model: ModelResult, fix: Remedy) -> str:
+    """No memory up to the cap serves the users: what one canister of the cap
+    serves, the seq_len that would, and how many canisters would together."""
+    cap = fix.cap_mib
+    now = model.hyperparameters.seq_len
+    one_canister = (
+        f"one canister of {cap} MiB serves {_users(fix.users_at_cap)}"
+        if fix.users_at_cap
+        else f"one canister of {cap} MiB cannot serve a single user"
+    )
+    at_cap = f"canister.memory_mib {cap}"
+    if fix.max_seq_len_at_cap is None:
+        sizing = model.sizing
+        fixed_bytes = sizing.tokenizer_total + sizing.weights_total
+        why = (
+            f" (the tokenizer and weights alone take {format_mb(fixed_bytes)} MB)"
+            if fixed_bytes >= mib_to_bytes(cap)
+            else ""
+        )
+        seq_len = f"no seq_len can, even at {cap} MiB{why}"
+    elif config.memory_mib >= cap:
+        seq_len = f"seq_len at most {fix.max_seq_len_at_cap} (now {now})"
+    elif fix.max_seq_len is None:
+        seq_len = f"seq_len at most {fix.max_seq_len_at_cap} (now {now}) with {at_cap}"
+    else:
+        seq_len = (
+            f"seq_len at most {fix.max_seq_len} (now {now}), "
+            f"or at most {fix.max_seq_len_at_cap} with {at_cap}"
+        )
+    canisters = (
+        f"or spread the users over {fix.canisters} canisters of {cap} MiB"
+        if fix.canisters is not None
+        else f"no number of canisters can with seq_len {now}"
+    )
+    return (
+        f"to serve {_users(fix.users)}: no canister.memory_mib up to the "
+        f"{config.target.name} heap cap ({cap} MiB) is enough: {one_canister}; "
+        f"{seq_len}; {canisters}"
     )
 
 

@@ -75,6 +75,31 @@ def test_stale_document_and_threshold_are_annotated_at_the_right_lines(project: 
     assert "::group::" in completed.stdout and "::endgroup::" in completed.stdout
 
 
+def test_beyond_the_cap_the_annotation_and_the_summary_say_the_same(project: Path) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 6144\n  wasm: wasm64")
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
+    completed = run_in_actions(project, "--write")
+    assert completed.returncode == 1
+    remedy = (
+        "to serve 100 users: no canister.memory_mib up to the wasm64 heap cap (6144 MiB) "
+        "is enough: one canister of 6144 MiB serves 78 users; seq_len at most 798 (now 1024); "
+        "or spread the users over 2 canisters of 6144 MiB"
+    )
+    last = annotations(completed.stdout)[-1]
+    assert (last["title"], last["line"]) == ("Too few concurrent users", "36")
+    assert line_of(project, last) == "  - name: 110M"
+    assert last["message"] == (
+        "model 110M serves 78 concurrent users, below its threshold of 100 (short by 22)%0A"
+        + remedy
+    )
+    summary = (project / "summary.md").read_text()
+    assert (
+        "- `configs/icpp_llama2.yaml` model 110M serves 78 concurrent users, below its "
+        f"threshold of 100 (short by 22); {remedy}\n"
+    ) in summary
+
+
 def test_config_errors_are_annotated_at_the_yaml_line(project: Path) -> None:
     shutil.copy(DATA / "configs" / "bad" / "zero_value.yaml", project / CONFIG)
     completed = run_in_actions(project)

@@ -112,5 +112,51 @@ def test_changes_and_remedies(project: Path, run: Run) -> None:
         "committed": "847",
         "regenerated": "431",
     }
-    assert config["models"][2]["remedy"] == {"users": 90, "max_seq_len": 1007, "memory_mib": 3118}
+    assert config["models"][2]["remedy"] == {
+        "users": 90,
+        "max_seq_len": 1007,
+        "memory_mib": 3118,
+        "cap_mib": 4096,
+        "users_at_cap": 120,
+        "max_seq_len_at_cap": 1371,
+        "canisters": 1,
+        "beyond_one_canister": False,
+    }
     assert config["models"][0]["remedy"] is None
+
+
+def test_remedies_beyond_the_cap_of_each_target(project: Path, run: Run) -> None:
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
+    (wasm32,) = json.loads(run("--format", "json", "--write").out)["configs"]
+    assert wasm32["wasm"] == "wasm32"
+    assert wasm32["models"][3]["remedy"] == {
+        "users": 100,
+        "max_seq_len": 361,
+        "memory_mib": None,
+        "cap_mib": 4096,
+        "users_at_cap": 49,
+        "max_seq_len_at_cap": 507,
+        "canisters": 3,
+        "beyond_one_canister": True,
+    }
+    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 6144\n  wasm: wasm64")
+    (wasm64,) = json.loads(run("--format", "json", "--write").out)["configs"]
+    assert (wasm64["wasm"], wasm64["memory_mib"]) == ("wasm64", 6144)
+    assert wasm64["models"][3]["remedy"] == {
+        "users": 100,
+        "max_seq_len": 798,
+        "memory_mib": None,
+        "cap_mib": 6144,
+        "users_at_cap": 78,
+        "max_seq_len_at_cap": 798,
+        "canisters": 2,
+        "beyond_one_canister": True,
+    }
+
+
+def test_no_canister_count_when_one_canister_cannot_serve_anyone(project: Path, run: Run) -> None:
+    edit(project / CONFIG, "    dim: 768\n", "    dim: 4104\n")  # 12 heads of 342
+    (config,) = json.loads(run("--format", "json", "--write").out)["configs"]
+    fix = config["models"][3]["remedy"]
+    assert (fix["memory_mib"], fix["users_at_cap"], fix["canisters"]) == (None, 0, None)
+    assert fix["beyond_one_canister"] is True

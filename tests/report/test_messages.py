@@ -43,3 +43,80 @@ def test_stale_and_missing_name_the_fix(project: Path) -> None:
         "configs/README_icpp_llama2_resource_requirements.md is missing; "
         "create it with: icpp-sizer-check --write --config configs/icpp_llama2.yaml"
     )
+
+
+def test_within_the_cap_the_memory_remedy_is_unchanged(project: Path) -> None:
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 40")
+    config = run([CONFIG]).configs[0]
+    (failing,) = config.failing_models
+    assert say.remedy(config, failing) == (
+        "to serve 40 users: seq_len at most 907 (now 1024), "
+        "or canister.memory_mib at least 3400 (now 3072)"
+    )
+
+
+def test_beyond_the_wasm32_cap_no_memory_is_suggested(project: Path) -> None:
+    # 100 users of 110M would need 7733 MiB, more than a wasm32 heap can hold.
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
+    config = run([CONFIG]).configs[0]
+    last = config.failing_models[-1]
+    assert last.name == "110M"
+    assert say.remedy(config, last) == (
+        "to serve 100 users: no canister.memory_mib up to the wasm32 heap cap (4096 MiB) "
+        "is enough: one canister of 4096 MiB serves 49 users; seq_len at most 361 "
+        "(now 1024), or at most 507 with canister.memory_mib 4096; or spread the users "
+        "over 3 canisters of 4096 MiB"
+    )
+    assert "7733" not in say.remedy(config, last)
+
+
+def test_beyond_the_wasm64_cap_at_the_cap(project: Path) -> None:
+    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 6144\n  wasm: wasm64")
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
+    config = run([CONFIG]).configs[0]
+    last = config.failing_models[-1]
+    # At the cap already: one seq_len to offer, no memory to raise.
+    assert say.remedy(config, last) == (
+        "to serve 100 users: no canister.memory_mib up to the wasm64 heap cap (6144 MiB) "
+        "is enough: one canister of 6144 MiB serves 78 users; seq_len at most 798 "
+        "(now 1024); or spread the users over 2 canisters of 6144 MiB"
+    )
+
+
+def test_a_model_no_canister_holds_is_told_to_shrink(project: Path) -> None:
+    edit(project / CONFIG, "    dim: 768\n", "    dim: 4096\n")
+    edit(project / CONFIG, "    n_layers: 12\n", "    n_layers: 32\n")
+    edit(
+        project / CONFIG,
+        "    n_heads: 12\n    n_kv_heads: 12\n",
+        "    n_heads: 32\n    n_kv_heads: 32\n",
+    )
+    config = run([CONFIG]).configs[0]
+    (failing,) = config.failing_models
+    assert say.model_failure(config, failing).endswith(
+        "; even the wasm32 heap cap of 4096 MiB is too small: shrink the model"
+    )
+    assert say.remedy(config, failing) == (
+        "to serve 1 user: no canister.memory_mib up to the wasm32 heap cap (4096 MiB) is "
+        "enough: one canister of 4096 MiB cannot serve a single user; no seq_len can, even "
+        "at 4096 MiB (the tokenizer and weights alone take 12265.26 MB); no number of "
+        "canisters can with seq_len 1024"
+    )
+
+
+def test_a_context_too_long_for_any_canister_offers_a_shorter_one(project: Path) -> None:
+    source = (project / CONFIG).read_text()
+    last = source.rindex("seq_len: 1024")  # the 110M model's
+    (project / CONFIG).write_text(source[:last] + "seq_len: 100000" + source[last + 13 :])
+    config = run([CONFIG]).configs[0]
+    (failing,) = config.failing_models
+    assert failing.name == "110M"
+    text = say.remedy(config, failing)
+    assert text.startswith(
+        "to serve 1 user: no canister.memory_mib up to the wasm32 heap cap (4096 MiB) is "
+        "enough: one canister of 4096 MiB cannot serve a single user; seq_len at most "
+    )
+    assert text.endswith("; no number of canisters can with seq_len 100000")
+    fix = failing.remedy
+    assert fix is not None and fix.max_seq_len is not None and fix.max_seq_len_at_cap
+    assert f"at most {fix.max_seq_len} (now 100000), or at most {fix.max_seq_len_at_cap} " in text

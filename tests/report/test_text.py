@@ -87,3 +87,19 @@ def test_no_seq_len_can_when_the_weights_do_not_fit(project: Path) -> None:
         "  to serve 1 user: no seq_len can (the tokenizer and weights alone take 511.82 MB); "
         "canister.memory_mib at least 585 (now 200)\n"
     ) in out.getvalue()
+
+
+def test_beyond_the_cap_the_text_offers_what_one_canister_and_several_can(
+    project: Path,
+) -> None:
+    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
+    out = io.StringIO()
+    report(run([CONFIG], write=True), Destination(out, io.StringIO()))
+    assert (
+        "configs/icpp_llama2.yaml:35:5: model 110M serves 35 concurrent users, below its "
+        "threshold of 100 (short by 65)\n"
+        "  to serve 100 users: no canister.memory_mib up to the wasm32 heap cap (4096 MiB) "
+        "is enough: one canister of 4096 MiB serves 49 users; seq_len at most 361 (now 1024), "
+        "or at most 507 with canister.memory_mib 4096; or spread the users over 3 canisters "
+        "of 4096 MiB\n"
+    ) in out.getvalue()
