@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -85,7 +86,14 @@ def test_model_that_does_not_fit_always_fails(project: Path, run: Run) -> None:
     outcome = run("--write")
     assert outcome.code == 1
     assert "model 110M does not fit" in outcome.out
-    assert "Max number of concurrent users | 308 | 30 | 0 | 0" in DOCUMENT.read_text()
+    # The document prints what the original sizer printed: int() of the quotient,
+    # truncated toward zero (42M misses by less than one user's run state, 110M
+    # by more than four); the check itself counts 0 users for both.
+    assert "Max number of concurrent users | 308 | 30 | 0 | -4" in DOCUMENT.read_text()
+    report = json.loads(run("--format", "json").out)
+    users = {model["name"]: model["users"] for model in report["configs"][0]["models"]}
+    assert users == {"260K": 308, "15M": 30, "42M": 0, "110M": 0}
+    assert "model 42M does not fit" in run().out
 
 
 @pytest.mark.parametrize("path", GOOD_CONFIGS, ids=lambda p: p.name)
