@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="text format: also list every model, with where its hyperparameters came from",
     )
+    parser.add_argument(
+        "--print-schema",
+        action="store_true",
+        help="write the JSON Schema of configs to standard output (for editors), then exit",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -183,6 +188,7 @@ class Options:
         color: str = "auto",
         no_cache: bool = False,
         verbose: bool = False,
+        print_schema: bool = False,
     ) -> None:
         self.configs = configs
         self.write = write
@@ -191,6 +197,7 @@ class Options:
         self.color = color
         self.no_cache = no_cache
         self.verbose = verbose
+        self.print_schema = print_schema
 
 
 def parse(argv: Sequence[str]) -> Options | int:
@@ -307,6 +314,20 @@ def _tolerant_streams() -> None:
             reconfigure(errors=ENCODING_ERRORS)
 
 
+def print_schema() -> int:
+    """The shipped schema, byte for byte, so a repository can keep a copy for editors."""
+    from icpp_sizer_check.cache import SCHEMA_FILE, read_package_data
+
+    schema = read_package_data(SCHEMA_FILE)
+    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(schema)
+        sys.stdout.buffer.flush()
+    except AttributeError:  # a text-only stream
+        sys.stdout.write(schema.decode("utf-8"))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     _tolerant_streams()
@@ -324,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parsed = parse(arguments)
     if isinstance(parsed, int):
         return parsed
+    if parsed.print_schema:
+        return print_schema()
     from icpp_sizer_check.errors import OutputError, SizerError
 
     try:

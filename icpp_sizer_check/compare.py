@@ -16,6 +16,11 @@ from icpp_sizer_check.render import USERS_ROW
 NO_NEWLINE = "\\ No newline at end of file\n"
 MODES = ("exact", "content")
 IGNORING_FORMATTING = "ignoring formatting"
+FORMATTING_ONLY = (
+    "only Markdown formatting differs (a formatter such as prettier would undo --write): "
+    "set 'style: aligned' or 'compare: content' in the config, or keep the formatter off "
+    "this file"
+)
 
 
 class CellChange(NamedTuple):
@@ -167,6 +172,10 @@ def describe_difference(committed: bytes, regenerated: bytes) -> str:
     stripped = b"\n".join(line.rstrip(b" \t") for line in committed.split(b"\n"))
     if stripped == b"\n".join(line.rstrip(b" \t") for line in regenerated.split(b"\n")):
         return "only trailing spaces differ"
+    if normalized_lines(committed.decode("utf-8")) == normalized_lines(regenerated.decode("utf-8")):
+        # A formatter such as prettier re-padded the tables: --write alone would be
+        # undone by the formatter's next run, so name the settings that end it.
+        return FORMATTING_ONLY
     return ""
 
 

@@ -176,7 +176,9 @@ def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
         config.command,
         [model.name for model in config.models],
         sizings,
-        users,
+        # The document prints what the original sizer printed (a negative count
+        # for a model that does not fit); results and thresholds use `users`.
+        [sizing.printed_users(available) for sizing in sizings],
         config.style,
     )
     results = tuple(

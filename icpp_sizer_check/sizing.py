@@ -74,6 +74,14 @@ class ModelSizing(NamedTuple):
         free = available_bytes - self.tokenizer_total - self.weights_total
         return max(0, free // self.run_state_total)
 
+    def printed_users(self, available_bytes: int) -> int:
+        """The count the original sizer prints: ``int()`` of its floating-point
+        quotient, which truncates toward zero, so a model that does not fit
+        shows a negative count (or 0). Computed exactly, in integers."""
+        free = available_bytes - self.tokenizer_total - self.weights_total
+        whole = abs(free) // self.run_state_total
+        return whole if free >= 0 else -whole
+
 
 def size_model(h: Hyperparameters) -> ModelSizing:
     """The byte count of every row the document shows for one model."""

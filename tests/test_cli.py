@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check import __version__
-from tests.conftest import BAD_CONFIGS, GOLDEN, GOOD_CONFIGS, Run, clean_env, edit, expectation
+from tests.conftest import (
+    BAD_CONFIGS,
+    GOLDEN,
+    GOOD_CONFIGS,
+    Run,
+    clean_env,
+    edit,
+    expectation,
+    probe,
+)
 
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
@@ -85,7 +95,14 @@ def test_model_that_does_not_fit_always_fails(project: Path, run: Run) -> None:
     outcome = run("--write")
     assert outcome.code == 1
     assert "model 110M does not fit" in outcome.out
-    assert "Max number of concurrent users | 308 | 30 | 0 | 0" in DOCUMENT.read_text()
+    # The document prints what the original sizer printed: int() of the quotient,
+    # truncated toward zero (42M misses by less than one user's run state, 110M
+    # by more than four); the check itself counts 0 users for both.
+    assert "Max number of concurrent users | 308 | 30 | 0 | -4" in DOCUMENT.read_text()
+    report = json.loads(run("--format", "json").out)
+    users = {model["name"]: model["users"] for model in report["configs"][0]["models"]}
+    assert users == {"260K": 308, "15M": 30, "42M": 0, "110M": 0}
+    assert "model 42M does not fit" in run().out
 
 
 @pytest.mark.parametrize("path", GOOD_CONFIGS, ids=lambda p: p.name)
@@ -233,6 +250,28 @@ def test_version_and_help(run: Run) -> None:
     assert helped.code == 0
     assert "icpp-sizer-check --config configs/icpp_llama2.yaml" in helped.out
     assert "exit codes:" in helped.out
+
+
+def test_print_schema_writes_the_shipped_schema_and_nothing_else(tmp_path: Path) -> None:
+    """Run where there is no config at all: the schema needs none."""
+    shipped = Path(__file__).resolve().parent.parent / "icpp_sizer_check" / "schemas"
+    completed = subprocess.run(
+        [sys.executable, "-m", "icpp_sizer_check", "--print-schema"],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        check=False,
+    )
+    assert (completed.returncode, completed.stderr) == (0, b"")
+    assert completed.stdout == (shipped / "config.schema.json").read_bytes()
+    assert json.loads(completed.stdout)["$id"] == "urn:icpp-sizer-check:config-schema"
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_print_schema_loads_neither_yaml_nor_jsonschema(tmp_path: Path) -> None:
+    printed = probe(tmp_path, tmp_path / "cache", "--print-schema")
+    assert printed.code == 0
+    assert printed.loaded == frozenset()
 
 
 def test_unknown_option_is_a_usage_error(run: Run) -> None:

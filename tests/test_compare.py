@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from icpp_sizer_check.compare import compare_document, describe_difference, unified_diff
+from icpp_sizer_check.compare import (
+    FORMATTING_ONLY,
+    compare_document,
+    describe_difference,
+    unified_diff,
+)
 from tests.conftest import DATA, GOLDEN
 
 TEXT = "# T\n\nrow | 1\nrow | 2\n"
@@ -105,3 +110,29 @@ def test_lines_are_split_at_line_feeds_only() -> None:
     comparison = compare_document(b"x\x0c\ny\n", regenerated, "d.md")
     assert NO_NEWLINE not in comparison.diff
     assert comparison.first_difference_line == 1
+
+
+def test_exact_mode_names_a_formatting_only_difference_and_the_settings_that_fit() -> None:
+    comparison = compare_document(ALIGNED_GOLDEN.read_bytes(), GOLDEN.read_text(), "doc.md")
+    assert comparison.status == "stale"
+    assert comparison.summary == FORMATTING_ONLY
+    assert "\n" not in FORMATTING_ONLY
+    for advice in ("'style: aligned'", "'compare: content'", "keep the formatter off"):
+        assert advice in FORMATTING_ONLY
+
+
+def test_a_real_change_under_the_formatting_is_not_called_formatting() -> None:
+    changed = ALIGNED_GOLDEN.read_text().replace("| 847 ", "| 848 ", 1)
+    assert changed != ALIGNED_GOLDEN.read_text()
+    assert describe_difference(changed.encode(), GOLDEN.read_bytes()) == ""
+
+
+def test_narrower_accounts_win_over_formatting() -> None:
+    """Line endings or trailing spaces alone are named as such, not as formatting."""
+    wanted = GOLDEN.read_bytes()
+    assert describe_difference(wanted.replace(b"\n", b"\r\n"), wanted) == (
+        "only line endings differ (CRLF vs LF)"
+    )
+    assert describe_difference(wanted.replace(b"command: \n", b"command:\n"), wanted) == (
+        "only trailing spaces differ"
+    )

@@ -221,3 +221,93 @@ def test_remedies_are_tight(
         assert fix.canisters * fix.users_at_cap >= users
         assert (fix.canisters - 1) * fix.users_at_cap < users
         assert (fix.canisters == 1) is not fix.beyond_one_canister
+
+
+def original_printed_users(h: Hyperparameters, memory_mib: int) -> int:
+    """The original sizer's formula, in its own floating-point arithmetic:
+    row sizes in bytes (floats where it divided), totals in MB, then int() of
+    the quotient, which truncates toward zero."""
+    f = p = 4
+    head_size = h.dim / h.n_heads
+    kv_dim = (h.dim * h.n_kv_heads) / h.n_heads
+    layers = h.n_layers
+    total_tokenizer = h.vocab_size * p + h.vocab_size * f + 512
+    wk = layers * h.dim * (h.n_kv_heads * head_size) * f
+    w1 = layers * h.dim * h.hidden_dim * f
+    total_weights = sum(
+        [
+            h.vocab_size * h.dim * f,
+            layers * h.dim * f,
+            layers * h.dim * (h.n_heads * head_size) * f,
+            wk,
+            wk,
+            layers * (h.n_heads * head_size) * h.dim * f,
+            layers * h.dim * f,
+            w1,
+            layers * h.hidden_dim * h.dim * f,
+            w1,
+            h.dim * f,
+            h.vocab_size * h.dim * f,
+        ]
+    )
+    x = h.dim * f
+    hb = h.hidden_dim * f
+    k = kv_dim * f
+    key_cache = layers * h.seq_len * kv_dim * f
+    att = h.n_heads * h.seq_len * f
+    logits = h.vocab_size * f
+    total_run_state = sum([x, x, x, hb, hb, x, k, k, att, logits, key_cache, key_cache])
+    tokenizer_mb = total_tokenizer / (1024 * 1024)
+    weights_mb = total_weights / (1024 * 1024)
+    run_state_mb = total_run_state / (1024 * 1024)
+    return int((memory_mib - tokenizer_mb - weights_mb) / run_state_mb)
+
+
+@st.composite
+def hyperparameters(draw: st.DrawFn) -> Hyperparameters:
+    kv_heads = draw(st.integers(1, 16))
+    heads = kv_heads * draw(st.integers(1, 8))
+    return Hyperparameters(
+        dim=heads * draw(st.integers(1, 128)),
+        hidden_dim=draw(st.integers(1, 20000)),
+        n_layers=draw(st.integers(1, 48)),
+        n_heads=heads,
+        n_kv_heads=kv_heads,
+        vocab_size=draw(st.integers(1, 200000)),
+        seq_len=draw(st.integers(1, 16384)),
+    )
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    h=hyperparameters(),
+    # Small canisters make most models not fit; large ones make most fit.
+    mib=st.one_of(st.integers(1, 256), st.integers(1, 65536)),
+)
+@example(h=Hyperparameters(768, 2048, 12, 12, 12, 32000, 1024), mib=64)  # -6: does not fit
+@example(h=Hyperparameters(768, 2048, 12, 12, 12, 32000, 1024), mib=200)  # -4
+@example(h=Hyperparameters(512, 1376, 8, 8, 8, 32000, 1024), mib=200)  # short of one user: 0
+@example(h=STORIES_15M, mib=3072)  # 847, as in the reference document
+def test_printed_users_are_what_the_original_sizer_prints(h: Hyperparameters, mib: int) -> None:
+    sizing = size_model(h)
+    printed = sizing.printed_users(mib * MIB)
+    assert printed == original_printed_users(h, mib)
+    users = sizing.max_concurrent_users(mib * MIB)
+    # Where a model fits, the document and the check agree; where it does not,
+    # the check counts 0 users and the document shows the original's count.
+    assert users == max(0, printed)
+    event("does not fit" if users == 0 else "fits")
+
+
+def test_printed_users_truncate_toward_zero_at_the_boundaries() -> None:
+    sizing = size_model(STORIES_15M)
+    fixed = sizing.tokenizer_total + sizing.weights_total
+    per_user = sizing.run_state_total
+    assert sizing.printed_users(fixed) == 0
+    assert sizing.printed_users(fixed - 1) == 0  # short by a byte: int(-0.0...) is 0
+    assert sizing.printed_users(fixed - per_user + 1) == 0
+    assert sizing.printed_users(fixed - per_user) == -1
+    assert sizing.printed_users(fixed - 3 * per_user - 1) == -3
+    assert sizing.printed_users(fixed + per_user) == 1
+    for available in (fixed - 1, fixed - per_user, fixed - 3 * per_user - 1):
+        assert sizing.max_concurrent_users(available) == 0

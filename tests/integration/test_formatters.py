@@ -10,6 +10,7 @@ from typing import Callable
 
 import pytest
 
+from icpp_sizer_check.compare import FORMATTING_ONLY
 from icpp_sizer_check.config import load_config
 from icpp_sizer_check.runner import regenerate
 from tests.conftest import DATA, GOLDEN, REPO, Run, edit
@@ -60,6 +61,43 @@ def test_content_mode_accepts_a_formatted_document(
     outcome = run()
     assert outcome.code == 0, outcome.out
     assert "is up to date (ignoring formatting); smallest headroom" in outcome.out
+
+
+def test_exact_mode_says_only_formatting_differs_and_what_fits(
+    project: Path, run: Run, formatter: Formatter
+) -> None:
+    """The icpp_llm case: the original's document after a formatter, checked
+    exactly. One line names the cause and the settings that end it."""
+    (project / DOCUMENT).write_text(formatter(GOLDEN.read_text()))
+    outcome = run()
+    assert outcome.code == 1
+    stale_line = outcome.out.splitlines()[-1]
+    assert stale_line == (
+        f"{CONFIG.as_posix()}: {DOCUMENT.as_posix()} is stale ({FORMATTING_ONLY}); "
+        f"fix it with: icpp-sizer-check --write --config {CONFIG.as_posix()}"
+    )
+    # No changed cell to list: every value is the same.
+    assert "what changed in" not in outcome.out
+    # Each way out works: the aligned style survives the formatter, and content
+    # mode accepts the formatted file as it is.
+    edit(project / CONFIG, "output:", "style: aligned\noutput:")
+    assert run("--write").code == 0
+    formatted = formatter((project / DOCUMENT).read_text())
+    assert formatted == (project / DOCUMENT).read_text()
+    edit(project / CONFIG, "style: aligned\n", "compare: content\n")
+    (project / DOCUMENT).write_text(formatter(GOLDEN.read_text()))
+    assert run().code == 0
+
+
+def test_a_formatted_document_with_a_real_change_gets_no_formatting_advice(
+    project: Path, run: Run, formatter: Formatter
+) -> None:
+    (project / DOCUMENT).write_text(formatter(GOLDEN.read_text()))
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    outcome = run()
+    assert outcome.code == 1
+    assert "only Markdown formatting differs" not in outcome.out
+    assert "  15M · Max number of concurrent users: 847 → 431\n" in outcome.out
 
 
 def test_content_mode_still_catches_a_real_change(

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -94,23 +95,47 @@ def test_action_metadata_is_complete() -> None:
         assert not INPUT_EXPRESSION.search(step["run"])
 
 
+STEP_OUTPUT_EXPRESSION = re.compile(
+    r"\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}"
+)
+
+
 def run_action(
-    action_path: Path, workspace: Path, runner_temp: Path, inputs: dict[str, str]
+    action_path: Path,
+    workspace: Path,
+    runner_temp: Path,
+    inputs: dict[str, str],
+    runner_os: str = "Linux",
+    path: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the composite action's steps as the runner does: bash -eo pipefail, in order,
-    with ${{ inputs.* }} expressions replaced and each step's env applied."""
+    with ${{ inputs.* }} and ${{ steps.*.outputs.* }} expressions replaced, each
+    step's env applied, and each step's $GITHUB_OUTPUT read back."""
     action = load_action()
     values = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
     values.update(inputs)
+    outputs: dict[tuple[str, str], str] = {}
 
     def expand(text: str) -> str:
-        return INPUT_EXPRESSION.sub(lambda match: values[match.group(1)], text)
+        text = INPUT_EXPRESSION.sub(lambda match: values[match.group(1)], text)
+        return STEP_OUTPUT_EXPRESSION.sub(
+            lambda match: outputs.get((match.group(1), match.group(2)), ""), text
+        )
 
     output = ""
     completed = subprocess.CompletedProcess[str]([], 0, "", "")
-    for step in action["runs"]["steps"]:
+    for number, step in enumerate(action["runs"]["steps"]):
+        output_file = runner_temp / f"github-output-{number}"
+        output_file.write_text("")
         env = clean_env()
-        env.update(GITHUB_ACTION_PATH=str(action_path), RUNNER_TEMP=str(runner_temp))
+        env.update(
+            GITHUB_ACTION_PATH=str(action_path),
+            RUNNER_TEMP=str(runner_temp),
+            RUNNER_OS=runner_os,
+            GITHUB_OUTPUT=str(output_file),
+        )
+        if path is not None:
+            env["PATH"] = path
         env.update({key: expand(str(value)) for key, value in step.get("env", {}).items()})
         cwd = workspace / expand(step.get("working-directory", "."))
         completed = call(
@@ -119,11 +144,15 @@ def run_action(
         output += completed.stdout
         if completed.returncode != 0:
             break
+        for line in output_file.read_text().splitlines():
+            name, _, value = line.partition("=")
+            outputs[(step.get("id", ""), name)] = value
     return subprocess.CompletedProcess(completed.args, completed.returncode, output, "")
 
 
-def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
-    snapshot, _ = hook_repo
+def sizing_workspace(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A workspace with the reference config and document under sizing/configs/,
+    and an empty RUNNER_TEMP; returns both and the config."""
     workspace = tmp_path / "workspace"
     (workspace / "sizing" / "configs").mkdir(parents=True)
     (workspace / ".git").mkdir()  # a checkout: the project root is the workspace
@@ -132,6 +161,12 @@ def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: P
     shutil.copy(GOLDEN, config.parent / "README_icpp_llama2_resource_requirements.md")
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
+    return workspace, runner_temp, config
+
+
+def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
+    snapshot, _ = hook_repo
+    workspace, runner_temp, config = sizing_workspace(tmp_path)
 
     passed = run_action(
         snapshot,
@@ -157,3 +192,87 @@ def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: P
         "::error file=sizing/configs/README_icpp_llama2_resource_requirements.md,line=50,"
         in failed.stdout
     )
+
+
+# Stands in for a Windows runner's `python`: `python -m venv DIR` makes a real
+# virtual environment, laid out as Windows lays one out (Scripts/python.exe,
+# Scripts/icpp-sizer-check.exe), so the action's Windows branch runs for real.
+FAKE_WINDOWS_PYTHON = """#!/bin/sh
+set -e
+if [ "$1 $2" != "-m venv" ]; then echo "python: unexpected arguments: $*" >&2; exit 99; fi
+"{python}" -m venv "$3"
+ln -s bin "$3/Scripts"
+ln -s python "$3/bin/python.exe"
+printf '#!/bin/sh\\nexec "$(dirname "$0")/icpp-sizer-check" "$@"\\n' > "$3/bin/icpp-sizer-check.exe"
+chmod +x "$3/bin/icpp-sizer-check.exe"
+"""
+
+
+def test_the_action_on_a_windows_runner_uses_the_venvs_scripts_folder(
+    hook_repo: tuple[Path, str], tmp_path: Path
+) -> None:
+    """RUNNER_OS=Windows: `python` (Windows runners have no python3) makes the
+    venv, and its Scripts\\python.exe and Scripts\\icpp-sizer-check.exe run."""
+    snapshot, _ = hook_repo
+    workspace, runner_temp, _ = sizing_workspace(tmp_path)
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "python").write_text(FAKE_WINDOWS_PYTHON.format(python=sys.executable))
+    # Any use of the POSIX branch's python3 fails the run.
+    (shims / "python3").write_text("#!/bin/sh\necho 'python3 used on Windows' >&2\nexit 98\n")
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    path = f"{shims}{os.pathsep}{os.environ.get('PATH', '')}"
+
+    completed = run_action(
+        snapshot,
+        workspace,
+        runner_temp,
+        {"working-directory": "sizing", "configs": "configs/llm.yaml"},
+        runner_os="Windows",
+        path=path,
+    )
+    assert completed.returncode == 0, completed.stdout
+    assert "is up to date" in completed.stdout
+    recorded = (runner_temp / "github-output-0").read_text()
+    assert recorded == f"executable={runner_temp}/icpp-sizer-check/Scripts/icpp-sizer-check.exe\n"
+    assert (runner_temp / "icpp-sizer-check" / "Scripts" / "python.exe").exists()
+
+
+def test_the_action_on_linux_and_macos_runners_uses_python3_and_bin(tmp_path: Path) -> None:
+    """The install step's choice of folder, on its own: a python3 shim records the
+    venv it was asked for, and the step names bin/icpp-sizer-check."""
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    log = tmp_path / "calls"
+    (shims / "python3").write_text(
+        f'#!/bin/sh\necho "python3 $*" >> "{log}"\nmkdir -p "$3/bin"\n'
+        f'printf \'#!/bin/sh\\necho "bin/python $*" >> "{log}"\\n\' > "$3/bin/python"\n'
+        'chmod +x "$3/bin/python"\n'
+    )
+    (shims / "python").write_text("#!/bin/sh\necho 'python used off Windows' >&2\nexit 98\n")
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    install = load_action()["runs"]["steps"][0]
+    for runner_os in ("Linux", "macOS"):
+        output_file = runner_temp / f"output-{runner_os}"
+        env = clean_env()
+        env.update(
+            PATH=f"{shims}{os.pathsep}{os.environ.get('PATH', '')}",
+            RUNNER_OS=runner_os,
+            RUNNER_TEMP=str(runner_temp),
+            GITHUB_ACTION_PATH="/action",
+            GITHUB_OUTPUT=str(output_file),
+        )
+        completed = call(["bash", "-eo", "pipefail", "-c", install["run"]], tmp_path, env)
+        assert completed.returncode == 0, completed.stdout
+        assert output_file.read_text() == (
+            f"executable={runner_temp}/icpp-sizer-check/bin/icpp-sizer-check\n"
+        )
+    venv = runner_temp / "icpp-sizer-check"
+    assert log.read_text().splitlines() == 2 * [
+        f"python3 -m venv {venv}",
+        "bin/python -m pip install --quiet --disable-pip-version-check /action",
+    ]

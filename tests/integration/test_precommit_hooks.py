@@ -286,5 +286,34 @@ def test_manifest_validates_with_pre_commit(hooks_home: Path) -> None:
     assert completed.returncode == 0, completed.stdout
 
 
+def test_try_repo_runs_the_hooks_before_pinning(
+    tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]
+) -> None:
+    """README's way to try the hooks: `pre-commit try-repo`, with no config of
+    pre-commit's own yet; the hook checks ./configs/ by default."""
+    env = git_env(hooks_home)
+    repo_path, sha = hook_repo
+    project = tmp_path / "trying"
+    (project / "configs").mkdir(parents=True)
+    shutil.copy(REPO_CONFIG, project / CONFIG)
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    git(project, env, "init", "-q", "-b", "main")
+    git(project, env, "add", "-A")
+    try_repo = [
+        *(sys.executable, "-m", "pre_commit", "try-repo", str(repo_path), "icpp-sizer-check"),
+        *("--ref", sha, "--all-files"),
+    ]
+
+    passed = call(try_repo, project, env)
+    assert passed.returncode == 0, passed.stdout
+    assert "icpp-sizer-check" in passed.stdout and "Passed" in passed.stdout
+
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    git(project, env, "add", "-A")
+    failed = call(try_repo, project, env)
+    assert failed.returncode == 1
+    assert "+Max number of concurrent users | 4760 | 431 | 88 | 35" in failed.stdout
+
+
 if os.name == "nt":  # pragma: no cover - git hooks and paths differ there
     pytestmark = pytest.mark.skip(reason="the end-to-end hook tests run on POSIX")

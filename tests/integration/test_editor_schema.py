@@ -1,0 +1,227 @@
+"""The config schema as editors and other tools use it: written by `--print-schema`,
+read by the real check-jsonschema CLI (from PyPI, in the test extra), which loads
+YAML with its own parser and resolves the schema's $refs itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BAD_CONFIGS, GOOD_CONFIGS, REPO, clean_env, run_process
+
+SHIPPED = REPO / "icpp_sizer_check" / "schemas" / "config.schema.json"
+REPO_CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
+
+# What the schema alone says of each bad config in tests/data/configs/bad/, as an
+# editor would show it. Every bad config is listed; a new one needs a line here.
+REJECTS = "rejects"  # a mistake of shape, type, range, key or text the schema describes
+ACCEPTS = "accepts"  # valid as far as JSON Schema can say; only the tool's own checks see it
+PATH = "path"  # the tool resolves paths on disk; a pattern may refuse some spellings
+NO_DOCUMENT = "no document"  # not YAML a schema sees (syntax, encoding, limits): not run
+
+SCHEMA_VERDICTS = {
+    "alias_bomb": NO_DOCUMENT,  # over the node limit; expanding it is the attack
+    "bool_threshold": REJECTS,
+    "checkpoint_absolute": PATH,
+    "checkpoint_missing": ACCEPTS,  # whether a file exists is not the schema's to know
+    "dim_not_divisible": ACCEPTS,  # JSON Schema cannot relate two values
+    "duplicate_mapping_key": NO_DOCUMENT,
+    "duplicate_model_name": ACCEPTS,  # uniqueItems compares whole items, not names
+    "empty": REJECTS,  # an empty document is null, not a mapping
+    "empty_models": REJECTS,
+    "empty_output": REJECTS,
+    "heads_not_divisible": ACCEPTS,
+    "huge_value": REJECTS,
+    "keys_not_text": REJECTS,
+    "missing_model_key": REJECTS,
+    "missing_output": REJECTS,
+    "missing_two_model_keys": REJECTS,
+    "models_null": REJECTS,
+    "name_empty": REJECTS,
+    "name_number": REJECTS,
+    "name_with_pipe": REJECTS,
+    "negative_threshold": REJECTS,
+    "negative_value": REJECTS,
+    "not_utf8": NO_DOCUMENT,
+    "not_utf8_first_byte": NO_DOCUMENT,
+    "null_value": REJECTS,
+    "only_comments": REJECTS,
+    "output_absolute": PATH,
+    "output_climbs_out": PATH,
+    "output_home": PATH,
+    "output_name_too_long": PATH,
+    "output_nul": PATH,
+    "scalar_top_level": REJECTS,
+    "title_two_lines": REJECTS,
+    "top_level_list": REJECTS,
+    "units_in_memory": REJECTS,
+    "unknown_canister_key": REJECTS,
+    "unknown_model_key": REJECTS,
+    "unknown_tag": NO_DOCUMENT,
+    "unknown_top_key": REJECTS,
+    "utf16": NO_DOCUMENT,
+    "wrong_type_bool": REJECTS,
+    # JSON Schema counts 64.0 as an integer; the tool's validator does not.
+    "wrong_type_float": ACCEPTS,
+    "wrong_type_models_mapping": REJECTS,
+    "wrong_type_output_number": REJECTS,
+    "wrong_type_string": REJECTS,
+    "yaml_bad_indent": NO_DOCUMENT,
+    "yaml_control_character": NO_DOCUMENT,
+    "yaml_deep_nesting": NO_DOCUMENT,
+    "yaml_mapping_in_scalar": NO_DOCUMENT,
+    "yaml_python_tag": NO_DOCUMENT,
+    "yaml_tab_indent": NO_DOCUMENT,
+    "yaml_two_documents": NO_DOCUMENT,
+    "yaml_unclosed_flow": NO_DOCUMENT,
+    "yaml_unclosed_quote": NO_DOCUMENT,
+    "zero_memory": REJECTS,
+    "zero_value": REJECTS,
+}
+
+
+def bad_configs(verdict: str) -> list[Path]:
+    return [path for path in BAD_CONFIGS if SCHEMA_VERDICTS.get(path.stem) == verdict]
+
+
+@pytest.fixture(scope="module")
+def check_jsonschema() -> str:
+    beside_python = Path(sys.executable).with_name("check-jsonschema")
+    found = str(beside_python) if beside_python.exists() else shutil.which("check-jsonschema")
+    if found is None:
+        reason = "check-jsonschema is not installed: pip install -e '.[test]'"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
+@pytest.fixture(scope="module")
+def printed_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The schema as a repository keeps a copy of it: `--print-schema > file`."""
+    completed = run_process(REPO, "--print-schema")
+    assert completed.returncode == 0, completed.stderr
+    copy = tmp_path_factory.mktemp("schema") / "icpp-sizer-check.schema.json"
+    copy.write_text(completed.stdout, encoding="utf-8")
+    return copy
+
+
+def validate(
+    check_jsonschema: str, schema: Path, files: list[Path], *options: str
+) -> tuple[int, dict[str, Any]]:
+    completed = subprocess.run(
+        [check_jsonschema, "--output-format", "json", *options, "--schemafile", str(schema)]
+        + [str(file) for file in files],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_env(),
+        timeout=300,
+    )
+    report: dict[str, Any] = json.loads(completed.stdout)
+    return completed.returncode, report
+
+
+def test_the_printed_schema_is_the_shipped_file(printed_schema: Path) -> None:
+    assert printed_schema.read_bytes() == SHIPPED.read_bytes()
+
+
+def test_the_schema_is_valid_draft_2020_12(check_jsonschema: str, printed_schema: Path) -> None:
+    completed = subprocess.run(
+        [check_jsonschema, "--check-metaschema", str(printed_schema)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_env(),
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_every_good_config_is_valid(check_jsonschema: str, printed_schema: Path) -> None:
+    configs = [*REPO_CONFIGS, *GOOD_CONFIGS]
+    assert REPO / "configs" / "icpp_llama2.yaml" in configs and len(configs) > 2
+    code, report = validate(check_jsonschema, printed_schema, configs)
+    assert (code, report["status"], report["errors"]) == (0, "ok", []), report
+
+
+def test_every_bad_config_has_a_schema_verdict() -> None:
+    names = {path.stem for path in BAD_CONFIGS}
+    unlisted = sorted(names - set(SCHEMA_VERDICTS))
+    assert not unlisted, f"say in SCHEMA_VERDICTS of {__file__} what the schema says of {unlisted}"
+    assert not sorted(set(SCHEMA_VERDICTS) - names), "SCHEMA_VERDICTS names configs that are gone"
+
+
+def test_the_schema_rejects_each_config_it_should(
+    check_jsonschema: str, printed_schema: Path
+) -> None:
+    rejected = bad_configs(REJECTS)
+    assert len(rejected) >= 25
+    code, report = validate(check_jsonschema, printed_schema, rejected)
+    assert code == 1
+    assert report["parse_errors"] == []
+    flagged = {Path(error["filename"]).stem for error in report["errors"]}
+    assert flagged == {path.stem for path in rejected}
+
+
+def test_what_only_the_tool_sees_passes_the_schema(
+    check_jsonschema: str, printed_schema: Path
+) -> None:
+    """The other side of the verdicts: these configs are valid JSON Schema-wise,
+    which is why the tool checks more than the schema."""
+    code, report = validate(check_jsonschema, printed_schema, bad_configs(ACCEPTS))
+    assert (code, report["status"], report["errors"]) == (0, "ok", []), report
+
+
+def test_defaults_in_the_schema_are_the_tools_defaults() -> None:
+    from icpp_sizer_check.config import DEFAULT_MEMORY_MIB, DEFAULT_MIN_CONCURRENT_USERS
+
+    schema = json.loads(SHIPPED.read_text())
+    properties = schema["properties"]
+    assert properties["canister"]["properties"]["memory_mib"]["default"] == DEFAULT_MEMORY_MIB
+    assert properties["min_concurrent_users"]["default"] == DEFAULT_MIN_CONCURRENT_USERS
+    assert properties["style"]["default"] == "compact"
+    assert properties["compare"]["default"] == "exact"
+
+
+def test_every_key_has_a_title_a_description_and_examples() -> None:
+    schema = json.loads(SHIPPED.read_text())
+    assert schema["$id"]
+    objects = {
+        "(top level)": schema,
+        "canister": schema["properties"]["canister"],
+        "models[]": schema["$defs"]["model"],
+    }
+    for where, node in objects.items():
+        for key, spec in node["properties"].items():
+            for annotation in ("title", "description", "examples"):
+                assert spec.get(annotation), f"{where}.{key} has no {annotation}"
+
+
+def test_the_schemas_own_examples_are_valid(
+    check_jsonschema: str, printed_schema: Path, tmp_path: Path
+) -> None:
+    """What the schema offers editors as examples passes the schema itself."""
+    schema = json.loads(SHIPPED.read_text())
+    configs = list(schema["examples"])
+    configs += [
+        {"output": "a.md", "models": [model]} for model in schema["$defs"]["model"]["examples"]
+    ]
+    configs += [
+        {"output": "a.md", "models": models}
+        for models in schema["properties"]["models"]["examples"]
+    ]
+    files = []
+    for number, config in enumerate(configs):
+        file = tmp_path / f"example{number}.json"
+        file.write_text(json.dumps(config))
+        files.append(file)
+    code, report = validate(check_jsonschema, printed_schema, files)
+    assert (code, report["status"], report["errors"]) == (0, "ok", []), report
