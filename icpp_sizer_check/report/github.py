@@ -2,12 +2,21 @@
 
 Config errors point at the YAML line, stale documents at their first differing
 line, threshold failures at the model's line in the config.
+
+Everything else this reporter prints carries text from configs and documents,
+which a pull request from anyone can write. The runner acts on a line that
+starts with ``::command`` or holds ``##[command]`` anywhere (actions/runner:
+ActionCommand.TryParseV2 and TryParse), so that text is printed only between
+``::stop-commands::TOKEN`` and ``::TOKEN::``, where the runner acts on nothing
+but the token, and the token is drawn afresh, unguessable, for every block.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable
+import secrets
+from itertools import groupby
+from typing import Iterable, Iterator
 
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
@@ -42,6 +51,14 @@ def workflow_command(
     return f"::{kind} {','.join(properties)}::{_escape_data(message)}"
 
 
+def inert_block(lines: Iterable[str]) -> list[str]:
+    """``lines`` between a stop and a resume of workflow commands: nothing in
+    them can act as a command, whatever it holds (``::set-output``, ``##[error]``,
+    a ``::stop-commands::`` of its own, a carriage return that starts a new line)."""
+    token = secrets.token_hex(16)
+    return [f"::stop-commands::{token}", *lines, f"::{token}::"]
+
+
 def _problem_command(problem: Problem) -> str:
     position = problem.position
     return workflow_command(
@@ -54,33 +71,61 @@ def _problem_command(problem: Problem) -> str:
     )
 
 
-def _config_lines(config: ConfigResult) -> Iterable[str]:
+def _config_lines(config: ConfigResult) -> Iterator[tuple[bool, str]]:
+    config_file = config.config_file
     if config.document_status == STALE:
-        yield f"::group::{config.output_file}: diff, committed vs regenerated"
-        yield config.diff.rstrip("\n")
-        yield "::endgroup::"
-        yield workflow_command(
-            "error",
-            "\n".join([say.stale(config), *say.changes(config)]),
-            file=config.output_file,
-            title="Stale sizing document",
-            line=config.first_difference_line,
+        title = _escape_data(f"{config.output_file}: diff, committed vs regenerated")
+        yield True, f"::group::{title}"
+        yield False, config.diff.rstrip("\n")
+        yield True, "::endgroup::"
+        yield (
+            True,
+            workflow_command(
+                "error",
+                "\n".join([say.stale(config), *say.changes(config)]),
+                file=config.output_file,
+                title="Stale sizing document",
+                line=config.first_difference_line,
+            ),
         )
     elif config.document_status == MISSING:
-        yield workflow_command(
-            "error", say.missing(config), file=config.config_file, title="Missing sizing document"
+        yield (
+            True,
+            workflow_command(
+                "error", say.missing(config), file=config_file, title="Missing sizing document"
+            ),
         )
     for model in config.failing_models:
-        yield workflow_command(
-            "error",
-            f"{say.model_failure(config, model)}\n{say.remedy(config, model)}",
-            file=config.config_file,
-            title="Model does not fit" if model.users < 1 else "Too few concurrent users",
-            line=model.position.line if model.position else None,
-            column=model.position.column if model.position else None,
+        yield (
+            True,
+            workflow_command(
+                "error",
+                f"{say.model_failure(config, model)}\n{say.remedy(config, model)}",
+                file=config_file,
+                title="Model does not fit" if model.users < 1 else "Too few concurrent users",
+                line=model.position.line if model.position else None,
+                column=model.position.column if model.position else None,
+            ),
         )
     if config.ok:
-        yield say.success(config)
+        yield False, say.success(config)
+
+
+def log_lines(result: RunResult) -> list[str]:
+    """What goes to the log: our commands as they are, every run of other lines
+    in one inert block."""
+    tagged: list[tuple[bool, str]] = [
+        (True, _problem_command(problem)) for problem in result.problems
+    ]
+    for config in result.configs:
+        tagged.extend(_config_lines(config))
+    if result.write_refused:
+        tagged.append((True, say.NOTHING_WRITTEN))
+    lines: list[str] = []
+    for ours, run in groupby(tagged, key=lambda item: item[0]):
+        text = [line for _, line in run]
+        lines.extend(text if ours else inert_block(text))
+    return lines
 
 
 def _cell(text: str) -> str:
@@ -154,17 +199,13 @@ def step_summary(result: RunResult) -> str:
 
 
 def report(result: RunResult, to: Destination) -> None:
-    for problem in result.problems:
-        print(_problem_command(problem), file=to.out)
-    for config in result.configs:
-        for line in _config_lines(config):
-            print(line, file=to.out)
-    if result.write_refused:
-        print(say.NOTHING_WRITTEN, file=to.out)
+    for line in log_lines(result):
+        print(line, file=to.out)
     if to.step_summary is not None:
         # GitHub collects what each step appends to this file.
         try:
             with to.step_summary.open("a", encoding="utf-8") as summary:
                 summary.write(step_summary(result))
         except OSError as error:
-            print(f"::warning::cannot write the step summary: {error}", file=to.out)
+            message = _escape_data(f"cannot write the step summary: {error}")
+            print(f"::warning::{message}", file=to.out)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import pytest
 
 from icpp_sizer_check.report.github import workflow_command
 from tests.conftest import DATA, GOLDEN, clean_env, edit, run_process
+from tests.report import workflow_runner
 
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
@@ -176,3 +178,120 @@ def test_colour_on_a_real_terminal_respects_no_color(
         os.close(leader)
     assert process.returncode == 1
     assert (b"\033[32m" in b"".join(chunks)) is coloured
+
+
+# Text a pull request controls, each line a workflow command if printed as it is.
+HOSTILE_LINES = [
+    "::set-output name=x::y",
+    "::add-mask::hunter2",
+    "::stop-commands::x",
+    "##[error]boom",
+    "  ::error::in a diff",
+    "text\r::warning file=a.yaml::after a carriage return",
+    "a ##[set-output name=legacy;]z",
+    "::stop-commands::",
+]
+OUR_TITLES = {
+    "Invalid sizing config",
+    "Stale sizing document",
+    "Missing sizing document",
+    "Too few concurrent users",
+    "Model does not fit",
+}
+
+
+def assert_only_our_commands(output: str) -> None:
+    """The runner acts on our annotations, groups and stop/resume pairs, and on
+    nothing else; and commands are back on at the end."""
+    log = workflow_runner.read(output)
+    assert not log.stopped, "workflow commands stay off for the rest of the job"
+    tokens: list[str] = []
+    for command in log.commands:
+        name = command.name.lower()
+        if name == "stop-commands":
+            assert re.fullmatch(r"[0-9a-f]{32}", command.data), command.line
+            tokens.append(command.data)
+        elif tokens and name == tokens[-1]:
+            tokens.pop()
+        elif name == "error":
+            assert command.properties.get("title") in OUR_TITLES, command.line
+        else:
+            assert name in ("group", "endgroup"), command.line
+    assert len({command.data for command in log.commands if command.name == "stop-commands"}) == (
+        sum(1 for command in log.commands if command.name == "stop-commands")
+    ), "a token used twice"
+
+
+def test_the_runner_model_sees_the_hostile_lines_as_commands() -> None:
+    """The premise of the tests below: printed as they are, these lines act."""
+    acted = [command.name for command in workflow_runner.read("\n".join(HOSTILE_LINES)).commands]
+    assert acted == ["set-output", "add-mask", "stop-commands"]
+    for line in HOSTILE_LINES[3:7]:
+        assert workflow_runner.read(line).commands, line
+
+
+def hostile_project(project: Path) -> None:
+    """A stale committed document holding workflow commands, and a model whose
+    name holds one."""
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    text = (project / DOCUMENT).read_text()
+    (project / DOCUMENT).write_text(
+        text.replace("### Total Memory\n", "\n".join(HOSTILE_LINES) + "\n### Total Memory\n")
+    )
+    edit(project / CONFIG, "name: 260K", "name: '##[warning]260K'")
+    edit(
+        project / CONFIG, "command: python -m scripts.icpp_llama2_sizer", "command: '::add-mask::x'"
+    )
+
+
+def test_nothing_from_a_config_or_document_acts_as_a_workflow_command(project: Path) -> None:
+    hostile_project(project)
+    completed = run_in_actions(project)
+    assert completed.returncode == 1, completed.stderr
+    # The hostile text is all there, to be read in the log...
+    assert "+::add-mask::x\n" in completed.stdout
+    assert "-##[error]boom\n" in completed.stdout
+    assert "-::set-output name=x::y\n" in completed.stdout
+    # ...but the runner acts on our commands only.
+    assert_only_our_commands(completed.stdout)
+    assert [a["title"] for a in annotations(completed.stdout)] == ["Stale sizing document"]
+
+
+def test_success_lines_carrying_names_and_paths_are_inert(project: Path) -> None:
+    edit(project / CONFIG, "name: 260K", "name: '##[warning]260K'")
+    edit(
+        project / CONFIG, "    seq_len: 512\n", "    seq_len: 512\n    min_concurrent_users: 4760\n"
+    )
+    edit(
+        project / CONFIG,
+        "output: README_icpp_llama2_resource_requirements.md",
+        "output: '::set-output name=o::v.md'",
+    )
+    assert run_process(project, "--write").returncode == 0
+    completed = run_in_actions(project)
+    assert completed.returncode == 0, completed.stdout
+    assert "smallest headroom: ##[warning]260K serves 4760 users" in completed.stdout
+    assert_only_our_commands(completed.stdout)
+    assert workflow_runner.read(completed.stdout).commands, "the success line is in a block"
+
+
+def test_annotations_keep_escaping_hostile_text(project: Path) -> None:
+    (project / CONFIG).write_text(
+        "output: a.md\nmodels:\n  - {name: x, '::set-output name=k::v': 1, '##[error]k': 2}\n"
+    )
+    completed = run_in_actions(project)
+    assert completed.returncode == 2
+    assert len(annotations(completed.stdout)) == 3  # two unknown keys, missing values
+    assert_only_our_commands(completed.stdout)
+
+
+def test_json_output_holds_no_workflow_command(project: Path) -> None:
+    hostile_project(project)
+    completed = run_in_actions(project, "--format", "json")
+    assert completed.returncode == 1
+    assert "##[" not in completed.stdout
+    assert workflow_runner.read(completed.stdout).commands == []
+    # The same data as plain JSON: the escape parses back to the text.
+    (config,) = json.loads(completed.stdout)["configs"]
+    assert "\n-##[error]boom\n" in config["diff"]
+    assert config["models"][0]["name"] == "##[warning]260K"
