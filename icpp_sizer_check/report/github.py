@@ -13,6 +13,7 @@ but the token, and the token is drawn afresh, unguessable, for every block.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from itertools import groupby
@@ -59,20 +60,41 @@ def inert_block(lines: Iterable[str]) -> list[str]:
     return [f"::stop-commands::{token}", *lines, f"::{token}::"]
 
 
-def _problem_command(problem: Problem) -> str:
+def workspace_path(location: str, shown: str, workspace: str) -> str:
+    """``location`` (absolute) relative to the workspace, as annotations need it,
+    whatever the working directory of the step; ``shown`` when it is unknown or
+    lies outside the workspace."""
+    if not location or not workspace:
+        return shown
+    folder, name = os.path.split(location)
+    # The current folder comes resolved from the system; the workspace may hold a symlink.
+    bases = dict.fromkeys([os.path.abspath(workspace), os.path.realpath(workspace)])
+    places = dict.fromkeys([location, os.path.join(os.path.realpath(folder), name)])
+    for base in bases:
+        for place in places:
+            try:
+                relative = os.path.relpath(place, base)
+            except ValueError:  # another drive on Windows
+                continue
+            if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+                return relative.replace(os.sep, "/")
+    return shown
+
+
+def _problem_command(problem: Problem, workspace: str) -> str:
     position = problem.position
     return workflow_command(
         "error",
         say.problem_text(problem),
-        file=problem.file,
+        file=workspace_path(problem.location, problem.file, workspace),
         title="Invalid sizing config",
         line=position.line if position else None,
         column=position.column if position else None,
     )
 
 
-def _config_lines(config: ConfigResult) -> Iterator[tuple[bool, str]]:
-    config_file = config.config_file
+def _config_lines(config: ConfigResult, workspace: str) -> Iterator[tuple[bool, str]]:
+    config_file = workspace_path(config.config_location, config.config_file, workspace)
     if config.document_status == STALE:
         title = _escape_data(f"{config.output_file}: diff, committed vs regenerated")
         yield True, f"::group::{title}"
@@ -83,7 +105,7 @@ def _config_lines(config: ConfigResult) -> Iterator[tuple[bool, str]]:
             workflow_command(
                 "error",
                 "\n".join([say.stale(config), *say.changes(config)]),
-                file=config.output_file,
+                file=workspace_path(config.output_location, config.output_file, workspace),
                 title="Stale sizing document",
                 line=config.first_difference_line,
             ),
@@ -111,14 +133,14 @@ def _config_lines(config: ConfigResult) -> Iterator[tuple[bool, str]]:
         yield False, say.success(config)
 
 
-def log_lines(result: RunResult) -> list[str]:
+def log_lines(result: RunResult, workspace: str = "") -> list[str]:
     """What goes to the log: our commands as they are, every run of other lines
     in one inert block."""
     tagged: list[tuple[bool, str]] = [
-        (True, _problem_command(problem)) for problem in result.problems
+        (True, _problem_command(problem, workspace)) for problem in result.problems
     ]
     for config in result.configs:
-        tagged.extend(_config_lines(config))
+        tagged.extend(_config_lines(config, workspace))
     if result.write_refused:
         tagged.append((True, say.NOTHING_WRITTEN))
     lines: list[str] = []
@@ -199,7 +221,7 @@ def step_summary(result: RunResult) -> str:
 
 
 def report(result: RunResult, to: Destination) -> None:
-    for line in log_lines(result):
+    for line in log_lines(result, to.workspace):
         print(line, file=to.out)
     if to.step_summary is not None:
         # GitHub collects what each step appends to this file.

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.report.github import workflow_command
+from icpp_sizer_check.report.github import (
+    workflow_command,
+    workspace_path,
+)
 from tests.conftest import DATA, GOLDEN, clean_env, edit, run_process
 from tests.report import workflow_runner
 
@@ -295,3 +298,44 @@ def test_json_output_holds_no_workflow_command(project: Path) -> None:
     (config,) = json.loads(completed.stdout)["configs"]
     assert "\n-##[error]boom\n" in config["diff"]
     assert config["models"][0]["name"] == "##[warning]260K"
+
+
+def test_annotation_files_are_relative_to_the_workspace(project: Path) -> None:
+    """The step runs in a folder below the workspace, as `working-directory:` does."""
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(
+        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 1024\n    min_concurrent_users: 90\n"
+    )
+    (project / "configs" / "bad.yaml").write_text("output: b.md\nmodels: 3\n")
+    env = {**clean_env(), "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(project)}
+    completed = run_process(
+        project / "configs", "--config", "icpp_llama2.yaml", "--config", "bad.yaml", env=env
+    )
+    assert completed.returncode == 2, completed.stderr
+    files = {a["title"]: a["file"] for a in annotations(completed.stdout)}
+    assert files == {
+        "Invalid sizing config": "configs/bad.yaml",
+        "Stale sizing document": DOCUMENT.as_posix(),
+        "Too few concurrent users": CONFIG.as_posix(),
+    }
+    # The messages still name files as typed, from where the step runs.
+    assert (
+        "README_icpp_llama2_resource_requirements.md is stale; "
+        "fix it with: icpp-sizer-check --write --config icpp_llama2.yaml"
+    ) in completed.stdout
+
+
+def test_workspace_paths(tmp_path: Path) -> None:
+    workspace = tmp_path / "work"
+    (workspace / "configs").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(workspace)
+    inside = str(workspace / "configs" / "a.yaml")
+    assert workspace_path(inside, "a.yaml", str(workspace)) == "configs/a.yaml"
+    # A workspace named through a symlink, files named from the resolved folder.
+    assert workspace_path(inside, "a.yaml", str(tmp_path / "link")) == "configs/a.yaml"
+    assert workspace_path(str(tmp_path / "link" / "b.md"), "b.md", str(workspace)) == "b.md"
+    # Unknown, outside, or no workspace: the path as shown.
+    assert workspace_path("", "a.yaml", str(workspace)) == "a.yaml"
+    assert workspace_path(str(tmp_path / "x.yaml"), "../x.yaml", str(workspace)) == "../x.yaml"
+    assert workspace_path(inside, "a.yaml", "") == "a.yaml"
