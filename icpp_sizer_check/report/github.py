@@ -24,6 +24,10 @@ from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.runner import MISSING, STALE, ConfigResult, RunResult
 
+# GitHub drops a step's whole summary when its file grows past 1 MiB
+# (actions/runner: CreateStepSummaryCommand).
+STEP_SUMMARY_LIMIT = 1024 * 1024
+
 
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -173,8 +177,8 @@ _MODEL_STATUS = {
 }
 
 
-def step_summary(result: RunResult) -> str:
-    """Markdown for $GITHUB_STEP_SUMMARY: a table of every model, then the diffs."""
+def _summary_head(result: RunResult) -> list[str]:
+    """The verdict, the table of every model, failures and config errors."""
     verdict = "✅ passed" if result.exit_code == 0 else "❌ failed"
     lines = [f"## icpp-sizer-check: {verdict}", ""]
     if result.configs:
@@ -202,21 +206,83 @@ def step_summary(result: RunResult) -> str:
         lines += ["### Invalid configs", ""]
         lines += [f"- `{_cell(str(problem))}`" for problem in result.problems]
         lines.append("")
-    for config in result.configs:
-        if config.document_status == STALE:
-            fence = _fence(config.diff)
-            lines += [
-                f"### Stale: `{config.output_file}`",
-                "",
-                f"Fix it with `{config.fix_command}`.",
-                "",
-                *(f"- {line}" for line in say.changes(config)),
-                "",
-                f"{fence}diff",
-                config.diff.rstrip("\n"),
-                fence,
-                "",
-            ]
+    return lines
+
+
+def _diff_cut_note(hidden: int) -> str:
+    lines = "1 more line" if hidden == 1 else f"{hidden} more lines"
+    return (
+        f"_The diff is cut here: {lines} not shown, as GitHub keeps a step summary "
+        "under 1 MiB. The job log has the diff, and so does the check run locally._"
+    )
+
+
+SUMMARY_CUT_NOTE = (
+    "\n_The summary is cut here, as GitHub keeps a step summary under 1 MiB. "
+    "The job log has the rest._\n"
+)
+
+
+def _stale_section(config: ConfigResult, diff: str, hidden: int) -> list[str]:
+    """A stale document: its fix, its changed cells and (the first lines of) its diff."""
+    fence = _fence(config.diff)
+    return [
+        f"### Stale: `{config.output_file}`",
+        "",
+        f"Fix it with `{config.fix_command}`.",
+        "",
+        *(f"- {line}" for line in say.changes(config)),
+        "",
+        f"{fence}diff",
+        diff,
+        fence,
+        "",
+        *([_diff_cut_note(hidden), ""] if hidden else []),
+    ]
+
+
+def _size(lines: list[str]) -> int:
+    """Bytes of ``lines`` joined as the summary joins them, each with its newline."""
+    return sum(len(line.encode("utf-8")) + 1 for line in lines)
+
+
+def _first_lines(text: str, budget: int) -> tuple[str, int]:
+    """The longest run of whole lines from the start of ``text`` that fits in
+    ``budget`` bytes (each with its newline), and how many lines are left out."""
+    lines = text.split("\n")
+    used = 0
+    for kept, line in enumerate(lines):
+        used += len(line.encode("utf-8")) + 1
+        if used > budget:
+            return "\n".join(lines[:kept]), len(lines) - kept
+    return text, 0
+
+
+def step_summary(result: RunResult, budget: int = STEP_SUMMARY_LIMIT) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY: a table of every model, then the diffs,
+    in at most ``budget`` bytes: diffs longer than their share are cut with a note."""
+    head = _summary_head(result)
+    stale = [config for config in result.configs if config.document_status == STALE]
+    diffs = [config.diff.rstrip("\n") for config in stale]
+    whole = head + [line for c, d in zip(stale, diffs) for line in _stale_section(c, d, 0)]
+    if _size(whole) <= budget:
+        return "\n".join(whole) + "\n"
+    # Everything but the diffs, with the longest note each diff could need.
+    frame = head + [
+        line for c, d in zip(stale, diffs) for line in _stale_section(c, "", d.count("\n") + 1)
+    ]
+    left = budget - _size(frame)
+    if left < 0:
+        # Even without its diffs the summary is too large (a great many models):
+        # its first lines, then a note.
+        text, _ = _first_lines("\n".join(frame), budget - len(SUMMARY_CUT_NOTE.encode()))
+        return f"{text}\n{SUMMARY_CUT_NOTE}" if text else ""
+    lines = list(head)
+    for index, (config, diff) in enumerate(zip(stale, diffs)):
+        # An equal share of what is left for each diff still to come.
+        shown, hidden = _first_lines(diff, left // (len(stale) - index))
+        left -= len(shown.encode("utf-8")) + 1 if shown else 0
+        lines += _stale_section(config, shown, hidden)
     return "\n".join(lines) + "\n"
 
 
@@ -224,10 +290,16 @@ def report(result: RunResult, to: Destination) -> None:
     for line in log_lines(result, to.workspace):
         print(line, file=to.out)
     if to.step_summary is not None:
-        # GitHub collects what each step appends to this file.
+        # GitHub collects what each step appends to this file, and drops it
+        # all past its limit: earlier content of this step counts too.
         try:
-            with to.step_summary.open("a", encoding="utf-8") as summary:
-                summary.write(step_summary(result))
+            existing = to.step_summary.stat().st_size
+        except OSError:
+            existing = 0
+        summary = step_summary(result, STEP_SUMMARY_LIMIT - existing)
+        try:
+            with to.step_summary.open("a", encoding="utf-8") as summary_file:
+                summary_file.write(summary)
         except OSError as error:
             message = _escape_data(f"cannot write the step summary: {error}")
             print(f"::warning::{message}", file=to.out)

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check.report.github import (
+    STEP_SUMMARY_LIMIT,
+    step_summary,
     workflow_command,
     workspace_path,
 )
+from icpp_sizer_check.runner import run
 from tests.conftest import DATA, GOLDEN, clean_env, edit, run_process
 from tests.report import workflow_runner
 
@@ -339,3 +342,43 @@ def test_workspace_paths(tmp_path: Path) -> None:
     assert workspace_path("", "a.yaml", str(workspace)) == "a.yaml"
     assert workspace_path(str(tmp_path / "x.yaml"), "../x.yaml", str(workspace)) == "../x.yaml"
     assert workspace_path(inside, "a.yaml", "") == "a.yaml"
+
+
+def huge_stale_document(project: Path, lines: int) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    with (project / DOCUMENT).open("a") as document:
+        document.writelines(f"extra line {number} {'x' * 40}\n" for number in range(lines))
+
+
+def test_a_huge_diff_is_cut_to_keep_the_step_summary_under_1_mib(project: Path) -> None:
+    huge_stale_document(project, 40_000)  # a 2.2 MB diff
+    earlier = "earlier step\n" + "e" * 200_000 + "\n"
+    (project / "summary.md").write_text(earlier)
+    completed = run_in_actions(project)
+    assert completed.returncode == 1
+    summary = (project / "summary.md").read_bytes()
+    assert len(summary) <= STEP_SUMMARY_LIMIT
+    text = summary.decode("utf-8")
+    assert text.startswith(earlier + "## icpp-sizer-check: ❌ failed\n")
+    shown = text.count("\n+extra line ") + text.count("\n-extra line ")
+    assert 10_000 < shown < 40_000
+    # The cut falls among the extra lines: those not shown are the rest of them.
+    assert f"\n```\n\n_The diff is cut here: {40_000 - shown} more lines not shown" in text
+    assert text.endswith("and so does the check run locally._\n\n")
+    # The job log keeps the diff whole.
+    assert completed.stdout.count("\n-extra line ") == 40_000
+
+
+def test_step_summary_budget_is_shared_and_never_exceeded(project: Path) -> None:
+    huge_stale_document(project, 3_000)
+    small = step_summary(run([CONFIG]))
+    assert "_The diff is cut here" not in small
+    for budget in (len(small.encode()) - 1, 40_000, 5_000, 2_000, 300, 20, 0):
+        text = step_summary(run([CONFIG]), budget)
+        assert len(text.encode()) <= budget, budget
+        assert ("cut here" in text) or text == "", budget
+    # When even the table does not fit: its first lines and a note.
+    assert step_summary(run([CONFIG]), 300).endswith(
+        "_The summary is cut here, as GitHub keeps a step summary under 1 MiB. "
+        "The job log has the rest._\n"
+    )
