@@ -55,6 +55,16 @@ def _is_separator(line: str) -> bool:
     return "|" in line and all(_SEPARATOR_CELL.match(cell) for cell in cells)
 
 
+def _starts_table(header: str, delimiter: str) -> bool:
+    """A header row and a delimiter row of as many cells: with any other count,
+    GitHub Flavored Markdown renders both lines as plain text, not a table."""
+    return (
+        "|" in header
+        and _is_separator(delimiter)
+        and len(split_row(delimiter)) == len(split_row(header))
+    )
+
+
 def parse_blocks(text: str) -> list[Block]:
     """The document as headings, tables, code blocks and paragraphs, in order."""
     lines = text.replace("\r\n", "\n").lstrip("\ufeff").split("\n")
@@ -86,7 +96,7 @@ def parse_blocks(text: str) -> list[Block]:
             end_paragraph()
             heading = heading_match.group(2)
             blocks.append(Heading(len(heading_match.group(1)), heading))
-        elif "|" in stripped and index + 1 < len(lines) and _is_separator(lines[index + 1]):
+        elif index + 1 < len(lines) and _starts_table(stripped, lines[index + 1]):
             end_paragraph()
             table = Table(heading, split_row(stripped), [])
             index += 2

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from icpp_sizer_check.markdown import (
     Code,
     Heading,
@@ -59,3 +61,19 @@ def test_display_width() -> None:
     assert display_width("110M<br>(MB)") == 12
     assert display_width("模型") == 4
     assert display_width("e\u0301") == 1
+
+
+@pytest.mark.parametrize(
+    "delimiter", ["| --- | --- |", "| --- |", "| --- | --- | --- |", "--- | --- | ---"]
+)
+def test_a_delimiter_row_of_another_cell_count_makes_no_table(delimiter: str) -> None:
+    """As GitHub Flavored Markdown says, and markdown-it (mdformat's parser) does:
+    such lines render as a paragraph."""
+    from markdown_it import MarkdownIt
+
+    text = f"| a | b |\n{delimiter}\n| 1 | 2 |\n"
+    renders_a_table = "<table>" in MarkdownIt("commonmark").enable("table").render(text)
+    assert renders_a_table == (delimiter == "| --- | --- |")
+    assert bool(tables(text)) == renders_a_table
+    if not renders_a_table:
+        assert parse_blocks(text) == [Paragraph(" ".join(text.split()))]
