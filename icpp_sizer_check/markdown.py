@@ -140,10 +140,12 @@ def normalized_lines(text: str) -> list[str]:
 
 def display_width(text: str) -> int:
     """Terminal columns, as formatters count them: wide East Asian characters
-    take two, combining marks none."""
+    take two, nonspacing and enclosing marks none (prettier and wcwidth, which
+    mdformat uses, both skip every such mark, whatever its combining class)."""
     width = 0
     for character in text:
-        if unicodedata.combining(character):
+        if unicodedata.category(character) in ("Mn", "Me"):
             continue
         width += 2 if unicodedata.east_asian_width(character) in ("W", "F") else 1
     return width
+

@@ -61,6 +61,12 @@ def test_display_width() -> None:
     assert display_width("110M<br>(MB)") == 12
     assert display_width("模型") == 4
     assert display_width("e\u0301") == 1
+    # Nonspacing marks of combining class 0 take no column either, as prettier
+    # and wcwidth (mdformat's) count them: a Devanagari vowel sign, a
+    # variation selector, an enclosing circle.
+    assert display_width("\u0915\u0941") == 1
+    assert display_width("a\ufe00") == 1
+    assert display_width("x\u20dd") == 1
 
 
 @pytest.mark.parametrize(
