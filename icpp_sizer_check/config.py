@@ -466,6 +466,36 @@ def _build(
     )
 
 
+def _formatter_problems(document: YamlDocument, file: str, known: list[Problem]) -> list[Problem]:
+    """In the modes whose promise is that a Markdown formatter leaves the document
+    alone, no name or title may hold what a formatter rewrites. Text the schema
+    refused (a problem in ``known`` at its position) is left to that message."""
+    from icpp_sizer_check.markdown import formatter_rewrite
+
+    data = document.data if isinstance(document.data, dict) else {}
+    padded = data.get("style") == "aligned"
+    content = data.get("compare") == "content"
+    modes = " and ".join(["style: aligned"] * padded + ["compare: content"] * content)
+    models = data.get("models")
+    texts: list[tuple[JsonPath, object]] = [(("title",), data.get("title"))]
+    if isinstance(models, list):
+        texts += [
+            (("models", i, "name"), m.get("name"))
+            for i, m in enumerate(models)
+            if isinstance(m, dict)
+        ]
+    refused = {problem.position for problem in known}
+    problems = []
+    for path, text in texts if modes else []:
+        where = document.position_of(path)
+        if isinstance(text, str) and where not in refused:
+            why = formatter_rewrite(text, heading=path == ("title",), padded=padded)
+            if why:
+                message = f"{why}, which breaks {modes}; leave it out of the {path[-1]}"
+                problems.append(Problem(file, message, where, format_json_path(path)))
+    return problems
+
+
 def parse_config(text: str, config_path: Path, use_cache: bool = True) -> SizerConfig:
     """Validate config ``text`` read from ``config_path``; raise :class:`ConfigError`."""
     file = display_path(config_path)
@@ -494,6 +524,7 @@ def parse_config(text: str, config_path: Path, use_cache: bool = True) -> SizerC
         *schema_problems,
         *_output_problems(document, file, config_path),
         *model_problems,
+        *_formatter_problems(document, file, schema_problems),
     ]
     if problems:
         # One problem can surface twice (say, via two schema branches).
