@@ -110,7 +110,11 @@ def run_action(
     completed = subprocess.CompletedProcess[str]([], 0, "", "")
     for step in action["runs"]["steps"]:
         env = clean_env()
-        env.update(GITHUB_ACTION_PATH=str(action_path), RUNNER_TEMP=str(runner_temp))
+        env.update(
+            GITHUB_ACTION_PATH=str(action_path),
+            GITHUB_WORKSPACE=str(workspace),
+            RUNNER_TEMP=str(runner_temp),
+        )
         env.update({key: expand(str(value)) for key, value in step.get("env", {}).items()})
         cwd = workspace / expand(step.get("working-directory", "."))
         completed = call(
@@ -152,6 +156,7 @@ def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: P
         {"working-directory": "sizing", "configs": "configs/llm.yaml", "args": "--format github"},
     )
     assert failed.returncode == 1
-    assert "::error file=configs/README_icpp_llama2_resource_requirements.md,line=50," in (
+    # Annotations name files from the workspace, not from the working directory.
+    assert "::error file=sizing/configs/README_icpp_llama2_resource_requirements.md,line=50," in (
         failed.stdout
     )
