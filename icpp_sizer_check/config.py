@@ -466,10 +466,13 @@ def _build(
     )
 
 
-def _formatter_problems(document: YamlDocument, file: str, known: list[Problem]) -> list[Problem]:
+def _formatter_problems(
+    document: YamlDocument, file: str, config_path: Path, known: list[Problem]
+) -> list[Problem]:
     """In the modes whose promise is that a Markdown formatter leaves the document
-    alone, no name or title may hold what a formatter rewrites. Text the schema
-    refused (a problem in ``known`` at its position) is left to that message."""
+    alone, no name or title (the default one included) may hold what a formatter
+    rewrites. Text the schema refused (a problem in ``known`` at its position) is
+    left to that message."""
     from icpp_sizer_check.markdown import formatter_rewrite
 
     data = document.data if isinstance(document.data, dict) else {}
@@ -477,7 +480,8 @@ def _formatter_problems(document: YamlDocument, file: str, known: list[Problem])
     content = data.get("compare") == "content"
     modes = " and ".join(["style: aligned"] * padded + ["compare: content"] * content)
     models = data.get("models")
-    texts: list[tuple[JsonPath, object]] = [(("title",), data.get("title"))]
+    title = data.get("title", DEFAULT_TITLE.format(stem=config_path.stem))
+    texts: list[tuple[JsonPath, object]] = [(("title",), title)]
     if isinstance(models, list):
         texts += [
             (("models", i, "name"), m.get("name"))
@@ -487,12 +491,17 @@ def _formatter_problems(document: YamlDocument, file: str, known: list[Problem])
     refused = {problem.position for problem in known}
     problems = []
     for path, text in texts if modes else []:
-        where = document.position_of(path)
-        if isinstance(text, str) and where not in refused:
-            why = formatter_rewrite(text, heading=path == ("title",), padded=padded)
-            if why:
-                message = f"{why}, which breaks {modes}; leave it out of the {path[-1]}"
-                problems.append(Problem(file, message, where, format_json_path(path)))
+        default = path == ("title",) and "title" not in data
+        where = None if default else document.position_of(path)
+        if not isinstance(text, str) or (where is not None and where in refused):
+            continue
+        why = formatter_rewrite(text, heading=path == ("title",), padded=padded)
+        if why:
+            fix = f"leave it out of the {path[-1]}"
+            if default:
+                fix = "write a title (the default one holds the file name)"
+            message = f"{why}, which breaks {modes}; {fix}"
+            problems.append(Problem(file, message, where, format_json_path(path)))
     return problems
 
 
@@ -524,7 +533,7 @@ def parse_config(text: str, config_path: Path, use_cache: bool = True) -> SizerC
         *schema_problems,
         *_output_problems(document, file, config_path),
         *model_problems,
-        *_formatter_problems(document, file, schema_problems),
+        *_formatter_problems(document, file, config_path, schema_problems),
     ]
     if problems:
         # One problem can surface twice (say, via two schema branches).

@@ -160,3 +160,18 @@ def test_a_name_the_schema_refuses_gets_the_schema_message_alone() -> None:
         parse_config(text, Path("c.yaml"))
     (problem,) = caught.value.problems
     assert "a model name must be text without '|'" in problem.message
+
+
+def test_a_default_title_a_formatter_rewrites_asks_for_a_title(tmp_path: Path) -> None:
+    """The default title holds the file's name, and "_draft" makes mdformat escape."""
+    (tmp_path / ".git").mkdir()
+    config = tmp_path / "_draft.yaml"
+    with pytest.raises(ConfigError) as caught:
+        parse_config("style: aligned\noutput: o.md\n" + MODEL, config)
+    (problem,) = caught.value.problems
+    assert problem.position is None
+    assert problem.message.startswith("mdformat rewrites '_' in a heading")
+    assert problem.message.endswith("write a title (the default one holds the file name)")
+    assert parse_config("style: aligned\ntitle: Draft\noutput: o.md\n" + MODEL, config).title == (
+        "Draft"
+    )
