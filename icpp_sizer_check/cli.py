@@ -247,6 +247,7 @@ def execute(options: Options, environ: Mapping[str, str], argv: Sequence[str]) -
         color=output_format == "text" and use_color(options.color, sys.stdout, environ),
         verbose=options.verbose,
         step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
+        workspace=environ.get("GITHUB_WORKSPACE", "") if output_format == "github" else "",
     )
     result = run(
         options.configs or discover_configs(),

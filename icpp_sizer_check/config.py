@@ -673,6 +673,45 @@ def _number_trap_problems(document: YamlDocument, file: str) -> list[Problem]:
     return [problem(document, file, path, message) for path, message in document.number_traps]
 
 
+def _formatter_problems(
+    document: YamlDocument, file: str, config_path: Path, known: list[Problem]
+) -> list[Problem]:
+    """In the modes whose promise is that a Markdown formatter leaves the document
+    alone, no name or title (the default one included) may hold what a formatter
+    rewrites. Text the schema refused (a problem in ``known`` at its position) is
+    left to that message."""
+    from icpp_sizer_check.markdown import formatter_rewrite
+
+    data = document.data if isinstance(document.data, dict) else {}
+    padded = data.get("style") == "aligned"
+    content = data.get("compare") == "content"
+    modes = " and ".join(["style: aligned"] * padded + ["compare: content"] * content)
+    models = data.get("models")
+    title = data.get("title", DEFAULT_TITLE.format(stem=config_path.stem))
+    texts: list[tuple[JsonPath, object]] = [(("title",), title)]
+    if isinstance(models, list):
+        texts += [
+            (("models", i, "name"), m.get("name"))
+            for i, m in enumerate(models)
+            if isinstance(m, dict)
+        ]
+    refused = {problem.position for problem in known}
+    problems = []
+    for path, text in texts if modes else []:
+        default = path == ("title",) and "title" not in data
+        where = None if default else document.position_of(path)
+        if not isinstance(text, str) or (where is not None and where in refused):
+            continue
+        why = formatter_rewrite(text, heading=path == ("title",), padded=padded)
+        if why:
+            fix = f"leave it out of the {path[-1]}"
+            if default:
+                fix = "write a title (the default one holds the file name)"
+            message = f"{why}, which breaks {modes}; {fix}"
+            problems.append(Problem(file, message, where, format_json_path(path)))
+    return problems
+
+
 def parse_config(
     text: str,
     config_path: Path | ConfigLocation,
@@ -712,6 +751,7 @@ def parse_config(
         *output_problems,
         *_canister_problems(document, file),
         *model_problems,
+        *_formatter_problems(document, file, location.given, schema_problems),
     ]
     if problems:
         # One problem can surface twice (say, via two schema branches).

@@ -136,3 +136,14 @@ def test_narrower_accounts_win_over_formatting() -> None:
     assert describe_difference(wanted.replace(b"command: \n", b"command:\n"), wanted) == (
         "only trailing spaces differ"
     )
+
+
+def test_content_mode_fails_a_document_whose_table_no_longer_renders_as_one() -> None:
+    aligned = ALIGNED_GOLDEN.read_text()
+    delimiter = next(line for line in aligned.splitlines() if line.startswith("| ---"))
+    broken = aligned.replace(delimiter, delimiter.rsplit(" | ", 1)[0] + " |", 1)
+    assert broken != aligned
+    comparison = compare_document(broken.encode(), GOLDEN.read_text(), "doc.md", "content")
+    assert comparison.status == "stale"
+    assert "\n-| Memory Type " in comparison.diff  # the header row is now plain text
+    assert "\n+Memory Type | 260K<br>(MB) |" in comparison.diff

@@ -140,3 +140,39 @@ def test_inlining_the_schema_refs_keeps_every_verdict() -> None:
         except YamlError:
             continue
         assert verdicts(original, data) == verdicts(fast, data), path.name
+
+
+def test_names_a_formatter_rewrites_are_refused_only_in_the_formatter_proof_modes() -> None:
+    hostile = MODEL.replace("name: m", "name: '*m*'")
+    assert parse("output: o.md\n" + hostile)[0].name == "*m*"
+    for mode in ("style: aligned", "compare: content"):
+        with pytest.raises(ConfigError) as caught:
+            parse_config(f"{mode}\noutput: o.md\n" + hostile, Path("c.yaml"))
+        (problem,) = caught.value.problems
+        assert str(problem).startswith(
+            "c.yaml:4:11: models[0].name: prettier and mdformat rewrite '*' in a table cell"
+        )
+        assert str(problem).endswith(f", which breaks {mode}; leave it out of the name")
+
+
+def test_a_name_the_schema_refuses_gets_the_schema_message_alone() -> None:
+    text = "style: aligned\noutput: o.md\n" + MODEL.replace("name: m", "name: '*m|'")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("c.yaml"))
+    (problem,) = caught.value.problems
+    assert "a model name must be one line of text without '|'" in problem.message
+
+
+def test_a_default_title_a_formatter_rewrites_asks_for_a_title(tmp_path: Path) -> None:
+    """The default title holds the file's name, and "_draft" makes mdformat escape."""
+    (tmp_path / ".git").mkdir()
+    config = tmp_path / "_draft.yaml"
+    with pytest.raises(ConfigError) as caught:
+        parse_config("style: aligned\noutput: o.md\n" + MODEL, config)
+    (problem,) = caught.value.problems
+    assert problem.position is None
+    assert problem.message.startswith("mdformat rewrites '_' in a heading")
+    assert problem.message.endswith("write a title (the default one holds the file name)")
+    assert parse_config("style: aligned\ntitle: Draft\noutput: o.md\n" + MODEL, config).title == (
+        "Draft"
+    )

@@ -26,6 +26,8 @@ class Destination(NamedTuple):
     color: bool = False
     verbose: bool = False
     step_summary: Path | None = None  # GitHub's $GITHUB_STEP_SUMMARY file
+    # GitHub's $GITHUB_WORKSPACE: annotations name files relative to it.
+    workspace: str = ""
 
 
 Reporter = Callable[[RunResult, Destination], None]

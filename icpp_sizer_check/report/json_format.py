@@ -136,6 +136,14 @@ def as_document(result: RunResult) -> dict[str, Any]:
     }
 
 
+def inert_json(document: dict[str, Any]) -> str:
+    """``document`` as indented JSON that no workflow runner acts on when a job
+    prints it: every string is quoted, so no line starts with ``::``; and the
+    one command form the runner finds anywhere in a line, ``##[``, is written
+    ``#\\u0023[``, an escape that parses to the same text."""
+    return json.dumps(document, indent=2).replace("##[", "#\\u0023[")
+
+
 def report(result: RunResult, to: Destination) -> None:
-    json.dump(as_document(result), to.out, indent=2)
+    to.out.write(inert_json(as_document(result)))
     to.out.write("\n")

@@ -130,6 +130,7 @@ def run_action(
         env = clean_env()
         env.update(
             GITHUB_ACTION_PATH=str(action_path),
+            GITHUB_WORKSPACE=str(workspace),
             RUNNER_TEMP=str(runner_temp),
             RUNNER_OS=runner_os,
             GITHUB_OUTPUT=str(output_file),
@@ -188,9 +189,9 @@ def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: P
         {"working-directory": "sizing", "configs": "configs/llm.yaml", "args": "--format github"},
     )
     assert failed.returncode == 1
-    assert (
-        "::error file=sizing/configs/README_icpp_llama2_resource_requirements.md,line=50,"
-        in failed.stdout
+    # Annotations name files from the workspace, not from the working directory.
+    assert "::error file=sizing/configs/README_icpp_llama2_resource_requirements.md,line=50," in (
+        failed.stdout
     )
 
 

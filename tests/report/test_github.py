@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -9,8 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.report.github import workflow_command
+from icpp_sizer_check.compare import MAX_DIFF_LINES
+from icpp_sizer_check.report.github import (
+    STEP_SUMMARY_LIMIT,
+    step_summary,
+    workflow_command,
+    workspace_path,
+)
+from icpp_sizer_check.runner import run
 from tests.conftest import DATA, GOLDEN, clean_env, edit, run_process
+from tests.report import workflow_runner
 
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
@@ -201,3 +210,206 @@ def test_colour_on_a_real_terminal_respects_no_color(
         os.close(leader)
     assert process.returncode == 1
     assert (b"\033[32m" in b"".join(chunks)) is coloured
+
+
+# Text a pull request controls, each line a workflow command if printed as it is.
+HOSTILE_LINES = [
+    "::set-output name=x::y",
+    "::add-mask::hunter2",
+    "::stop-commands::x",
+    "##[error]boom",
+    "  ::error::in a diff",
+    "text\r::warning file=a.yaml::after a carriage return",
+    "a ##[set-output name=legacy;]z",
+    "::stop-commands::",
+]
+OUR_TITLES = {
+    "Invalid sizing config",
+    "Stale sizing document",
+    "Missing sizing document",
+    "Too few concurrent users",
+    "Model does not fit",
+}
+
+
+def assert_only_our_commands(output: str) -> None:
+    """The runner acts on our annotations, groups and stop/resume pairs, and on
+    nothing else; and commands are back on at the end."""
+    log = workflow_runner.read(output)
+    assert not log.stopped, "workflow commands stay off for the rest of the job"
+    tokens: list[str] = []
+    for command in log.commands:
+        name = command.name.lower()
+        if name == "stop-commands":
+            assert re.fullmatch(r"[0-9a-f]{32}", command.data), command.line
+            tokens.append(command.data)
+        elif tokens and name == tokens[-1]:
+            tokens.pop()
+        elif name == "error":
+            assert command.properties.get("title") in OUR_TITLES, command.line
+        else:
+            assert name in ("group", "endgroup"), command.line
+    assert len({command.data for command in log.commands if command.name == "stop-commands"}) == (
+        sum(1 for command in log.commands if command.name == "stop-commands")
+    ), "a token used twice"
+
+
+def test_the_runner_model_sees_the_hostile_lines_as_commands() -> None:
+    """The premise of the tests below: printed as they are, these lines act."""
+    acted = [command.name for command in workflow_runner.read("\n".join(HOSTILE_LINES)).commands]
+    assert acted == ["set-output", "add-mask", "stop-commands"]
+    for line in HOSTILE_LINES[3:7]:
+        assert workflow_runner.read(line).commands, line
+
+
+def hostile_project(project: Path) -> None:
+    """A stale committed document holding workflow commands, and a model whose
+    name holds one."""
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    text = (project / DOCUMENT).read_text()
+    (project / DOCUMENT).write_text(
+        text.replace("### Total Memory\n", "\n".join(HOSTILE_LINES) + "\n### Total Memory\n")
+    )
+    edit(project / CONFIG, "name: 260K", "name: '##[warning]260K'")
+    edit(
+        project / CONFIG, "command: python -m scripts.icpp_llama2_sizer", "command: '::add-mask::x'"
+    )
+
+
+def test_nothing_from_a_config_or_document_acts_as_a_workflow_command(project: Path) -> None:
+    hostile_project(project)
+    completed = run_in_actions(project)
+    assert completed.returncode == 1, completed.stderr
+    # The hostile text is all there, to be read in the log...
+    assert "+::add-mask::x\n" in completed.stdout
+    assert "-##[error]boom\n" in completed.stdout
+    assert "-::set-output name=x::y\n" in completed.stdout
+    # ...but the runner acts on our commands only.
+    assert_only_our_commands(completed.stdout)
+    acted = workflow_runner.read(completed.stdout).commands
+    assert [c.properties.get("title") for c in acted if c.name == "error"] == [
+        "Stale sizing document"
+    ]
+
+
+def test_success_lines_carrying_names_and_paths_are_inert(project: Path) -> None:
+    edit(project / CONFIG, "name: 260K", "name: '##[warning]260K'")
+    edit(
+        project / CONFIG, "    seq_len: 512\n", "    seq_len: 512\n    min_concurrent_users: 4760\n"
+    )
+    edit(
+        project / CONFIG,
+        "output: README_icpp_llama2_resource_requirements.md",
+        "output: '::set-output name=o::v.md'",
+    )
+    assert run_process(project, "--write").returncode == 0
+    completed = run_in_actions(project)
+    assert completed.returncode == 0, completed.stdout
+    assert "smallest headroom: ##[warning]260K serves 4760 users" in completed.stdout
+    assert_only_our_commands(completed.stdout)
+    assert workflow_runner.read(completed.stdout).commands, "the success line is in a block"
+
+
+def test_annotations_keep_escaping_hostile_text(project: Path) -> None:
+    (project / CONFIG).write_text(
+        "output: a.md\nmodels:\n  - {name: x, '::set-output name=k::v': 1, '##[error]k': 2}\n"
+    )
+    completed = run_in_actions(project)
+    assert completed.returncode == 2
+    assert len(annotations(completed.stdout)) == 3  # two unknown keys, missing values
+    assert_only_our_commands(completed.stdout)
+
+
+def test_json_output_holds_no_workflow_command(project: Path) -> None:
+    hostile_project(project)
+    completed = run_in_actions(project, "--format", "json")
+    assert completed.returncode == 1
+    assert "##[" not in completed.stdout
+    assert workflow_runner.read(completed.stdout).commands == []
+    # The same data as plain JSON: the escape parses back to the text.
+    (config,) = json.loads(completed.stdout)["configs"]
+    assert "\n-##[error]boom\n" in config["diff"]
+    assert config["models"][0]["name"] == "##[warning]260K"
+
+
+def test_annotation_files_are_relative_to_the_workspace(project: Path) -> None:
+    """The step runs in a folder below the workspace, as `working-directory:` does."""
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(
+        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 1024\n    min_concurrent_users: 90\n"
+    )
+    (project / "configs" / "bad.yaml").write_text("output: b.md\nmodels: 3\n")
+    env = {**clean_env(), "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(project)}
+    completed = run_process(
+        project / "configs", "--config", "icpp_llama2.yaml", "--config", "bad.yaml", env=env
+    )
+    assert completed.returncode == 2, completed.stderr
+    files = {a["title"]: a["file"] for a in annotations(completed.stdout)}
+    assert files == {
+        "Invalid sizing config": "configs/bad.yaml",
+        "Stale sizing document": DOCUMENT.as_posix(),
+        "Too few concurrent users": CONFIG.as_posix(),
+    }
+    # The messages name files from the project root, wherever the step runs.
+    assert (
+        "configs/README_icpp_llama2_resource_requirements.md is stale; "
+        "fix it with: icpp-sizer-check --write --config configs/icpp_llama2.yaml"
+    ) in completed.stdout
+
+
+def test_workspace_paths(tmp_path: Path) -> None:
+    workspace = tmp_path / "work"
+    (workspace / "configs").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(workspace)
+    inside = str(workspace / "configs" / "a.yaml")
+    assert workspace_path(inside, "a.yaml", str(workspace)) == "configs/a.yaml"
+    # A workspace named through a symlink, files named from the resolved folder.
+    assert workspace_path(inside, "a.yaml", str(tmp_path / "link")) == "configs/a.yaml"
+    assert workspace_path(str(tmp_path / "link" / "b.md"), "b.md", str(workspace)) == "b.md"
+    # Unknown, outside, or no workspace: the path as shown.
+    assert workspace_path("", "a.yaml", str(workspace)) == "a.yaml"
+    assert workspace_path(str(tmp_path / "x.yaml"), "../x.yaml", str(workspace)) == "../x.yaml"
+    assert workspace_path(inside, "a.yaml", "") == "a.yaml"
+
+
+def huge_stale_document(project: Path, lines: int) -> None:
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    with (project / DOCUMENT).open("a") as document:
+        document.writelines(f"extra line {number} {'x' * 40}\n" for number in range(lines))
+
+
+def test_a_huge_diff_is_cut_to_keep_the_step_summary_under_1_mib(project: Path) -> None:
+    # The diff itself is cut at MAX_DIFF_LINES; what earlier steps wrote leaves
+    # less room than that in the summary.
+    huge_stale_document(project, 3_000)
+    earlier = "earlier step\n" + "e" * 1_000_000 + "\n"
+    (project / "summary.md").write_text(earlier)
+    completed = run_in_actions(project)
+    assert completed.returncode == 1
+    summary = (project / "summary.md").read_bytes()
+    assert len(summary) <= STEP_SUMMARY_LIMIT
+    text = summary.decode("utf-8")
+    assert text.startswith(earlier + "## icpp-sizer-check: ❌ failed\n")
+    shown = text.count("\n-extra line ")
+    assert 100 < shown < MAX_DIFF_LINES
+    assert "\n```\n\n_The diff is cut here: " in text
+    assert text.endswith("and so does the check run locally._\n\n")
+    # The job log has the diff as the check cut it.
+    assert 900 < completed.stdout.count("\n-extra line ") <= MAX_DIFF_LINES
+    assert "[diff cut here: " in completed.stdout
+
+
+def test_step_summary_budget_is_shared_and_never_exceeded(project: Path) -> None:
+    huge_stale_document(project, 3_000)
+    small = step_summary(run([CONFIG]))
+    assert "_The diff is cut here" not in small
+    for budget in (len(small.encode()) - 1, 40_000, 5_000, 2_000, 300, 20, 0):
+        text = step_summary(run([CONFIG]), budget)
+        assert len(text.encode()) <= budget, budget
+        assert ("cut here" in text) or text == "", budget
+    # When even the table does not fit: its first lines and a note.
+    assert step_summary(run([CONFIG]), 300).endswith(
+        "_The summary is cut here, as GitHub keeps a step summary under 1 MiB. "
+        "The job log has the rest._\n"
+    )
