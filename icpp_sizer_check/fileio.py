@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES, read_regular
 
@@ -47,26 +48,42 @@ def _process_is_gone(pid: int) -> bool:
     return False
 
 
-def remove_stale_temp_files(target: Path) -> list[Path]:
-    """Delete temp files a killed writer of ``target`` left behind; return them."""
-    if os.name != "posix":
-        return []
-    # A pid has at most ten digits; a longer "pid" is no temp file of ours.
-    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d{{1,10}})\.[^.]+\.tmp$")
-    removed = []
+# ".{document}.{pid}.{random}.tmp", as atomic_write names them; a pid has at
+# most ten digits, so a longer "pid" is no temp file of ours.
+_TEMP_FILE = re.compile(r"^\.(?P<document>.+)\.(?P<pid>\d{1,10})\.[^.]+\.tmp$")
+
+TempFiles = Dict[str, List[Tuple[str, int]]]
+
+
+def temp_files_in(folder: Path) -> TempFiles:
+    """The temp files of writers in ``folder`` (one listing of it), by the name
+    of the document each was written for: (temp file name, writer's pid)."""
+    found: TempFiles = {}
     try:
         # Not glob: a document's name may hold glob's own characters ([, *).
-        names = [entry.name for entry in os.scandir(target.parent)]
+        names = [entry.name for entry in os.scandir(folder)]
     except OSError:
-        return []
+        return found
     for name in names:
-        candidate = target.parent / name
-        match = pattern.match(name)
-        if match and _process_is_gone(int(match.group(1))):
+        match = _TEMP_FILE.match(name)
+        if match:
+            found.setdefault(match["document"], []).append((name, int(match["pid"])))
+    return found
+
+
+def remove_stale_temp_files(target: Path, found: TempFiles | None = None) -> list[Path]:
+    """Delete temp files a killed writer of ``target`` left behind; return them.
+    ``found``: the folder's :func:`temp_files_in`, when already listed."""
+    if os.name != "posix":
+        return []
+    removed = []
+    listed = temp_files_in(target.parent) if found is None else found
+    for name, pid in listed.get(target.name, []):
+        if _process_is_gone(pid):
             # Best effort: a leftover that cannot be removed harms nothing.
             with contextlib.suppress(OSError):
-                candidate.unlink()
-                removed.append(candidate)
+                (target.parent / name).unlink()
+                removed.append(target.parent / name)
     return removed
 
 

@@ -64,8 +64,11 @@ def project_root(folder: str) -> str:
 def enclosing_project(folder: str) -> str | None:
     """The git top level at or above ``folder``, walking its real path; None
     outside git. For the current folder: the checkout a hook or CI runs in."""
-    found = _find_root(os.path.realpath(folder))
-    return found if os.path.exists(os.path.join(found, ".git")) else None
+    key = "\0" + folder  # beside the roots, under a key no folder can be
+    if key not in _roots:
+        found = _find_root(os.path.realpath(folder))
+        _roots[key] = found if os.path.exists(os.path.join(found, ".git")) else ""
+    return _roots[key] or None
 
 
 def _find_root(start: str) -> str:

@@ -134,17 +134,27 @@ def _reads_every_document(reads: list[tuple[str, str, int | None, str]], configs
     return sum(1 for read in reads if read[2] is None) == configs
 
 
-def _leftover_temp_file(document: str) -> bool:
-    """Whether a killed writer left a temp file beside ``document`` (a full run
-    clears it; a replay must not leave it behind)."""
-    folder, name = os.path.split(document)
-    try:
-        return any(
-            entry.name.startswith(f".{name}.") and entry.name.endswith(".tmp")
-            for entry in os.scandir(folder)
-        )
-    except OSError:
-        return True
+def _leftover_temp_files(documents: list[str]) -> bool:
+    """Whether a killed writer left a temp file (".{document}.{pid}.{random}.tmp")
+    beside any of ``documents``: a full run clears it, a replay must not leave
+    it behind. Each folder is listed once."""
+    by_folder: dict[str, set[str]] = {}
+    for document in documents:
+        folder, name = os.path.split(document)
+        by_folder.setdefault(folder, set()).add(name)
+    for folder, names in by_folder.items():
+        try:
+            entries = [entry.name for entry in os.scandir(folder)]
+        except OSError:
+            return True
+        if any(
+            entry.startswith(".")
+            and entry.endswith(".tmp")
+            and entry[1:].rsplit(".", 3)[0] in names
+            for entry in entries
+        ):
+            return True
+    return False
 
 
 def replay(argv: Sequence[str]) -> bool:
@@ -164,8 +174,10 @@ def replay(argv: Sequence[str]) -> bool:
         for path, real_path, limit, expected in record["reads"]:
             if os.path.realpath(path) != real_path or _hash_of(path, limit) != expected:
                 return False
-            if limit is None and _leftover_temp_file(real_path):
-                return False
+
+        documents = [real for _, real, limit, _ in record["reads"] if limit is None]
+        if _leftover_temp_files(documents):
+            return False
         output: str = record["stdout"]
     except (OSError, EOFError, ValueError, TypeError):
         return False

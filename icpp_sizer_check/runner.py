@@ -5,10 +5,11 @@ Nothing here prints: the result goes to a reporter chosen by the CLI.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
-from icpp_sizer_check import cache, paths
+from icpp_sizer_check import cache
 from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
 from icpp_sizer_check.checkpoint import VERSIONED_HEADER_BYTES
 from icpp_sizer_check.compare import Changes, Comparison, compare_document
@@ -27,9 +28,11 @@ from icpp_sizer_check.errors import (
 )
 from icpp_sizer_check.fileio import (
     DocumentTooLarge,
+    TempFiles,
     atomic_write,
     read_optional,
     remove_stale_temp_files,
+    temp_files_in,
 )
 from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES, unique_files
 from icpp_sizer_check.render import render_document
@@ -228,6 +231,13 @@ def _trespassing_outputs(configs: Sequence[SizerConfig]) -> dict[int, Problem]:
     }
     owners: dict[str, SizerConfig] = {}
     problems: dict[int, Problem] = {}
+    # Every folder some output sits in (a set, so the check stays linear).
+    folders: set[str] = set()
+    for config in configs:
+        folder = os.path.dirname(str(config.output))
+        while folder not in folders and os.path.dirname(folder) != folder:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
     for index, config in enumerate(configs):
         target = str(config.output)
         owner = owners.setdefault(target, config)
@@ -240,10 +250,7 @@ def _trespassing_outputs(configs: Sequence[SizerConfig]) -> dict[int, Problem]:
             )
         elif owner is not config:
             message = f"is also the output of {owner.shown}; give each config its own document"
-        elif any(
-            str(other.output) != target and paths.is_inside(str(other.output), target)
-            for other in configs
-        ):
+        elif target in folders:
             message = "is the folder of another config's output; give each config its own document"
         else:
             continue
@@ -275,13 +282,13 @@ class _Checked(NamedTuple):
     comparison: Comparison
 
 
-def _check(config: SizerConfig) -> _Checked | Problem:
+def _check(config: SizerConfig, temp_files: TempFiles) -> _Checked | Problem:
     """Regenerate a config's document and compare it with the committed one."""
     text, models = regenerate(config)
     try:
         # Temp files of a writer killed before its rename; any run that looks
         # at the folder clears them.
-        remove_stale_temp_files(config.output)
+        remove_stale_temp_files(config.output, temp_files)
         committed = read_optional(config.output)
     except DocumentTooLarge:
         return _output_problem(
@@ -345,10 +352,14 @@ def run(
     # or an unreadable document anywhere means nothing is written anywhere: a
     # half-applied write over several documents is harder to review than none.
     checked: list[_Checked] = []
+    listed: dict[Path, TempFiles] = {}  # each folder listed once, however many documents
     for index, config in enumerate(configs):
         if index in refused:
             continue  # its document is never read: it may be a file that is not one
-        outcome = _check(config)
+        folder = config.output.parent
+        if folder not in listed:
+            listed[folder] = temp_files_in(folder)
+        outcome = _check(config, listed[folder])
         if isinstance(outcome, Problem):
             result.problems.append(outcome)
         else:
