@@ -103,3 +103,25 @@ def test_a_symlinked_document_is_written_through(tmp_path: Path) -> None:
     atomic_write(link, b"new\n")
     assert link.is_symlink()
     assert real.read_bytes() == b"new\n"
+
+
+def test_atomic_write_creates_nested_missing_folders(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "c" / "sizes.md"
+    atomic_write(target, b"new\n")
+    assert target.read_bytes() == b"new\n"
+
+
+def test_temp_files_of_another_users_live_writer_are_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    theirs = tmp_path / ".sizes.md.1.abc123.tmp"
+    theirs.write_bytes(b"in progress")
+
+    def not_yours(pid: int, signal_number: int) -> None:
+        # What the kernel answers for a live process of another user; as root
+        # (the tests' usual user) that answer cannot be had for real.
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "kill", not_yours)
+    assert remove_stale_temp_files(tmp_path / "sizes.md") == []
+    assert theirs.exists()
