@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.sizing import (
@@ -12,6 +12,7 @@ from icpp_sizer_check.sizing import (
     remedy,
     size_model,
 )
+from tests.conftest import examples
 
 STORIES_15M = Hyperparameters(288, 768, 6, 6, 6, 32000, 256)
 STORIES_260K = Hyperparameters(64, 172, 5, 8, 4, 512, 512)
@@ -99,13 +100,20 @@ def test_remedy_for_42m_at_90_users() -> None:
     assert (fix.users, fix.max_seq_len, fix.memory_mib) == (90, 1007, 3118)
 
 
+def test_remedy_when_exactly_one_token_of_context_fits() -> None:
+    h = Hyperparameters(4, 8, 1, 1, 1, 32, 16)
+    assert remedy(h, MIB, 2906).max_seq_len == 1
+    assert remedy(h, MIB, 2907).max_seq_len == 1
+    assert remedy(h, MIB, 4000).max_seq_len is None
+
+
 def test_remedy_when_the_weights_alone_do_not_fit() -> None:
     fix = remedy(STORIES_15M, 64 * MIB, 1)
     assert fix.max_seq_len is None
     assert fix.memory_mib == 97  # 0.24 + 93.11 + 3.52 MB, rounded up
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(
     dim_heads=st.tuples(st.integers(1, 64), st.integers(1, 8), st.integers(1, 4)),
     hidden=st.integers(1, 4096),
@@ -115,6 +123,8 @@ def test_remedy_when_the_weights_alone_do_not_fit() -> None:
     mib=st.integers(1, 8192),
     users=st.integers(1, 5000),
 )
+# Exactly one token of context fits.
+@example(dim_heads=(4, 1, 1), hidden=8, layers=1, vocab=32, seq=16, mib=1, users=2906)
 def test_remedies_are_tight(
     dim_heads: tuple[int, int, int],
     hidden: int,
