@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from icpp_sizer_check.errors import Position
 from icpp_sizer_check.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
+from tests.conftest import examples
 
 
 def test_positions_of_values_and_keys() -> None:
@@ -64,6 +65,10 @@ def test_impossible_dates_are_an_error_not_a_crash() -> None:
 def test_position_in_text() -> None:
     assert position_in_text("ab\ncd", 4) == Position(2, 2)
     assert position_in_text("ab", 0) == Position(1, 1)
+    assert position_in_text("a\nbc\nde\nfgh", 10) == Position(4, 3)
+    assert position_in_text("a\nb\n\ncd", 6) == Position(4, 2)
+    assert position_in_text("\nab", 2) == Position(2, 2)
+    assert position_in_text("ab\n", 2) == Position(1, 3)
 
 
 values = st.recursive(
@@ -81,7 +86,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(data=values)
 def test_the_data_is_what_safe_load_gives(data: object) -> None:
     text = yaml.safe_dump(data, allow_unicode=True)
