@@ -346,3 +346,23 @@ def test_content_mode_sees_text_before_the_title(prefix: str) -> None:
     committed = (prefix + ALIGNED_GOLDEN.read_text()).encode()
     comparison = compare_document(committed, GOLDEN.read_text(), "d.md", "content")
     assert comparison.status == "stale"
+
+
+def test_a_missing_document_says_so() -> None:
+    comparison = compare_document(None, TEXT, "doc.md", "content")
+    assert (comparison.status, comparison.summary) == ("missing", "the document does not exist")
+    assert comparison.first_difference_line is None
+
+
+def test_a_stale_document_in_content_mode_is_labelled_and_located() -> None:
+    number, _, cell = DATA_ROWS[-1]
+    changed = GOLDEN_LINES[number - 1].rstrip("\n").removesuffix(cell) + "36\n"
+    committed = _with_line(GOLDEN_LINES, number, changed)
+    comparison = compare_document(committed.encode(), GOLDEN.read_text(), "doc.md", "content")
+    assert comparison.status == "stale"
+    assert comparison.summary == ""
+    assert comparison.first_difference_line == number
+    assert comparison.diff.splitlines()[:2] == [
+        "--- doc.md (committed, formatting ignored)",
+        "+++ doc.md (regenerated, formatting ignored)",
+    ]
