@@ -147,3 +147,9 @@ def test_display_width_of_wide_fullwidth_and_combining_characters() -> None:
     assert display_width("\uff211") == 3  # a fullwidth letter takes two columns
     assert display_width("e\u0301x") == 2  # the mark takes none, the rest still count
     assert display_width("") == 0
+
+
+def test_a_table_at_the_very_end_of_a_text_without_a_final_newline() -> None:
+    assert tables("x\na | b") == []
+    assert tables("a | b\n--- | ---") == [Table("", ["a", "b"], [])]
+    assert tables("a | b\n--- | ---\n1 | 2") == [Table("", ["a", "b"], [["1", "2"]])]
