@@ -23,6 +23,14 @@ def test_position_of_a_missing_path_falls_back_to_its_parent() -> None:
     assert document.position_of(("models", 0, "dim")) == Position(2, 5)
 
 
+def test_a_path_without_a_key_falls_back_to_the_position_of_its_value() -> None:
+    document = parse_yaml("models:\n  - name: x\n")
+    assert document.key_position_of(("models", 0)) == Position(2, 5)
+    assert document.key_position_of(("models", 0, "name")) == Position(2, 5)
+    assert document.key_position_of(("models", 0, "dim")) == Position(2, 5)
+    assert parse_yaml("").key_position_of(("models",)) is None
+
+
 def test_empty_document_has_no_data() -> None:
     assert parse_yaml("").data is None
     assert parse_yaml("# only a comment\n").data is None
@@ -33,6 +41,13 @@ def test_duplicate_keys_are_rejected_with_both_lines() -> None:
         parse_yaml("a: 1\nb: 2\na: 3\n")
     assert caught.value.position == Position(3, 1)
     assert "duplicate key 'a' (first at line 1)" in caught.value.message
+
+
+def test_duplicate_keys_after_a_merge_key_are_rejected_too() -> None:
+    with pytest.raises(YamlError) as caught:
+        parse_yaml("base: &b {x: 1}\nuse:\n  <<: *b\n  y: 2\n  y: 3\n")
+    assert caught.value.position == Position(5, 3)
+    assert "duplicate key 'y' (first at line 4)" in caught.value.message
 
 
 def test_merge_keys_may_be_overridden_without_a_duplicate_error() -> None:
@@ -102,6 +117,8 @@ def test_the_data_is_what_safe_load_gives(data: object) -> None:
         "s: !!set {a, b}\no: !!omap [{a: 1}, {b: 2}]\nbin: !!binary aGVsbG8=\n",
         "t: 2024-01-02T03:04:05Z\nn: 0x1F\nf: 1_000.5\nnull_key: {~: 1, 1: 2, true: 3}\n",
         "m: {<<: [{a: 1}, {a: 2, b: 3}], c: 4}\n",
+        # An aliased mapping whose own key overrides a merged one is read twice.
+        "base: &b {x: 1}\nuse: &u {<<: *b, x: 2}\nagain: *u\n",
     ],
 )
 def test_aliases_merges_and_tags_match_safe_load(text: str) -> None:
