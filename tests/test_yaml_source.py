@@ -5,6 +5,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from icpp_sizer_check import yaml_source
 from icpp_sizer_check.errors import Position
 from icpp_sizer_check.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
 from tests.conftest import examples
@@ -63,6 +64,9 @@ def test_alias_bombs_are_refused_before_they_expand() -> None:
     with pytest.raises(YamlError) as caught:
         parse_yaml("\n".join(lines) + "\n")
     assert f"more than {MAX_NODES} nodes" in caught.value.message
+    # It points into the document, at the node where the count ran over.
+    assert caught.value.position is not None
+    assert 1 <= caught.value.position.line <= len(lines)
 
 
 def test_syntax_errors_carry_a_position() -> None:
@@ -126,11 +130,29 @@ def test_aliases_merges_and_tags_match_safe_load(text: str) -> None:
 
 
 def test_an_unhashable_key_is_an_error_not_a_crash() -> None:
-    with pytest.raises(YamlError, match="a mapping key must be plain text"):
+    with pytest.raises(YamlError) as caught:
         parse_yaml("? [a, b]\n: 1\n")
+    assert (caught.value.message, caught.value.position) == (
+        "a mapping key must be plain text",
+        Position(1, 3),
+    )
 
 
 def test_nesting_past_libyamls_own_cap_is_an_error_too() -> None:
     with pytest.raises(YamlError) as caught:
         parse_yaml("a: " + "[" * 3000 + "]" * 3000 + "\n")
     assert "nest" in caught.value.message
+
+
+def test_deep_nesting_is_an_error_with_the_pure_python_parser_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Where PyYAML has no libyaml, its own parser recurses instead of capping.
+    monkeypatch.setattr(yaml_source, "_Loader", yaml.SafeLoader)
+    with pytest.raises(YamlError) as caught:
+        parse_yaml("a: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert (caught.value.message, caught.value.position) == (
+        "the YAML is nested too deeply; flatten it",
+        None,
+    )
+    assert parse_yaml("a: [[1]]\n").data == {"a": [[1]]}
