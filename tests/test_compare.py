@@ -298,6 +298,7 @@ lines_of_text = st.lists(
 @settings(max_examples=examples(300), deadline=None)
 @given(lines=lines_of_text, ending=st.text("\n", max_size=3), other=st.text("\n", max_size=3))
 @example(lines=["row | 1X"], ending="\n", other="")
+@example(lines=["row | 1 "], ending="\n", other="")
 def test_only_the_final_newlines_differ_for_any_text(
     lines: list[str], ending: str, other: str
 ) -> None:
@@ -311,6 +312,8 @@ def test_only_the_final_newlines_differ_for_any_text(
 @settings(max_examples=examples(300), deadline=None)
 @given(lines=lines_of_text, line=st.integers(0, 4), blanks=st.text(" \t", min_size=1, max_size=3))
 @example(lines=["# Models X"], line=0, blanks=" ")
+# A title may hold any character but a line break, a form feed too.
+@example(lines=["# Models\x0c", "text"], line=0, blanks=" ")
 def test_only_trailing_blanks_differ_for_any_text(lines: list[str], line: int, blanks: str) -> None:
     regenerated = "\n".join(lines) + "\n"
     assume(not regenerated.startswith("\ufeff") and "\r" not in regenerated)
