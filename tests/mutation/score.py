@@ -26,9 +26,11 @@ from typing import Dict, List, NamedTuple, Sequence
 
 EQUIVALENT_FILE = Path(__file__).with_name("equivalent.txt")
 MUTANTS_FOLDER = Path("mutants")
-# mutmut's verdicts that mean a test noticed the mutant. A timeout is a mutant
-# that made the code loop; the tests would hang, which a developer notices.
-CAUGHT = frozenset({"killed", "timeout", "caught by type check", "segfault"})
+# mutmut's verdicts that mean the tests did not pass with the mutant. A timeout
+# is a mutant that made the code loop (the tests would hang); "segfault" and
+# "suspicious" are test runs ended by a signal or an unknown exit code, such as
+# a mutant that sends SIGHUP to the test process itself.
+CAUGHT = frozenset({"killed", "timeout", "caught by type check", "segfault", "suspicious"})
 DEFAULT_FAIL_UNDER = 95.0
 
 
@@ -167,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         last = parse_results(_mutmut("results", "--all", "true").stdout)
         rerun = [name for name, status in last.items() if status not in CAUGHT]
         if rerun and _mutmut("run", children, *rerun).returncode != 0:
+            return 2
+        # Then whatever mutmut itself no longer trusts (changed functions, or
+        # timeouts after a new timeout setting) and left unchecked.
+        if _mutmut("run", children).returncode != 0:
             return 2
     elif not options.report:
         # A fresh copy: mutmut keeps old verdicts while only the tests change.
