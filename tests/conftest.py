@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
 import pytest
+from hypothesis import settings
 
 from icpp_sizer_check.cli import main
 
@@ -21,6 +22,20 @@ GOOD_CONFIGS = sorted((DATA / "configs" / "good").glob("*.yaml"))
 BAD_CONFIGS = sorted(
     path for path in (DATA / "configs" / "bad").iterdir() if path.suffix != ".expect"
 )
+
+
+# HYPOTHESIS_PROFILE=quick runs each property on a few examples, the same ones
+# every run (derandomized, no example database): for a fast loop, and for
+# mutation testing, which reruns the tests once per mutant and must score the
+# same twice. Without it every property keeps its own, larger, example count.
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
+settings.register_profile("quick", max_examples=10, derandomize=True, database=None)
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(thorough: int) -> int:
+    """A property's example count: ``thorough``, or the quick profile's few."""
+    return thorough if HYPOTHESIS_PROFILE == "default" else min(thorough, settings().max_examples)
 
 
 class Outcome(NamedTuple):

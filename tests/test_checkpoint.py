@@ -281,3 +281,91 @@ def test_a_model_needs_a_checkpoint_or_all_seven_values(tmp_path: Path) -> None:
     assert "missing required keys 'hidden_dim', 'n_layers', 'n_heads', 'n_kv_heads', " in str(
         caught.value
     )
+
+
+# ---- boundaries of the header layouts ----------------------------------------------
+
+
+def test_a_legacy_header_of_exactly_28_bytes_is_enough() -> None:
+    header = parse_header(legacy(STORIES_15M, padding=0))
+    assert header.values == dict(zip(NAMES, STORIES_15M))
+    with pytest.raises(
+        CheckpointError, match=r"shorter than the 28-byte legacy header \(27 bytes\)"
+    ):
+        parse_header(legacy(STORIES_15M, padding=0)[:27])
+
+
+@pytest.mark.parametrize("size", range(4))
+def test_files_under_four_bytes_have_no_header_at_all(size: int) -> None:
+    with pytest.raises(CheckpointError) as caught:
+        parse_header(b"\x01" * size)
+    assert str(caught.value) == (
+        f"file is shorter than any checkpoint header ({size} bytes); is it a llama2.c model file?"
+    )
+
+
+@pytest.mark.parametrize("size", range(4, 8))
+def test_files_of_four_to_seven_bytes_are_a_truncated_legacy_header(size: int) -> None:
+    with pytest.raises(CheckpointError) as caught:
+        parse_header(legacy(STORIES_15M)[:size])
+    assert str(caught.value) == (
+        f"file is shorter than the 28-byte legacy header ({size} bytes); "
+        "is it a llama2.c model file?"
+    )
+
+
+@pytest.mark.parametrize("size", [6, 8, 36, 255])
+def test_a_truncated_version_1_export_is_named_by_its_version(size: int) -> None:
+    with pytest.raises(CheckpointError) as caught:
+        parse_header(versioned(STORIES_15M, 1)[:size])
+    assert str(caught.value) == (
+        f"file is shorter than its 256-byte version 1 header ({size} bytes); "
+        "the export is truncated"
+    )
+
+
+def test_a_versioned_header_of_exactly_256_bytes_is_enough() -> None:
+    header = parse_header(versioned(STORIES_15M, 2)[:VERSIONED_HEADER_BYTES])
+    assert (header.format, header.values["seq_len"], header.group_size) == ("v2", 256, 64)
+
+
+def test_an_unknown_magic_is_named_whatever_follows_it() -> None:
+    with pytest.raises(CheckpointError) as caught:
+        parse_header(b"ZZZZ\xff\xfe" + b"\0" * 300)
+    assert str(caught.value) == (
+        "unknown magic 'ZZZZ'; expected a llama2.c checkpoint "
+        "(legacy, or version 1 or 2 with magic 'ak42')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("vocab_size", "shared", "stored"),
+    [(1, True, 1), (0, False, 0), (-1, False, 1)],
+)
+def test_legacy_vocab_size_sign_at_its_boundaries(
+    vocab_size: int, shared: bool, stored: int
+) -> None:
+    # llama2.c: shared_weights = vocab_size > 0 (0 is then refused by validation).
+    header = parse_header(legacy((288, 768, 6, 6, 6, vocab_size, 256)))
+    assert (header.shared_classifier, header.values["vocab_size"]) == (shared, stored)
+
+
+def test_a_negative_v2_group_size_is_read_signed() -> None:
+    assert parse_header(versioned(STORIES_15M, 2, group_size=-1)).group_size == -1
+
+
+def test_every_field_of_a_versioned_header_is_read_from_its_own_offset() -> None:
+    seven = (101, 202, 303, 404, 505, 606, 707)
+    header = parse_header(versioned(seven, 2, shared=True, group_size=808))
+    assert header.values == dict(zip(NAMES, seven))
+    assert (header.shared_classifier, header.group_size) == (True, 808)
+
+
+def test_a_folder_and_an_unreadable_path_are_named(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError) as caught:
+        read_header(tmp_path)
+    assert str(caught.value) == "is a folder, not a regular file"
+    (tmp_path / "file.bin").write_bytes(b"")
+    with pytest.raises(CheckpointError) as caught:
+        read_header(tmp_path / "file.bin" / "model.bin")
+    assert str(caught.value) == "cannot read it: Not a directory"

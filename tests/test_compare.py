@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+from typing import Callable
+
+import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
 from icpp_sizer_check.compare import (
     FORMATTING_ONLY,
+    Changes,
     compare_document,
+    describe_changes,
     describe_difference,
+    first_difference_line,
     unified_diff,
 )
-from tests.conftest import DATA, GOLDEN
+from tests.conftest import DATA, GOLDEN, examples
 
 TEXT = "# T\n\nrow | 1\nrow | 2\n"
 
@@ -100,6 +109,268 @@ def test_added_and_removed_models_are_listed_by_name() -> None:
     assert changes.added_models == ("7B",)
     assert changes.removed_models == ("260K",)
     assert changes.lines()[:2] == ["added model 7B", "removed model 260K"]
+
+
+# ---- every row, every line ----------------------------------------------------------
+
+GOLDEN_LINES = GOLDEN.read_text().splitlines(keepends=True)
+# (line number, row name, 110M cell) of every data row of every table
+DATA_ROWS = [
+    (number, line.split(" | ")[0], line.rstrip("\n").split(" | ")[-1])
+    for number, line in enumerate(GOLDEN_LINES, start=1)
+    if " | " in line and not line.startswith(("Memory Type", "Canister Metrics", "---"))
+]
+
+
+def _with_line(lines: list[str], number: int, new_line: str) -> str:
+    return "".join(new_line if index == number else line for index, line in enumerate(lines, 1))
+
+
+def test_the_golden_document_has_rows_in_every_table() -> None:
+    assert len(DATA_ROWS) == 3 + 13 + 13 + 4 + 1
+
+
+@pytest.mark.parametrize(("number", "row", "cell"), DATA_ROWS, ids=[r[1] for r in DATA_ROWS])
+def test_content_mode_sees_a_change_in_any_row_of_a_formatted_document(
+    number: int, row: str, cell: str
+) -> None:
+    changed = GOLDEN_LINES[number - 1].rstrip("\n").removesuffix(cell) + "999.99\n"
+    regenerated = _with_line(GOLDEN_LINES, number, changed)
+    comparison = compare_document(ALIGNED_GOLDEN.read_bytes(), regenerated, "d.md", "content")
+    assert comparison.status == "stale"
+    (change,) = comparison.changes.cells
+    assert (change.model, change.row, change.committed, change.regenerated) == (
+        "110M",
+        row,
+        cell,
+        "999.99",
+    )
+    removed = [
+        line for line in comparison.diff.splitlines() if line.startswith("-") and "|" in line
+    ]
+    assert removed == ["-" + GOLDEN_LINES[number - 1].rstrip("\n")]
+
+
+@pytest.mark.parametrize("number", range(1, len(GOLDEN_LINES) + 1))
+def test_the_first_differing_line_is_the_changed_line(number: int) -> None:
+    committed = _with_line(GOLDEN_LINES, number, "edited by hand\n")
+    comparison = compare_document(committed.encode(), GOLDEN.read_text(), "d.md")
+    assert comparison.status == "stale"
+    assert comparison.first_difference_line == number
+
+
+def test_the_first_differing_line_of_a_shortened_or_lengthened_document() -> None:
+    regenerated = ["a\n", "b\n", "c\n", "d\n"]
+    # Lines lost at the end: the last line the committed file still has.
+    assert first_difference_line(regenerated[:2], regenerated) == 2
+    # Lines added at the end: the first added line.
+    assert first_difference_line([*regenerated, "e\n", "f\n"], regenerated) == 5
+    # An empty committed file still gets a line to point at.
+    assert first_difference_line([], regenerated) == 1
+    assert first_difference_line(["a\n", "B\n", "c\n"], regenerated) == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: b"\xef\xbb\xbf" + text,
+        lambda text: text.replace(b"\n", b"\r\n"),
+        lambda text: text.rstrip(b"\n"),
+        lambda text: text + b"\n\n",
+        lambda text: text.replace(b"| 1\n", b"| 1  \n"),
+    ],
+    ids=["bom", "crlf", "no-final-newline", "extra-newlines", "trailing-spaces"],
+)
+def test_a_harmless_difference_beside_a_real_change_is_not_called_the_only_one(
+    damage: Callable[[bytes], bytes],
+) -> None:
+    wanted = TEXT.encode()
+    assert describe_difference(damage(wanted), wanted).startswith("only")
+    assert describe_difference(damage(wanted.replace(b"2", b"3")), wanted) == ""
+
+
+def test_only_trailing_tabs_and_spaces_differ() -> None:
+    wanted = TEXT.encode()
+    assert describe_difference(wanted.replace(b"\n", b" \t\n"), wanted) == (
+        "only trailing spaces differ"
+    )
+    # Leading spaces are no trailing spaces; Markdown renders them alike.
+    assert describe_difference(wanted.replace(b"row", b" row"), wanted) == FORMATTING_ONLY
+
+
+def test_a_document_whose_only_difference_is_invalid_utf8_says_so() -> None:
+    wanted = TEXT.encode()
+    committed = wanted.replace(b"2", b"\xff")
+    comparison = compare_document(committed, TEXT, "d.md")
+    assert comparison.summary == "the committed file is not valid UTF-8"
+    assert "-row | \ufffd\n+row | 2\n" in comparison.diff
+
+
+# ---- what changed, table by table ---------------------------------------------------
+
+
+def _table_document(*tables: tuple[str, str, list[str]]) -> str:
+    """A compact document: (heading, header, rows) per table."""
+    parts = []
+    for heading, header, rows in tables:
+        separator = " | ".join(["---"] * len(header.split(" | ")))
+        parts.append(f"### {heading}\n\n{header}\n{separator}\n" + "".join(f"{r}\n" for r in rows))
+    return "\n".join(parts)
+
+
+def test_changes_after_a_new_section_are_still_found() -> None:
+    committed = _table_document(("A", "Memory Type | m<br>(MB)", ["x | 1.00", "y | 2.00"]))
+    regenerated = _table_document(
+        ("New", "Memory Type | m<br>(MB)", ["z | 9.00"]),
+        ("A", "Memory Type | m<br>(MB)", ["x | 1.00", "y | 2.50"]),
+    )
+    assert describe_changes(committed, regenerated).lines() == ["m · y: 2.00 → 2.50 MB"]
+
+
+def test_changes_beside_a_new_model_column_are_still_found() -> None:
+    committed = _table_document(("A", "Memory Type | a<br>(MB) | b<br>(MB)", ["x | 1.00 | 2.00"]))
+    regenerated = _table_document(
+        ("A", "Memory Type | new<br>(MB) | a<br>(MB) | b<br>(MB)", ["x | 7.00 | 1.00 | 2.50"])
+    )
+    changes = describe_changes(committed, regenerated)
+    assert changes.lines() == ["added model new", "b · x: 2.00 → 2.50 MB"]
+
+
+def test_reordered_model_columns_are_matched_by_name() -> None:
+    committed = _table_document(("A", "Memory Type | b<br>(MB) | a<br>(MB)", ["x | 2.00 | 1.00"]))
+    regenerated = _table_document(("A", "Memory Type | a<br>(MB) | b<br>(MB)", ["x | 1.00 | 2.00"]))
+    assert describe_changes(committed, regenerated) == Changes()
+
+
+def test_changed_cells_are_grouped_by_model_in_column_order() -> None:
+    committed = _table_document(
+        ("A", "Memory Type | a<br>(MB) | b<br>(MB)", ["x | 1.00 | 1.00", "y | 1.00 | 1.00"])
+    )
+    regenerated = _table_document(
+        ("A", "Memory Type | a<br>(MB) | b<br>(MB)", ["x | 1.00 | 2.00", "y | 2.00 | 2.00"])
+    )
+    assert describe_changes(committed, regenerated).lines() == [
+        "a · y: 1.00 → 2.00 MB",
+        "b · x: 1.00 → 2.00 MB",
+        "b · y: 1.00 → 2.00 MB",
+    ]
+
+
+def test_ragged_rows_and_missing_rows_compare_the_cells_they_have() -> None:
+    header = "Memory Type | a<br>(MB) | b<br>(MB)"
+    committed = _table_document(
+        ("A", header, ["x | 1.00 |", "y | 1.00 | 1.00 | 5.00", "z | 1.00 | 1.00", "gone | 1 | 1"])
+    )
+    regenerated = _table_document(
+        ("A", header, ["new | 1 | 1", "x | 3.00 | 1.00", "y | 1.00 | 4.00", "z | 2.00 |"])
+    )
+    assert describe_changes(committed, regenerated).lines() == [
+        "a · x: 1.00 → 3.00 MB",
+        "a · z: 1.00 → 2.00 MB",
+        "b · y: 1.00 → 4.00 MB",
+    ]
+
+
+def test_only_a_row_name_of_several_tables_names_its_table() -> None:
+    committed = _table_document(
+        ("A (per x)", "Memory Type | a<br>(MB)", ["x | 1.00", "Total | 1.00"]),
+        ("B (per y)", "Memory Type | a<br>(MB)", ["y | 1.00", "Total | 1.00"]),
+    )
+    regenerated = committed.replace("x | 1.00", "x | 2.00").replace(
+        "Total | 1.00\n\n", "Total | 2.00\n\n"
+    )
+    assert describe_changes(committed, regenerated).lines() == [
+        "a · x: 1.00 → 2.00 MB",
+        "a · Total (A): 1.00 → 2.00 MB",
+    ]
+
+
+def test_a_document_without_tables_has_no_models() -> None:
+    assert describe_changes("# Title\n\ntext\n", "# Title\n\nother text\n") == Changes()
+
+
+# ---- harmless differences, for any text ---------------------------------------------
+
+lines_of_text = st.lists(
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12), min_size=1, max_size=5
+)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(lines=lines_of_text, ending=st.text("\n", max_size=3), other=st.text("\n", max_size=3))
+@example(lines=["row | 1X"], ending="\n", other="")
+@example(lines=["row | 1 "], ending="\n", other="")
+def test_only_the_final_newlines_differ_for_any_text(
+    lines: list[str], ending: str, other: str
+) -> None:
+    text = "\n".join(lines).rstrip("\n")
+    assume(ending != other and not text.startswith("\ufeff"))
+    assert describe_difference((text + ending).encode(), (text + other).encode()) == (
+        "only the newlines at the end of the file differ"
+    )
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(lines=lines_of_text, line=st.integers(0, 4), blanks=st.text(" \t", min_size=1, max_size=3))
+@example(lines=["# Models X"], line=0, blanks=" ")
+# A title may hold any character but a line break, a form feed too.
+@example(lines=["# Models\x0c", "text"], line=0, blanks=" ")
+def test_only_trailing_blanks_differ_for_any_text(lines: list[str], line: int, blanks: str) -> None:
+    regenerated = "\n".join(lines) + "\n"
+    assume(not regenerated.startswith("\ufeff") and "\r" not in regenerated)
+    padded = list(lines)
+    padded[line % len(lines)] += blanks
+    committed = "\n".join(padded) + "\n"
+    assert describe_difference(committed.encode(), regenerated.encode()) == (
+        "only trailing spaces differ"
+    )
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(lines=lines_of_text, extra=st.characters(blacklist_categories=("Cs", "Cc", "Zs")))
+@example(lines=["row | 1"], extra="X")
+def test_a_character_added_at_a_line_end_is_a_real_change(lines: list[str], extra: str) -> None:
+    regenerated = "\n".join(lines) + "\n"
+    assume(not regenerated.startswith("\ufeff"))
+    for committed in (regenerated.rstrip("\n") + extra, regenerated.replace("\n", extra + "\n", 1)):
+        assert describe_difference(committed.encode(), regenerated.encode()) == ""
+
+
+def test_line_endings_and_trailing_spaces_together_are_not_only_trailing_spaces() -> None:
+    wanted = TEXT.encode()
+    committed = wanted.replace(b"| 1\n", b"| 1  \n").replace(b"\n", b"\r\n")
+    # Both together are neither account alone; a formatter could leave both.
+    assert describe_difference(committed, wanted) == FORMATTING_ONLY
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(prefix=st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs")), min_size=1))
+@example(prefix="X")
+def test_content_mode_sees_text_before_the_title(prefix: str) -> None:
+    assume(prefix.strip("\ufeff#") == prefix)
+    committed = (prefix + ALIGNED_GOLDEN.read_text()).encode()
+    comparison = compare_document(committed, GOLDEN.read_text(), "d.md", "content")
+    assert comparison.status == "stale"
+
+
+def test_a_missing_document_says_so() -> None:
+    comparison = compare_document(None, TEXT, "doc.md", "content")
+    assert (comparison.status, comparison.summary) == ("missing", "the document does not exist")
+    assert comparison.first_difference_line is None
+
+
+def test_a_stale_document_in_content_mode_is_labelled_and_located() -> None:
+    number, _, cell = DATA_ROWS[-1]
+    changed = GOLDEN_LINES[number - 1].rstrip("\n").removesuffix(cell) + "36\n"
+    committed = _with_line(GOLDEN_LINES, number, changed)
+    comparison = compare_document(committed.encode(), GOLDEN.read_text(), "doc.md", "content")
+    assert comparison.status == "stale"
+    assert comparison.summary == ""
+    assert comparison.first_difference_line == number
+    assert comparison.diff.splitlines()[:2] == [
+        "--- doc.md (committed, formatting ignored)",
+        "+++ doc.md (regenerated, formatting ignored)",
+    ]
 
 
 def test_lines_are_split_at_line_feeds_only() -> None:

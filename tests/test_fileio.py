@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.fileio import atomic_write, read_optional, remove_stale_temp_files
+from icpp_sizer_check.fileio import (
+    atomic_write,
+    read_optional,
+    remove_stale_temp_files,
+    temp_files_in,
+)
 
 
 def test_read_optional(tmp_path: Path) -> None:
@@ -103,3 +108,94 @@ def test_a_symlinked_document_is_written_through(tmp_path: Path) -> None:
     atomic_write(link, b"new\n")
     assert link.is_symlink()
     assert real.read_bytes() == b"new\n"
+
+
+def test_atomic_write_creates_nested_missing_folders(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "c" / "sizes.md"
+    atomic_write(target, b"new\n")
+    assert target.read_bytes() == b"new\n"
+
+
+def test_temp_files_of_another_users_live_writer_are_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    theirs = tmp_path / ".sizes.md.1.abc123.tmp"
+    theirs.write_bytes(b"in progress")
+
+    def not_yours(pid: int, signal_number: int) -> None:
+        # What the kernel answers for a live process of another user; as root
+        # (the tests' usual user) that answer cannot be had for real.
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "kill", not_yours)
+    assert remove_stale_temp_files(tmp_path / "sizes.md") == []
+    assert theirs.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="stale temp files are cleared on POSIX")
+def test_checking_a_writer_neither_signals_it_nor_keeps_a_dead_ones_file(tmp_path: Path) -> None:
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_pid.wait()
+    try:
+        theirs = tmp_path / f".sizes.md.{alive.pid}.abc.tmp"
+        left = tmp_path / f".sizes.md.{dead_pid.pid}.def.tmp"
+        theirs.write_bytes(b"in progress")
+        left.write_bytes(b"left behind")
+        assert remove_stale_temp_files(tmp_path / "sizes.md") == [left]
+        assert theirs.exists() and not left.exists()
+        assert alive.poll() is None  # still running: asked about, never signalled
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="stale temp files are cleared on POSIX")
+def test_a_temp_file_another_cleaner_removed_first_is_no_error(tmp_path: Path) -> None:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    left = tmp_path / f".sizes.md.{finished.pid}.abc.tmp"
+    left.write_bytes(b"left behind")
+    listed = temp_files_in(tmp_path)
+    left.unlink()  # another cleaner wins the race between the listing and the removal
+    assert remove_stale_temp_files(tmp_path / "sizes.md", listed) == []
+
+
+def test_an_interrupt_just_after_the_rename_is_raised_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "sizes.md"
+    real_replace = os.replace
+
+    def renamed_then_interrupted(source: str, destination: Path) -> None:
+        real_replace(source, destination)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", renamed_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"new\n")
+    assert target.read_bytes() == b"new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["sizes.md"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folders are fsynced on POSIX")
+def test_the_folder_is_fsynced_after_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "sizes.md"
+    synced: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def recording_fsync(descriptor: int) -> None:
+        is_folder = stat.S_ISDIR(os.fstat(descriptor).st_mode)
+        synced.append("folder" if is_folder else "file")
+        real_fsync(descriptor)
+
+    def recording_replace(source: str, destination: Path) -> None:
+        synced.append("rename")
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    atomic_write(target, b"new\n")
+    assert synced == ["file", "rename", "folder"]

@@ -22,7 +22,7 @@ from icpp_sizer_check.config import MAX_CONFIG_BYTES, decode_config, parse_confi
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.runner import regenerate
 from icpp_sizer_check.sizing import Hyperparameters, size_model
-from tests.conftest import GOLDEN, Run, edit, run_process
+from tests.conftest import GOLDEN, Run, edit, examples, run_process
 
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
@@ -189,7 +189,9 @@ def configs(draw: st.DrawFn) -> dict[str, object]:
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(config=configs())
 def test_write_then_check_always_passes(
@@ -205,7 +207,7 @@ def test_write_then_check_always_passes(
     assert "is stale" not in checked.out and "is missing" not in checked.out
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(config=configs())
 def test_rendering_is_deterministic(config: dict[str, object]) -> None:
     text = yaml.safe_dump(config, allow_unicode=True)
@@ -217,7 +219,7 @@ def test_rendering_is_deterministic(config: dict[str, object]) -> None:
 GROWING = ("seq_len", "n_layers", "vocab_size")
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(
     model=hyperparameters(),
     key=st.sampled_from(GROWING),
@@ -244,7 +246,7 @@ def _only_config_errors(raw: bytes) -> None:
         assert all("\n" not in str(problem) for problem in error.problems)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(raw=st.binary(max_size=400))
 def test_random_bytes_never_crash(raw: bytes) -> None:
     _only_config_errors(raw)
@@ -282,13 +284,13 @@ yaml_values = st.recursive(
 )
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(document=yaml_values)
 def test_random_yaml_documents_never_crash(document: object) -> None:
     _only_config_errors(yaml.safe_dump(document, allow_unicode=True).encode("utf-8"))
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(config=configs(), data=st.data())
 def test_mutated_valid_configs_never_crash(config: dict[str, object], data: st.DataObject) -> None:
     """Valid configs with one value replaced by anything: errors, never crashes."""

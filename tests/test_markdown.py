@@ -133,3 +133,97 @@ def test_widths_matter_only_in_an_aligned_table_and_headings_have_their_own_rule
         "mdformat rewrites a '#' that ends a heading (it escapes it)"
     )
     assert formatter_rewrite("v2 #") == ""
+
+
+def test_rows_without_padding_and_with_escaped_pipes() -> None:
+    assert split_row("|a|b|") == ["a", "b"]
+    assert split_row("a|b") == ["a", "b"]
+    assert split_row("|a|") == ["a"]
+    assert split_row(r"a | b\|") == ["a", r"b\|"]
+    assert split_row("  | a | b |  ") == ["a", "b"]
+
+
+def test_a_table_without_padding_keeps_every_row() -> None:
+    text = "|a|b|\n|---|:-:|\n|1|2|\n|3|4|\n|5|6|\n"
+    assert parse_blocks(text) == [Table("", ["a", "b"], [["1", "2"], ["3", "4"], ["5", "6"]])]
+
+
+def test_a_table_ends_at_the_first_line_without_a_pipe() -> None:
+    text = "# H\n\nx | y\n--- | ---\n1 | 2\n3 | 4\n\n5 | 6\n"
+    assert parse_blocks(text) == [
+        Heading(1, "H"),
+        Table("H", ["x", "y"], [["1", "2"], ["3", "4"]]),
+        Paragraph("5 | 6"),
+    ]
+
+
+def test_a_pipe_in_a_line_that_is_not_a_table_is_text() -> None:
+    assert parse_blocks("a | b\nmore text\n") == [Paragraph("a | b more text")]
+    # A lone line of dashes is no delimiter row: it has no pipe.
+    assert tables("a | b\n---\n") == []
+    assert tables("a | b\n") == []
+
+
+def test_ragged_rows_keep_the_cells_they_have() -> None:
+    text = "a | b | c\n--- | --- | ---\n| 1 |\n1 | 2 | 3 | 4\n"
+    assert tables(text) == [Table("", ["a", "b", "c"], [["1"], ["1", "2", "3", "4"]])]
+
+
+def test_each_table_takes_the_nearest_heading_above_it() -> None:
+    text = (
+        "a | b\n--- | ---\n1 | 2\n\n## First\n\nc | d\n--- | ---\n3 | 4\n\n"
+        "### Second\ntext\n\ne | f\n- | -\n"
+    )
+    assert [table.heading for table in tables(text)] == ["", "First", "Second"]
+
+
+def test_code_fences_multi_line_indented_and_of_either_kind() -> None:
+    text = "  ```py\n  x = 1   \n\n  y\n  ```\n~~~\n```\nnot the end\n~~~\n````\n```\n````\nafter\n"
+    assert parse_blocks(text) == [
+        Code("py", ("  x = 1", "", "  y")),
+        Code("", ("```", "not the end")),
+        Code("", ("```",)),
+        Paragraph("after"),
+    ]
+
+
+def test_an_unclosed_fence_runs_to_the_end() -> None:
+    assert parse_blocks("```\na | b\n--- | ---\n# not a heading\n") == [
+        Code("", ("a | b", "--- | ---", "# not a heading", ""))
+    ]
+
+
+def test_headings_and_paragraphs() -> None:
+    text = "\ufeff## Two ##\r\n####### seven\r\nline one\r\n   line   two\r\n\r\n#tight\r\n"
+    assert parse_blocks(text) == [
+        Heading(2, "Two"),
+        Paragraph("####### seven line one line two"),
+        Paragraph("#tight"),
+    ]
+
+
+def test_normalized_lines_are_the_compact_style() -> None:
+    text = "# T\n\ntext\n\n```bash\nrun it\n```\n\n### S\n\n| a   | b |\n| --- | - |\n| 1   | 2 |\n"
+    assert normalized_lines(text) == [
+        "# T",
+        "text",
+        "```bash",
+        "run it",
+        "```",
+        "### S",
+        "a | b",
+        "--- | ---",
+        "1 | 2",
+    ]
+
+
+def test_display_width_of_wide_fullwidth_and_combining_characters() -> None:
+    assert display_width("\uff211") == 3  # a fullwidth letter takes two columns
+    assert display_width("e\u0301x") == 2  # the mark takes none, the rest still count
+    assert display_width("") == 0
+
+
+def test_a_table_at_the_very_end_of_a_text_without_a_final_newline() -> None:
+    assert tables("x\na | b") == []
+    assert tables("a | b\n--- | ---") == [Table("", ["a", "b"], [])]
+    assert tables("a | b\n--- | ---\n1 | 2") == [Table("", ["a", "b"], [["1", "2"]])]

@@ -11,7 +11,7 @@ from icpp_sizer_check.config import load_config
 from icpp_sizer_check.render import format_mb, render_document
 from icpp_sizer_check.runner import regenerate
 from icpp_sizer_check.sizing import Hyperparameters, size_model
-from tests.conftest import GOLDEN, REPO, REPO_CONFIG
+from tests.conftest import GOLDEN, REPO, REPO_CONFIG, examples
 
 SHARED_REFERENCE = REPO.parent / "shared" / "reference" / "icpp_llama2_resource_requirements.md"
 
@@ -138,7 +138,7 @@ def models(draw: st.DrawFn) -> list[int]:
     ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     hyper=st.lists(models(), min_size=1, max_size=5),
     mib=st.integers(1, 65536),
@@ -181,7 +181,7 @@ def test_aligned_style_is_what_the_formatters_make_of_the_reference() -> None:
     assert text == ALIGNED.read_text()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(hyper=st.lists(models(), min_size=1, max_size=4), mib=st.integers(1, 65536))
 def test_both_styles_hold_the_same_content(hyper: list[list[int]], mib: int) -> None:
     from icpp_sizer_check.markdown import normalized_lines

@@ -13,6 +13,7 @@ from icpp_sizer_check.sizing import (
     remedy,
     size_model,
 )
+from tests.conftest import examples
 
 STORIES_15M = Hyperparameters(288, 768, 6, 6, 6, 32000, 256)
 STORIES_260K = Hyperparameters(64, 172, 5, 8, 4, 512, 512)
@@ -105,6 +106,13 @@ def test_remedy_for_42m_at_90_users() -> None:
     assert fix.beyond_one_canister is False
 
 
+def test_remedy_when_exactly_one_token_of_context_fits() -> None:
+    h = Hyperparameters(4, 8, 1, 1, 1, 32, 16)
+    assert remedy(h, MIB, 2906, WASM32.heap_cap_mib).max_seq_len == 1
+    assert remedy(h, MIB, 2907, WASM32.heap_cap_mib).max_seq_len == 1
+    assert remedy(h, MIB, 4000, WASM32.heap_cap_mib).max_seq_len is None
+
+
 def test_remedy_when_the_weights_alone_do_not_fit() -> None:
     fix = remedy(STORIES_15M, 64 * MIB, 1, WASM32.heap_cap_mib)
     assert fix.max_seq_len is None
@@ -154,7 +162,7 @@ def test_no_canisters_when_one_user_of_this_context_does_not_fit() -> None:
     assert fix.max_seq_len_at_cap == 303071
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(
     dim_heads=st.tuples(st.integers(1, 256), st.integers(1, 8), st.integers(1, 4)),
     hidden=st.integers(1, 4096),
@@ -168,6 +176,16 @@ def test_no_canisters_when_one_user_of_this_context_does_not_fit() -> None:
 )
 # Certain, not by chance: weights larger than any heap, so no canister count.
 @example((128, 8, 4), 4096, 32, 32000, 2048, (WASM64, 6144), 1)
+# Exactly one token of context fits.
+@example(
+    dim_heads=(4, 1, 1),
+    hidden=8,
+    layers=1,
+    vocab=32,
+    seq=16,
+    target_and_mib=(WASM32, 1),
+    users=2906,
+)
 def test_remedies_are_tight(
     dim_heads: tuple[int, int, int],
     hidden: int,

@@ -5,8 +5,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from icpp_sizer_check import yaml_source
 from icpp_sizer_check.errors import Position
 from icpp_sizer_check.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
+from tests.conftest import examples
 
 
 def test_positions_of_values_and_keys() -> None:
@@ -22,6 +24,14 @@ def test_position_of_a_missing_path_falls_back_to_its_parent() -> None:
     assert document.position_of(("models", 0, "dim")) == Position(2, 5)
 
 
+def test_a_path_without_a_key_falls_back_to_the_position_of_its_value() -> None:
+    document = parse_yaml("models:\n  - name: x\n")
+    assert document.key_position_of(("models", 0)) == Position(2, 5)
+    assert document.key_position_of(("models", 0, "name")) == Position(2, 5)
+    assert document.key_position_of(("models", 0, "dim")) == Position(2, 5)
+    assert parse_yaml("").key_position_of(("models",)) is None
+
+
 def test_empty_document_has_no_data() -> None:
     assert parse_yaml("").data is None
     assert parse_yaml("# only a comment\n").data is None
@@ -32,6 +42,13 @@ def test_duplicate_keys_are_rejected_with_both_lines() -> None:
         parse_yaml("a: 1\nb: 2\na: 3\n")
     assert caught.value.position == Position(3, 1)
     assert "duplicate key 'a' (first at line 1)" in caught.value.message
+
+
+def test_duplicate_keys_after_a_merge_key_are_rejected_too() -> None:
+    with pytest.raises(YamlError) as caught:
+        parse_yaml("base: &b {x: 1}\nuse:\n  <<: *b\n  y: 2\n  y: 3\n")
+    assert caught.value.position == Position(5, 3)
+    assert "duplicate key 'y' (first at line 4)" in caught.value.message
 
 
 def test_merge_keys_may_be_overridden_without_a_duplicate_error() -> None:
@@ -47,6 +64,9 @@ def test_alias_bombs_are_refused_before_they_expand() -> None:
     with pytest.raises(YamlError) as caught:
         parse_yaml("\n".join(lines) + "\n")
     assert f"more than {MAX_NODES} nodes" in caught.value.message
+    # It points into the document, at the node where the count ran over.
+    assert caught.value.position is not None
+    assert 1 <= caught.value.position.line <= len(lines)
 
 
 def test_syntax_errors_carry_a_position() -> None:
@@ -64,6 +84,10 @@ def test_impossible_dates_are_an_error_not_a_crash() -> None:
 def test_position_in_text() -> None:
     assert position_in_text("ab\ncd", 4) == Position(2, 2)
     assert position_in_text("ab", 0) == Position(1, 1)
+    assert position_in_text("a\nbc\nde\nfgh", 10) == Position(4, 3)
+    assert position_in_text("a\nb\n\ncd", 6) == Position(4, 2)
+    assert position_in_text("\nab", 2) == Position(2, 2)
+    assert position_in_text("ab\n", 2) == Position(1, 3)
 
 
 values = st.recursive(
@@ -82,7 +106,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(data=values)
 def test_the_data_is_what_safe_load_gives(data: object) -> None:
     text = yaml.safe_dump(data, allow_unicode=True)
@@ -98,6 +122,8 @@ def test_the_data_is_what_safe_load_gives(data: object) -> None:
         "s: !!set {a, b}\no: !!omap [{a: 1}, {b: 2}]\nbin: !!binary aGVsbG8=\n",
         "t: 2024-01-02T03:04:05Z\nn: 0x1F\nf: 1_000.5\nnull_key: {~: 1, 1: 2, true: 3}\n",
         "m: {<<: [{a: 1}, {a: 2, b: 3}], c: 4}\n",
+        # An aliased mapping whose own key overrides a merged one is read twice.
+        "base: &b {x: 1}\nuse: &u {<<: *b, x: 2}\nagain: *u\n",
     ],
 )
 def test_aliases_merges_and_tags_match_safe_load(text: str) -> None:
@@ -105,8 +131,12 @@ def test_aliases_merges_and_tags_match_safe_load(text: str) -> None:
 
 
 def test_an_unhashable_key_is_an_error_not_a_crash() -> None:
-    with pytest.raises(YamlError, match="a mapping key must be plain text"):
+    with pytest.raises(YamlError) as caught:
         parse_yaml("? [a, b]\n: 1\n")
+    assert (caught.value.message, caught.value.position) == (
+        "a mapping key must be plain text",
+        Position(1, 3),
+    )
 
 
 def test_nesting_past_libyamls_own_cap_is_an_error_too() -> None:
@@ -121,3 +151,17 @@ def test_a_number_too_large_for_any_value_is_refused_at_its_place(number: str) -
         parse_yaml(f"a: 1\nb: {number}\n")
     assert "bits is far too large for any value here" in caught.value.message
     assert caught.value.position == (2, 4)
+
+
+def test_deep_nesting_is_an_error_with_the_pure_python_parser_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Where PyYAML has no libyaml, its own parser recurses instead of capping.
+    monkeypatch.setattr(yaml_source, "_Loader", yaml.SafeLoader)
+    with pytest.raises(YamlError) as caught:
+        parse_yaml("a: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert (caught.value.message, caught.value.position) == (
+        "the YAML is nested too deeply; flatten it",
+        None,
+    )
+    assert parse_yaml("a: [[1]]\n").data == {"a": [[1]]}

@@ -1,0 +1,1 @@
+"""Mutation testing of the package's logic: ``python -m tests.mutation``."""
