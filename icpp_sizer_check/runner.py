@@ -329,6 +329,12 @@ def _result(checked: _Checked, status: str) -> ConfigResult:
     )
 
 
+def _shown(config_paths: Sequence[Path], configs: Sequence[SizerConfig]) -> list[str]:
+    """Every config asked for, as messages show it (located once, when it loaded)."""
+    loaded = {config.path: config.shown for config in configs}
+    return [loaded[path] if path in loaded else display_path(path) for path in config_paths]
+
+
 def run(
     config_paths: Sequence[Path],
     write: bool = False,
@@ -344,7 +350,7 @@ def run(
     problems.extend(refused.values())
     result = RunResult(
         write=write,
-        config_files=[display_path(path) for path in config_paths],
+        config_files=_shown(config_paths, configs),
         problems=problems,
         exit_non_zero_on_write=exit_non_zero_on_write,
     )
