@@ -254,3 +254,21 @@ def test_a_config_named_like_an_option_gets_a_runnable_command(project: Path) ->
     assert completed.returncode == 1
     assert "create it with: icpp-sizer-check --write --config ./-sizes.yaml" in completed.stdout
     assert run_process(project, "--write", "--config", "./-sizes.yaml").returncode == 0
+
+
+def test_a_fifo_named_like_a_config_is_refused_instead_of_waited_on(project: Path) -> None:
+    os.mkfifo(project / "configs" / "pipe.yaml")
+    completed = subprocess.run(
+        [sys.executable, "-m", "icpp_sizer_check"],
+        cwd=project,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert (
+        "configs/pipe.yaml: cannot read the config: is a FIFO, a device or a socket, "
+        "not a regular file"
+    ) in completed.stderr
