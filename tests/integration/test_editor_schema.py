@@ -105,6 +105,13 @@ SCHEMA_VERDICTS = {
     "title_escape": REJECTS,
     "title_line_separator": REJECTS,
     "wasm_unknown": REJECTS,
+    # What a Markdown formatter rewrites is the tool's rule for the formatter-proof modes.
+    "name_formatter_backslash": ACCEPTS,
+    "name_formatter_double_space": ACCEPTS,
+    "name_formatter_emphasis": ACCEPTS,
+    "name_formatter_entity": ACCEPTS,
+    "name_formatter_zero_width": ACCEPTS,
+    "title_formatter_underscore": ACCEPTS,
 }
 
 

@@ -241,8 +241,19 @@ def format_many(request: pytest.FixtureRequest) -> FormatMany:
 
 
 def accepted_names(folder: Path, mode: dict[str, str], names: list[str]) -> list[str]:
-    """The names a config in ``mode`` accepts: one config holds them all, and
-    its errors name the models refused."""
+    """The names a config in ``mode`` accepts, in configs of fewer names than a
+    config's problems are shown for: each config's errors name the models refused."""
+    from icpp_sizer_check.errors import MAX_PROBLEMS_SHOWN
+
+    size = MAX_PROBLEMS_SHOWN - 1
+    return [
+        name
+        for start in range(0, len(names), size)
+        for name in _accepted_in_one_config(folder, mode, names[start : start + size])
+    ]
+
+
+def _accepted_in_one_config(folder: Path, mode: dict[str, str], names: list[str]) -> list[str]:
     import yaml
 
     (folder / ".git").mkdir(exist_ok=True)
