@@ -23,27 +23,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 DISABLE_VARIABLE = "ICPP_SIZER_CHECK_NO_CACHE"
-SCHEMA_FILE = "schemas/config.schema.json"
-
-
-_package_data: dict[str, bytes] = {}
-
-
-def read_package_data(name: str) -> bytes:
-    """A file shipped in this package (read once a run). The package's own
-    loader reads it, which works from a zip as well; importlib.resources would
-    add ~15 ms of imports to every run of a hook that should cost nothing."""
-    if name not in _package_data:
-        _package_data[name] = _load_package_data(name)
-    return _package_data[name]
-
-
-def _load_package_data(name: str) -> bytes:
-    spec = __spec__
-    assert spec is not None and spec.loader is not None and spec.origin is not None
-    path = os.path.join(os.path.dirname(spec.origin), *name.split("/"))
-    data: bytes = spec.loader.get_data(path)  # type: ignore[attr-defined]
-    return data
 
 
 def digest(parts: Iterable[bytes]) -> str:
@@ -170,6 +149,8 @@ def write_entry(kind: str, key: str, data: bytes = b"") -> None:
 
 
 def validation_key(config_text: str) -> str:
+    from icpp_sizer_check.package_data import SCHEMA_FILE, read_package_data
+
     return digest((tool_fingerprint(), read_package_data(SCHEMA_FILE), config_text.encode()))
 
 

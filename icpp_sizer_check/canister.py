@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
+MIB = 1024 * 1024
+
+
+def mib_to_bytes(mib: int) -> int:
+    return mib * MIB
+
 
 class WasmTarget(NamedTuple):
     """A wasm target a canister can be built for, and the most heap it can have."""
@@ -24,17 +30,14 @@ WASM64 = WasmTarget("wasm64", 6144)
 TARGETS: dict[str, WasmTarget] = {target.name: target for target in (WASM32, WASM64)}
 DEFAULT_TARGET = WASM32
 
-# The targets each runtime is built for. A runtime compiled for wasm32 only
-# (llama.cpp in llama_cpp_canister is) lists (WASM32,): its configs then know
-# one cap, and no message offers a target the runtime cannot use.
-ICPP_LLAMA2_TARGETS: tuple[WasmTarget, ...] = (WASM32, WASM64)
-
 
 def memory_above_cap(
-    memory_mib: int, target: WasmTarget, targets: Sequence[WasmTarget] = ICPP_LLAMA2_TARGETS
+    memory_mib: int, target: WasmTarget, targets: Sequence[WasmTarget]
 ) -> str | None:
     """Why ``memory_mib`` cannot be given to a canister of ``target``, and what to
-    do instead; None when it can. ``targets``: those the runtime is built for."""
+    do instead; None when it can. ``targets``: those the runtime is built for (a
+    runtime built for wasm32 only lists that one, and no message then offers a
+    target it cannot use)."""
     cap = target.heap_cap_mib
     if memory_mib <= cap:
         return None

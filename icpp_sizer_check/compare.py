@@ -8,13 +8,41 @@ differences a diff blurs (line endings, a BOM), and the list of changed cells.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from enum import Enum
+from typing import Callable, NamedTuple
 
 from icpp_sizer_check.markdown import Table, normalized_lines, tables
-from icpp_sizer_check.render import USERS_ROW
 
 NO_NEWLINE = "\\ No newline at end of file\n"
-MODES = ("exact", "content")
+
+
+class CompareMode(str, Enum):
+    """How a committed document is held against the regenerated one."""
+
+    EXACT = "exact"  # byte for byte
+    CONTENT = "content"  # headings, cells, code and text; formatting ignored
+
+
+class DocumentStatus(str, Enum):
+    UP_TO_DATE = "up-to-date"
+    STALE = "stale"
+    MISSING = "missing"
+    WRITTEN = "written"  # only in write mode: the file changed on disk
+
+    @property
+    def is_current(self) -> bool:
+        """The document on disk is what the configs make."""
+        return self in (DocumentStatus.UP_TO_DATE, DocumentStatus.WRITTEN)
+
+
+class ColumnLayout(NamedTuple):
+    """How a runtime's document heads its model columns and units its rows;
+    the runtime gives it, so that comparison names models and units right."""
+
+    model_of: Callable[[str], str]  # a column heading -> the model's name
+    unit_of: Callable[[str], str]  # a row's name -> " MB", say, or ""
+
+
 IGNORING_FORMATTING = "ignoring formatting"
 FORMATTING_ONLY = (
     "only Markdown formatting differs (a formatter such as prettier would undo --write): "
@@ -31,14 +59,14 @@ class CellChange(NamedTuple):
     section: str
     committed: str
     regenerated: str
-    row_is_ambiguous: bool = False  # "Total" stands in several tables
+    row_is_ambiguous: bool = False  # a row name (a "Total") that stands in several tables
+    unit: str = ""  # printed after the values: " MB", say
 
     def __str__(self) -> str:
-        # "Total" stands in three tables: name the table, without its "(per ...)".
+        # Name the table of an ambiguous row, without its "(per ...)".
         section = self.section.split(" (")[0]
         row = f"{self.row} ({section})" if self.row_is_ambiguous else self.row
-        unit = "" if self.row == USERS_ROW else " MB"
-        return f"{self.model} · {row}: {self.committed} → {self.regenerated}{unit}"
+        return f"{self.model} · {row}: {self.committed} → {self.regenerated}{self.unit}"
 
 
 class Changes(NamedTuple):
@@ -57,23 +85,21 @@ class Changes(NamedTuple):
 class Comparison(NamedTuple):
     """How a committed document stands against the regenerated text."""
 
-    status: str  # "up-to-date", "stale" or "missing"
+    status: DocumentStatus  # up to date, stale or missing
     diff: str = ""
     summary: str = ""
     first_difference_line: int | None = None  # 1-based, in the committed file
     changes: Changes = Changes()
 
 
-def _model_name(header_cell: str) -> str:
-    return header_cell.removesuffix("<br>(MB)")
-
-
-def _model_names(document_tables: list[Table]) -> list[str]:
+def _model_names(document_tables: list[Table], layout: ColumnLayout) -> list[str]:
     """The models of a document: the columns of its first table."""
-    return [_model_name(cell) for cell in document_tables[0].header[1:]] if document_tables else []
+    if not document_tables:
+        return []
+    return [layout.model_of(cell) for cell in document_tables[0].header[1:]]
 
 
-def describe_changes(committed: str, regenerated: str) -> Changes:
+def describe_changes(committed: str, regenerated: str, layout: ColumnLayout) -> Changes:
     """Changed cells, and added or removed models, table by table."""
     old_parsed = tables(committed)
     old_tables = {table.heading: table for table in old_parsed}
@@ -87,14 +113,14 @@ def describe_changes(committed: str, regenerated: str) -> Changes:
         old = old_tables.get(new.heading)
         if old is None:
             continue
-        old_columns = {_model_name(cell): index for index, cell in enumerate(old.header)}
+        old_columns = {layout.model_of(cell): index for index, cell in enumerate(old.header)}
         old_rows = {row[0]: row for row in old.rows if row}
         for new_row in new.rows:
             old_row = old_rows.get(new_row[0])
             if old_row is None:
                 continue
             for index, header in enumerate(new.header[1:], start=1):
-                model = _model_name(header)
+                model = layout.model_of(header)
                 old_index = old_columns.get(model)
                 if old_index is None or old_index >= len(old_row) or index >= len(new_row):
                     continue
@@ -107,10 +133,11 @@ def describe_changes(committed: str, regenerated: str) -> Changes:
                             old_row[old_index],
                             new_row[index],
                             row_counts[new_row[0]] > 1,
+                            layout.unit_of(new_row[0]),
                         )
                     )
-    old_models = _model_names(old_parsed)
-    new_models = _model_names(new_tables)
+    old_models = _model_names(old_parsed, layout)
+    new_models = _model_names(new_tables, layout)
     # Grouped by model, in column order; within a model, in document order.
     cells.sort(key=lambda cell: new_models.index(cell.model))
     return Changes(
@@ -199,26 +226,30 @@ def first_difference_line(committed: list[str], regenerated: list[str]) -> int:
 
 
 def compare_document(
-    committed: bytes | None, regenerated: str, label: str, mode: str = "exact"
+    committed: bytes | None,
+    regenerated: str,
+    label: str,
+    mode: CompareMode,
+    layout: ColumnLayout,
 ) -> Comparison:
     """Compare in ``mode``; ``committed`` is None when the file does not exist."""
     if committed is None:
-        return Comparison("missing", summary="the document does not exist")
+        return Comparison(DocumentStatus.MISSING, summary="the document does not exist")
     wanted = regenerated.encode("utf-8")
     if committed == wanted:
-        return Comparison("up-to-date")
+        return Comparison(DocumentStatus.UP_TO_DATE)
     committed_text = committed.decode("utf-8", errors="replace")
-    if mode == "content":
+    if mode == CompareMode.CONTENT:
         old_content = normalized_lines(committed_text)
         new_content = normalized_lines(regenerated)
         if old_content == new_content:
             # The usual outcome for a formatted document: nothing more to work out.
-            return Comparison("up-to-date", summary=IGNORING_FORMATTING)
-    changes = describe_changes(committed_text, regenerated)
+            return Comparison(DocumentStatus.UP_TO_DATE, summary=IGNORING_FORMATTING)
+    changes = describe_changes(committed_text, regenerated, layout)
     old_lines = lines_of(committed_text)
     new_lines = lines_of(regenerated)
     first_line = first_difference_line(old_lines, new_lines)
-    if mode == "content":
+    if mode == CompareMode.CONTENT:
         # Only real changes, not the formatter's padding, go into the diff.
         diff = unified_diff(
             [line + "\n" for line in old_content],
@@ -226,9 +257,9 @@ def compare_document(
             label,
             ", formatting ignored",
         )
-        return Comparison("stale", diff, "", first_line, changes)
+        return Comparison(DocumentStatus.STALE, diff, "", first_line, changes)
     return Comparison(
-        "stale",
+        DocumentStatus.STALE,
         unified_diff(old_lines, new_lines, label),
         describe_difference(committed, wanted),
         first_line,

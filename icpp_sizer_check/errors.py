@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Tuple, Union
+
+# Where a value stands in a config's data: keys and list indexes from the top.
+PathElement = Union[str, int]
+JsonPath = Tuple[PathElement, ...]
 
 EXIT_OK = 0
 # A document is stale or missing, a threshold fails, or a model does not fit.
@@ -64,6 +68,12 @@ class Position(NamedTuple):
 
     line: int
     column: int
+
+
+def position_in_text(text: str, index: int) -> Position:
+    """The line and column of character ``index`` of ``text``."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return Position(line=text.count("\n", 0, index) + 1, column=index - line_start + 1)
 
 
 class Problem(NamedTuple):

@@ -25,7 +25,9 @@ from icpp_sizer_check import cache, paths
 
 TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
+
+    from icpp_sizer_check.results import RunResult
 
 KIND = "runs"
 RECORD_VERSION = 2
@@ -52,6 +54,14 @@ def config_arguments(argv: Sequence[str]) -> list[str] | None:
     return configs
 
 
+def eligible(plain: list[str] | None, environ: Mapping[str, str]) -> bool:
+    """The replay rule: only a plain check (``plain``: its configs, from
+    :func:`config_arguments`) is replayed or recorded, with the caches on, and
+    never under GitHub Actions, where every run must be a real one. A plain
+    check reports in text, the one format a record holds."""
+    return plain is not None and cache.enabled() and environ.get("GITHUB_ACTIONS") != "true"
+
+
 def _config_files(given: list[str]) -> list[str] | None:
     if given:
         return given
@@ -67,24 +77,19 @@ def _read(path: str, limit: int | None) -> bytes:
 def run_key(configs: Sequence[tuple[str, str, str]]) -> str:
     """The key of a check of ``configs`` (each: its absolute path as named, its
     real path, a hash of its bytes) from the current folder."""
-    parts = [
-        cache.tool_fingerprint(),
-        cache.read_package_data(cache.SCHEMA_FILE),
-        os.fsencode(os.getcwd()),
-    ]
+    from icpp_sizer_check.package_data import SCHEMA_FILE, read_package_data
+
+    parts = [cache.tool_fingerprint(), read_package_data(SCHEMA_FILE), os.fsencode(os.getcwd())]
     for name, real, source_digest in configs:
         parts += [os.fsencode(name), os.fsencode(real), source_digest.encode()]
         parts.append(os.fsencode(paths.config_root(name)))
     return cache.digest(parts)
 
 
-def _key_for(argv: Sequence[str]) -> tuple[str, int] | None:
-    """The run key of a plain check as the files stand now, and how many
-    configs it checks; None for any other command line or a config that cannot
-    be read (the full path says why)."""
-    given = config_arguments(argv)
-    if given is None:
-        return None
+def _key_for(given: list[str]) -> tuple[str, int] | None:
+    """The run key of a plain check of ``given`` as the files stand now, and
+    how many configs it checks; None when a config cannot be read (the full
+    path says why)."""
     try:
         files = _config_files(given)
         if not files:
@@ -157,12 +162,12 @@ def _leftover_temp_files(documents: list[str]) -> bool:
     return False
 
 
-def replay(argv: Sequence[str]) -> bool:
-    """Print the recorded output of an unchanged passing check; False if there is
-    no such record and the full check must run."""
-    if not cache.enabled() or os.environ.get("GITHUB_ACTIONS") == "true":
+def replay(plain: list[str] | None) -> bool:
+    """Print the recorded output of an unchanged passing plain check of
+    ``plain``; False if there is no such record and the full check must run."""
+    if plain is None or not eligible(plain, os.environ):
         return False
-    found = _key_for(argv)
+    found = _key_for(plain)
     if found is None:
         return False
     key, key_configs = found
@@ -185,19 +190,20 @@ def replay(argv: Sequence[str]) -> bool:
     return True
 
 
-def remember(
-    configs: Sequence[tuple[str, str, str]],
-    reads: Sequence[tuple[str, str, int | None, str]],
-    stdout: str,
-) -> None:
-    """Record a passing check of ``configs`` (see :func:`run_key`): its output,
-    and each file it read beside them as (path, real path, bytes read, hash of
-    the bytes used), all as the check used them, never read again."""
-    if not cache.enabled():
+def remember(result: RunResult, stdout: str) -> None:
+    """Record a passing check (see :func:`run_key`): its output, and each file
+    it read beside its configs as (path, real path, bytes read, hash of the
+    bytes used), all as the check used them, never read again."""
+    if result.exit_code != 0:
         return
+    configs = [
+        (config.config_location, config.inputs.config_real, config.inputs.config_digest)
+        for config in result.configs
+    ]
+    reads = [tuple(read) for config in result.configs for read in config.inputs.reads]
     try:
         key = run_key(configs)
     except OSError:
         return
-    record = {"version": RECORD_VERSION, "reads": [tuple(read) for read in reads], "stdout": stdout}
+    record = {"version": RECORD_VERSION, "reads": reads, "stdout": stdout}
     cache.write_entry(KIND, key, marshal.dumps(record))

@@ -1,6 +1,7 @@
 """Execute a check or a write over configs and collect the outcome as data.
 
-Nothing here prints: the result goes to a reporter chosen by the CLI.
+Nothing here prints or words anything: the result goes to a reporter chosen
+by the CLI.
 """
 
 from __future__ import annotations
@@ -10,22 +11,11 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from icpp_sizer_check import cache
-from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
-from icpp_sizer_check.checkpoint import VERSIONED_HEADER_BYTES
-from icpp_sizer_check.compare import Changes, Comparison, compare_document
-from icpp_sizer_check.config import (
-    CheckpointSource,
-    SizerConfig,
-    display_path,
-    load_configs,
-)
-from icpp_sizer_check.errors import (
-    EXIT_BAD_INPUT,
-    EXIT_CHECK_FAILED,
-    EXIT_OK,
-    Position,
-    Problem,
-)
+from icpp_sizer_check.compare import Comparison, DocumentStatus, compare_document
+from icpp_sizer_check.config.load import load_configs
+from icpp_sizer_check.config.location import display_path
+from icpp_sizer_check.config.values import SizerConfig
+from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.fileio import (
     DocumentTooLarge,
     TempFiles,
@@ -36,177 +26,22 @@ from icpp_sizer_check.fileio import (
 )
 from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES, unique_files
 from icpp_sizer_check.render import render_document
-from icpp_sizer_check.sizing import (
-    Hyperparameters,
-    ModelSizing,
-    Remedy,
-    mib_to_bytes,
-    remedy,
-    size_model,
+from icpp_sizer_check.results import (
+    CheckedInputs,
+    ConfigResult,
+    FileRead,
+    ModelResult,
+    RunResult,
 )
-
-# Document states. "written" only in write mode: the file changed on disk.
-UP_TO_DATE = "up-to-date"
-STALE = "stale"
-MISSING = "missing"
-WRITTEN = "written"
-
-# Model states.
-OK = "ok"
-BELOW_THRESHOLD = "below-threshold"
-DOES_NOT_FIT = "does-not-fit"
-
-
-class ModelResult(NamedTuple):
-    name: str
-    sizing: ModelSizing
-    users: int
-    threshold: int
-    position: Position | None
-    hyperparameters: Hyperparameters
-    checkpoint: CheckpointSource | None = None
-    # For a failing model: what would make it serve its threshold (at least one user).
-    remedy: Remedy | None = None
-
-    @property
-    def status(self) -> str:
-        if self.users < 1:
-            return DOES_NOT_FIT
-        if self.users < self.threshold:
-            return BELOW_THRESHOLD
-        return OK
-
-    @property
-    def headroom(self) -> int:
-        return self.users - self.threshold
-
-
-class FileRead(NamedTuple):
-    """A file a check read beside its config, and a hash of the bytes it used."""
-
-    path: str  # as the config names it (from its folder), symlinks kept
-    real: str  # where the symlinks led: the file read
-    limit: int | None  # how many bytes were read; None: the whole file
-    digest: str
-
-
-class ConfigResult(NamedTuple):
-    config_file: str
-    output_file: str
-    document_status: str
-    memory_mib: int
-    models: tuple[ModelResult, ...]
-    fix_command: str
-    comparison: Comparison = Comparison(UP_TO_DATE)
-    # Absolute paths of the files read beside the config (for replay records).
-    output_location: str = ""
-    config_location: str = ""  # the config's absolute path
-    # What the check used, for a replay record: the config's real path and a
-    # hash of its bytes, and each file read beside it.
-    config_real: str = ""
-    config_digest: str = ""
-    reads: tuple[FileRead, ...] = ()
-    checkpoint_locations: tuple[str, ...] = ()
-    target: WasmTarget = DEFAULT_TARGET  # caps the memory any remedy may suggest
-
-    @property
-    def diff(self) -> str:
-        return self.comparison.diff if self.document_status == STALE else ""
-
-    @property
-    def summary(self) -> str:
-        """What kind of difference, or "ignoring formatting" for a content match."""
-        return self.comparison.summary if self.document_status != WRITTEN else ""
-
-    @property
-    def first_difference_line(self) -> int | None:
-        return self.comparison.first_difference_line if self.document_status == STALE else None
-
-    @property
-    def changes(self) -> Changes:
-        return self.comparison.changes if self.document_status == STALE else Changes()
-
-    @property
-    def failing_models(self) -> list[ModelResult]:
-        return [model for model in self.models if model.status != OK]
-
-    @property
-    def ok(self) -> bool:
-        return self.document_status in (UP_TO_DATE, WRITTEN) and not self.failing_models
-
-
-class RunResult:
-    """What a run found; filled in as it goes."""
-
-    def __init__(
-        self,
-        write: bool,
-        config_files: list[str],
-        problems: list[Problem],
-        exit_non_zero_on_write: bool = False,
-    ) -> None:
-        self.write = write
-        # A hook that writes must fail, or the commit goes ahead without the
-        # result: pre-commit does not see a new (untracked) document as a change.
-        self.exit_non_zero_on_write = exit_non_zero_on_write
-        # Every config asked for, as displayed, in the order given.
-        self.config_files = config_files
-        self.configs: list[ConfigResult] = []
-        self.problems = problems
-        # A write was asked for but refused because some config is invalid.
-        self.write_refused = False
-
-    @property
-    def exit_code(self) -> int:
-        if self.problems:
-            return EXIT_BAD_INPUT
-        if any(not config.ok for config in self.configs):
-            return EXIT_CHECK_FAILED
-        if self.exit_non_zero_on_write and any(
-            config.document_status == WRITTEN for config in self.configs
-        ):
-            return EXIT_CHECK_FAILED
-        return EXIT_OK
+from icpp_sizer_check.runtimes import get_runtime
 
 
 def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
     """The document text and the per-model outcome for one config."""
-    available = mib_to_bytes(config.memory_mib)
-    sizings = [size_model(model.hyperparameters) for model in config.models]
-    users = [sizing.max_concurrent_users(available) for sizing in sizings]
-    text = render_document(
-        config.title,
-        config.command,
-        [model.name for model in config.models],
-        sizings,
-        # The document prints what the original sizer printed (a negative count
-        # for a model that does not fit); results and thresholds use `users`.
-        [sizing.printed_users(available) for sizing in sizings],
-        config.style,
-    )
-    results = tuple(
-        ModelResult(
-            model.name,
-            sizing,
-            count,
-            model.min_concurrent_users,
-            model.position,
-            model.hyperparameters,
-            model.checkpoint,
-            # Only for models that fail: a remedy aims at threshold users (and
-            # at one user at least, since a model that does not fit always fails).
-            remedy(
-                model.hyperparameters,
-                available,
-                max(model.min_concurrent_users, 1),
-                config.target.heap_cap_mib,
-            )
-            if count < max(model.min_concurrent_users, 1)
-            else None,
-        )
-        for model, sizing, count in zip(config.models, sizings, users)
-    )
-    return text, results
+    runtime = get_runtime(config.runtime)
+    evaluation = runtime.evaluate(config.models, config.memory_mib, config.target)
+    text = render_document(config.title, config.command, evaluation.tables, config.style)
+    return text, evaluation.models
 
 
 def _output_problem(config: SizerConfig, message: str) -> Problem:
@@ -215,19 +50,19 @@ def _output_problem(config: SizerConfig, message: str) -> Problem:
         f"{config.output_shown!r} {message}",
         config.output_position,
         "output",
-        config.location.absolute if config.location else "",
+        config.location.absolute,
     )
 
 
 def _trespassing_outputs(configs: Sequence[SizerConfig]) -> dict[int, Problem]:
-    """Outputs that would overwrite a file of the run: a config, a checkpoint,
+    """Outputs that would overwrite a file of the run: a config, a model file,
     or another config's document. Keyed by the index of the offending config."""
-    config_files = {config.location.real: config for config in configs if config.location}
-    checkpoints = {
-        model.checkpoint.real: (config, model.name)
+    config_files = {config.location.real: config for config in configs}
+    model_files = {
+        read.real: (config, model.name, get_runtime(config.runtime).model_file_key)
         for config in configs
         for model in config.models
-        if model.checkpoint
+        for read in model.reads
     }
     owners: dict[str, SizerConfig] = {}
     problems: dict[int, Problem] = {}
@@ -243,11 +78,9 @@ def _trespassing_outputs(configs: Sequence[SizerConfig]) -> dict[int, Problem]:
         owner = owners.setdefault(target, config)
         if target in config_files:
             message = f"is the config {config_files[target].shown}; name a Markdown document"
-        elif target in checkpoints:
-            holder, model = checkpoints[target]
-            message = (
-                f"is the checkpoint of model {model} in {holder.shown}; name a Markdown document"
-            )
+        elif target in model_files:
+            holder, model, key = model_files[target]
+            message = f"is the {key} of model {model} in {holder.shown}; name a Markdown document"
         elif owner is not config:
             message = f"is also the output of {owner.shown}; give each config its own document"
         elif target in folders:
@@ -256,22 +89,6 @@ def _trespassing_outputs(configs: Sequence[SizerConfig]) -> dict[int, Problem]:
             continue
         problems[index] = _output_problem(config, message)
     return problems
-
-
-def _reads(config: SizerConfig, document: bytes) -> tuple[FileRead, ...]:
-    return (
-        FileRead(config.output_location, str(config.output), None, cache.digest([document])),
-        *(
-            FileRead(
-                model.checkpoint.location,
-                model.checkpoint.real,
-                VERSIONED_HEADER_BYTES,
-                model.checkpoint.header_digest,
-            )
-            for model in config.models
-            if model.checkpoint
-        ),
-    )
 
 
 class _Checked(NamedTuple):
@@ -298,7 +115,8 @@ def _check(config: SizerConfig, temp_files: TempFiles) -> _Checked | Problem:
         )
     except OSError as error:
         return _document_problem(config, "read", error)
-    comparison = compare_document(committed, text, config.output_shown, config.compare)
+    layout = get_runtime(config.runtime).layout
+    comparison = compare_document(committed, text, config.output_shown, config.compare, layout)
     return _Checked(config, text, models, committed, comparison)
 
 
@@ -306,26 +124,36 @@ def _document_problem(config: SizerConfig, action: str, error: OSError) -> Probl
     return Problem(
         config.shown,
         f"cannot {action} output {config.output_shown}: {error.strerror or error}",
-        location=config.location.absolute if config.location else "",
+        location=config.location.absolute,
     )
 
 
-def _result(checked: _Checked, status: str) -> ConfigResult:
-    config, location = checked.config, checked.config.location
+def _inputs(checked: _Checked) -> CheckedInputs:
+    """What the check used: the config's bytes, the document's, each model file's."""
+    config = checked.config
+    if checked.committed is None:
+        return CheckedInputs()
+    document = FileRead(
+        config.output_location, str(config.output), None, cache.digest([checked.committed])
+    )
+    model_files = (read for model in config.models for read in model.reads)
+    return CheckedInputs(config.location.real, config.source_digest, (document, *model_files))
+
+
+def _result(checked: _Checked, status: DocumentStatus) -> ConfigResult:
+    config = checked.config
     return ConfigResult(
         config_file=config.shown,
         output_file=config.output_shown,
         document_status=status,
         memory_mib=config.memory_mib,
         models=checked.models,
-        fix_command=config.fix_command,
+        runtime=config.runtime,
         comparison=checked.comparison,
+        config_location=config.location.absolute,
         output_location=config.output_location,
-        config_location=location.absolute if location else "",
-        config_real=location.real if location else "",
-        config_digest=config.source_digest,
-        reads=_reads(config, checked.committed) if checked.committed is not None else (),
         target=config.target,
+        inputs=_inputs(checked),
     )
 
 
@@ -374,12 +202,12 @@ def run(
     result.write_refused = write and not may_write
     for item in checked:
         status = item.comparison.status
-        if may_write and status != UP_TO_DATE:
+        if may_write and status != DocumentStatus.UP_TO_DATE:
             try:
                 atomic_write(item.config.output, item.text.encode("utf-8"))
             except OSError as error:
                 result.problems.append(_document_problem(item.config, "write", error))
                 continue
-            status = WRITTEN
+            status = DocumentStatus.WRITTEN
         result.configs.append(_result(item, status))
     return result

@@ -100,7 +100,7 @@ def test_an_edited_checkout_invalidates_every_record(committed: Path, tmp_path: 
     replayed = probe(committed, home, **env)
     assert (replayed.code, "yaml" in replayed.loaded) == (0, False)
     edit(
-        checkout / "icpp_sizer_check" / "sizing.py",
+        checkout / "icpp_sizer_check" / "runtimes" / "icpp_llama2" / "sizing.py",
         "BYTE_PIECES_BYTES = 512",
         "BYTE_PIECES_BYTES = 1024",
     )

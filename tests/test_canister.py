@@ -12,8 +12,10 @@ from icpp_sizer_check.canister import (
     WasmTarget,
     memory_above_cap,
 )
-from icpp_sizer_check.config import DEFAULT_MEMORY_MIB, config_schema, parse_config
+from icpp_sizer_check.config.load import parse_config
 from icpp_sizer_check.errors import ConfigError
+from icpp_sizer_check.package_data import config_schema
+from icpp_sizer_check.runtimes import get_runtime
 
 MODEL = """models:
   - name: m
@@ -45,17 +47,17 @@ def test_the_schema_offers_exactly_the_targets_and_names_their_caps() -> None:
 
 @pytest.mark.parametrize("target", TARGETS.values(), ids=lambda t: t.name)
 def test_memory_up_to_the_cap_is_allowed(target: WasmTarget) -> None:
-    assert memory_above_cap(1, target) is None
-    assert memory_above_cap(target.heap_cap_mib, target) is None
-    assert memory_above_cap(target.heap_cap_mib + 1, target) is not None
+    assert memory_above_cap(1, target, TARGETS.values()) is None
+    assert memory_above_cap(target.heap_cap_mib, target, TARGETS.values()) is None
+    assert memory_above_cap(target.heap_cap_mib + 1, target, TARGETS.values()) is not None
 
 
 def test_above_wasm32_offers_wasm64_only_while_its_heap_is_large_enough() -> None:
-    assert memory_above_cap(6144, WASM32) == (
+    assert memory_above_cap(6144, WASM32, (WASM32, WASM64)) == (
         "6144 MiB is above the wasm32 heap cap of 4096 MiB; lower it to 4096 or less, "
         "or set canister.wasm: wasm64 (cap 6144 MiB)"
     )
-    assert memory_above_cap(6145, WASM32) == (
+    assert memory_above_cap(6145, WASM32, (WASM32, WASM64)) == (
         "6145 MiB is above the wasm32 heap cap of 4096 MiB; lower it to 4096 or less; "
         "no canister's heap is that large: to serve more users, spread them over "
         "several canisters"
@@ -74,7 +76,10 @@ def config(canister: str) -> str:
 
 def test_the_default_target_is_wasm32_with_the_default_memory() -> None:
     parsed = parse_config("output: o.md\n" + MODEL, Path("c.yaml"))
-    assert (parsed.target, parsed.memory_mib) == (WASM32, DEFAULT_MEMORY_MIB)
+    assert (parsed.target, parsed.memory_mib) == (
+        WASM32,
+        get_runtime("icpp_llama2").default_memory_mib,
+    )
 
 
 def test_wasm64_keeps_the_default_memory_of_icpp_llama2() -> None:

@@ -304,7 +304,7 @@ def test_installed_entry_points(committed: Path, command: list[str]) -> None:
     [[], ["--config", "configs/a.yaml"], ["--config=a.yaml", "--config", "b.yml"]],
 )
 def test_the_plain_command_line_parses_as_argparse_would(argv: list[str]) -> None:
-    from icpp_sizer_check.cli import Options, build_parser, parse
+    from icpp_sizer_check.cli.arguments import Options, build_parser, parse
 
     quick = parse(argv)
     assert isinstance(quick, Options)
@@ -313,7 +313,7 @@ def test_the_plain_command_line_parses_as_argparse_would(argv: list[str]) -> Non
 
 
 def test_help_lists_every_exit_code_and_variable(run: Run) -> None:
-    from icpp_sizer_check.cli import ENVIRONMENT
+    from icpp_sizer_check.cli.arguments import ENVIRONMENT
     from icpp_sizer_check.errors import EXIT_CODES
 
     helped = run("--help").out

@@ -18,10 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.canister import TARGETS
-from icpp_sizer_check.config import MAX_CONFIG_BYTES, decode_config, parse_config
+from icpp_sizer_check.config.load import parse_config
+from icpp_sizer_check.config.read import decode_config
 from icpp_sizer_check.errors import ConfigError
+from icpp_sizer_check.paths import MAX_CONFIG_BYTES
 from icpp_sizer_check.runner import regenerate
-from icpp_sizer_check.sizing import Hyperparameters, size_model
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, size_model
 from tests.conftest import GOLDEN, Run, edit, examples, run_process
 
 CONFIG = Path("configs/icpp_llama2.yaml")

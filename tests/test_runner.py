@@ -5,17 +5,11 @@ import shutil
 from pathlib import Path
 
 from icpp_sizer_check.canister import WASM32, WASM64
+from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
-from icpp_sizer_check.runner import (
-    BELOW_THRESHOLD,
-    DOES_NOT_FIT,
-    MISSING,
-    OK,
-    STALE,
-    UP_TO_DATE,
-    WRITTEN,
-    run,
-)
+from icpp_sizer_check.report import messages as say
+from icpp_sizer_check.results import ModelStatus
+from icpp_sizer_check.runner import run
 from tests.conftest import DATA, GOLDEN, edit
 
 CONFIG = Path("configs/icpp_llama2.yaml")
@@ -24,26 +18,26 @@ DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 
 def test_missing_then_written_then_up_to_date(project: Path) -> None:
     first = run([CONFIG])
-    assert first.configs[0].document_status == MISSING
+    assert first.configs[0].document_status == DocumentStatus.MISSING
     assert first.exit_code == EXIT_CHECK_FAILED
     written = run([CONFIG], write=True)
-    assert written.configs[0].document_status == WRITTEN
+    assert written.configs[0].document_status == DocumentStatus.WRITTEN
     assert written.exit_code == EXIT_OK
     assert DOCUMENT.read_bytes() == GOLDEN.read_bytes()
     again = run([CONFIG], write=True)
-    assert again.configs[0].document_status == UP_TO_DATE
+    assert again.configs[0].document_status == DocumentStatus.UP_TO_DATE
 
 
 def test_exit_non_zero_on_write_fails_a_run_that_wrote(project: Path) -> None:
     created = run([CONFIG], write=True, exit_non_zero_on_write=True)
-    assert created.configs[0].document_status == WRITTEN
+    assert created.configs[0].document_status == DocumentStatus.WRITTEN
     assert created.exit_code == EXIT_CHECK_FAILED
     edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
     changed = run([CONFIG], write=True, exit_non_zero_on_write=True)
-    assert changed.configs[0].document_status == WRITTEN
+    assert changed.configs[0].document_status == DocumentStatus.WRITTEN
     assert changed.exit_code == EXIT_CHECK_FAILED
     unchanged = run([CONFIG], write=True, exit_non_zero_on_write=True)
-    assert unchanged.configs[0].document_status == UP_TO_DATE
+    assert unchanged.configs[0].document_status == DocumentStatus.UP_TO_DATE
     assert unchanged.exit_code == EXIT_OK
 
 
@@ -52,10 +46,10 @@ def test_model_results_carry_users_thresholds_and_status(project: Path) -> None:
     result = run([CONFIG])
     models = result.configs[0].models
     assert [(m.name, m.users, m.threshold, m.status) for m in models] == [
-        ("260K", 4760, 1, OK),
-        ("15M", 847, 1, OK),
-        ("42M", 88, 1, OK),
-        ("110M", 35, 1, OK),
+        ("260K", 4760, 1, ModelStatus.OK),
+        ("15M", 847, 1, ModelStatus.OK),
+        ("42M", 88, 1, ModelStatus.OK),
+        ("110M", 35, 1, ModelStatus.OK),
     ]
     assert models[3].position is not None and models[3].position.line == 35
 
@@ -65,7 +59,12 @@ def test_threshold_and_does_not_fit_statuses(project: Path) -> None:
     edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 300")
     result = run([CONFIG], write=True)
     statuses = {m.name: m.status for m in result.configs[0].models}
-    assert statuses == {"260K": OK, "15M": OK, "42M": BELOW_THRESHOLD, "110M": DOES_NOT_FIT}
+    assert statuses == {
+        "260K": ModelStatus.OK,
+        "15M": ModelStatus.OK,
+        "42M": ModelStatus.BELOW_THRESHOLD,
+        "110M": ModelStatus.DOES_NOT_FIT,
+    }
     assert result.exit_code == EXIT_CHECK_FAILED
 
 
@@ -87,9 +86,9 @@ def test_stale_document_has_a_diff_and_a_fix_command(project: Path) -> None:
     shutil.copy(GOLDEN, DOCUMENT)
     edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
     config = run([CONFIG]).configs[0]
-    assert config.document_status == STALE
+    assert config.document_status == DocumentStatus.STALE
     assert "+Max number of concurrent users | 4760 | 431 | 88 | 35" in config.diff
-    assert config.fix_command == "icpp-sizer-check --write --config configs/icpp_llama2.yaml"
+    assert say.fix_command(config) == "icpp-sizer-check --write --config configs/icpp_llama2.yaml"
 
 
 def test_one_bad_config_means_nothing_is_written(project: Path) -> None:
@@ -97,7 +96,7 @@ def test_one_bad_config_means_nothing_is_written(project: Path) -> None:
     result = run([CONFIG, bad], write=True)
     assert result.exit_code == EXIT_BAD_INPUT
     assert not DOCUMENT.exists()
-    assert result.configs[0].document_status == MISSING
+    assert result.configs[0].document_status == DocumentStatus.MISSING
 
 
 def test_two_configs_may_not_share_one_document(project: Path) -> None:
@@ -161,7 +160,7 @@ def test_an_output_that_is_a_config_of_the_run_is_refused_unread(project: Path) 
 
 
 def test_an_output_that_is_a_checkpoint_of_the_run_is_refused(project: Path) -> None:
-    from tests.test_checkpoint import STORIES_15M, legacy
+    from tests.runtimes.icpp_llama2.test_checkpoint import STORIES_15M, legacy
 
     (project / "configs" / "weights.md").write_bytes(legacy(STORIES_15M))
     (project / "configs" / "llm.yaml").write_text(
@@ -215,8 +214,8 @@ def test_the_replay_inputs_are_the_bytes_the_check_used(project: Path) -> None:
 
     shutil.copy(GOLDEN, DOCUMENT)
     config = run([CONFIG]).configs[0]
-    assert config.config_digest == cache.digest([CONFIG.read_bytes()])
-    [document] = config.reads
+    assert config.inputs.config_digest == cache.digest([CONFIG.read_bytes()])
+    [document] = config.inputs.reads
     assert document.digest == cache.digest([GOLDEN.read_bytes()])
     assert document.real == str(DOCUMENT.resolve())
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from importlib import import_module
 from pathlib import Path
-from typing import Callable, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Callable, NamedTuple, TextIO
 
-from icpp_sizer_check.runner import RunResult
+if TYPE_CHECKING:
+    from icpp_sizer_check.results import RunResult
 
+# The registry of output formats: the CLI's --format choices come from here.
 FORMATS = {
     "text": "icpp_sizer_check.report.text",
     "json": "icpp_sizer_check.report.json_format",
@@ -30,7 +32,7 @@ class Destination(NamedTuple):
     workspace: str = ""
 
 
-Reporter = Callable[[RunResult, Destination], None]
+Reporter = Callable[["RunResult", Destination], None]
 
 
 def get_reporter(name: str) -> Reporter:

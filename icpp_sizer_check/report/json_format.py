@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from icpp_sizer_check import __version__
-from icpp_sizer_check.compare import Changes
-from icpp_sizer_check.config import PROGRAM, CheckpointSource
+from icpp_sizer_check import __program__, __version__
+from icpp_sizer_check.compare import Changes, DocumentStatus
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
-from icpp_sizer_check.runner import UP_TO_DATE, WRITTEN, ConfigResult, ModelResult, RunResult
-from icpp_sizer_check.sizing import Remedy
+from icpp_sizer_check.report.messages import fix_command
+from icpp_sizer_check.results import ConfigResult, ModelResult, RunResult
+from icpp_sizer_check.runtimes import get_runtime
 
 SCHEMA_VERSION = 1
 
@@ -27,22 +27,6 @@ def _problem(problem: Problem) -> dict[str, Any]:
         "column": position.column if position else None,
         "path": problem.json_path or None,
         "message": problem.message,
-    }
-
-
-def _checkpoint(source: CheckpointSource | None) -> dict[str, Any] | None:
-    if source is None:
-        return None
-    return {
-        "path": source.path,
-        "format": source.format,
-        "shared_classifier": source.shared_classifier,
-        "group_size": source.group_size,
-        "header": dict(source.header),
-        "overrides": {
-            key: {"header": source.header[key], "config": value}
-            for key, value in source.overrides.items()
-        },
     }
 
 
@@ -65,55 +49,41 @@ def _changes(changes: Changes) -> dict[str, Any] | None:
     }
 
 
-def _remedy(fix: Remedy | None) -> dict[str, Any] | None:
-    if fix is None:
-        return None
-    return {**fix._asdict(), "beyond_one_canister": fix.beyond_one_canister}
-
-
-def _model(model: ModelResult) -> dict[str, Any]:
-    sizing = model.sizing
+def _model(config: ConfigResult, model: ModelResult) -> dict[str, Any]:
     return {
         "name": model.name,
-        "status": model.status,
+        "status": model.status.value,
         "users": model.users,
         "threshold": model.threshold,
         "headroom": model.headroom,
         "line": model.position.line if model.position else None,
         "column": model.position.column if model.position else None,
-        "hyperparameters": model.hyperparameters._asdict(),
-        "checkpoint": _checkpoint(model.checkpoint),
-        "remedy": _remedy(model.remedy),
-        "bytes": {
-            "tokenizer": sizing.tokenizer_total,
-            "weights": sizing.weights_total,
-            "run_state_per_user": sizing.run_state_total,
-            "overall": sizing.overall_total,
-        },
+        # The runtime's own keys: its values, where they came from, its remedy, bytes.
+        **get_runtime(config.runtime).model_json(model),
     }
 
 
 def _config(file: str, result: ConfigResult | None, problems: list[Problem]) -> dict[str, Any]:
     if result is None or problems:
         status = "error"
-    elif result.document_status in (UP_TO_DATE, WRITTEN):
+    elif result.document_status.is_current:
         status = "ok"
     else:
-        status = result.document_status
+        status = result.document_status.value
     return {
         "config": file,
         "output": result.output_file if result else None,
         "status": status,
         "passed": bool(result and result.ok and not problems),
-        "written": bool(result and result.document_status == WRITTEN),
+        "written": bool(result and result.document_status == DocumentStatus.WRITTEN),
         "summary": (result.summary or None) if result else None,
         "diff": (result.diff or None) if result else None,
         "changes": _changes(result.changes) if result else None,
-        "fix_command": result.fix_command if result else None,
+        "fix_command": fix_command(result) if result else None,
         "memory_mib": result.memory_mib if result else None,
         "wasm": result.target.name if result else None,
         "errors": [_problem(problem) for problem in problems],
-        "models": [_model(model) for model in result.models] if result else [],
+        "models": [_model(result, model) for model in result.models] if result else [],
     }
 
 
@@ -122,7 +92,7 @@ def as_document(result: RunResult) -> dict[str, Any]:
     files = list(dict.fromkeys([*result.config_files, *by_file]))
     return {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": PROGRAM, "version": __version__},
+        "tool": {"name": __program__, "version": __version__},
         "mode": "write" if result.write else "check",
         "exit_code": result.exit_code,
         "configs": [

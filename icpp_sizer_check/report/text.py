@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.errors import printable
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report import messages as say
-from icpp_sizer_check.runner import MISSING, STALE, WRITTEN, RunResult
+from icpp_sizer_check.results import RunResult
 
 _RESET = "\033[0m"
 _STYLES = {"+++": "\033[1m", "---": "\033[1m", "@@": "\033[36m", "+": "\033[32m", "-": "\033[31m"}
@@ -33,7 +34,7 @@ def report(result: RunResult, to: Destination) -> None:
         _print(str(problem), to.err)
     for config in result.configs:
         name, doc = config.config_file, config.output_file
-        if config.document_status == STALE:
+        if config.document_status == DocumentStatus.STALE:
             changed = say.changes(config)
             if changed:
                 _print(f"{name}: what changed in {doc}:", to.out)
@@ -44,13 +45,16 @@ def report(result: RunResult, to: Destination) -> None:
             diff = printable(config.diff, keep="\n\t")
             to.out.write(colorize_diff(diff) if to.color else diff)
             _print(f"{name}: {say.stale(config)}", to.out)
-        elif config.document_status == MISSING:
+        elif config.document_status == DocumentStatus.MISSING:
             _print(f"{name}: {say.missing(config)}", to.out)
-        elif config.document_status == WRITTEN and not config.ok:
+        elif config.document_status == DocumentStatus.WRITTEN and not config.ok:
             _print(f"{name}: wrote {doc}", to.out)
         if to.verbose:
             for model in config.models:
-                _print(f"{say.model_location(config, model)}: {say.model_detail(model)}", to.out)
+                _print(
+                    f"{say.model_location(config, model)}: {say.model_detail(config, model)}",
+                    to.out,
+                )
         for model in config.failing_models:
             _print(
                 f"{say.model_location(config, model)}: {say.model_failure(config, model)}", to.out

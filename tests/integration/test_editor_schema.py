@@ -209,14 +209,25 @@ def test_what_only_the_tool_sees_passes_the_schema(
 
 
 def test_defaults_in_the_schema_are_the_tools_defaults() -> None:
-    from icpp_sizer_check.config import DEFAULT_MEMORY_MIB, DEFAULT_MIN_CONCURRENT_USERS
+    from icpp_sizer_check.compare import CompareMode
+    from icpp_sizer_check.config.values import DEFAULT_MIN_CONCURRENT_USERS
+    from icpp_sizer_check.render import Style
+    from icpp_sizer_check.runtimes import DEFAULT_RUNTIME, RUNTIMES, get_runtime
 
     schema = json.loads(SHIPPED.read_text())
     properties = schema["properties"]
-    assert properties["canister"]["properties"]["memory_mib"]["default"] == DEFAULT_MEMORY_MIB
+    default_memory = get_runtime(DEFAULT_RUNTIME).default_memory_mib
+    assert properties["canister"]["properties"]["memory_mib"]["default"] == default_memory
     assert properties["min_concurrent_users"]["default"] == DEFAULT_MIN_CONCURRENT_USERS
-    assert properties["style"]["default"] == "compact"
-    assert properties["compare"]["default"] == "exact"
+    assert properties["style"]["default"] == Style.COMPACT
+    assert properties["compare"]["default"] == CompareMode.EXACT
+    assert properties["runtime"]["default"] == DEFAULT_RUNTIME
+    # Each choice the schema offers is one the tool knows, and the other way round.
+    assert properties["style"]["enum"] == [style.value for style in Style]
+    assert properties["compare"]["enum"] == [mode.value for mode in CompareMode]
+    assert properties["runtime"]["enum"] == list(RUNTIMES)
+    for name in RUNTIMES:
+        assert get_runtime(name).schema_definition in schema["$defs"]
 
 
 def test_every_key_has_a_title_a_description_and_examples() -> None:
@@ -225,7 +236,7 @@ def test_every_key_has_a_title_a_description_and_examples() -> None:
     objects = {
         "(top level)": schema,
         "canister": schema["properties"]["canister"],
-        "models[]": schema["$defs"]["model"],
+        "models[]": schema["$defs"]["icpp_llama2_model"],
     }
     for where, node in objects.items():
         for key, spec in node["properties"].items():
@@ -240,7 +251,8 @@ def test_the_schemas_own_examples_are_valid(
     schema = json.loads(SHIPPED.read_text())
     configs = list(schema["examples"])
     configs += [
-        {"output": "a.md", "models": [model]} for model in schema["$defs"]["model"]["examples"]
+        {"output": "a.md", "models": [model]}
+        for model in schema["$defs"]["icpp_llama2_model"]["examples"]
     ]
     configs += [
         {"output": "a.md", "models": models}

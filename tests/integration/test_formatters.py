@@ -14,15 +14,16 @@ from typing import Callable, List
 
 import pytest
 
-from icpp_sizer_check.compare import FORMATTING_ONLY, compare_document
-from icpp_sizer_check.config import load_config
+from icpp_sizer_check.compare import FORMATTING_ONLY, CompareMode, compare_document
+from icpp_sizer_check.config.load import load_config
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.markdown import formatter_rewrite
-from icpp_sizer_check.render import render_document
 from icpp_sizer_check.runner import regenerate
-from icpp_sizer_check.sizing import Hyperparameters, size_model
+from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, size_model
 from tests.conftest import DATA, GOLDEN, REPO, Run, edit
 from tests.integration.conftest import NODE_TOOLS, require_node_tool
+from tests.runtimes.icpp_llama2.documents import render as render_llama2
 
 Formatter = Callable[[str], str]
 PRETTIER = Path(os.environ.get("ICPP_PRETTIER", NODE_TOOLS / ".bin" / "prettier"))
@@ -289,7 +290,7 @@ def changed_columns(document: str, formatted: str, names: list[str]) -> list[str
 
 def render(names: list[str], style: str, title: str = "T") -> str:
     count = len(names)
-    return render_document(title, "c", names, [SIZING] * count, [1] * count, style)
+    return render_llama2(title, "c", names, [SIZING] * count, [1] * count, style)
 
 
 @pytest.mark.parametrize("style", ["aligned", "compact"])
@@ -310,7 +311,9 @@ def test_names_a_formatter_rewrites_are_refused(
     if style == "aligned":
         assert formatted == document, changed_columns(document, formatted, names)
     else:
-        comparison = compare_document(formatted.encode(), document, "d.md", "content")
+        comparison = compare_document(
+            formatted.encode(), document, "d.md", CompareMode.CONTENT, LAYOUT
+        )
         assert comparison.status == "up-to-date", comparison.diff
 
 
@@ -335,7 +338,9 @@ def test_titles_a_formatter_rewrites_are_refused(format_many: FormatMany, style:
         ]
         assert formatted == document, changed[:5]
     else:
-        comparison = compare_document(formatted.encode(), document, "d.md", "content")
+        comparison = compare_document(
+            formatted.encode(), document, "d.md", CompareMode.CONTENT, LAYOUT
+        )
         assert comparison.status == "up-to-date", comparison.diff
 
 

@@ -4,12 +4,10 @@ import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from icpp_sizer_check.canister import TARGETS, WASM32, WASM64, WasmTarget
-from icpp_sizer_check.sizing import (
+from icpp_sizer_check.canister import MIB, TARGETS, WASM32, WASM64, WasmTarget, mib_to_bytes
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import (
     BYTE_PIECES_BYTES,
-    MIB,
     Hyperparameters,
-    mib_to_bytes,
     remedy,
     size_model,
 )

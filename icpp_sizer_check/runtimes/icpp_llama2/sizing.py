@@ -8,20 +8,11 @@ from __future__ import annotations
 
 from typing import Dict, NamedTuple
 
+from icpp_sizer_check.canister import MIB, mib_to_bytes
+
 FLOAT_BYTES = 4
 POINTER_BYTES = 4
 BYTE_PIECES_BYTES = 512
-MIB = 1024 * 1024
-
-HYPERPARAMETER_NAMES = (
-    "dim",
-    "hidden_dim",
-    "n_layers",
-    "n_heads",
-    "n_kv_heads",
-    "vocab_size",
-    "seq_len",
-)
 
 Rows = Dict[str, int]
 
@@ -40,6 +31,10 @@ class Hyperparameters(NamedTuple):
     @property
     def kv_dim(self) -> int:
         return self.dim * self.n_kv_heads // self.n_heads
+
+
+# In the order of llama2.c's Config (and of a checkpoint header).
+HYPERPARAMETER_NAMES: tuple[str, ...] = Hyperparameters._fields
 
 
 class ModelSizing(NamedTuple):
@@ -64,6 +59,11 @@ class ModelSizing(NamedTuple):
         return sum(self.run_state_rows.values())
 
     @property
+    def fixed_total(self) -> int:
+        """What the canister holds once, whatever its users: tokenizer and weights."""
+        return self.tokenizer_total + self.weights_total
+
+    @property
     def overall_total(self) -> int:
         # The original leaves the tokenizer out of this total; kept so that
         # regenerated documents match the ones already committed.
@@ -71,14 +71,13 @@ class ModelSizing(NamedTuple):
 
     def max_concurrent_users(self, available_bytes: int) -> int:
         """How many users fit beside the tokenizer and weights; 0 if none."""
-        free = available_bytes - self.tokenizer_total - self.weights_total
-        return max(0, free // self.run_state_total)
+        return max(0, (available_bytes - self.fixed_total) // self.run_state_total)
 
     def printed_users(self, available_bytes: int) -> int:
         """The count the original sizer prints: ``int()`` of its floating-point
         quotient, which truncates toward zero, so a model that does not fit
         shows a negative count (or 0). Computed exactly, in integers."""
-        free = available_bytes - self.tokenizer_total - self.weights_total
+        free = available_bytes - self.fixed_total
         whole = abs(free) // self.run_state_total
         return whole if free >= 0 else -whole
 
@@ -124,10 +123,6 @@ def size_model(h: Hyperparameters) -> ModelSizing:
     return ModelSizing(tokenizer_rows, weight_rows, run_state_rows)
 
 
-def mib_to_bytes(mib: int) -> int:
-    return mib * MIB
-
-
 class Remedy(NamedTuple):
     """What would let a model serve ``users``, one change at a time, never beyond
     the heap cap of the canister's wasm target."""
@@ -154,7 +149,7 @@ def remedy(h: Hyperparameters, available_bytes: int, users: int, cap_mib: int) -
     up to the cap does, what one canister of the cap serves, and how many of
     them the users need."""
     sizing = size_model(h)
-    fixed_bytes = sizing.tokenizer_total + sizing.weights_total
+    fixed_bytes = sizing.fixed_total
     # The run state is linear in seq_len: attention scores and the KV cache.
     per_token = (h.n_heads + 2 * h.n_layers * h.kv_dim) * FLOAT_BYTES
     without_context = sizing.run_state_total - per_token * h.seq_len

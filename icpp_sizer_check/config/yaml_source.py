@@ -8,14 +8,11 @@ what PyYAML would silently accept (duplicate keys), and then constructed.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Tuple, Union
+from typing import Any, Dict, List, Tuple
 
 import yaml
 
-from icpp_sizer_check.errors import Position
-
-PathElement = Union[str, int]
-JsonPath = Tuple[PathElement, ...]
+from icpp_sizer_check.errors import JsonPath, Position, position_in_text
 
 # libyaml is several times faster; both loaders give the same data and marks.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,12 +75,6 @@ class YamlDocument:
 
 def _position(mark: Any) -> Position:
     return Position(line=mark.line + 1, column=mark.column + 1)
-
-
-def position_in_text(text: str, index: int) -> Position:
-    """The line and column of character ``index`` of ``text``."""
-    line_start = text.rfind("\n", 0, index) + 1
-    return Position(line=text.count("\n", 0, index) + 1, column=index - line_start + 1)
 
 
 def _describe_yaml_error(error: yaml.YAMLError, text: str) -> YamlError:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.config import locate_config
+from icpp_sizer_check.config.location import locate_config
 from icpp_sizer_check.errors import ConfigError
 from tests.conftest import GOLDEN, REPO_CONFIG, Run, clean_env, run_process
 
@@ -132,7 +132,7 @@ def test_the_regenerate_command_is_quoted_and_runs(project: Path) -> None:
     assert f"create it with: {command}" in first.stdout
     # The fix hint, run by a shell from the project root, does what it says.
     module = command.replace("icpp-sizer-check", f"{shutil.which('python3')} -m icpp_sizer_check")
-    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     subprocess.run(["sh", "-c", module], cwd=project, check=True, env=environment)
     assert f"```bash\n{command}\n```" in (spaced / DOCUMENT_NAME).read_text()
     assert run_process(project, "--config", "my configs/icpp_llama2.yaml").returncode == 0

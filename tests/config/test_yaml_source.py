@@ -5,9 +5,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpp_sizer_check import yaml_source
+from icpp_sizer_check.config import yaml_source
+from icpp_sizer_check.config.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
 from icpp_sizer_check.errors import Position
-from icpp_sizer_check.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
 from tests.conftest import examples
 
 

@@ -4,17 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.config import (
-    DEFAULT_MEMORY_MIB,
-    ModelSpec,
-    config_schema,
-    default_command,
-    display_path,
-    format_json_path,
-    load_config,
-    parse_config,
-)
+from icpp_sizer_check.config.load import load_config, parse_config
+from icpp_sizer_check.config.location import display_path, locate_config, regenerate_command
+from icpp_sizer_check.config.source import format_json_path
 from icpp_sizer_check.errors import ConfigError
+from icpp_sizer_check.package_data import config_schema
+from icpp_sizer_check.runtimes import get_runtime
+from icpp_sizer_check.runtimes.base import ModelSpec
 from tests.conftest import BAD_CONFIGS, DATA, GOOD_CONFIGS, REPO_CONFIG, expectation
 
 MODEL = """models:
@@ -64,7 +60,7 @@ def test_the_catalogue_is_large_and_every_case_has_an_expectation() -> None:
 def test_defaults() -> None:
     config = parse_config("output: out.md\n" + MODEL, Path("configs/sizes.yaml"))
     assert config.title == "Canister resource requirements for sizes."
-    assert config.memory_mib == DEFAULT_MEMORY_MIB == 4096
+    assert config.memory_mib == get_runtime("icpp_llama2").default_memory_mib == 4096
     assert config.models[0].min_concurrent_users == 1
     assert config.output == Path("configs/out.md").resolve()
     assert config.output_shown == "configs/out.md"
@@ -82,7 +78,10 @@ def test_default_command_names_the_config_from_the_project_root(tmp_path: Path) 
     (tmp_path / ".git").mkdir()
     (tmp_path / "deploy" / "sizes").mkdir(parents=True)
     config = tmp_path / "deploy" / "sizes" / "llm.yaml"
-    assert default_command(config) == "icpp-sizer-check --write --config deploy/sizes/llm.yaml"
+    assert (
+        regenerate_command(locate_config(config).shown)
+        == "icpp-sizer-check --write --config deploy/sizes/llm.yaml"
+    )
 
 
 def test_all_problems_of_a_file_are_reported_at_once() -> None:
@@ -120,8 +119,8 @@ def test_inlining_the_schema_refs_keeps_every_verdict() -> None:
 
     from jsonschema import Draft202012Validator
 
-    from icpp_sizer_check.config import _inline_local_refs
-    from icpp_sizer_check.yaml_source import YamlError, parse_yaml
+    from icpp_sizer_check.config.schema import inline_local_refs as _inline_local_refs
+    from icpp_sizer_check.config.yaml_source import YamlError, parse_yaml
 
     schema = config_schema()
     inlined = _inline_local_refs(schema)

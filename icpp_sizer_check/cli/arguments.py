@@ -1,17 +1,15 @@
-"""Command line: parse arguments, run, report, map the outcome to an exit code.
+"""The command line: its grammar, its help text, and what it asks for.
 
-Start-up is kept lean: a hook runs this on every commit. Only ``os`` and
-``sys`` load before :func:`icpp_sizer_check.replay.replay` has had its chance to
-answer an unchanged check; everything else loads after it declines.
+Parsing apart from running: :func:`parse` turns arguments into
+:class:`Options` (or the exit code of --help and usage errors), and nothing
+here touches a config.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
-from icpp_sizer_check import __program__ as PROGRAM
-from icpp_sizer_check import __version__
+from icpp_sizer_check import __program__, __version__
 
 TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
@@ -54,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
     from pathlib import Path
 
+    from icpp_sizer_check.report import FORMATS
+
     class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         # argparse asks shutil for the terminal width, and shutil costs ~4 ms
         # of imports on every run; os can answer it.
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
             super().error(printable(message))
 
     parser = ArgumentParser(
-        prog=PROGRAM,
+        prog=__program__,
         description=(
             "Regenerate canister sizing documents for llama2.c models from YAML configs, "
             "fail when a committed document is stale, and fail when a model serves fewer "
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json", "github"),
+        choices=tuple(FORMATS),
         help="output format (default: github when GITHUB_ACTIONS=true, else text)",
     )
     parser.add_argument(
@@ -189,6 +189,7 @@ class Options:
         no_cache: bool = False,
         verbose: bool = False,
         print_schema: bool = False,
+        plain: list[str] | None = None,
     ) -> None:
         self.configs = configs
         self.write = write
@@ -198,20 +199,20 @@ class Options:
         self.no_cache = no_cache
         self.verbose = verbose
         self.print_schema = print_schema
+        # The configs of a plain check (`--config FILE` at most, [] for the
+        # default folder); None for any other command line.
+        self.plain = plain
 
 
-def parse(argv: Sequence[str]) -> Options | int:
+def parse(argv: Sequence[str], plain: list[str] | None = None) -> Options | int:
     """The options, or the exit code when argparse ends the run (--help, --version,
-    a usage error)."""
-    from icpp_sizer_check import replay
-
-    plain = replay.config_arguments(argv)
+    a usage error). ``plain``: the configs of a plain check, as
+    :func:`icpp_sizer_check.replay.config_arguments` parsed them from ``argv``."""
     if plain is not None:
-        # The hook's usual command line: `--config FILE` at most. argparse (with
-        # gettext and locale) costs ~8 ms to load, for an answer known here.
+        # argparse (with gettext and locale) costs ~8 ms to load, for an answer known here.
         from pathlib import Path
 
-        return Options(configs=[Path(name) for name in plain] or None)
+        return Options(configs=[Path(name) for name in plain] or None, plain=plain)
     try:
         parser = build_parser()
         options = Options(**vars(parser.parse_args(argv)))
@@ -222,150 +223,3 @@ def parse(argv: Sequence[str]) -> Options | int:
         # argparse exits for --help, --version and usage errors; main() returns instead.
         code = exit_request.code
         return code if isinstance(code, int) else 0
-
-
-def execute(options: Options, environ: Mapping[str, str], argv: Sequence[str]) -> int:
-    """Run what the parsed command line asks for; return the exit code."""
-    import io
-    from pathlib import Path
-
-    from icpp_sizer_check import replay
-    from icpp_sizer_check.report import Destination, get_reporter
-    from icpp_sizer_check.runner import run
-
-    output_format = choose_format(options.format, environ)
-    # A plain passing check is recorded, so an unchanged next one can be replayed.
-    recordable = (
-        output_format == "text"
-        and not (options.write or options.verbose or options.no_cache)
-        and replay.config_arguments(argv) is not None
-    )
-    summary_file = environ.get("GITHUB_STEP_SUMMARY")
-    destination = Destination(
-        out=io.StringIO() if recordable else sys.stdout,
-        err=sys.stderr,
-        color=output_format == "text" and use_color(options.color, sys.stdout, environ),
-        verbose=options.verbose,
-        step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
-        workspace=environ.get("GITHUB_WORKSPACE", "") if output_format == "github" else "",
-    )
-    result = run(
-        options.configs or discover_configs(),
-        write=options.write,
-        use_cache=not options.no_cache,
-        exit_non_zero_on_write=options.exit_non_zero_on_write,
-    )
-    try:
-        get_reporter(output_format)(result, destination)
-        if recordable:
-            text = destination.out.getvalue()  # type: ignore[attr-defined]
-            sys.stdout.write(text)
-            sys.stdout.flush()
-            if result.exit_code == 0 and not destination.color:
-                replay.remember(
-                    [(c.config_location, c.config_real, c.config_digest) for c in result.configs],
-                    [read for config in result.configs for read in config.reads],
-                    text,
-                )
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _stdout_closed()
-    except OSError as error:  # a full disk behind stdout, say
-        from icpp_sizer_check.errors import OutputError
-
-        raise OutputError(error.strerror or str(error)) from None
-    return result.exit_code
-
-
-def _stdout_closed() -> None:
-    """The reader went away (``| head``): say nothing more, and let Python's
-    last flush go nowhere instead of printing a traceback."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file behind stdout
-        pass
-
-
-# Characters a narrow terminal encoding (cp1252, ASCII) cannot show, as ASCII.
-_ASCII = {"→": "->", "·": "-", "…": "...", "✅": "[ok]", "❌": "[failed]", "—": "-"}
-ENCODING_ERRORS = "icpp-sizer-check-ascii"
-
-
-def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeEncodeError)
-    text = error.object[error.start : error.end]
-    shown = (_ASCII.get(c, c.encode("ascii", "backslashreplace").decode()) for c in text)
-    return "".join(shown), error.end
-
-
-def _tolerant_streams() -> None:
-    """Output degrades to ASCII on a stream whose encoding cannot show a
-    character, instead of failing; a closed stream (``>&-``) swallows it."""
-    import codecs  # loaded at start-up already
-
-    codecs.register_error(ENCODING_ERRORS, _ascii_fallback)
-    if sys.stdout is None:
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors=ENCODING_ERRORS)
-
-
-def print_schema() -> int:
-    """The shipped schema, byte for byte, so a repository can keep a copy for editors."""
-    from icpp_sizer_check.cache import SCHEMA_FILE, read_package_data
-
-    schema = read_package_data(SCHEMA_FILE)
-    sys.stdout.flush()
-    try:
-        sys.stdout.buffer.write(schema)
-        sys.stdout.buffer.flush()
-    except AttributeError:  # a text-only stream
-        sys.stdout.write(schema.decode("utf-8"))
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    arguments = sys.argv[1:] if argv is None else list(argv)
-    _tolerant_streams()
-    from icpp_sizer_check import replay
-
-    try:
-        if replay.replay(arguments):
-            sys.stdout.flush()
-            return 0
-    except BrokenPipeError:
-        _stdout_closed()
-        return 0
-    except Exception:  # noqa: BLE001 - a replay is only a shortcut; the full check decides
-        pass
-    parsed = parse(arguments)
-    if isinstance(parsed, int):
-        return parsed
-    if parsed.print_schema:
-        return print_schema()
-    from icpp_sizer_check.errors import OutputError, SizerError
-
-    try:
-        return execute(parsed, os.environ, arguments)
-    except OutputError as error:
-        print(f"{PROGRAM}: error: cannot write the report: {error.reason}", file=sys.stderr)
-        return error.exit_code
-    except SizerError as error:
-        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
-        return error.exit_code
-    except Exception:  # noqa: BLE001 - the last guard between a bug and a wrong exit code
-        import traceback  # only a bug pays for it
-
-        from icpp_sizer_check.errors import EXIT_INTERNAL_ERROR
-
-        traceback.print_exc()
-        print(
-            f"{PROGRAM}: internal error (a bug in {PROGRAM} {__version__}); please report it",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL_ERROR

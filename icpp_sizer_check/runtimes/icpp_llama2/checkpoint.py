@@ -13,11 +13,10 @@ Only the header is read, never the weights. Three layouts exist:
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 from typing import NamedTuple
 
 from icpp_sizer_check.paths import NotARegularFile, read_regular
-from icpp_sizer_check.sizing import HYPERPARAMETER_NAMES
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import HYPERPARAMETER_NAMES
 
 MAGIC = 0x616B3432
 VERSIONED_HEADER_BYTES = 256
@@ -103,10 +102,10 @@ def _parse_legacy(head: bytes) -> CheckpointHeader:
     return CheckpointHeader(format="legacy", values=values, shared_classifier=shared)
 
 
-def read_header(path: Path) -> CheckpointHeader:
+def read_header(path: str) -> CheckpointHeader:
     """Read and parse only the header of the checkpoint at ``path``."""
     try:
-        head = read_regular(str(path), VERSIONED_HEADER_BYTES)
+        head = read_regular(path, VERSIONED_HEADER_BYTES)
     except FileNotFoundError:
         raise CheckpointError("no such file") from None
     except (IsADirectoryError, NotARegularFile) as error:

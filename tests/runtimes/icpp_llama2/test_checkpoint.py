@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.checkpoint import (
+from icpp_sizer_check.config.load import load_config
+from icpp_sizer_check.errors import ConfigError
+from icpp_sizer_check.runner import regenerate
+from icpp_sizer_check.runtimes.icpp_llama2.checkpoint import (
     MAGIC,
     VERSIONED_HEADER_BYTES,
     CheckpointError,
     parse_header,
     read_header,
 )
-from icpp_sizer_check.config import load_config
-from icpp_sizer_check.errors import ConfigError
-from icpp_sizer_check.runner import regenerate
 from tests.conftest import Run
 
 STORIES_15M = (288, 768, 6, 6, 6, 32000, 256)
@@ -143,17 +143,17 @@ def test_checkpoint_config_renders_like_the_inline_config(
     from_checkpoint, _ = regenerate(load_config(config))
     from_inline, _ = regenerate(load_config(inline))
     assert from_checkpoint == from_inline
-    assert load_config(config).models[0].checkpoint is not None
+    assert load_config(config).models[0].values.checkpoint is not None
 
 
 def test_overrides_beside_the_checkpoint_apply_and_are_recorded(tmp_path: Path) -> None:
     config = write_project(tmp_path, versioned(STORIES_15M, 1), "    seq_len: 128\n")
     model = load_config(config).models[0]
-    assert model.hyperparameters.seq_len == 128
-    assert model.hyperparameters.dim == 288
-    assert model.checkpoint is not None
-    assert model.checkpoint.header["seq_len"] == 256
-    assert dict(model.checkpoint.overrides) == {"seq_len": 128}
+    assert model.values.hyperparameters.seq_len == 128
+    assert model.values.hyperparameters.dim == 288
+    assert model.values.checkpoint is not None
+    assert model.values.checkpoint.header["seq_len"] == 256
+    assert dict(model.values.checkpoint.overrides) == {"seq_len": 128}
 
 
 def test_overrides_are_visible_in_verbose_and_json_output(

@@ -1,0 +1,129 @@
+"""Command line: parse arguments, run, report, map the outcome to an exit code.
+
+Start-up is kept lean: a hook runs this on every commit. Only ``os`` and
+``sys`` load before :func:`icpp_sizer_check.replay.replay` has had its chance to
+answer an unchanged check; everything else loads after it declines.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from icpp_sizer_check import __program__, __version__
+
+TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from icpp_sizer_check.cli.arguments import Options
+
+
+def execute(options: Options, environ: Mapping[str, str]) -> int:
+    """Run what the parsed command line asks for; return the exit code."""
+    import io
+    from pathlib import Path
+
+    from icpp_sizer_check import replay
+    from icpp_sizer_check.cli.arguments import choose_format, discover_configs, use_color
+    from icpp_sizer_check.cli.streams import stdout_closed
+    from icpp_sizer_check.report import Destination, get_reporter
+    from icpp_sizer_check.runner import run
+
+    output_format = choose_format(options.format, environ)
+    # A plain passing check is recorded, so an unchanged next one can be replayed.
+    recordable = replay.eligible(options.plain, environ)
+    summary_file = environ.get("GITHUB_STEP_SUMMARY")
+    destination = Destination(
+        out=io.StringIO() if recordable else sys.stdout,
+        err=sys.stderr,
+        color=output_format == "text" and use_color(options.color, sys.stdout, environ),
+        verbose=options.verbose,
+        step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
+        workspace=environ.get("GITHUB_WORKSPACE", "") if output_format == "github" else "",
+    )
+    result = run(
+        options.configs or discover_configs(),
+        write=options.write,
+        use_cache=not options.no_cache,
+        exit_non_zero_on_write=options.exit_non_zero_on_write,
+    )
+    try:
+        get_reporter(output_format)(result, destination)
+        if recordable:
+            text = destination.out.getvalue()  # type: ignore[attr-defined]
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            if not destination.color:  # a record holds plain text only
+                replay.remember(result, text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
+    except OSError as error:  # a full disk behind stdout, say
+        from icpp_sizer_check.errors import OutputError
+
+        raise OutputError(error.strerror or str(error)) from None
+    return result.exit_code
+
+
+def print_schema() -> int:
+    """The shipped schema, byte for byte, so a repository can keep a copy for editors."""
+    from icpp_sizer_check.package_data import SCHEMA_FILE, read_package_data
+
+    schema = read_package_data(SCHEMA_FILE)
+    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(schema)
+        sys.stdout.buffer.flush()
+    except AttributeError:  # a text-only stream
+        sys.stdout.write(schema.decode("utf-8"))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    from icpp_sizer_check import replay
+    from icpp_sizer_check.cli.streams import stdout_closed, tolerant_streams
+
+    tolerant_streams()
+    # The hook's usual command line (`--config FILE` at most), parsed once:
+    # the replay, the parser and the record all take it from here.
+    plain = replay.config_arguments(arguments)
+    try:
+        if replay.replay(plain):
+            sys.stdout.flush()
+            return 0
+    except BrokenPipeError:
+        stdout_closed()
+        return 0
+    except Exception:  # noqa: BLE001 - a replay is only a shortcut; the full check decides
+        pass
+    from icpp_sizer_check.cli.arguments import parse
+
+    parsed = parse(arguments, plain)
+    if isinstance(parsed, int):
+        return parsed
+    if parsed.print_schema:
+        return print_schema()
+    from icpp_sizer_check.errors import OutputError, SizerError
+
+    try:
+        return execute(parsed, os.environ)
+    except OutputError as error:
+        print(f"{__program__}: error: cannot write the report: {error.reason}", file=sys.stderr)
+        return error.exit_code
+    except SizerError as error:
+        print(f"{__program__}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception:  # noqa: BLE001 - the last guard between a bug and a wrong exit code
+        import traceback  # only a bug pays for it
+
+        from icpp_sizer_check.errors import EXIT_INTERNAL_ERROR
+
+        traceback.print_exc()
+        print(
+            f"{__program__}: internal error (a bug in {__program__} {__version__}); "
+            "please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR

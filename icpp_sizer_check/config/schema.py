@@ -1,0 +1,138 @@
+"""The JSON Schema stage: the shipped schema's validator, and what each of its
+keywords says when a config breaks it (the wording table, beside the schema).
+
+Integers are strict here: JSON Schema counts 64.0 as an integer and Python
+counts True as one; a hyperparameter must be neither.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Callable, Iterator
+
+from icpp_sizer_check.config.source import ConfigSource
+from icpp_sizer_check.config.text import text_rule_broken, type_name
+from icpp_sizer_check.errors import JsonPath, Problem
+from icpp_sizer_check.package_data import config_schema
+
+_EXPECTED = {
+    "integer": "a whole number",
+    "string": "text",
+    "object": "a mapping of keys to values",
+    "array": "a list",
+    "boolean": "true or false",
+}
+
+
+def _type(error: Any) -> str:
+    expected = _EXPECTED.get(str(error.validator_value), str(error.validator_value))
+    return f"expected {expected}, got {type_name(error.instance)}"
+
+
+def _bound(error: Any) -> str:
+    bound = "at least" if error.validator == "minimum" else "at most"
+    return f"must be {bound} {error.validator_value}, got {error.instance}"
+
+
+def _enum(error: Any) -> str:
+    choices = ", ".join(str(choice) for choice in error.validator_value)
+    return f"must be one of {choices}, got {type_name(error.instance)}"
+
+
+def _required(error: Any) -> str:
+    missing = [key for key in error.validator_value if key not in error.instance]
+    many = len(missing) > 1
+    listed = ", ".join(repr(key) for key in missing)
+    return f"missing required key{'s' if many else ''} {listed}; add {'them' if many else 'it'}"
+
+
+def _min_items(error: Any) -> str:
+    return "must list at least one model; add a model"
+
+
+def _text(error: Any) -> str:
+    return text_rule_broken(tuple(error.absolute_path), error.instance)
+
+
+# What a config breaking each keyword is told; a keyword not listed here gets
+# jsonschema's own message.
+WORDING: dict[str, Callable[[Any], str]] = {
+    "type": _type,
+    "minimum": _bound,
+    "maximum": _bound,
+    "enum": _enum,
+    "required": _required,
+    "minItems": _min_items,
+    "pattern": _text,
+    "minLength": _text,
+}
+
+
+@lru_cache(maxsize=1)
+def validator() -> Any:
+    """The schema's validator, built once a run (building it costs more than
+    validating a config)."""
+    # jsonschema is imported here, not at the top: only a config that is not
+    # in the validation cache pays for it.
+    from jsonschema import Draft202012Validator, validators
+
+    def is_strict_integer(_checker: object, value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    type_checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", is_strict_integer)
+    validator_class = validators.extend(  # type: ignore[no-untyped-call]  # stubs lack it
+        Draft202012Validator, type_checker=type_checker
+    )
+    return validator_class(inline_local_refs(config_schema()))
+
+
+def inline_local_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each ``{"$ref": "#/$defs/x"}`` replaced by ``x`` itself.
+
+    The same schema, so the same verdicts; but jsonschema resolves a $ref on
+    every use, and that lookup was half the cost of validating a config. The
+    shipped file keeps its $defs for editors and other tools."""
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref", "")
+            if reference.startswith("#/$defs/"):
+                target = inline(definitions[reference.removeprefix("#/$defs/")])
+                return {**target, **{k: inline(v) for k, v in node.items() if k != "$ref"}}
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return {key: inline(value) for key, value in schema.items() if key != "$defs"}
+
+
+def _unknown_keys(
+    source: ConfigSource, path: JsonPath, error: Any
+) -> Iterator[tuple[JsonPath, Problem]]:
+    """One problem per key the schema does not allow, at the key, with a guess."""
+    allowed = sorted(error.schema.get("properties", {}))
+    for key in error.instance:
+        if key in allowed:
+            continue
+        import difflib  # only for a typo
+
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "remove it"
+        key_path = (*path, str(key))
+        message = f"unknown key {key!r}; {hint} (allowed: {', '.join(allowed)})"
+        yield key_path, source.key_problem(key_path, message)
+
+
+def schema_problems(source: ConfigSource) -> Iterator[tuple[JsonPath | None, Problem]]:
+    """Every way the config breaks the schema, worded for its author, with the
+    part of the config it refuses (None for a missing key: nothing present is wrong)."""
+    for error in validator().iter_errors(source.document.data):
+        path: JsonPath = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            yield from _unknown_keys(source, path, error)
+            continue
+        wording = WORDING.get(str(error.validator))
+        refused = None if error.validator == "required" else path
+        yield refused, source.problem(path, wording(error) if wording else error.message)

@@ -1,0 +1,144 @@
+"""What a run finds, as data: the states of documents and models, and each
+config's and model's outcome. Reporters turn these into text, JSON or GitHub
+commands; nothing here prints."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import NamedTuple
+
+from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
+from icpp_sizer_check.compare import Changes, Comparison, DocumentStatus
+from icpp_sizer_check.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, Position, Problem
+
+__all__ = ["DocumentStatus"]  # defined beside the comparison that decides it
+
+
+class ModelStatus(str, Enum):
+    OK = "ok"
+    BELOW_THRESHOLD = "below-threshold"
+    DOES_NOT_FIT = "does-not-fit"
+
+
+def model_status(users: int, threshold: int) -> ModelStatus:
+    """The failing-model rule: a model that serves no user does not fit, and
+    one that serves fewer than its threshold is below it."""
+    if users < 1:
+        return ModelStatus.DOES_NOT_FIT
+    if users < threshold:
+        return ModelStatus.BELOW_THRESHOLD
+    return ModelStatus.OK
+
+
+class FileRead(NamedTuple):
+    """A file a check read beside its config, and a hash of the bytes it used."""
+
+    path: str  # as the config names it (from its folder), symlinks kept
+    real: str  # where the symlinks led: the file read
+    limit: int | None  # how many bytes were read; None: the whole file
+    digest: str
+
+
+class ModelResult(NamedTuple):
+    name: str
+    users: int
+    threshold: int
+    position: Position | None
+    # The runtime's own: the model's resolved values, its sizing, and for a
+    # failing model what would make it serve its threshold. Only the runtime
+    # reads them (its messages and JSON keys).
+    values: object = None
+    sizing: object = None
+    remedy: object = None
+
+    @property
+    def status(self) -> ModelStatus:
+        return model_status(self.users, self.threshold)
+
+    @property
+    def headroom(self) -> int:
+        return self.users - self.threshold
+
+
+class CheckedInputs(NamedTuple):
+    """What a check used, exactly as it used it: for a replay record."""
+
+    config_real: str = ""  # the config's real path
+    config_digest: str = ""  # a hash of the config's bytes
+    reads: tuple[FileRead, ...] = ()  # every other file read, with a hash of its bytes
+
+
+class ConfigResult(NamedTuple):
+    config_file: str  # as messages show it: from the project root
+    output_file: str
+    document_status: DocumentStatus
+    memory_mib: int
+    models: tuple[ModelResult, ...]
+    runtime: str = "icpp_llama2"
+    comparison: Comparison = Comparison(DocumentStatus.UP_TO_DATE)
+    config_location: str = ""  # the config's absolute path
+    output_location: str = ""  # the document's, from the config's folder
+    target: WasmTarget = DEFAULT_TARGET  # caps the memory any remedy may suggest
+    inputs: CheckedInputs = CheckedInputs()
+
+    @property
+    def diff(self) -> str:
+        return self.comparison.diff if self.document_status == DocumentStatus.STALE else ""
+
+    @property
+    def summary(self) -> str:
+        """What kind of difference, or "ignoring formatting" for a content match."""
+        return self.comparison.summary if self.document_status != DocumentStatus.WRITTEN else ""
+
+    @property
+    def first_difference_line(self) -> int | None:
+        stale = self.document_status == DocumentStatus.STALE
+        return self.comparison.first_difference_line if stale else None
+
+    @property
+    def changes(self) -> Changes:
+        return (
+            self.comparison.changes if self.document_status == DocumentStatus.STALE else Changes()
+        )
+
+    @property
+    def failing_models(self) -> list[ModelResult]:
+        return [model for model in self.models if model.status != ModelStatus.OK]
+
+    @property
+    def ok(self) -> bool:
+        return self.document_status.is_current and not self.failing_models
+
+
+class RunResult:
+    """What a run found; filled in as it goes."""
+
+    def __init__(
+        self,
+        write: bool,
+        config_files: list[str],
+        problems: list[Problem],
+        exit_non_zero_on_write: bool = False,
+    ) -> None:
+        self.write = write
+        # A hook that writes must fail, or the commit goes ahead without the
+        # result: pre-commit does not see a new (untracked) document as a change.
+        self.exit_non_zero_on_write = exit_non_zero_on_write
+        # Every config asked for, as displayed, in the order given.
+        self.config_files = config_files
+        self.configs: list[ConfigResult] = []
+        self.problems = problems
+        # A write was asked for but refused because some config is invalid.
+        self.write_refused = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems:
+            return EXIT_BAD_INPUT
+        if any(not config.ok for config in self.configs):
+            return EXIT_CHECK_FAILED
+        if self.exit_non_zero_on_write and any(
+            config.document_status == DocumentStatus.WRITTEN for config in self.configs
+        ):
+            return EXIT_CHECK_FAILED
+        return EXIT_OK

@@ -1,0 +1,95 @@
+"""What every runtime provides, and the values that pass between it and the rest.
+
+A runtime is a canister program that serves models (icpp_llama2 serves
+llama2.c models). It says which model keys a config may hold (a definition in
+the shipped schema), how a model's values are resolved from the config and
+the model file beside it, how models are sized, which tables the document
+has, and how a failing model and its remedy are worded. Nothing outside a
+runtime knows a row of its tables, a unit, or how its columns are headed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, NamedTuple, Protocol, Sequence
+
+from icpp_sizer_check.canister import WasmTarget
+from icpp_sizer_check.compare import ColumnLayout
+from icpp_sizer_check.errors import JsonPath, Position
+from icpp_sizer_check.markdown import Table
+from icpp_sizer_check.results import ConfigResult, FileRead, ModelResult
+
+
+class Finding(NamedTuple):
+    """A problem a runtime finds in a model, at a path of the config."""
+
+    path: JsonPath
+    message: str
+
+
+class ModelFile(NamedTuple):
+    """A model file a config names, confined to its project: for the runtime to read."""
+
+    written: str  # as the config writes it
+    logical: str  # absolute, from the config's folder, symlinks kept
+    real: str  # after every symlink: what is opened
+    shown: str  # as messages name it
+
+
+class ResolvedModel(NamedTuple):
+    """A model's values as the runtime needs them, and the files read for them."""
+
+    values: object
+    reads: tuple[FileRead, ...] = ()
+
+
+class ModelSpec(NamedTuple):
+    """One model of a valid config."""
+
+    name: str
+    min_concurrent_users: int
+    position: Position | None
+    values: object  # the runtime's own (hyperparameters, a model file's header, ...)
+    reads: tuple[FileRead, ...] = ()
+
+
+class Evaluation(NamedTuple):
+    """A config's models sized: the document's tables and each model's outcome."""
+
+    tables: list[Table]
+    models: tuple[ModelResult, ...]
+
+
+class Runtime(Protocol):
+    name: str
+    schema_definition: str  # the key in the schema's $defs of one model
+    model_file_key: str  # the model key that names a model file, from the config's folder
+    targets: tuple[WasmTarget, ...]  # the wasm targets it is built for
+    default_memory_mib: int
+    layout: ColumnLayout
+
+    def resolve_model(
+        self, index: int, model: Mapping[str, Any], file: ModelFile | None
+    ) -> tuple[ResolvedModel | None, list[Finding]]:
+        """The values of model ``index`` (schema-valid keys only), read from
+        ``file`` where it names one; None with the findings when they cannot be."""
+        ...
+
+    def evaluate(
+        self, models: Sequence[ModelSpec], memory_mib: int, target: WasmTarget
+    ) -> Evaluation: ...
+
+    def failure(self, config: ConfigResult, model: ModelResult) -> str:
+        """One line: why the model fails."""
+        ...
+
+    def remedy(self, config: ConfigResult, model: ModelResult) -> str:
+        """One line: what would make the model meet its threshold."""
+        ...
+
+    def detail(self, model: ModelResult) -> str:
+        """One line: the model's users and where its values came from."""
+        ...
+
+    def model_json(self, model: ModelResult) -> dict[str, Any]:
+        """The runtime's keys of a model in ``--format json``."""
+        ...

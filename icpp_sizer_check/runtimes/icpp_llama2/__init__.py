@@ -1,0 +1,93 @@
+"""icpp_llama2: llama2.c models in float32, served from a canister (the default runtime).
+
+The document is the original sizer's, byte for byte: tokenizer, weights and
+per-user run state in MB, and how many users fit in the canister's memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from icpp_sizer_check.canister import WASM32, WASM64, WasmTarget, mib_to_bytes
+from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus, model_status
+from icpp_sizer_check.runtimes.base import (
+    Evaluation,
+    Finding,
+    ModelFile,
+    ModelSpec,
+    ResolvedModel,
+    Runtime,
+)
+from icpp_sizer_check.runtimes.icpp_llama2 import document, messages, models
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import remedy, size_model
+
+
+def _hyperparameters(model: ModelSpec) -> models.Llama2Model:
+    assert isinstance(model.values, models.Llama2Model)
+    return model.values
+
+
+class IcppLlama2:
+    name = "icpp_llama2"
+    schema_definition = "icpp_llama2_model"
+    model_file_key = "checkpoint"
+    targets: tuple[WasmTarget, ...] = (WASM32, WASM64)
+    # The whole wasm32 heap, whatever the target.
+    default_memory_mib = WASM32.heap_cap_mib
+    layout = document.LAYOUT
+
+    def resolve_model(
+        self, index: int, model: Mapping[str, Any], file: ModelFile | None
+    ) -> tuple[ResolvedModel | None, list[Finding]]:
+        return models.resolve_model(index, model, file)
+
+    def evaluate(
+        self, specs: Sequence[ModelSpec], memory_mib: int, target: WasmTarget
+    ) -> Evaluation:
+        available = mib_to_bytes(memory_mib)
+        values = [_hyperparameters(spec) for spec in specs]
+        sizings = [size_model(value.hyperparameters) for value in values]
+        results = []
+        for spec, value, sizing in zip(specs, values, sizings):
+            users = sizing.max_concurrent_users(available)
+            # A failing model gets a remedy aimed at its threshold (and at one
+            # user at least, since a model that does not fit always fails).
+            fails = model_status(users, spec.min_concurrent_users) != ModelStatus.OK
+            fix = (
+                remedy(
+                    value.hyperparameters,
+                    available,
+                    max(spec.min_concurrent_users, 1),
+                    target.heap_cap_mib,
+                )
+                if fails
+                else None
+            )
+            results.append(
+                ModelResult(
+                    spec.name, users, spec.min_concurrent_users, spec.position, value, sizing, fix
+                )
+            )
+        tables = document.document_tables(
+            [spec.name for spec in specs],
+            sizings,
+            # The document prints what the original sizer printed (a negative
+            # count for a model that does not fit); results use `users`.
+            [sizing.printed_users(available) for sizing in sizings],
+        )
+        return Evaluation(tables, tuple(results))
+
+    def failure(self, config: ConfigResult, model: ModelResult) -> str:
+        return messages.failure(config, model)
+
+    def remedy(self, config: ConfigResult, model: ModelResult) -> str:
+        return messages.remedy(config, model)
+
+    def detail(self, model: ModelResult) -> str:
+        return messages.detail(model)
+
+    def model_json(self, model: ModelResult) -> dict[str, Any]:
+        return messages.model_json(model)
+
+
+RUNTIME: Runtime = IcppLlama2()

@@ -1,0 +1,164 @@
+"""How icpp_llama2 words a failing model, its remedy and its details, in every format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from icpp_sizer_check.canister import mib_to_bytes
+from icpp_sizer_check.render import format_mb
+from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus
+from icpp_sizer_check.runtimes.icpp_llama2.document import UNIT
+from icpp_sizer_check.runtimes.icpp_llama2.models import CheckpointSource, Llama2Model
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import ModelSizing, Remedy
+
+
+def _parts(model: ModelResult) -> tuple[Llama2Model, ModelSizing, Remedy | None]:
+    values, sizing, fix = model.values, model.sizing, model.remedy
+    assert isinstance(values, Llama2Model) and isinstance(sizing, ModelSizing)
+    assert fix is None or isinstance(fix, Remedy)
+    return values, sizing, fix
+
+
+def _users(count: int) -> str:
+    return f"{count} user" if count == 1 else f"{count} users"
+
+
+def failure(config: ConfigResult, model: ModelResult) -> str:
+    """Names the model, its users, threshold and shortfall (or by how much it
+    does not fit at all)."""
+    _, sizing, fix = _parts(model)
+    if model.status == ModelStatus.DOES_NOT_FIT:
+        needed = sizing.fixed_total + sizing.run_state_total
+        short = needed - mib_to_bytes(config.memory_mib)
+        what_to_do = (
+            f"even the {config.target.name} heap cap of {fix.cap_mib} MiB is too small: "
+            "shrink the model"
+            if fix is not None and fix.beyond_one_canister
+            else "raise canister.memory_mib or shrink the model"
+        )
+        return (
+            f"model {model.name} does not fit: one user needs {format_mb(needed)} {UNIT} but "
+            f"the canister has {config.memory_mib} MiB ({format_mb(short)} {UNIT} short); "
+            f"{what_to_do}"
+        )
+    return (
+        f"model {model.name} serves {model.users} concurrent users, below its threshold "
+        f"of {model.threshold} (short by {model.threshold - model.users})"
+    )
+
+
+def remedy(config: ConfigResult, model: ModelResult) -> str:
+    """What would meet the threshold: a shorter context, or more memory; and when
+    no memory up to the heap cap is enough, what the cap allows instead."""
+    values, sizing, fix = _parts(model)
+    if fix is None:
+        return ""
+    if fix.beyond_one_canister:
+        return _beyond_one_canister(config, values, sizing, fix)
+    users = _users(fix.users)
+    memory = f"canister.memory_mib at least {fix.memory_mib} (now {config.memory_mib})"
+    if fix.max_seq_len is None:
+        return (
+            f"to serve {users}: no seq_len can (the tokenizer and weights alone "
+            f"take {format_mb(sizing.fixed_total)} {UNIT}); {memory}"
+        )
+    return (
+        f"to serve {users}: seq_len at most {fix.max_seq_len} "
+        f"(now {values.hyperparameters.seq_len}), or {memory}"
+    )
+
+
+def _beyond_one_canister(
+    config: ConfigResult, values: Llama2Model, sizing: ModelSizing, fix: Remedy
+) -> str:
+    """No memory up to the cap serves the users: what one canister of the cap
+    serves, the seq_len that would, and how many canisters would together."""
+    cap = fix.cap_mib
+    now = values.hyperparameters.seq_len
+    one_canister = (
+        f"one canister of {cap} MiB serves {_users(fix.users_at_cap)}"
+        if fix.users_at_cap
+        else f"one canister of {cap} MiB cannot serve a single user"
+    )
+    at_cap = f"canister.memory_mib {cap}"
+    if fix.max_seq_len_at_cap is None:
+        why = (
+            f" (the tokenizer and weights alone take {format_mb(sizing.fixed_total)} {UNIT})"
+            if sizing.fixed_total >= mib_to_bytes(cap)
+            else ""
+        )
+        seq_len = f"no seq_len can, even at {cap} MiB{why}"
+    elif config.memory_mib >= cap:
+        seq_len = f"seq_len at most {fix.max_seq_len_at_cap} (now {now})"
+    elif fix.max_seq_len is None:
+        seq_len = f"seq_len at most {fix.max_seq_len_at_cap} (now {now}) with {at_cap}"
+    else:
+        seq_len = (
+            f"seq_len at most {fix.max_seq_len} (now {now}), "
+            f"or at most {fix.max_seq_len_at_cap} with {at_cap}"
+        )
+    canisters = (
+        f"or spread the users over {fix.canisters} canisters of {cap} MiB"
+        if fix.canisters is not None
+        else f"no number of canisters can with seq_len {now}"
+    )
+    return (
+        f"to serve {_users(fix.users)}: no canister.memory_mib up to the "
+        f"{config.target.name} heap cap ({cap} MiB) is enough: {one_canister}; "
+        f"{seq_len}; {canisters}"
+    )
+
+
+def detail(model: ModelResult) -> str:
+    """Users and threshold, and where the hyperparameters came from."""
+    values, _, _ = _parts(model)
+    text = f"model {model.name}: {model.users} users, threshold {model.threshold}"
+    source = values.checkpoint
+    if source is None:
+        return text + "; hyperparameters from the config"
+    classifier = "shared classifier" if source.shared_classifier else "separate classifier"
+    text += f"; hyperparameters from {source.path} ({source.format} header, {classifier})"
+    changed = [
+        f"{key} {source.header[key]} -> {value}"
+        for key, value in source.overrides.items()
+        if source.header[key] != value
+    ]
+    if changed:
+        text += "; the config overrides " + ", ".join(changed)
+    return text
+
+
+def _checkpoint_json(source: CheckpointSource | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {
+        "path": source.path,
+        "format": source.format,
+        "shared_classifier": source.shared_classifier,
+        "group_size": source.group_size,
+        "header": dict(source.header),
+        "overrides": {
+            key: {"header": source.header[key], "config": value}
+            for key, value in source.overrides.items()
+        },
+    }
+
+
+def model_json(model: ModelResult) -> dict[str, Any]:
+    """The keys README's JSON section documents for an icpp_llama2 model."""
+    values, sizing, fix = _parts(model)
+    return {
+        "hyperparameters": values.hyperparameters._asdict(),
+        "checkpoint": _checkpoint_json(values.checkpoint),
+        "remedy": (
+            {**fix._asdict(), "beyond_one_canister": fix.beyond_one_canister}
+            if fix is not None
+            else None
+        ),
+        "bytes": {
+            "tokenizer": sizing.tokenizer_total,
+            "weights": sizing.weights_total,
+            "run_state_per_user": sizing.run_state_total,
+            "overall": sizing.overall_total,
+        },
+    }
