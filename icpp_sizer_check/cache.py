@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-from icpp_sizer_check import __version__
+from icpp_sizer_check import __program__, __version__
 
 TYPE_CHECKING = False  # typing itself costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def cache_folder(kind: str) -> str:
         # The XDG spec: a relative path is invalid and must be ignored (it
         # would make the cache depend on the current folder).
         base = os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "icpp-sizer-check", kind)
+    return os.path.join(base, __program__, kind)
 
 
 DISABLING_VALUES = ("1", "true", "yes")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from icpp_sizer_check import __program__, __version__
+from icpp_sizer_check.cache import DISABLE_VARIABLE, DISABLING_VALUES
 
 TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
@@ -19,16 +20,19 @@ if TYPE_CHECKING:
     from typing import NoReturn, TextIO
 
 
-EXAMPLES = """\
+EXAMPLES = f"""\
 examples:
-  icpp-sizer-check                                    check every config in ./configs/
-  icpp-sizer-check --config configs/icpp_llama2.yaml  check one config
-  icpp-sizer-check --write                            regenerate stale documents
+  {__program__}                                    check every config in ./configs/
+  {__program__} --config configs/icpp_llama2.yaml  check one config
+  {__program__} --write                            regenerate stale documents
 """
 
 # Every variable the tool reads, for --help and the README.
 ENVIRONMENT = (
-    ("ICPP_SIZER_CHECK_NO_CACHE", "1, true or yes: as --no-cache"),
+    (
+        DISABLE_VARIABLE,
+        f"{', '.join(DISABLING_VALUES[:-1])} or {DISABLING_VALUES[-1]}: as --no-cache",
+    ),
     ("XDG_CACHE_HOME", "where the caches live (absolute; default ~/.cache)"),
     ("NO_COLOR", "set to anything: no colour with --color auto"),
     ("GITHUB_ACTIONS", "true: --format github by default, and no replay"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+from icpp_sizer_check import __program__
+
 
 def stdout_closed() -> None:
     """The reader went away (``| head``): say nothing more, and let Python's
@@ -19,7 +21,7 @@ def stdout_closed() -> None:
 
 # Characters a narrow terminal encoding (cp1252, ASCII) cannot show, as ASCII.
 _ASCII = {"→": "->", "·": "-", "…": "...", "✅": "[ok]", "❌": "[failed]", "—": "-"}
-ENCODING_ERRORS = "icpp-sizer-check-ascii"
+ENCODING_ERRORS = f"{__program__}-ascii"
 
 
 def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
