@@ -17,7 +17,7 @@ from icpp_sizer_check.checkpoint import (
 from icpp_sizer_check.config import load_config
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.runner import regenerate
-from tests.conftest import Run
+from tests.fixtures import Run
 
 STORIES_15M = (288, 768, 6, 6, 6, 32000, 256)
 NAMES = ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len")

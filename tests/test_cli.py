@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check import __version__
-from tests.conftest import (
+from tests.fixtures import (
     BAD_CONFIGS,
+    CONFIG,
+    DOCUMENT,
     GOLDEN,
     GOOD_CONFIGS,
     Run,
@@ -20,15 +22,6 @@ from tests.conftest import (
     expectation,
     probe,
 )
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
-
-
-@pytest.fixture
-def committed(project: Path) -> Path:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    return project
 
 
 def test_check_passes_with_one_line(committed: Path, run: Run) -> None:

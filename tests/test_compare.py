@@ -15,7 +15,7 @@ from icpp_sizer_check.compare import (
     first_difference_line,
     unified_diff,
 )
-from tests.conftest import DATA, GOLDEN, examples
+from tests.fixtures import DATA, GOLDEN, examples
 
 TEXT = "# T\n\nrow | 1\nrow | 2\n"
 

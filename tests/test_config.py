@@ -15,7 +15,7 @@ from icpp_sizer_check.config import (
     parse_config,
 )
 from icpp_sizer_check.errors import ConfigError
-from tests.conftest import BAD_CONFIGS, DATA, GOOD_CONFIGS, REPO_CONFIG, expectation
+from tests.fixtures import BAD_CONFIGS, DATA, GOOD_CONFIGS, REPO_CONFIG, expectation
 
 MODEL = """models:
   - name: m

@@ -22,11 +22,7 @@ from icpp_sizer_check.config import MAX_CONFIG_BYTES, decode_config, parse_confi
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.runner import regenerate
 from icpp_sizer_check.sizing import Hyperparameters, size_model
-from tests.conftest import GOLDEN, Run, edit, examples, run_process
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
-
+from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, Run, edit, examples, run_process
 
 # ---- bad inputs made on the fly ------------------------------------------------------
 
@@ -129,12 +125,11 @@ def test_the_check_names_what_differs_and_write_restores_the_bytes(
     assert run().code == 0
 
 
-def test_write_keeps_the_document_mode(project: Path, run: Run) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    (project / DOCUMENT).chmod(0o640)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 128")
+def test_write_keeps_the_document_mode(committed: Path, run: Run) -> None:
+    (committed / DOCUMENT).chmod(0o640)
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 128")
     assert run("--write").code == 0
-    assert (project / DOCUMENT).stat().st_mode & 0o777 == 0o640
+    assert (committed / DOCUMENT).stat().st_mode & 0o777 == 0o640
 
 
 # ---- security ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from icpp_sizer_check.config import load_config
 from icpp_sizer_check.render import format_mb, render_document
 from icpp_sizer_check.runner import regenerate
 from icpp_sizer_check.sizing import Hyperparameters, size_model
-from tests.conftest import GOLDEN, REPO, REPO_CONFIG, examples
+from tests.fixtures import GOLDEN, REPO, REPO_CONFIG, examples
 
 SHARED_REFERENCE = REPO.parent / "shared" / "reference" / "icpp_llama2_resource_requirements.md"
 

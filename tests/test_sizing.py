@@ -13,7 +13,7 @@ from icpp_sizer_check.sizing import (
     remedy,
     size_model,
 )
-from tests.conftest import examples
+from tests.fixtures import examples
 
 STORIES_15M = Hyperparameters(288, 768, 6, 6, 6, 32000, 256)
 STORIES_260K = Hyperparameters(64, 172, 5, 8, 4, 512, 512)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from icpp_sizer_check import yaml_source
 from icpp_sizer_check.errors import Position
 from icpp_sizer_check.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
-from tests.conftest import examples
+from tests.fixtures import examples
 
 
 def test_positions_of_values_and_keys() -> None:
