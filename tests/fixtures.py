@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import pytest
 from hypothesis import settings
@@ -35,18 +35,40 @@ CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 
 
-# HYPOTHESIS_PROFILE=quick runs each property on a few examples, the same ones
-# every run (derandomized, no example database): for a fast loop, and for
+# Hypothesis profiles. dev: each property on a few examples, the same ones
+# every run (derandomized, no example database): for the local loop, and for
 # mutation testing, which reruns the tests once per mutant and must score the
-# same twice. Without it every property keeps its own, larger, example count.
-HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
-settings.register_profile("quick", max_examples=10, derandomize=True, database=None)
+# same twice. ci: every property keeps its own, larger, example count (see
+# examples()). HYPOTHESIS_PROFILE names the profile; unset, it is ci where
+# CI=true (as GitHub Actions and .ci/run set it) and dev elsewhere.
+DEV_PROFILE = "dev"
+CI_PROFILE = "ci"
+settings.register_profile(DEV_PROFILE, max_examples=10, derandomize=True, database=None)
+settings.register_profile(CI_PROFILE, settings.get_profile("default"))
+
+
+def choose_profile(environ: Mapping[str, str]) -> str:
+    """The hypothesis profile for a run in ``environ``."""
+    named = environ.get("HYPOTHESIS_PROFILE", "")
+    if named:
+        return named
+    return CI_PROFILE if environ.get("CI", "").lower() == "true" else DEV_PROFILE
+
+
+def example_count(thorough: int, profile: str) -> int:
+    """``thorough`` under ci; under another profile, no more than its max_examples."""
+    if profile == CI_PROFILE:
+        return thorough
+    return min(thorough, settings.get_profile(profile).max_examples)
+
+
+HYPOTHESIS_PROFILE = choose_profile(os.environ)
 settings.load_profile(HYPOTHESIS_PROFILE)
 
 
 def examples(thorough: int) -> int:
-    """A property's example count: ``thorough``, or the quick profile's few."""
-    return thorough if HYPOTHESIS_PROFILE == "default" else min(thorough, settings().max_examples)
+    """A property's example count: ``thorough`` under ci, at most 10 under dev."""
+    return example_count(thorough, HYPOTHESIS_PROFILE)
 
 
 class Outcome(NamedTuple):
