@@ -193,6 +193,7 @@ def configs(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 @settings(
     max_examples=examples(300),
     deadline=None,
@@ -226,6 +227,7 @@ def _drawn(strategy: st.SearchStrategy[dict[str, object]], count: int) -> list[d
     return drawn
 
 
+@pytest.mark.slow
 def test_rendering_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
     """The same configs written in two processes, each with its own string
     hashing (PYTHONHASHSEED), give the same bytes: nothing in a document or
@@ -330,12 +332,14 @@ yaml_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(2000), deadline=None)
 @given(document=yaml_values)
 def test_random_yaml_documents_never_crash(document: object) -> None:
     _only_config_errors(yaml.safe_dump(document, allow_unicode=True).encode("utf-8"))
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(1000), deadline=None)
 @given(config=configs(), data=st.data())
 def test_mutated_valid_configs_never_crash(config: dict[str, object], data: st.DataObject) -> None:

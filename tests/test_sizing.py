@@ -162,6 +162,7 @@ def test_no_canisters_when_one_user_of_this_context_does_not_fit() -> None:
     assert fix.max_seq_len_at_cap == 303071
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(1000), deadline=None)
 @given(
     dim_heads=st.tuples(st.integers(1, 256), st.integers(1, 8), st.integers(1, 4)),

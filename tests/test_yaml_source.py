@@ -106,6 +106,7 @@ values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(1000), deadline=None)
 @given(data=values)
 def test_the_data_is_what_safe_load_gives(data: object) -> None:
