@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.fixtures import REPO
 
 PACKAGE = REPO / "icpp_sizer_check"
 

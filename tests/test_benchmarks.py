@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO, Run
+from tests.fixtures import REPO, Run
 
 
 def load_bench() -> ModuleType:

@@ -7,10 +7,7 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check import cache
-from tests.conftest import GOLDEN, Run, edit, probe
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+from tests.fixtures import CONFIG, Run, edit, probe
 
 
 def check(project: Path, home: Path, *args: str, **env: str) -> tuple[int, bool]:
@@ -18,12 +15,6 @@ def check(project: Path, home: Path, *args: str, **env: str) -> tuple[int, bool]
     runs are never replayed, so only the validation cache is at work)."""
     result = probe(project, home, "--verbose", *args, **env)
     return result.code, "jsonschema" in result.loaded
-
-
-@pytest.fixture
-def committed(project: Path) -> Path:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    return project
 
 
 def test_an_unchanged_config_skips_jsonschema(committed: Path, tmp_path: Path) -> None:

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check import __version__
-from tests.conftest import (
+from tests.fixtures import (
     BAD_CONFIGS,
+    CONFIG,
+    DOCUMENT,
     GOLDEN,
     GOOD_CONFIGS,
     Run,
@@ -20,15 +22,6 @@ from tests.conftest import (
     expectation,
     probe,
 )
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
-
-
-@pytest.fixture
-def committed(project: Path) -> Path:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    return project
 
 
 def test_check_passes_with_one_line(committed: Path, run: Run) -> None:
@@ -201,7 +194,22 @@ def DATA_BAD(stem: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("path", BAD_CONFIGS, ids=lambda p: p.name)
+# tests/test_config.py loads every bad config; through the command line, one or
+# two of each kind is enough to prove the exit code, the lines and that nothing
+# is written.
+CLI_SAMPLE = [
+    "yaml_unclosed_quote",  # YAML syntax
+    "wrong_type_string",  # the schema
+    "dim_not_divisible",  # semantics, beyond the schema
+    "not_utf8",  # not UTF-8, at a position
+    "utf16",  # not UTF-8, its expectation in utf16.yaml.expect
+    "empty",  # a problem with no position
+    "output_climbs_out",  # an output refused: out of the repository
+    "output_in_git",  # an output refused: inside .git/
+]
+
+
+@pytest.mark.parametrize("path", [DATA_BAD(stem) for stem in CLI_SAMPLE], ids=CLI_SAMPLE)
 def test_bad_config_exits_2_with_one_line_per_problem_and_writes_nothing(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
 ) -> None:
@@ -209,7 +217,8 @@ def test_bad_config_exits_2_with_one_line_per_problem_and_writes_nothing(
     shutil.copy(path, tmp_path / path.name)
     expected = expectation(path)
     outcome = run("--write", "--config", path.name)
-    assert outcome.code == expected.exit_code
+    assert outcome.code == expected.exit_code == 2
+    assert outcome.out == ""
     assert "Traceback" not in outcome.err
     *problems, last = outcome.err.splitlines()
     assert last == "nothing written: fix the errors above, then run again"

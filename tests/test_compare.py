@@ -17,7 +17,7 @@ from icpp_sizer_check.compare import (
     unified_diff,
 )
 from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT
-from tests.conftest import DATA, GOLDEN, examples
+from tests.fixtures import DATA, GOLDEN, examples
 
 
 # Documents here are icpp_llama2's: their columns and units are read as its layout says.

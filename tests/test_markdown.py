@@ -14,7 +14,7 @@ from icpp_sizer_check.markdown import (
     split_row,
     tables,
 )
-from tests.conftest import DATA, GOLDEN
+from tests.fixtures import DATA, GOLDEN
 
 ALIGNED = DATA / "golden" / "icpp_llama2_resource_requirements.aligned.md"
 

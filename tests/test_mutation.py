@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPO
+from tests.fixtures import REPO
 from tests.mutation.score import (
     EQUIVALENT_FILE,
     format_table,

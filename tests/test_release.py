@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from icpp_sizer_check import __version__
-from tests.conftest import REPO, clean_env
+from tests.fixtures import REPO, clean_env
 
 CHANGELOG = REPO / "CHANGELOG.md"
 README = REPO / "README.md"

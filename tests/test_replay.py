@@ -8,11 +8,8 @@ import pytest
 
 from icpp_sizer_check import cache
 from icpp_sizer_check.replay import config_arguments
-from tests.conftest import GOLDEN, edit
-from tests.conftest import probe as fresh_check
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit
+from tests.fixtures import probe as fresh_check
 
 
 def probe(cwd: Path, home: Path, *args: str, **env: str) -> tuple[int, str, bool]:
@@ -25,12 +22,6 @@ def probe(cwd: Path, home: Path, *args: str, **env: str) -> tuple[int, str, bool
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "cache-home"
-
-
-@pytest.fixture
-def committed(project: Path) -> Path:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    return project
 
 
 def test_an_unchanged_passing_check_is_replayed(committed: Path, home: Path) -> None:

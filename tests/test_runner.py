@@ -10,10 +10,7 @@ from icpp_sizer_check.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import ModelStatus
 from icpp_sizer_check.runner import run
-from tests.conftest import DATA, GOLDEN, edit
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, edit
 
 
 def test_missing_then_written_then_up_to_date(project: Path) -> None:
@@ -41,8 +38,7 @@ def test_exit_non_zero_on_write_fails_a_run_that_wrote(project: Path) -> None:
     assert unchanged.exit_code == EXIT_OK
 
 
-def test_model_results_carry_users_thresholds_and_status(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_model_results_carry_users_thresholds_and_status(committed: Path) -> None:
     result = run([CONFIG])
     models = result.configs[0].models
     assert [(m.name, m.users, m.threshold, m.status) for m in models] == [
@@ -82,9 +78,8 @@ def test_remedies_aim_no_higher_than_the_cap_of_the_configs_target(project: Path
     assert (fix.cap_mib, fix.memory_mib, fix.users_at_cap, fix.canisters) == (6144, 4844, 78, 1)
 
 
-def test_stale_document_has_a_diff_and_a_fix_command(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+def test_stale_document_has_a_diff_and_a_fix_command(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
     config = run([CONFIG]).configs[0]
     assert config.document_status == DocumentStatus.STALE
     assert "+Max number of concurrent users | 4760 | 431 | 88 | 35" in config.diff
@@ -183,8 +178,7 @@ def test_two_configs_with_one_output_are_refused_at_the_output_line(project: Pat
     assert not DOCUMENT.exists()
 
 
-def test_the_same_config_named_twice_is_checked_once(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_the_same_config_named_twice_is_checked_once(committed: Path) -> None:
     result = run([CONFIG, Path("./configs/icpp_llama2.yaml"), CONFIG.resolve()])
     assert result.exit_code == EXIT_OK
     assert len(result.configs) == 1
@@ -201,18 +195,16 @@ def test_a_document_too_large_to_be_one_is_an_error(project: Path) -> None:
     assert DOCUMENT.stat().st_size > MAX_DOCUMENT_BYTES  # nothing written
 
 
-def test_a_check_clears_the_temp_files_of_killed_writers(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_a_check_clears_the_temp_files_of_killed_writers(committed: Path) -> None:
     leftover = DOCUMENT.parent / f".{DOCUMENT.name}.999999999.abc123.tmp"
     leftover.write_text("half a document")
     assert run([CONFIG]).exit_code == EXIT_OK
     assert not leftover.exists()
 
 
-def test_the_replay_inputs_are_the_bytes_the_check_used(project: Path) -> None:
+def test_the_replay_inputs_are_the_bytes_the_check_used(committed: Path) -> None:
     from icpp_sizer_check import cache
 
-    shutil.copy(GOLDEN, DOCUMENT)
     config = run([CONFIG]).configs[0]
     assert config.inputs.config_digest == cache.digest([CONFIG.read_bytes()])
     [document] = config.inputs.reads
@@ -240,16 +232,14 @@ def test_nothing_is_written_when_any_document_cannot_be(project: Path) -> None:
     assert not DOCUMENT.exists()
 
 
-def test_a_hard_linked_config_named_twice_is_checked_once(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_a_hard_linked_config_named_twice_is_checked_once(committed: Path) -> None:
     os.link(CONFIG, "configs/twin.yaml")
     result = run([CONFIG, Path("configs/twin.yaml")])
     assert result.exit_code == EXIT_OK
     assert len(result.configs) == 1
 
 
-def test_a_leftover_named_with_an_impossible_pid_is_no_crash(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_a_leftover_named_with_an_impossible_pid_is_no_crash(committed: Path) -> None:
     odd = DOCUMENT.parent / f".{DOCUMENT.name}.99999999999999999999.x.tmp"
     odd.write_text("not ours")
     assert run([CONFIG]).exit_code == EXIT_OK

@@ -11,7 +11,7 @@ from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.runtimes import get_runtime
 from icpp_sizer_check.runtimes.base import ModelSpec
-from tests.conftest import BAD_CONFIGS, DATA, GOOD_CONFIGS, REPO_CONFIG, expectation
+from tests.fixtures import BAD_CONFIGS, DATA, GOOD_CONFIGS, REPO_CONFIG, expectation
 
 MODEL = """models:
   - name: m
@@ -36,15 +36,20 @@ def test_good_configs_load(path: Path) -> None:
     assert config.output.parent.is_relative_to(path.parent)
 
 
+# The whole catalogue runs here, at the loading layer; tests/test_cli.py runs a
+# sample of it through the command line.
 @pytest.mark.parametrize("path", BAD_CONFIGS, ids=lambda p: p.name)
 def test_bad_configs_are_rejected_with_a_located_message(path: Path) -> None:
     expected = expectation(path)
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    lines = str(caught.value).splitlines()
-    matching = [line for line in lines if expected.message in line]
-    assert matching, f"{expected.message!r} not in {lines}"
-    assert matching[0].startswith(expected.line_prefix(display_path(path))), matching[0]
+    shown = display_path(path)
+    problems = [str(problem) for problem in caught.value.problems]
+    assert problems and all("\n" not in problem for problem in problems), problems
+    assert all(problem.startswith(f"{shown}:") for problem in problems), problems
+    matching = [problem for problem in problems if expected.message in problem]
+    assert matching, f"{expected.message!r} not in {problems}"
+    assert matching[0].startswith(expected.line_prefix(shown)), matching[0]
 
 
 def test_the_catalogue_is_large_and_every_case_has_an_expectation() -> None:

@@ -13,9 +13,9 @@ import pytest
 
 from icpp_sizer_check.config.location import locate_config
 from icpp_sizer_check.errors import ConfigError
-from tests.conftest import GOLDEN, REPO_CONFIG, Run, clean_env, run_process
+from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, clean_env, run_process
 
-DOCUMENT_NAME = "README_icpp_llama2_resource_requirements.md"
+DOCUMENT_NAME = DOCUMENT.name
 
 
 def _config_text(output: str = DOCUMENT_NAME) -> str:

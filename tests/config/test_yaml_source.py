@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from icpp_sizer_check.config import yaml_source
 from icpp_sizer_check.config.yaml_source import MAX_NODES, YamlError, parse_yaml, position_in_text
 from icpp_sizer_check.errors import Position
-from tests.conftest import examples
+from tests.fixtures import examples
 
 
 def test_positions_of_values_and_keys() -> None:
@@ -106,6 +106,7 @@ values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(1000), deadline=None)
 @given(data=values)
 def test_the_data_is_what_safe_load_gives(data: object) -> None:

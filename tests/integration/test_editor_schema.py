@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BAD_CONFIGS, GOOD_CONFIGS, REPO, clean_env, run_process
+from tests.fixtures import BAD_CONFIGS, GOOD_CONFIGS, REPO, clean_env, run_process
 
 SHIPPED = REPO / "icpp_sizer_check" / "schemas" / "config.schema.json"
 REPO_CONFIGS = sorted((REPO / "configs").glob("*.yaml"))

@@ -21,14 +21,12 @@ from icpp_sizer_check.markdown import formatter_rewrite
 from icpp_sizer_check.runner import regenerate
 from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, size_model
-from tests.conftest import DATA, GOLDEN, REPO, Run, edit
-from tests.integration.conftest import NODE_TOOLS, require_node_tool
+from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, REPO, Run, edit
+from tests.integration.fixtures import NODE_TOOLS, require_node_tool
 from tests.runtimes.icpp_llama2.documents import render as render_llama2
 
 Formatter = Callable[[str], str]
 PRETTIER = Path(os.environ.get("ICPP_PRETTIER", NODE_TOOLS / ".bin" / "prettier"))
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 
 
 def mdformat_text(text: str) -> str:

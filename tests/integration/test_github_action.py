@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import GOLDEN, REPO, REPO_CONFIG, clean_env, edit
-from tests.integration.conftest import NODE_TOOLS, call, require_node_tool
+from tests.fixtures import GOLDEN, REPO, REPO_CONFIG, clean_env, edit
+from tests.integration.fixtures import NODE_TOOLS, call, require_node_tool
 
 ACTION = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check import __version__
-from tests.conftest import REPO, clean_env
+from tests.fixtures import REPO, clean_env
 
 NAME = "icpp_sizer_check"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GOLDEN, REPO, REPO_CONFIG, edit, run_process
-from tests.integration.conftest import call, git, git_env
+from tests.fixtures import DOCUMENT, GOLDEN, REPO, REPO_CONFIG, edit, run_process
+from tests.integration.fixtures import call, git, git_env
 
-CONFIG = Path("configs/llm.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+# A consumer names its config as it likes; the document is the repo's.
+CONSUMER_CONFIG = Path("configs/llm.yaml")
 
 
 def make_consumer(project: Path, hooks_home: Path, hook_repo: tuple[Path, str], hooks: str) -> Path:
@@ -50,13 +50,13 @@ def consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> P
         hooks_home,
         hook_repo,
         f"""      - id: icpp-sizer-check
-        args: [--config, {CONFIG.as_posix()}]
+        args: [--config, {CONSUMER_CONFIG.as_posix()}]
       - id: icpp-sizer-write
-        args: [--config, {CONFIG.as_posix()}]
+        args: [--config, {CONSUMER_CONFIG.as_posix()}]
         stages: [manual]
 """,
     )
-    shutil.copy(REPO_CONFIG, project / CONFIG)
+    shutil.copy(REPO_CONFIG, project / CONSUMER_CONFIG)
     shutil.copy(GOLDEN, project / DOCUMENT)
     return project
 
@@ -75,7 +75,7 @@ def test_the_hooks_guard_a_consumer_repository(consumer: Path, hooks_home: Path)
     assert "icpp-sizer-check" in first.stdout and "Passed" in first.stdout
 
     # A staged edit to a model fails the hook, with the diff in pre-commit's output.
-    edit(consumer / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(consumer / CONSUMER_CONFIG, "seq_len: 256", "seq_len: 512")
     stale = commit(consumer, env, "longer context for 15M")
     assert stale.returncode == 1
     assert "Failed" in stale.stdout
@@ -97,7 +97,7 @@ def test_the_hooks_guard_a_consumer_repository(consumer: Path, hooks_home: Path)
 
     # A threshold breach fails with the model named.
     edit(
-        consumer / CONFIG,
+        consumer / CONSUMER_CONFIG,
         "    seq_len: 1024\n",
         "    seq_len: 1024\n    min_concurrent_users: 100\n",
     )
@@ -150,10 +150,10 @@ def test_deleting_a_checkpoint_fails_the_check_hook(
         hooks_home,
         hook_repo,
         f"""      - id: icpp-sizer-check
-        args: [--config, {CONFIG.as_posix()}]
+        args: [--config, {CONSUMER_CONFIG.as_posix()}]
 """,
     )
-    (project / CONFIG).write_text(
+    (project / CONSUMER_CONFIG).write_text(
         "output: sizing.md\n"
         "canister:\n"
         "  memory_mib: 3072\n"
@@ -165,7 +165,7 @@ def test_deleting_a_checkpoint_fails_the_check_hook(
     # A legacy llama2.c header (stories15M), then a little of the weights.
     header = struct.pack("<7i", 288, 768, 6, 6, 6, 32000, 256)
     (project / "models" / "stories15M.bin").write_bytes(header + b"\1" * 64)
-    written = run_process(project, "--write", "--config", CONFIG.as_posix(), env=env)
+    written = run_process(project, "--write", "--config", CONSUMER_CONFIG.as_posix(), env=env)
     assert written.returncode == 0, written.stderr
     first = commit(project, env, "add a model and its sizing")
     assert first.returncode == 0, first.stdout
@@ -188,10 +188,10 @@ def writing_consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, st
         hooks_home,
         hook_repo,
         f"""      - id: icpp-sizer-write
-        args: [--config, {CONFIG.as_posix()}]
+        args: [--config, {CONSUMER_CONFIG.as_posix()}]
 """,
     )
-    shutil.copy(REPO_CONFIG, project / CONFIG)
+    shutil.copy(REPO_CONFIG, project / CONSUMER_CONFIG)
     return project
 
 
@@ -215,7 +215,7 @@ def test_the_write_hook_stops_the_commit_until_its_document_is_staged(
     assert DOCUMENT.as_posix() in git(project, env, "ls-files")
 
     # A staged model edit: the hook rewrites the document and stops the commit.
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(project / CONSUMER_CONFIG, "seq_len: 256", "seq_len: 512")
     changed = commit(project, env, "longer context for 15M")
     assert changed.returncode == 1, changed.stdout
     assert hook_verdict(changed.stdout, "icpp-sizer-write") == "Failed"
@@ -295,7 +295,7 @@ def test_try_repo_runs_the_hooks_before_pinning(
     repo_path, sha = hook_repo
     project = tmp_path / "trying"
     (project / "configs").mkdir(parents=True)
-    shutil.copy(REPO_CONFIG, project / CONFIG)
+    shutil.copy(REPO_CONFIG, project / CONSUMER_CONFIG)
     shutil.copy(GOLDEN, project / DOCUMENT)
     git(project, env, "init", "-q", "-b", "main")
     git(project, env, "add", "-A")
@@ -308,7 +308,7 @@ def test_try_repo_runs_the_hooks_before_pinning(
     assert passed.returncode == 0, passed.stdout
     assert "icpp-sizer-check" in passed.stdout and "Passed" in passed.stdout
 
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(project / CONSUMER_CONFIG, "seq_len: 256", "seq_len: 512")
     git(project, env, "add", "-A")
     failed = call(try_repo, project, env)
     assert failed.returncode == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, clean_env
+from tests.fixtures import REPO, clean_env
 
 ACTION = REPO / "action.yml"
 WORKFLOWS = REPO / ".github" / "workflows"

@@ -9,7 +9,7 @@ reason, in ``equivalent.txt`` beside this file, and left out of the count.
     python -m tests.mutation --report   print the last run's score, run nothing
 
 mutmut runs under ``nice -n 10`` with at most two processes, on the quick test
-set (no integration tests) and the quick hypothesis profile. The command fails
+set (no integration tests) and the dev hypothesis profile. The command fails
 when a module scores under ``--fail-under`` or when ``equivalent.txt`` names a
 mutant that no longer exists or that the tests now catch.
 """
@@ -143,8 +143,8 @@ def format_table(table: Sequence[ModuleScore]) -> str:
 
 
 def _mutmut(*args: str) -> subprocess.CompletedProcess[str]:
-    # The machine is shared: low priority, and the test runs see the quick profile.
-    environment = {**os.environ, "HYPOTHESIS_PROFILE": "quick"}
+    # The machine is shared: low priority, and the test runs see the dev profile.
+    environment = {**os.environ, "HYPOTHESIS_PROFILE": "dev"}
     command = ["nice", "-n", "10", sys.executable, "-m", "mutmut", *args]
     capture = args[0] == "results"
     return subprocess.run(command, env=environment, text=True, capture_output=capture, check=False)

@@ -18,11 +18,9 @@ from icpp_sizer_check.report.github import (
     workspace_path,
 )
 from icpp_sizer_check.runner import run
-from tests.conftest import DATA, GOLDEN, clean_env, edit, run_process
+from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, clean_env, edit, run_process
 from tests.report import workflow_runner
 
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
 COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
 
 
@@ -58,20 +56,21 @@ def test_escaping_follows_the_workflow_command_rules() -> None:
     assert command == "::error file=a%2Cb%3Ac.yaml,line=3,title=T%3A x::50%25 done%0Anext"
 
 
-def test_stale_document_and_threshold_are_annotated_at_the_right_lines(project: Path) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
+def test_stale_document_and_threshold_are_annotated_at_the_right_lines(committed: Path) -> None:
     edit(
-        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 1024\n    min_concurrent_users: 90\n"
+        committed / CONFIG,
+        "    seq_len: 1024\n",
+        "    seq_len: 1024\n    min_concurrent_users: 90\n",
     )
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = run_in_actions(project)
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = run_in_actions(committed)
     assert completed.returncode == 1
     found = annotations(completed.stdout)
     assert [a["title"] for a in found] == ["Stale sizing document", "Too few concurrent users"]
     stale, threshold = found
     assert stale["file"] == DOCUMENT.as_posix()
     # The first differing line of the committed document: 15M's key_cache row.
-    assert line_of(project, stale) == "key_cache | 0.31 | 1.69 | 16.00 | 36.00"
+    assert line_of(committed, stale) == "key_cache | 0.31 | 1.69 | 16.00 | 36.00"
     assert "is stale; fix it with: icpp-sizer-check --write --config" in stale["message"]
     assert threshold["message"].endswith(
         "%0Ato serve 90 users: seq_len at most 1007 (now 1024), "
@@ -79,16 +78,15 @@ def test_stale_document_and_threshold_are_annotated_at_the_right_lines(project: 
     )
     assert "%0A15M · Max number of concurrent users: 847 → 431" in stale["message"]
     assert threshold["file"] == CONFIG.as_posix()
-    assert line_of(project, threshold) == "  - name: 42M"
+    assert line_of(committed, threshold) == "  - name: 42M"
     assert threshold["col"] == "5"
     assert "::group::" in completed.stdout and "::endgroup::" in completed.stdout
 
 
-def test_beyond_the_cap_the_annotation_and_the_summary_say_the_same(project: Path) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 6144\n  wasm: wasm64")
-    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
-    completed = run_in_actions(project, "--write")
+def test_beyond_the_cap_the_annotation_and_the_summary_say_the_same(committed: Path) -> None:
+    edit(committed / CONFIG, "memory_mib: 3072", "memory_mib: 6144\n  wasm: wasm64")
+    edit(committed / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
+    completed = run_in_actions(committed, "--write")
     assert completed.returncode == 1
     remedy = (
         "to serve 100 users: no canister.memory_mib up to the wasm64 heap cap (6144 MiB) "
@@ -97,12 +95,12 @@ def test_beyond_the_cap_the_annotation_and_the_summary_say_the_same(project: Pat
     )
     last = annotations(completed.stdout)[-1]
     assert (last["title"], last["line"]) == ("Too few concurrent users", "36")
-    assert line_of(project, last) == "  - name: 110M"
+    assert line_of(committed, last) == "  - name: 110M"
     assert last["message"] == (
         "model 110M serves 78 concurrent users, below its threshold of 100 (short by 22)%0A"
         + remedy
     )
-    summary = (project / "summary.md").read_text()
+    summary = (committed / "summary.md").read_text()
     assert (
         "- `configs/icpp_llama2.yaml` model 110M serves 78 concurrent users, below its "
         f"threshold of 100 (short by 22); {remedy}\n"
@@ -120,13 +118,12 @@ def test_config_errors_are_annotated_at_the_yaml_line(project: Path) -> None:
     assert error["message"] == "models[0].n_kv_heads: must be at least 1, got 0"
 
 
-def test_step_summary_has_the_table_and_the_diff(project: Path) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
-    edit(project / CONFIG, "command: python -m scripts.icpp_llama2_sizer", "command: make sizes")
-    (project / "summary.md").write_text("earlier step\n")
-    run_in_actions(project)
-    summary = (project / "summary.md").read_text()
+def test_step_summary_has_the_table_and_the_diff(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(committed / CONFIG, "command: python -m scripts.icpp_llama2_sizer", "command: make sizes")
+    (committed / "summary.md").write_text("earlier step\n")
+    run_in_actions(committed)
+    summary = (committed / "summary.md").read_text()
     assert summary.startswith("earlier step\n## icpp-sizer-check: ❌ failed\n")
     assert "| Config | Document | Model | Users | Threshold | Status |" in summary
     assert (
@@ -141,27 +138,24 @@ def test_step_summary_has_the_table_and_the_diff(project: Path) -> None:
     assert "\n+Max number of concurrent users | 4760 | 431 | 88 | 35\n \n \n````\n" in summary
 
 
-def test_success_is_plain_and_summarised(project: Path) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    completed = run_in_actions(project)
+def test_success_is_plain_and_summarised(committed: Path) -> None:
+    completed = run_in_actions(committed)
     assert completed.returncode == 0
     assert annotations(completed.stdout) == []
     assert "is up to date; smallest headroom" in completed.stdout
-    assert "## icpp-sizer-check: ✅ passed" in (project / "summary.md").read_text()
+    assert "## icpp-sizer-check: ✅ passed" in (committed / "summary.md").read_text()
 
 
-def test_explicit_format_wins_over_github_actions(project: Path) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = run_in_actions(project, "--format", "text")
+def test_explicit_format_wins_over_github_actions(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = run_in_actions(committed, "--format", "text")
     assert "::error" not in completed.stdout
-    assert not (project / "summary.md").exists()
+    assert not (committed / "summary.md").exists()
 
 
-def test_text_stays_the_default_outside_actions(project: Path) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = run_process(project)
+def test_text_stays_the_default_outside_actions(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = run_process(committed)
     assert completed.returncode == 1
     assert "::" not in completed.stdout
 
@@ -177,10 +171,9 @@ def test_text_stays_the_default_outside_actions(project: Path) -> None:
     ],
 )
 def test_colour_on_a_real_terminal_respects_no_color(
-    project: Path, no_color: str, args: list[str], coloured: bool
+    committed: Path, no_color: str, args: list[str], coloured: bool
 ) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
     env = clean_env()
     env.pop("NO_COLOR", None)
     env["TERM"] = "xterm"
@@ -190,7 +183,7 @@ def test_colour_on_a_real_terminal_respects_no_color(
     try:
         process = subprocess.run(
             [sys.executable, "-m", "icpp_sizer_check", *args],
-            cwd=project,
+            cwd=committed,
             env=env,
             stdout=follower,
             stderr=subprocess.PIPE,

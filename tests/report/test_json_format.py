@@ -5,14 +5,10 @@ import shutil
 from pathlib import Path
 
 from icpp_sizer_check import __version__
-from tests.conftest import DATA, GOLDEN, Run, edit
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+from tests.fixtures import CONFIG, DATA, Run, edit
 
 
-def test_ok_run(project: Path, run: Run) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_ok_run(committed: Path, run: Run) -> None:
     outcome = run("--format", "json")
     assert outcome.code == 0
     document = json.loads(outcome.out)
@@ -58,14 +54,15 @@ def test_ok_run(project: Path, run: Run) -> None:
     }
 
 
-def test_stale_missing_error_and_threshold(project: Path, run: Run) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_stale_missing_error_and_threshold(committed: Path, run: Run) -> None:
     edit(
-        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 512\n    min_concurrent_users: 500\n"
+        committed / CONFIG,
+        "    seq_len: 1024\n",
+        "    seq_len: 512\n    min_concurrent_users: 500\n",
     )
-    other = project / "configs" / "other.yaml"
-    other.write_text((project / CONFIG).read_text().replace("README_", "OTHER_"))
-    shutil.copy(DATA / "configs" / "bad" / "zero_value.yaml", project / "configs" / "zz.yaml")
+    other = committed / "configs" / "other.yaml"
+    other.write_text((committed / CONFIG).read_text().replace("README_", "OTHER_"))
+    shutil.copy(DATA / "configs" / "bad" / "zero_value.yaml", committed / "configs" / "zz.yaml")
     outcome = run("--format", "json")
     assert outcome.code == 2
     document = json.loads(outcome.out)
@@ -97,11 +94,12 @@ def test_write_mode_reports_written(project: Path, run: Run) -> None:
     assert document["configs"][0]["status"] == "ok"
 
 
-def test_changes_and_remedies(project: Path, run: Run) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+def test_changes_and_remedies(committed: Path, run: Run) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
     edit(
-        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 1024\n    min_concurrent_users: 90\n"
+        committed / CONFIG,
+        "    seq_len: 1024\n",
+        "    seq_len: 1024\n    min_concurrent_users: 90\n",
     )
     (config,) = json.loads(run("--format", "json").out)["configs"]
     assert config["changes"]["added_models"] == [] and config["changes"]["removed_models"] == []

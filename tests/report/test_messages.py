@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.runner import run
-from tests.conftest import GOLDEN, edit
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+from tests.fixtures import CONFIG, edit
 
 
-def test_headroom_names_the_tightest_model(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_headroom_names_the_tightest_model(committed: Path) -> None:
     config = run([CONFIG]).configs[0]
     assert say.headroom(config) == "smallest headroom: 110M serves 35 users, threshold 1 (+34)"
 

@@ -1,20 +1,15 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report.text import colorize_diff, report
 from icpp_sizer_check.runner import run
-from tests.conftest import GOLDEN, edit
-
-CONFIG = Path("configs/icpp_llama2.yaml")
-DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+from tests.fixtures import CONFIG, edit
 
 
-def test_a_clean_run_is_one_line(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
+def test_a_clean_run_is_one_line(committed: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     report(run([CONFIG]), Destination(out, err))
     assert out.getvalue() == (
@@ -24,9 +19,8 @@ def test_a_clean_run_is_one_line(project: Path) -> None:
     assert err.getvalue() == ""
 
 
-def test_colour_only_when_asked(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 128")
+def test_colour_only_when_asked(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 128")
     result = run([CONFIG])
     plain, coloured = io.StringIO(), io.StringIO()
     report(result, Destination(plain, io.StringIO(), color=False))
@@ -51,9 +45,8 @@ def test_colorize_diff_keeps_the_text() -> None:
     assert coloured.endswith(" z\n")
 
 
-def test_what_changed_comes_before_the_diff(project: Path) -> None:
-    shutil.copy(GOLDEN, DOCUMENT)
-    edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
+def test_what_changed_comes_before_the_diff(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
     out = io.StringIO()
     report(run([CONFIG]), Destination(out, io.StringIO()))
     text = out.getvalue()

@@ -11,7 +11,7 @@ from icpp_sizer_check.runtimes.icpp_llama2.sizing import (
     remedy,
     size_model,
 )
-from tests.conftest import examples
+from tests.fixtures import examples
 
 STORIES_15M = Hyperparameters(288, 768, 6, 6, 6, 32000, 256)
 STORIES_260K = Hyperparameters(64, 172, 5, 8, 4, 512, 512)
@@ -160,6 +160,7 @@ def test_no_canisters_when_one_user_of_this_context_does_not_fit() -> None:
     assert fix.max_seq_len_at_cap == 303071
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(1000), deadline=None)
 @given(
     dim_heads=st.tuples(st.integers(1, 256), st.integers(1, 8), st.integers(1, 4)),

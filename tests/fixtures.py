@@ -1,0 +1,191 @@
+"""What the tests share: paths, the case catalogue, helpers and fixtures.
+
+Test modules import names from here (never from a conftest); tests/conftest.py
+loads this module as a plugin, so that its fixtures (``project``, ``run``,
+``committed``) reach every test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, Mapping, NamedTuple, Sequence
+
+import pytest
+from hypothesis import settings
+
+from icpp_sizer_check.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+GOLDEN = DATA / "golden" / "icpp_llama2_resource_requirements.md"
+REPO_CONFIG = REPO / "configs" / "icpp_llama2.yaml"
+GOOD_CONFIGS = sorted((DATA / "configs" / "good").glob("*.yaml"))
+# Every file in bad/ is a case, whatever its name; NAME.expect files hold the
+# expectation of cases that cannot carry a header line (empty, not UTF-8, ...).
+BAD_CONFIGS = sorted(
+    path for path in (DATA / "configs" / "bad").iterdir() if path.suffix != ".expect"
+)
+
+# The repo's config and its document, relative to a project folder.
+CONFIG = Path("configs/icpp_llama2.yaml")
+DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+
+# Hypothesis profiles. dev: each property on a few examples, the same ones
+# every run (derandomized, no example database): for the local loop, and for
+# mutation testing, which reruns the tests once per mutant and must score the
+# same twice. ci: every property keeps its own, larger, example count (see
+# examples()). HYPOTHESIS_PROFILE names the profile; unset, it is ci where
+# CI=true (as GitHub Actions and .ci/run set it) and dev elsewhere.
+DEV_PROFILE = "dev"
+CI_PROFILE = "ci"
+settings.register_profile(DEV_PROFILE, max_examples=10, derandomize=True, database=None)
+settings.register_profile(CI_PROFILE, settings.get_profile("default"))
+
+
+def choose_profile(environ: Mapping[str, str]) -> str:
+    """The hypothesis profile for a run in ``environ``."""
+    named = environ.get("HYPOTHESIS_PROFILE", "")
+    if named:
+        return named
+    return CI_PROFILE if environ.get("CI", "").lower() == "true" else DEV_PROFILE
+
+
+def example_count(thorough: int, profile: str) -> int:
+    """``thorough`` under ci; under another profile, no more than its max_examples."""
+    if profile == CI_PROFILE:
+        return thorough
+    return min(thorough, settings.get_profile(profile).max_examples)
+
+
+HYPOTHESIS_PROFILE = choose_profile(os.environ)
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(thorough: int) -> int:
+    """A property's example count: ``thorough`` under ci, at most 10 under dev."""
+    return example_count(thorough, HYPOTHESIS_PROFILE)
+
+
+class Outcome(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Outcome]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder, made the current folder, holding the repo's own config."""
+    (tmp_path / ".git").mkdir()  # marks the project root, as a checkout would
+    (tmp_path / "configs").mkdir()
+    shutil.copy(REPO_CONFIG, tmp_path / CONFIG)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def committed(project: Path) -> Path:
+    """The project with its document committed as the reference has it: up to date."""
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    return project
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    """Call main() as the command line would and capture what it prints."""
+
+    def call(*argv: str) -> Outcome:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return call
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+class Expectation(NamedTuple):
+    exit_code: int
+    where: str  # "LINE:COL", or "-" where the message has no position
+    message: str
+
+    def line_prefix(self, shown_path: str) -> str:
+        """How the reported line must start for a config shown as ``shown_path``."""
+        return f"{shown_path}: " if self.where == "-" else f"{shown_path}:{self.where}: "
+
+
+def expectation(path: Path) -> Expectation:
+    """A case's '# expect: EXIT WHERE MESSAGE' line, from its first line or NAME.expect."""
+    sidecar = path.with_name(path.name + ".expect")
+    if sidecar.exists():
+        text = sidecar.read_text(encoding="utf-8").strip()
+    else:
+        first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff")
+        assert first.startswith("# expect: "), f"{path} has no '# expect:' line or .expect file"
+        text = first.removeprefix("# expect: ")
+    code, where, message = text.split(" ", 2)
+    return Expectation(int(code), where, message)
+
+
+def clean_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
+
+
+# One check in a fresh interpreter, reporting which heavy modules it loaded:
+# the way to see a cache or a replay at work from the outside.
+_PROBE = """
+import sys
+from icpp_sizer_check.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print("@@", code, " ".join(m for m in ("yaml", "jsonschema") if m in sys.modules))
+"""
+
+
+class Probe(NamedTuple):
+    code: int
+    out: str
+    loaded: frozenset[str]  # of yaml and jsonschema, those the run imported
+
+
+def probe(cwd: Path, cache_home: Path, *args: str, **env: str) -> Probe:
+    environment = {**clean_env(), "XDG_CACHE_HOME": str(cache_home), **env}
+    completed = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out, _, tail = completed.stdout.rpartition("@@ ")
+    code, *loaded = tail.split()
+    return Probe(int(code), out, frozenset(loaded))
+
+
+def run_process(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+) -> subprocess.CompletedProcess[str]:
+    """The tool in a process of its own (``python -m``), as hooks and CI run it."""
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "icpp_sizer_check", *args],
+        cwd=cwd,
+        env=clean_env() if env is None else env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
