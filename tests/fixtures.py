@@ -199,3 +199,15 @@ def run_process(
         text=True,
         check=False,
     )
+
+
+def run_in_actions(
+    project: Path, *args: str, summary: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """The tool in a process of its own as a GitHub Actions step runs it, its
+    step summary (unless ``summary`` is False) in ``project``/summary.md."""
+    env = clean_env()
+    env["GITHUB_ACTIONS"] = "true"
+    if summary:
+        env["GITHUB_STEP_SUMMARY"] = str(project / "summary.md")
+    return run_process(project, *args, env=env)

@@ -1,14 +1,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from icpp_sizer_check.compare import MAX_DIFF_LINES
 from icpp_sizer_check.report.github import (
@@ -18,20 +13,19 @@ from icpp_sizer_check.report.github import (
     workspace_path,
 )
 from icpp_sizer_check.runner import run
-from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, clean_env, edit, run_process
+from tests.fixtures import (
+    CONFIG,
+    DATA,
+    DOCUMENT,
+    GOLDEN,
+    clean_env,
+    edit,
+    run_in_actions,
+    run_process,
+)
 from tests.report import workflow_runner
 
 COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
-
-
-def run_in_actions(
-    project: Path, *args: str, summary: bool = True
-) -> subprocess.CompletedProcess[str]:
-    env = clean_env()
-    env["GITHUB_ACTIONS"] = "true"
-    if summary:
-        env["GITHUB_STEP_SUMMARY"] = str(project / "summary.md")
-    return run_process(project, *args, env=env)
 
 
 def annotations(output: str) -> list[dict[str, str]]:
@@ -144,65 +138,6 @@ def test_success_is_plain_and_summarised(committed: Path) -> None:
     assert annotations(completed.stdout) == []
     assert "is up to date; smallest headroom" in completed.stdout
     assert "## icpp-sizer-check: ✅ passed" in (committed / "summary.md").read_text()
-
-
-def test_explicit_format_wins_over_github_actions(committed: Path) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = run_in_actions(committed, "--format", "text")
-    assert "::error" not in completed.stdout
-    assert not (committed / "summary.md").exists()
-
-
-def test_text_stays_the_default_outside_actions(committed: Path) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = run_process(committed)
-    assert completed.returncode == 1
-    assert "::" not in completed.stdout
-
-
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-@pytest.mark.parametrize(
-    ("no_color", "args", "coloured"),
-    [
-        ("", [], True),
-        ("1", [], False),
-        ("1", ["--color", "always"], True),
-        ("", ["--color", "never"], False),
-    ],
-)
-def test_colour_on_a_real_terminal_respects_no_color(
-    committed: Path, no_color: str, args: list[str], coloured: bool
-) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    env = clean_env()
-    env.pop("NO_COLOR", None)
-    env["TERM"] = "xterm"
-    if no_color:
-        env["NO_COLOR"] = no_color
-    leader, follower = os.openpty()
-    try:
-        process = subprocess.run(
-            [sys.executable, "-m", "icpp_sizer_check", *args],
-            cwd=committed,
-            env=env,
-            stdout=follower,
-            stderr=subprocess.PIPE,
-            check=False,
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO once the terminal has nothing more
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(leader)
-    assert process.returncode == 1
-    assert (b"\033[32m" in b"".join(chunks)) is coloured
 
 
 # Text a pull request controls, each line a workflow command if printed as it is.
