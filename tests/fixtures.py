@@ -18,6 +18,7 @@ import pytest
 from hypothesis import settings
 
 from icpp_sizer_check.cli import main
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -33,6 +34,14 @@ BAD_CONFIGS = sorted(
 # The repo's config and its document, relative to a project folder.
 CONFIG = Path("configs/icpp_llama2.yaml")
 DOCUMENT = Path("configs/README_icpp_llama2_resource_requirements.md")
+
+# The four llama2.c "tinystories" models of the repo's config, in its order
+# (tests/test_fixtures.py holds them to configs/icpp_llama2.yaml).
+STORIES_260K = Hyperparameters(64, 172, 5, 8, 4, 512, 512)
+STORIES_15M = Hyperparameters(288, 768, 6, 6, 6, 32000, 256)
+STORIES_42M = Hyperparameters(512, 1376, 8, 8, 8, 32000, 1024)
+STORIES_110M = Hyperparameters(768, 2048, 12, 12, 12, 32000, 1024)
+STORIES = {"260K": STORIES_260K, "15M": STORIES_15M, "42M": STORIES_42M, "110M": STORIES_110M}
 
 
 # Hypothesis profiles. dev: each property on a few examples, the same ones
@@ -147,6 +156,7 @@ def clean_env() -> dict[str, str]:
 _PROBE = """
 import sys
 from icpp_sizer_check.cli import main
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters
 code = main(sys.argv[1:])
 sys.stdout.flush()
 print("@@", code, " ".join(m for m in ("yaml", "jsonschema") if m in sys.modules))
@@ -189,3 +199,15 @@ def run_process(
         text=True,
         check=False,
     )
+
+
+def run_in_actions(
+    project: Path, *args: str, summary: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """The tool in a process of its own as a GitHub Actions step runs it, its
+    step summary (unless ``summary`` is False) in ``project``/summary.md."""
+    env = clean_env()
+    env["GITHUB_ACTIONS"] = "true"
+    if summary:
+        env["GITHUB_STEP_SUMMARY"] = str(project / "summary.md")
+    return run_process(project, *args, env=env)

@@ -21,6 +21,8 @@ from tests.fixtures import (
     edit,
     expectation,
     probe,
+    run_in_actions,
+    run_process,
 )
 
 
@@ -375,6 +377,65 @@ def test_a_stdout_that_cannot_show_arrows_gets_ascii(committed: Path) -> None:
     )
     assert ascii_only.returncode == 1
     assert b"15M - key_cache: 1.69 -> 3.38 MB" in ascii_only.stdout
+
+
+def test_explicit_format_wins_over_github_actions(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = run_in_actions(committed, "--format", "text")
+    assert "::error" not in completed.stdout
+    assert not (committed / "summary.md").exists()
+
+
+def test_text_stays_the_default_outside_actions(committed: Path) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    completed = run_process(committed)
+    assert completed.returncode == 1
+    assert "::" not in completed.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize(
+    ("no_color", "args", "coloured"),
+    [
+        ("", [], True),
+        ("1", [], False),
+        ("1", ["--color", "always"], True),
+        ("", ["--color", "never"], False),
+    ],
+)
+def test_colour_on_a_real_terminal_respects_no_color(
+    committed: Path, no_color: str, args: list[str], coloured: bool
+) -> None:
+    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+    env = clean_env()
+    env.pop("NO_COLOR", None)
+    env["TERM"] = "xterm"
+    if no_color:
+        env["NO_COLOR"] = no_color
+    leader, follower = os.openpty()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "icpp_sizer_check", *args],
+            cwd=committed,
+            env=env,
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO once the terminal has nothing more
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert process.returncode == 1
+    assert (b"\033[32m" in b"".join(chunks)) is coloured
 
 
 def test_terminal_escapes_from_a_document_or_a_file_name_are_shown_not_sent(

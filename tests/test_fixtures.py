@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures import choose_profile, example_count
+from icpp_sizer_check.config.load import load_config
+from icpp_sizer_check.runtimes.icpp_llama2.models import Llama2Model
+from tests.fixtures import REPO_CONFIG, STORIES, choose_profile, example_count
 
 
 @pytest.mark.parametrize(
@@ -30,3 +32,10 @@ def test_the_profile_is_named_or_follows_ci(environ: dict[str, str], profile: st
 def test_each_property_keeps_its_example_count_under_ci_and_runs_at_most_10_under_dev() -> None:
     assert [example_count(n, "ci") for n in (5, 300, 3000)] == [5, 300, 3000]
     assert [example_count(n, "dev") for n in (5, 300, 3000)] == [5, 10, 10]
+
+
+def test_the_stories_are_the_models_of_the_repo_config() -> None:
+    config = load_config(REPO_CONFIG)
+    assert {model.name: model.values for model in config.models} == {
+        name: Llama2Model(hyperparameters) for name, hyperparameters in STORIES.items()
+    }

@@ -1,37 +1,51 @@
 from __future__ import annotations
 
+import io
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from icpp_sizer_check.compare import MAX_DIFF_LINES
+from icpp_sizer_check.canister import WASM64
+from icpp_sizer_check.compare import MAX_DIFF_LINES, DocumentStatus
+from icpp_sizer_check.errors import Position, Problem
+from icpp_sizer_check.report import Destination
+from icpp_sizer_check.report import json_format as json_report
 from icpp_sizer_check.report.github import (
     STEP_SUMMARY_LIMIT,
+    report,
     step_summary,
     workflow_command,
     workspace_path,
 )
-from icpp_sizer_check.runner import run
-from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, clean_env, edit, run_process
+from icpp_sizer_check.results import ConfigResult, RunResult
+from tests.fixtures import (
+    CONFIG,
+    DATA,
+    DOCUMENT,
+    GOLDEN,
+    REPO,
+    REPO_CONFIG,
+    STORIES_260K,
+    clean_env,
+    edit,
+    run_in_actions,
+    run_process,
+)
 from tests.report import workflow_runner
+from tests.report.results import (
+    COMMITTED,
+    POSITIONS,
+    REGENERATED_AT_512,
+    comparison,
+    config_result,
+    model_result,
+    run_result,
+    stale_at_512,
+    stories,
+)
 
 COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
-
-
-def run_in_actions(
-    project: Path, *args: str, summary: bool = True
-) -> subprocess.CompletedProcess[str]:
-    env = clean_env()
-    env["GITHUB_ACTIONS"] = "true"
-    if summary:
-        env["GITHUB_STEP_SUMMARY"] = str(project / "summary.md")
-    return run_process(project, *args, env=env)
 
 
 def annotations(output: str) -> list[dict[str, str]]:
@@ -46,9 +60,17 @@ def annotations(output: str) -> list[dict[str, str]]:
     return found
 
 
-def line_of(project: Path, annotation: dict[str, str]) -> str:
-    lines = (project / annotation["file"]).read_text().splitlines()
-    return lines[int(annotation["line"]) - 1]
+def line_of(text: str, annotation: dict[str, str]) -> str:
+    """The line of ``text`` that ``annotation`` points at."""
+    return text.splitlines()[int(annotation["line"]) - 1]
+
+
+def logged(result: RunResult, summary: Path | None = None) -> str:
+    """What the GitHub reporter prints for ``result`` (and appends to ``summary``)."""
+    out, err = io.StringIO(), io.StringIO()
+    report(result, Destination(out, err, step_summary=summary))
+    assert err.getvalue() == ""
+    return out.getvalue()
 
 
 def test_escaping_follows_the_workflow_command_rules() -> None:
@@ -56,21 +78,16 @@ def test_escaping_follows_the_workflow_command_rules() -> None:
     assert command == "::error file=a%2Cb%3Ac.yaml,line=3,title=T%3A x::50%25 done%0Anext"
 
 
-def test_stale_document_and_threshold_are_annotated_at_the_right_lines(committed: Path) -> None:
-    edit(
-        committed / CONFIG,
-        "    seq_len: 1024\n",
-        "    seq_len: 1024\n    min_concurrent_users: 90\n",
-    )
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = run_in_actions(committed)
-    assert completed.returncode == 1
-    found = annotations(completed.stdout)
+def test_stale_document_and_threshold_are_annotated_at_the_right_lines() -> None:
+    result = run_result([stale_at_512({"42M": 90})])
+    assert result.exit_code == 1
+    out = logged(result)
+    found = annotations(out)
     assert [a["title"] for a in found] == ["Stale sizing document", "Too few concurrent users"]
     stale, threshold = found
     assert stale["file"] == DOCUMENT.as_posix()
     # The first differing line of the committed document: 15M's key_cache row.
-    assert line_of(committed, stale) == "key_cache | 0.31 | 1.69 | 16.00 | 36.00"
+    assert line_of(COMMITTED, stale) == "key_cache | 0.31 | 1.69 | 16.00 | 36.00"
     assert "is stale; fix it with: icpp-sizer-check --write --config" in stale["message"]
     assert threshold["message"].endswith(
         "%0Ato serve 90 users: seq_len at most 1007 (now 1024), "
@@ -78,52 +95,61 @@ def test_stale_document_and_threshold_are_annotated_at_the_right_lines(committed
     )
     assert "%0A15M · Max number of concurrent users: 847 → 431" in stale["message"]
     assert threshold["file"] == CONFIG.as_posix()
-    assert line_of(committed, threshold) == "  - name: 42M"
+    assert line_of(REPO_CONFIG.read_text(), threshold) == "  - name: 42M"
     assert threshold["col"] == "5"
-    assert "::group::" in completed.stdout and "::endgroup::" in completed.stdout
+    assert "::group::" in out and "::endgroup::" in out
 
 
-def test_beyond_the_cap_the_annotation_and_the_summary_say_the_same(committed: Path) -> None:
-    edit(committed / CONFIG, "memory_mib: 3072", "memory_mib: 6144\n  wasm: wasm64")
-    edit(committed / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
-    completed = run_in_actions(committed, "--write")
-    assert completed.returncode == 1
+def test_beyond_the_cap_the_annotation_and_the_summary_say_the_same(tmp_path: Path) -> None:
+    config = config_result(
+        DocumentStatus.WRITTEN, memory_mib=6144, target=WASM64, thresholds={"110M": 100}
+    )
+    result = run_result([config], write=True)
+    assert result.exit_code == 1
+    out = logged(result, tmp_path / "summary.md")
     remedy = (
         "to serve 100 users: no canister.memory_mib up to the wasm64 heap cap (6144 MiB) "
         "is enough: one canister of 6144 MiB serves 78 users; seq_len at most 798 (now 1024); "
         "or spread the users over 2 canisters of 6144 MiB"
     )
-    last = annotations(completed.stdout)[-1]
-    assert (last["title"], last["line"]) == ("Too few concurrent users", "36")
-    assert line_of(committed, last) == "  - name: 110M"
+    last = annotations(out)[-1]
+    assert (last["title"], last["line"]) == ("Too few concurrent users", "35")
+    assert line_of(REPO_CONFIG.read_text(), last) == "  - name: 110M"
     assert last["message"] == (
         "model 110M serves 78 concurrent users, below its threshold of 100 (short by 22)%0A"
         + remedy
     )
-    summary = (committed / "summary.md").read_text()
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert (
         "- `configs/icpp_llama2.yaml` model 110M serves 78 concurrent users, below its "
         f"threshold of 100 (short by 22); {remedy}\n"
     ) in summary
 
 
-def test_config_errors_are_annotated_at_the_yaml_line(project: Path) -> None:
-    shutil.copy(DATA / "configs" / "bad" / "zero_value.yaml", project / CONFIG)
-    completed = run_in_actions(project)
-    assert completed.returncode == 2
-    (error,) = annotations(completed.stdout)
+def test_config_errors_are_annotated_at_the_yaml_line() -> None:
+    bad = DATA / "configs" / "bad" / "zero_value.yaml"
+    problem = Problem(
+        bad.relative_to(REPO).as_posix(),
+        "must be at least 1, got 0",
+        Position(9, 17),
+        "models[0].n_kv_heads",
+        str(bad),
+    )
+    result = run_result([], [problem])
+    assert result.exit_code == 2
+    (error,) = annotations(logged(result))
     assert error["title"] == "Invalid sizing config"
-    assert line_of(project, error) == "    n_kv_heads: 0"
+    assert error["file"] == "tests/data/configs/bad/zero_value.yaml"
+    assert line_of(bad.read_text(), error) == "    n_kv_heads: 0"
     assert error["col"] == "17"
     assert error["message"] == "models[0].n_kv_heads: must be at least 1, got 0"
 
 
-def test_step_summary_has_the_table_and_the_diff(committed: Path) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    edit(committed / CONFIG, "command: python -m scripts.icpp_llama2_sizer", "command: make sizes")
-    (committed / "summary.md").write_text("earlier step\n")
-    run_in_actions(committed)
-    summary = (committed / "summary.md").read_text()
+def test_step_summary_has_the_table_and_the_diff(tmp_path: Path) -> None:
+    regenerated = REGENERATED_AT_512.replace("python -m scripts.icpp_llama2_sizer", "make sizes")
+    (tmp_path / "summary.md").write_text("earlier step\n")
+    logged(run_result([stale_at_512(regenerated=regenerated)]), tmp_path / "summary.md")
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert summary.startswith("earlier step\n## icpp-sizer-check: ❌ failed\n")
     assert "| Config | Document | Model | Users | Threshold | Status |" in summary
     assert (
@@ -138,71 +164,13 @@ def test_step_summary_has_the_table_and_the_diff(committed: Path) -> None:
     assert "\n+Max number of concurrent users | 4760 | 431 | 88 | 35\n \n \n````\n" in summary
 
 
-def test_success_is_plain_and_summarised(committed: Path) -> None:
-    completed = run_in_actions(committed)
-    assert completed.returncode == 0
-    assert annotations(completed.stdout) == []
-    assert "is up to date; smallest headroom" in completed.stdout
-    assert "## icpp-sizer-check: ✅ passed" in (committed / "summary.md").read_text()
-
-
-def test_explicit_format_wins_over_github_actions(committed: Path) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = run_in_actions(committed, "--format", "text")
-    assert "::error" not in completed.stdout
-    assert not (committed / "summary.md").exists()
-
-
-def test_text_stays_the_default_outside_actions(committed: Path) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    completed = run_process(committed)
-    assert completed.returncode == 1
-    assert "::" not in completed.stdout
-
-
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-@pytest.mark.parametrize(
-    ("no_color", "args", "coloured"),
-    [
-        ("", [], True),
-        ("1", [], False),
-        ("1", ["--color", "always"], True),
-        ("", ["--color", "never"], False),
-    ],
-)
-def test_colour_on_a_real_terminal_respects_no_color(
-    committed: Path, no_color: str, args: list[str], coloured: bool
-) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    env = clean_env()
-    env.pop("NO_COLOR", None)
-    env["TERM"] = "xterm"
-    if no_color:
-        env["NO_COLOR"] = no_color
-    leader, follower = os.openpty()
-    try:
-        process = subprocess.run(
-            [sys.executable, "-m", "icpp_sizer_check", *args],
-            cwd=committed,
-            env=env,
-            stdout=follower,
-            stderr=subprocess.PIPE,
-            check=False,
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO once the terminal has nothing more
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(leader)
-    assert process.returncode == 1
-    assert (b"\033[32m" in b"".join(chunks)) is coloured
+def test_success_is_plain_and_summarised(tmp_path: Path) -> None:
+    result = run_result([config_result()])
+    assert result.exit_code == 0
+    out = logged(result, tmp_path / "summary.md")
+    assert annotations(out) == []
+    assert "is up to date; smallest headroom" in out
+    assert "## icpp-sizer-check: ✅ passed" in (tmp_path / "summary.md").read_text(encoding="utf-8")
 
 
 # Text a pull request controls, each line a workflow command if printed as it is.
@@ -270,6 +238,7 @@ def hostile_project(project: Path) -> None:
 
 
 def test_nothing_from_a_config_or_document_acts_as_a_workflow_command(project: Path) -> None:
+    """End to end: a hostile config and document, through a GitHub Actions step."""
     hostile_project(project)
     completed = run_in_actions(project)
     assert completed.returncode == 1, completed.stderr
@@ -285,48 +254,88 @@ def test_nothing_from_a_config_or_document_acts_as_a_workflow_command(project: P
     ]
 
 
-def test_success_lines_carrying_names_and_paths_are_inert(project: Path) -> None:
-    edit(project / CONFIG, "name: 260K", "name: '##[warning]260K'")
-    edit(
-        project / CONFIG, "    seq_len: 512\n", "    seq_len: 512\n    min_concurrent_users: 4760\n"
+def hostile_result() -> RunResult:
+    """By hand, what hostile_project makes: a stale document holding workflow
+    commands, the command in its header one too, and a model named with one."""
+    committed = COMMITTED.replace(
+        "### Canister Metrics\n", "\n".join(HOSTILE_LINES) + "\n### Canister Metrics\n"
     )
-    edit(
-        project / CONFIG,
-        "output: README_icpp_llama2_resource_requirements.md",
-        "output: '::set-output name=o::v.md'",
+    regenerated = COMMITTED.replace("python -m scripts.icpp_llama2_sizer", "::add-mask::x").replace(
+        "260K<br>", "##[warning]260K<br>"
     )
-    assert run_process(project, "--write").returncode == 0
-    completed = run_in_actions(project)
-    assert completed.returncode == 0, completed.stdout
-    assert "smallest headroom: ##[warning]260K serves 4760 users" in completed.stdout
-    assert_only_our_commands(completed.stdout)
-    assert workflow_runner.read(completed.stdout).commands, "the success line is in a block"
-
-
-def test_annotations_keep_escaping_hostile_text(project: Path) -> None:
-    (project / CONFIG).write_text(
-        "output: a.md\nmodels:\n  - {name: x, '::set-output name=k::v': 1, '##[error]k': 2}\n"
+    hostile = model_result("##[warning]260K", STORIES_260K, position=POSITIONS["260K"])
+    config = config_result(
+        DocumentStatus.STALE,
+        comparison(committed, regenerated),
+        models=(hostile, *stories()[1:]),
     )
-    completed = run_in_actions(project)
-    assert completed.returncode == 2
-    assert len(annotations(completed.stdout)) == 3  # two unknown keys, missing values
-    assert_only_our_commands(completed.stdout)
+    return run_result([config])
 
 
-def test_json_output_holds_no_workflow_command(project: Path) -> None:
-    hostile_project(project)
-    completed = run_in_actions(project, "--format", "json")
-    assert completed.returncode == 1
-    assert "##[" not in completed.stdout
-    assert workflow_runner.read(completed.stdout).commands == []
+def test_success_lines_carrying_names_and_paths_are_inert() -> None:
+    renamed = model_result(
+        "##[warning]260K", STORIES_260K, threshold=4760, position=POSITIONS["260K"]
+    )
+    config = config_result(
+        models=(renamed, *stories()[1:]), output_file="configs/::set-output name=o::v.md"
+    )
+    result = run_result([config])
+    assert result.exit_code == 0
+    out = logged(result)
+    assert "smallest headroom: ##[warning]260K serves 4760 users" in out
+    assert_only_our_commands(out)
+    assert workflow_runner.read(out).commands, "the success line is in a block"
+
+
+def test_annotations_keep_escaping_hostile_text() -> None:
+    allowed = (
+        "(allowed: checkpoint, dim, hidden_dim, min_concurrent_users, n_heads, n_kv_heads, "
+        "n_layers, name, seq_len, vocab_size)"
+    )
+    problems = [
+        Problem(
+            CONFIG.as_posix(),
+            "missing required keys 'dim', 'hidden_dim', 'n_layers', 'n_heads', "
+            "'n_kv_heads', 'vocab_size', 'seq_len'; add them",
+            Position(3, 5),
+            "models[0]",
+        ),
+        Problem(
+            CONFIG.as_posix(),
+            f"unknown key '::set-output name=k::v'; remove it {allowed}",
+            Position(3, 15),
+            "models[0]['::set-output name=k::v']",
+        ),
+        Problem(
+            CONFIG.as_posix(),
+            f"unknown key '##[error]k'; remove it {allowed}",
+            Position(3, 44),
+            "models[0]['##[error]k']",
+        ),
+    ]
+    result = run_result([], problems)
+    assert result.exit_code == 2
+    out = logged(result)
+    assert len(annotations(out)) == 3  # two unknown keys, missing values
+    assert_only_our_commands(out)
+
+
+def test_json_output_holds_no_workflow_command() -> None:
+    result = hostile_result()
+    assert result.exit_code == 1
+    out = io.StringIO()
+    json_report.report(result, Destination(out, io.StringIO()))
+    assert "##[" not in out.getvalue()
+    assert workflow_runner.read(out.getvalue()).commands == []
     # The same data as plain JSON: the escape parses back to the text.
-    (config,) = json.loads(completed.stdout)["configs"]
+    (config,) = json.loads(out.getvalue())["configs"]
     assert "\n-##[error]boom\n" in config["diff"]
     assert config["models"][0]["name"] == "##[warning]260K"
 
 
 def test_annotation_files_are_relative_to_the_workspace(project: Path) -> None:
-    """The step runs in a folder below the workspace, as `working-directory:` does."""
+    """End to end: the step runs in a folder below the workspace, as
+    `working-directory:` does."""
     shutil.copy(GOLDEN, project / DOCUMENT)
     edit(project / CONFIG, "seq_len: 256", "seq_len: 512")
     edit(
@@ -366,21 +375,21 @@ def test_workspace_paths(tmp_path: Path) -> None:
     assert workspace_path(inside, "a.yaml", "") == "a.yaml"
 
 
-def huge_stale_document(project: Path, lines: int) -> None:
-    shutil.copy(GOLDEN, project / DOCUMENT)
-    with (project / DOCUMENT).open("a") as document:
-        document.writelines(f"extra line {number} {'x' * 40}\n" for number in range(lines))
+def huge_stale(lines: int) -> ConfigResult:
+    """A stale document: the committed one with ``lines`` lines no run makes."""
+    extra = "".join(f"extra line {number} {'x' * 40}\n" for number in range(lines))
+    return config_result(DocumentStatus.STALE, comparison(COMMITTED + extra, COMMITTED))
 
 
-def test_a_huge_diff_is_cut_to_keep_the_step_summary_under_1_mib(project: Path) -> None:
+def test_a_huge_diff_is_cut_to_keep_the_step_summary_under_1_mib(tmp_path: Path) -> None:
     # The diff itself is cut at MAX_DIFF_LINES; what earlier steps wrote leaves
     # less room than that in the summary.
-    huge_stale_document(project, 3_000)
+    result = run_result([huge_stale(3_000)])
     earlier = "earlier step\n" + "e" * 1_000_000 + "\n"
-    (project / "summary.md").write_text(earlier)
-    completed = run_in_actions(project)
-    assert completed.returncode == 1
-    summary = (project / "summary.md").read_bytes()
+    (tmp_path / "summary.md").write_text(earlier)
+    assert result.exit_code == 1
+    out = logged(result, tmp_path / "summary.md")
+    summary = (tmp_path / "summary.md").read_bytes()
     assert len(summary) <= STEP_SUMMARY_LIMIT
     text = summary.decode("utf-8")
     assert text.startswith(earlier + "## icpp-sizer-check: ❌ failed\n")
@@ -389,20 +398,20 @@ def test_a_huge_diff_is_cut_to_keep_the_step_summary_under_1_mib(project: Path) 
     assert "\n```\n\n_The diff is cut here: " in text
     assert text.endswith("and so does the check run locally._\n\n")
     # The job log has the diff as the check cut it.
-    assert 900 < completed.stdout.count("\n-extra line ") <= MAX_DIFF_LINES
-    assert "[diff cut here: " in completed.stdout
+    assert 900 < out.count("\n-extra line ") <= MAX_DIFF_LINES
+    assert "[diff cut here: " in out
 
 
-def test_step_summary_budget_is_shared_and_never_exceeded(project: Path) -> None:
-    huge_stale_document(project, 3_000)
-    small = step_summary(run([CONFIG]))
+def test_step_summary_budget_is_shared_and_never_exceeded() -> None:
+    result = run_result([huge_stale(3_000)])
+    small = step_summary(result)
     assert "_The diff is cut here" not in small
     for budget in (len(small.encode()) - 1, 40_000, 5_000, 2_000, 300, 20, 0):
-        text = step_summary(run([CONFIG]), budget)
+        text = step_summary(result, budget)
         assert len(text.encode()) <= budget, budget
         assert ("cut here" in text) or text == "", budget
     # When even the table does not fit: its first lines and a note.
-    assert step_summary(run([CONFIG]), 300).endswith(
+    assert step_summary(result, 300).endswith(
         "_The summary is cut here, as GitHub keeps a step summary under 1 MiB. "
         "The job log has the rest._\n"
     )

@@ -1,17 +1,45 @@
 from __future__ import annotations
 
+import io
 import json
-import shutil
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from icpp_sizer_check import __version__
-from tests.fixtures import CONFIG, DATA, Run, edit
+from icpp_sizer_check.canister import WASM64
+from icpp_sizer_check.compare import DocumentStatus
+from icpp_sizer_check.errors import Position, Problem
+from icpp_sizer_check.report import Destination
+from icpp_sizer_check.report.json_format import report
+from icpp_sizer_check.results import RunResult
+from tests.fixtures import STORIES_110M, Run
+from tests.report.results import config_result, run_result, stale_at_512
 
 
-def test_ok_run(committed: Path, run: Run) -> None:
-    outcome = run("--format", "json")
+class Reported(NamedTuple):
+    code: int
+    document: dict[str, Any]
+    err: str
+
+
+def reported(result: RunResult) -> Reported:
+    """What the JSON reporter prints for ``result``, parsed."""
+    out, err = io.StringIO(), io.StringIO()
+    report(result, Destination(out, err))
+    return Reported(result.exit_code, json.loads(out.getvalue()), err.getvalue())
+
+
+def written(**config: Any) -> dict[str, Any]:
+    """The one config of a write of a config built with ``config``."""
+    result = run_result([config_result(DocumentStatus.WRITTEN, **config)], write=True)
+    (only,) = reported(result).document["configs"]
+    return only
+
+
+def test_ok_run() -> None:
+    outcome = reported(run_result([config_result()]))
     assert outcome.code == 0
-    document = json.loads(outcome.out)
+    document = outcome.document
     assert document["schema_version"] == 1
     assert document["tool"] == {"name": "icpp-sizer-check", "version": __version__}
     assert (document["mode"], document["exit_code"]) == ("check", 0)
@@ -54,18 +82,19 @@ def test_ok_run(committed: Path, run: Run) -> None:
     }
 
 
-def test_stale_missing_error_and_threshold(committed: Path, run: Run) -> None:
-    edit(
-        committed / CONFIG,
-        "    seq_len: 1024\n",
-        "    seq_len: 512\n    min_concurrent_users: 500\n",
+def test_stale_missing_error_and_threshold() -> None:
+    stale = stale_at_512(thresholds={"42M": 500})
+    missing = config_result(
+        DocumentStatus.MISSING,
+        config_file="configs/other.yaml",
+        output_file="configs/OTHER_icpp_llama2_resource_requirements.md",
     )
-    other = committed / "configs" / "other.yaml"
-    other.write_text((committed / CONFIG).read_text().replace("README_", "OTHER_"))
-    shutil.copy(DATA / "configs" / "bad" / "zero_value.yaml", committed / "configs" / "zz.yaml")
-    outcome = run("--format", "json")
+    error = Problem(
+        "configs/zz.yaml", "must be at least 1, got 0", Position(9, 17), "models[0].n_kv_heads"
+    )
+    outcome = reported(run_result([stale, missing], [error]))
     assert outcome.code == 2
-    document = json.loads(outcome.out)
+    document = outcome.document
     by_name = {config["config"]: config for config in document["configs"]}
     assert list(by_name) == ["configs/icpp_llama2.yaml", "configs/other.yaml", "configs/zz.yaml"]
     stale = by_name["configs/icpp_llama2.yaml"]
@@ -88,20 +117,15 @@ def test_stale_missing_error_and_threshold(committed: Path, run: Run) -> None:
 
 
 def test_write_mode_reports_written(project: Path, run: Run) -> None:
+    """End to end: --write through the command line, the document written."""
     document = json.loads(run("--format", "json", "--write").out)
     assert document["mode"] == "write"
     assert document["configs"][0]["written"] is True
     assert document["configs"][0]["status"] == "ok"
 
 
-def test_changes_and_remedies(committed: Path, run: Run) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    edit(
-        committed / CONFIG,
-        "    seq_len: 1024\n",
-        "    seq_len: 1024\n    min_concurrent_users: 90\n",
-    )
-    (config,) = json.loads(run("--format", "json").out)["configs"]
+def test_changes_and_remedies() -> None:
+    (config,) = reported(run_result([stale_at_512({"42M": 90})])).document["configs"]
     assert config["changes"]["added_models"] == [] and config["changes"]["removed_models"] == []
     assert config["changes"]["cells"][-1] == {
         "model": "15M",
@@ -123,9 +147,8 @@ def test_changes_and_remedies(committed: Path, run: Run) -> None:
     assert config["models"][0]["remedy"] is None
 
 
-def test_remedies_beyond_the_cap_of_each_target(project: Path, run: Run) -> None:
-    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
-    (wasm32,) = json.loads(run("--format", "json", "--write").out)["configs"]
+def test_remedies_beyond_the_cap_of_each_target() -> None:
+    wasm32 = written(thresholds={"42M": 100, "110M": 100})
     assert wasm32["wasm"] == "wasm32"
     assert wasm32["models"][3]["remedy"] == {
         "users": 100,
@@ -137,8 +160,7 @@ def test_remedies_beyond_the_cap_of_each_target(project: Path, run: Run) -> None
         "canisters": 3,
         "beyond_one_canister": True,
     }
-    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 6144\n  wasm: wasm64")
-    (wasm64,) = json.loads(run("--format", "json", "--write").out)["configs"]
+    wasm64 = written(memory_mib=6144, target=WASM64, thresholds={"42M": 100, "110M": 100})
     assert (wasm64["wasm"], wasm64["memory_mib"]) == ("wasm64", 6144)
     assert wasm64["models"][3]["remedy"] == {
         "users": 100,
@@ -152,9 +174,8 @@ def test_remedies_beyond_the_cap_of_each_target(project: Path, run: Run) -> None
     }
 
 
-def test_no_canister_count_when_one_canister_cannot_serve_anyone(project: Path, run: Run) -> None:
-    edit(project / CONFIG, "    dim: 768\n", "    dim: 4104\n")  # 12 heads of 342
-    (config,) = json.loads(run("--format", "json", "--write").out)["configs"]
+def test_no_canister_count_when_one_canister_cannot_serve_anyone() -> None:
+    config = written(changed={"110M": STORIES_110M._replace(dim=4104)})  # 12 heads of 342
     fix = config["models"][3]["remedy"]
     assert (fix["memory_mib"], fix["users_at_cap"], fix["canisters"]) == (None, 0, None)
     assert fix["beyond_one_canister"] is True

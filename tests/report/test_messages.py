@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from pathlib import Path
-
+from icpp_sizer_check.canister import WASM64
+from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.report import messages as say
-from icpp_sizer_check.runner import run
-from tests.fixtures import CONFIG, edit
+from tests.fixtures import STORIES_110M
+from tests.report.results import config_result, stale_at_512
 
 
-def test_headroom_names_the_tightest_model(committed: Path) -> None:
-    config = run([CONFIG]).configs[0]
+def test_headroom_names_the_tightest_model() -> None:
+    config = config_result()
     assert say.headroom(config) == "smallest headroom: 110M serves 35 users, threshold 1 (+34)"
 
 
-def test_threshold_failure(project: Path) -> None:
-    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 40")
-    config = run([CONFIG]).configs[0]
+def test_threshold_failure() -> None:
+    config = config_result(thresholds={"110M": 40})
     (failing,) = config.failing_models
     assert say.model_location(config, failing) == "configs/icpp_llama2.yaml:35:5"
     assert say.model_failure(config, failing) == (
@@ -22,9 +21,8 @@ def test_threshold_failure(project: Path) -> None:
     )
 
 
-def test_does_not_fit_says_by_how_much(project: Path) -> None:
-    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 500")
-    config = run([CONFIG]).configs[0]
+def test_does_not_fit_says_by_how_much() -> None:
+    config = config_result(memory_mib=500)
     (failing,) = config.failing_models
     assert say.model_failure(config, failing) == (
         "model 110M does not fit: one user needs 584.02 MB but the canister has 500 MiB "
@@ -32,17 +30,19 @@ def test_does_not_fit_says_by_how_much(project: Path) -> None:
     )
 
 
-def test_stale_and_missing_name_the_fix(project: Path) -> None:
-    config = run([CONFIG]).configs[0]
-    assert say.missing(config) == (
+def test_stale_and_missing_name_the_fix() -> None:
+    assert say.stale(stale_at_512()) == (
+        "configs/README_icpp_llama2_resource_requirements.md is stale; "
+        "fix it with: icpp-sizer-check --write --config configs/icpp_llama2.yaml"
+    )
+    assert say.missing(config_result(DocumentStatus.MISSING)) == (
         "configs/README_icpp_llama2_resource_requirements.md is missing; "
         "create it with: icpp-sizer-check --write --config configs/icpp_llama2.yaml"
     )
 
 
-def test_within_the_cap_the_memory_remedy_is_unchanged(project: Path) -> None:
-    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 40")
-    config = run([CONFIG]).configs[0]
+def test_within_the_cap_the_memory_remedy_is_unchanged() -> None:
+    config = config_result(thresholds={"110M": 40})
     (failing,) = config.failing_models
     assert say.remedy(config, failing) == (
         "to serve 40 users: seq_len at most 907 (now 1024), "
@@ -50,10 +50,9 @@ def test_within_the_cap_the_memory_remedy_is_unchanged(project: Path) -> None:
     )
 
 
-def test_beyond_the_wasm32_cap_no_memory_is_suggested(project: Path) -> None:
+def test_beyond_the_wasm32_cap_no_memory_is_suggested() -> None:
     # 100 users of 110M would need 7733 MiB, more than a wasm32 heap can hold.
-    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
-    config = run([CONFIG]).configs[0]
+    config = config_result(thresholds={"42M": 100, "110M": 100})
     last = config.failing_models[-1]
     assert last.name == "110M"
     assert say.remedy(config, last) == (
@@ -65,10 +64,8 @@ def test_beyond_the_wasm32_cap_no_memory_is_suggested(project: Path) -> None:
     assert "7733" not in say.remedy(config, last)
 
 
-def test_beyond_the_wasm64_cap_at_the_cap(project: Path) -> None:
-    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 6144\n  wasm: wasm64")
-    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
-    config = run([CONFIG]).configs[0]
+def test_beyond_the_wasm64_cap_at_the_cap() -> None:
+    config = config_result(memory_mib=6144, target=WASM64, thresholds={"110M": 100})
     last = config.failing_models[-1]
     # At the cap already: one seq_len to offer, no memory to raise.
     assert say.remedy(config, last) == (
@@ -78,15 +75,9 @@ def test_beyond_the_wasm64_cap_at_the_cap(project: Path) -> None:
     )
 
 
-def test_a_model_no_canister_holds_is_told_to_shrink(project: Path) -> None:
-    edit(project / CONFIG, "    dim: 768\n", "    dim: 4096\n")
-    edit(project / CONFIG, "    n_layers: 12\n", "    n_layers: 32\n")
-    edit(
-        project / CONFIG,
-        "    n_heads: 12\n    n_kv_heads: 12\n",
-        "    n_heads: 32\n    n_kv_heads: 32\n",
-    )
-    config = run([CONFIG]).configs[0]
+def test_a_model_no_canister_holds_is_told_to_shrink() -> None:
+    seven_b = STORIES_110M._replace(dim=4096, n_layers=32, n_heads=32, n_kv_heads=32)
+    config = config_result(changed={"110M": seven_b})
     (failing,) = config.failing_models
     assert say.model_failure(config, failing).endswith(
         "; even the wasm32 heap cap of 4096 MiB is too small: shrink the model"
@@ -99,11 +90,8 @@ def test_a_model_no_canister_holds_is_told_to_shrink(project: Path) -> None:
     )
 
 
-def test_a_context_too_long_for_any_canister_offers_a_shorter_one(project: Path) -> None:
-    source = (project / CONFIG).read_text()
-    last = source.rindex("seq_len: 1024")  # the 110M model's
-    (project / CONFIG).write_text(source[:last] + "seq_len: 100000" + source[last + 13 :])
-    config = run([CONFIG]).configs[0]
+def test_a_context_too_long_for_any_canister_offers_a_shorter_one() -> None:
+    config = config_result(changed={"110M": STORIES_110M._replace(seq_len=100000)})
     (failing,) = config.failing_models
     assert failing.name == "110M"
     text = say.remedy(config, failing)

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
+from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report.text import colorize_diff, report
-from icpp_sizer_check.runner import run
-from tests.fixtures import CONFIG, edit
+from icpp_sizer_check.results import ConfigResult, RunResult
+from tests.report.results import config_result, run_result, stale_at_512
 
 
-def test_a_clean_run_is_one_line(committed: Path) -> None:
+def written(config: ConfigResult) -> RunResult:
+    return run_result([config], write=True)
+
+
+def test_a_clean_run_is_one_line() -> None:
     out, err = io.StringIO(), io.StringIO()
-    report(run([CONFIG]), Destination(out, err))
+    report(run_result([config_result()]), Destination(out, err))
     assert out.getvalue() == (
         "configs/icpp_llama2.yaml: configs/README_icpp_llama2_resource_requirements.md is "
         "up to date; smallest headroom: 110M serves 35 users, threshold 1 (+34)\n"
@@ -19,9 +23,8 @@ def test_a_clean_run_is_one_line(committed: Path) -> None:
     assert err.getvalue() == ""
 
 
-def test_colour_only_when_asked(committed: Path) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 128")
-    result = run([CONFIG])
+def test_colour_only_when_asked() -> None:
+    result = run_result([stale_at_512()])
     plain, coloured = io.StringIO(), io.StringIO()
     report(result, Destination(plain, io.StringIO(), color=False))
     report(result, Destination(coloured, io.StringIO(), color=True))
@@ -45,10 +48,9 @@ def test_colorize_diff_keeps_the_text() -> None:
     assert coloured.endswith(" z\n")
 
 
-def test_what_changed_comes_before_the_diff(committed: Path) -> None:
-    edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
+def test_what_changed_comes_before_the_diff() -> None:
     out = io.StringIO()
-    report(run([CONFIG]), Destination(out, io.StringIO()))
+    report(run_result([stale_at_512()]), Destination(out, io.StringIO()))
     text = out.getvalue()
     assert text.startswith(
         "configs/icpp_llama2.yaml: what changed in "
@@ -58,12 +60,10 @@ def test_what_changed_comes_before_the_diff(committed: Path) -> None:
     assert "  15M · Max number of concurrent users: 847 → 431\n---" in text
 
 
-def test_a_threshold_failure_says_what_would_meet_it(project: Path) -> None:
-    edit(
-        project / CONFIG, "    seq_len: 1024\n", "    seq_len: 1024\n    min_concurrent_users: 90\n"
-    )
+def test_a_threshold_failure_says_what_would_meet_it() -> None:
     out = io.StringIO()
-    report(run([CONFIG], write=True), Destination(out, io.StringIO()))
+    config = config_result(DocumentStatus.WRITTEN, thresholds={"42M": 90})
+    report(written(config), Destination(out, io.StringIO()))
     assert (
         "configs/icpp_llama2.yaml:27:5: model 42M serves 88 concurrent users, below its "
         "threshold of 90 (short by 2)\n"
@@ -72,22 +72,20 @@ def test_a_threshold_failure_says_what_would_meet_it(project: Path) -> None:
     ) in out.getvalue()
 
 
-def test_no_seq_len_can_when_the_weights_do_not_fit(project: Path) -> None:
-    edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 200")
+def test_no_seq_len_can_when_the_weights_do_not_fit() -> None:
     out = io.StringIO()
-    report(run([CONFIG], write=True), Destination(out, io.StringIO()))
+    config = config_result(DocumentStatus.WRITTEN, memory_mib=200)
+    report(written(config), Destination(out, io.StringIO()))
     assert (
         "  to serve 1 user: no seq_len can (the tokenizer and weights alone take 511.82 MB); "
         "canister.memory_mib at least 585 (now 200)\n"
     ) in out.getvalue()
 
 
-def test_beyond_the_cap_the_text_offers_what_one_canister_and_several_can(
-    project: Path,
-) -> None:
-    edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 100")
+def test_beyond_the_cap_the_text_offers_what_one_canister_and_several_can() -> None:
     out = io.StringIO()
-    report(run([CONFIG], write=True), Destination(out, io.StringIO()))
+    config = config_result(DocumentStatus.WRITTEN, thresholds={"42M": 100, "110M": 100})
+    report(written(config), Destination(out, io.StringIO()))
     assert (
         "configs/icpp_llama2.yaml:35:5: model 110M serves 35 concurrent users, below its "
         "threshold of 100 (short by 65)\n"

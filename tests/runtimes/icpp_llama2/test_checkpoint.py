@@ -17,9 +17,8 @@ from icpp_sizer_check.runtimes.icpp_llama2.checkpoint import (
     parse_header,
     read_header,
 )
-from tests.fixtures import Run
+from tests.fixtures import STORIES_15M, Run
 
-STORIES_15M = (288, 768, 6, 6, 6, 32000, 256)
 NAMES = ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len")
 
 

@@ -11,10 +11,7 @@ from icpp_sizer_check.runtimes.icpp_llama2.sizing import (
     remedy,
     size_model,
 )
-from tests.fixtures import examples
-
-STORIES_15M = Hyperparameters(288, 768, 6, 6, 6, 32000, 256)
-STORIES_260K = Hyperparameters(64, 172, 5, 8, 4, 512, 512)
+from tests.fixtures import STORIES_15M, STORIES_42M, STORIES_110M, STORIES_260K, examples
 
 
 def test_weight_rows_of_15m_are_exact_bytes() -> None:
@@ -67,8 +64,8 @@ def test_overall_total_leaves_the_tokenizer_out() -> None:
     [
         (STORIES_260K, 4760),
         (STORIES_15M, 847),
-        (Hyperparameters(512, 1376, 8, 8, 8, 32000, 1024), 88),
-        (Hyperparameters(768, 2048, 12, 12, 12, 32000, 1024), 35),
+        (STORIES_42M, 88),
+        (STORIES_110M, 35),
     ],
 )
 def test_users_of_the_reference_models_at_3072_mib(
@@ -93,12 +90,8 @@ def test_mib_to_bytes() -> None:
     assert mib_to_bytes(3072) == 3072 * 1024 * 1024
 
 
-STORIES_110M = Hyperparameters(768, 2048, 12, 12, 12, 32000, 1024)
-
-
 def test_remedy_for_42m_at_90_users() -> None:
-    h = Hyperparameters(512, 1376, 8, 8, 8, 32000, 1024)
-    fix = remedy(h, 3072 * MIB, 90, WASM32.heap_cap_mib)
+    fix = remedy(STORIES_42M, 3072 * MIB, 90, WASM32.heap_cap_mib)
     assert (fix.users, fix.max_seq_len, fix.memory_mib) == (90, 1007, 3118)
     assert (fix.cap_mib, fix.users_at_cap, fix.canisters) == (4096, 120, 1)
     assert fix.beyond_one_canister is False
@@ -301,9 +294,9 @@ def hyperparameters(draw: st.DrawFn) -> Hyperparameters:
     # Small canisters make most models not fit; large ones make most fit.
     mib=st.one_of(st.integers(1, 256), st.integers(1, 65536)),
 )
-@example(h=Hyperparameters(768, 2048, 12, 12, 12, 32000, 1024), mib=64)  # -6: does not fit
-@example(h=Hyperparameters(768, 2048, 12, 12, 12, 32000, 1024), mib=200)  # -4
-@example(h=Hyperparameters(512, 1376, 8, 8, 8, 32000, 1024), mib=200)  # short of one user: 0
+@example(h=STORIES_110M, mib=64)  # -6: does not fit
+@example(h=STORIES_110M, mib=200)  # -4
+@example(h=STORIES_42M, mib=200)  # short of one user: 0
 @example(h=STORIES_15M, mib=3072)  # 847, as in the reference document
 def test_printed_users_are_what_the_original_sizer_prints(h: Hyperparameters, mib: int) -> None:
     sizing = size_model(h)
