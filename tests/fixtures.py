@@ -190,15 +190,30 @@ def run_process(
     env: dict[str, str] | None = None,
     prefix: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """The tool in a process of its own (``python -m``), as hooks and CI run it."""
+    """The tool in a process of its own (``python -m``), as hooks and CI run it;
+    one that waits on something (a FIFO, say) fails the test after a minute."""
     return subprocess.run(
         [*prefix, sys.executable, "-m", "icpp_sizer_check", *args],
         cwd=cwd,
         env=clean_env() if env is None else env,
         capture_output=True,
         text=True,
+        timeout=60,
         check=False,
     )
+
+
+# One small valid model, for configs written inline.
+MODEL_YAML = """models:
+  - name: m
+    dim: 64
+    hidden_dim: 172
+    n_layers: 5
+    n_heads: 8
+    n_kv_heads: 4
+    vocab_size: 512
+    seq_len: 512
+"""
 
 
 def run_in_actions(

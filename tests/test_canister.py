@@ -15,17 +15,7 @@ from icpp_sizer_check.config.load import parse_config
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.runtimes import get_runtime
-
-MODEL = """models:
-  - name: m
-    dim: 64
-    hidden_dim: 172
-    n_layers: 5
-    n_heads: 8
-    n_kv_heads: 4
-    vocab_size: 512
-    seq_len: 512
-"""
+from tests.fixtures import MODEL_YAML
 
 
 def test_the_schema_offers_exactly_the_targets_and_names_their_caps() -> None:
@@ -63,11 +53,11 @@ def test_a_runtime_built_for_wasm32_only_is_never_offered_wasm64() -> None:
 
 
 def config(canister: str) -> str:
-    return f"output: o.md\ncanister:\n{canister}" + MODEL
+    return f"output: o.md\ncanister:\n{canister}" + MODEL_YAML
 
 
 def test_the_default_target_is_wasm32_with_the_default_memory() -> None:
-    parsed = parse_config("output: o.md\n" + MODEL, Path("c.yaml"))
+    parsed = parse_config("output: o.md\n" + MODEL_YAML, Path("c.yaml"))
     assert (parsed.target, parsed.memory_mib) == (
         WASM32,
         get_runtime("icpp_llama2").default_memory_mib,

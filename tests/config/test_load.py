@@ -11,18 +11,7 @@ from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.runtimes import get_runtime
 from icpp_sizer_check.runtimes.base import ModelSpec
-from tests.fixtures import BAD_CONFIGS, DATA, GOOD_CONFIGS, REPO_CONFIG, expectation
-
-MODEL = """models:
-  - name: m
-    dim: 64
-    hidden_dim: 172
-    n_layers: 5
-    n_heads: 8
-    n_kv_heads: 4
-    vocab_size: 512
-    seq_len: 512
-"""
+from tests.fixtures import BAD_CONFIGS, DATA, GOOD_CONFIGS, MODEL_YAML, REPO_CONFIG, expectation
 
 
 def parse(text: str, path: Path = Path("c.yaml")) -> list[ModelSpec]:
@@ -63,7 +52,7 @@ def test_the_catalogue_is_large_and_every_case_has_an_expectation() -> None:
 
 
 def test_defaults() -> None:
-    config = parse_config("output: out.md\n" + MODEL, Path("configs/sizes.yaml"))
+    config = parse_config("output: out.md\n" + MODEL_YAML, Path("configs/sizes.yaml"))
     assert config.title == "Canister resource requirements for sizes."
     assert config.memory_mib == get_runtime("icpp_llama2").default_memory_mib == 4096
     assert config.models[0].min_concurrent_users == 1
@@ -73,8 +62,10 @@ def test_defaults() -> None:
 
 
 def test_thresholds_global_and_per_model() -> None:
-    text = "output: o.md\nmin_concurrent_users: 7\n" + MODEL
-    text += MODEL.split("\n", 1)[1].replace("name: m", "name: n") + "    min_concurrent_users: 2\n"
+    text = "output: o.md\nmin_concurrent_users: 7\n" + MODEL_YAML
+    text += (
+        MODEL_YAML.split("\n", 1)[1].replace("name: m", "name: n") + "    min_concurrent_users: 2\n"
+    )
     first, second = parse(text)
     assert (first.min_concurrent_users, second.min_concurrent_users) == (7, 2)
 
@@ -90,7 +81,7 @@ def test_default_command_names_the_config_from_the_project_root(tmp_path: Path) 
 
 
 def test_all_problems_of_a_file_are_reported_at_once() -> None:
-    text = "output: o.md\ntitel: x\n" + MODEL.replace("dim: 64", "dim: 0").replace(
+    text = "output: o.md\ntitel: x\n" + MODEL_YAML.replace("dim: 64", "dim: 0").replace(
         "seq_len: 512", "seq_len: -1"
     )
     with pytest.raises(ConfigError) as caught:
@@ -147,7 +138,7 @@ def test_inlining_the_schema_refs_keeps_every_verdict() -> None:
 
 
 def test_names_a_formatter_rewrites_are_refused_only_in_the_formatter_proof_modes() -> None:
-    hostile = MODEL.replace("name: m", "name: '*m*'")
+    hostile = MODEL_YAML.replace("name: m", "name: '*m*'")
     assert parse("output: o.md\n" + hostile)[0].name == "*m*"
     for mode in ("style: aligned", "compare: content"):
         with pytest.raises(ConfigError) as caught:
@@ -160,7 +151,7 @@ def test_names_a_formatter_rewrites_are_refused_only_in_the_formatter_proof_mode
 
 
 def test_a_name_the_schema_refuses_gets_the_schema_message_alone() -> None:
-    text = "style: aligned\noutput: o.md\n" + MODEL.replace("name: m", "name: '*m|'")
+    text = "style: aligned\noutput: o.md\n" + MODEL_YAML.replace("name: m", "name: '*m|'")
     with pytest.raises(ConfigError) as caught:
         parse_config(text, Path("c.yaml"))
     (problem,) = caught.value.problems
@@ -172,11 +163,11 @@ def test_a_default_title_a_formatter_rewrites_asks_for_a_title(tmp_path: Path) -
     (tmp_path / ".git").mkdir()
     config = tmp_path / "_draft.yaml"
     with pytest.raises(ConfigError) as caught:
-        parse_config("style: aligned\noutput: o.md\n" + MODEL, config)
+        parse_config("style: aligned\noutput: o.md\n" + MODEL_YAML, config)
     (problem,) = caught.value.problems
     assert problem.position is None
     assert problem.message.startswith("mdformat rewrites '_' in a heading")
     assert problem.message.endswith("write a title (the default one holds the file name)")
-    assert parse_config("style: aligned\ntitle: Draft\noutput: o.md\n" + MODEL, config).title == (
-        "Draft"
-    )
+    assert parse_config(
+        "style: aligned\ntitle: Draft\noutput: o.md\n" + MODEL_YAML, config
+    ).title == ("Draft")

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from icpp_sizer_check.config.location import locate_config
 from icpp_sizer_check.errors import ConfigError
-from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, clean_env, run_process
+from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, run_process
 
 DOCUMENT_NAME = DOCUMENT.name
 
@@ -194,15 +193,7 @@ def test_a_config_symlinked_to_a_device_is_refused_unread_even_by_the_replay(
     project: Path,
 ) -> None:
     (project / "configs" / "evil.yaml").symlink_to("/dev/zero")
-    completed = subprocess.run(
-        [sys.executable, "-m", "icpp_sizer_check"],
-        cwd=project,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = run_process(project)
     assert completed.returncode == 2
     assert "configs/evil.yaml: the config is a symlink to /dev/zero" in completed.stderr
     assert "Traceback" not in completed.stderr
@@ -258,15 +249,7 @@ def test_a_config_named_like_an_option_gets_a_runnable_command(project: Path) ->
 
 def test_a_fifo_named_like_a_config_is_refused_instead_of_waited_on(project: Path) -> None:
     os.mkfifo(project / "configs" / "pipe.yaml")
-    completed = subprocess.run(
-        [sys.executable, "-m", "icpp_sizer_check"],
-        cwd=project,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = run_process(project)
     assert completed.returncode == 2
     assert (
         "configs/pipe.yaml: cannot read the config: is a FIFO, a device or a socket, "
