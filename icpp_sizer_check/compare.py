@@ -40,7 +40,8 @@ class ColumnLayout(NamedTuple):
     the runtime gives it, so that comparison names models and units right."""
 
     model_of: Callable[[str], str]  # a column heading -> the model's name
-    unit_of: Callable[[str], str]  # a row's name -> " MB", say, or ""
+    unit_of: Callable[[str], str]  # a row's name -> the unit printed after its values, or ""
+    table_of: Callable[[str], str]  # a table's heading -> how a changed cell names it
 
 
 IGNORING_FORMATTING = "ignoring formatting"
@@ -59,13 +60,12 @@ class CellChange(NamedTuple):
     section: str
     committed: str
     regenerated: str
-    row_is_ambiguous: bool = False  # a row name (a "Total") that stands in several tables
-    unit: str = ""  # printed after the values: " MB", say
+    row_is_ambiguous: bool = False  # a row name that stands in several tables
+    unit: str = ""  # printed after the values
+    table: str = ""  # how the line names the table of an ambiguous row
 
     def __str__(self) -> str:
-        # Name the table of an ambiguous row, without its "(per ...)".
-        section = self.section.split(" (")[0]
-        row = f"{self.row} ({section})" if self.row_is_ambiguous else self.row
+        row = f"{self.row} ({self.table})" if self.row_is_ambiguous else self.row
         return f"{self.model} · {row}: {self.committed} → {self.regenerated}{self.unit}"
 
 
@@ -134,6 +134,7 @@ def describe_changes(committed: str, regenerated: str, layout: ColumnLayout) -> 
                             new_row[index],
                             row_counts[new_row[0]] > 1,
                             layout.unit_of(new_row[0]),
+                            layout.table_of(new.heading),
                         )
                     )
     old_models = _model_names(old_parsed, layout)

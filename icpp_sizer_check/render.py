@@ -11,18 +11,12 @@ from __future__ import annotations
 from enum import Enum
 from typing import Sequence
 
-from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.markdown import Table, display_width
 
 
 class Style(str, Enum):
     COMPACT = "compact"  # the original sizer's layout
     ALIGNED = "aligned"  # what Markdown formatters make of it
-
-
-def format_mb(byte_count: int) -> str:
-    """Bytes as MiB with two decimals, rounded as Python's ``format`` rounds."""
-    return format(byte_count / MIB, ".2f")
 
 
 def _compact_table(table: Table) -> str:

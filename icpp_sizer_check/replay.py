@@ -165,7 +165,7 @@ def _leftover_temp_files(documents: list[str]) -> bool:
 def replay(plain: list[str] | None) -> bool:
     """Print the recorded output of an unchanged passing plain check of
     ``plain``; False if there is no such record and the full check must run."""
-    if plain is None or not eligible(plain, os.environ):
+    if plain is None or not eligible(plain, os.environ):  # None: for mypy's sake
         return False
     found = _key_for(plain)
     if found is None:
@@ -194,7 +194,9 @@ def remember(result: RunResult, stdout: str) -> None:
     """Record a passing check (see :func:`run_key`): its output, and each file
     it read beside its configs as (path, real path, bytes read, hash of the
     bytes used), all as the check used them, never read again."""
-    if result.exit_code != 0:
+    from icpp_sizer_check.exit_codes import EXIT_OK
+
+    if result.exit_code != EXIT_OK:
         return
     configs = [
         (config.config_location, config.inputs.config_real, config.inputs.config_digest)

@@ -9,7 +9,8 @@ from typing import NamedTuple
 
 from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
 from icpp_sizer_check.compare import Changes, Comparison, DocumentStatus
-from icpp_sizer_check.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, Position, Problem
+from icpp_sizer_check.errors import Position, Problem
+from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 
 __all__ = ["DocumentStatus"]  # defined beside the comparison that decides it
 
@@ -20,14 +21,17 @@ class ModelStatus(str, Enum):
     DOES_NOT_FIT = "does-not-fit"
 
 
+def required_users(threshold: int) -> int:
+    """The users a model must serve to pass: its threshold, and one at least."""
+    return max(threshold, 1)
+
+
 def model_status(users: int, threshold: int) -> ModelStatus:
-    """The failing-model rule: a model that serves no user does not fit, and
-    one that serves fewer than its threshold is below it."""
-    if users < 1:
-        return ModelStatus.DOES_NOT_FIT
-    if users < threshold:
-        return ModelStatus.BELOW_THRESHOLD
-    return ModelStatus.OK
+    """The failing-model rule: a model that serves fewer users than it must
+    fails; one that serves none does not fit, the others are below threshold."""
+    if users >= required_users(threshold):
+        return ModelStatus.OK
+    return ModelStatus.DOES_NOT_FIT if users < 1 else ModelStatus.BELOW_THRESHOLD
 
 
 class FileRead(NamedTuple):
@@ -74,7 +78,7 @@ class ConfigResult(NamedTuple):
     document_status: DocumentStatus
     memory_mib: int
     models: tuple[ModelResult, ...]
-    runtime: str = "icpp_llama2"
+    runtime: str  # the runtime's name, as the config gives it
     comparison: Comparison = Comparison(DocumentStatus.UP_TO_DATE)
     config_location: str = ""  # the config's absolute path
     output_location: str = ""  # the document's, from the config's folder

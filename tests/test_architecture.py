@@ -13,7 +13,7 @@ PACKAGE = REPO / "icpp_sizer_check"
 
 # Lowest first. A module may import from its own layer and the ones before it.
 LAYERS: list[list[str]] = [
-    ["", "errors", "paths", "package_data", "canister", "markdown"],
+    ["", "exit_codes", "errors", "paths", "package_data", "canister", "markdown"],
     ["cache", "fileio", "config", "config.yaml_source", "config.text", "render", "compare"],
     ["results", "config.source"],
     ["config.location", "config.schema", "config.read"],

@@ -325,7 +325,7 @@ def test_the_plain_command_line_parses_as_argparse_would(argv: list[str]) -> Non
 
 def test_help_lists_every_exit_code_and_variable(run: Run) -> None:
     from icpp_sizer_check.cli.arguments import ENVIRONMENT
-    from icpp_sizer_check.errors import EXIT_CODES
+    from icpp_sizer_check.exit_codes import EXIT_CODES
 
     helped = run("--help").out
     assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 3]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from icpp_sizer_check.canister import WASM32, WASM64
 from icpp_sizer_check.compare import DocumentStatus
-from icpp_sizer_check.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
+from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import ModelStatus
 from icpp_sizer_check.runner import run

@@ -11,6 +11,7 @@ import os
 import sys
 
 from icpp_sizer_check import __program__, __version__
+from icpp_sizer_check.exit_codes import EXIT_INTERNAL_ERROR, EXIT_OK
 
 TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def execute(options: Options, environ: Mapping[str, str]) -> int:
     from icpp_sizer_check import replay
     from icpp_sizer_check.cli.arguments import choose_format, discover_configs, use_color
     from icpp_sizer_check.cli.streams import stdout_closed
-    from icpp_sizer_check.report import Destination, get_reporter
+    from icpp_sizer_check.report import GITHUB, TEXT, Destination, get_reporter
     from icpp_sizer_check.runner import run
 
     output_format = choose_format(options.format, environ)
@@ -37,10 +38,10 @@ def execute(options: Options, environ: Mapping[str, str]) -> int:
     destination = Destination(
         out=io.StringIO() if recordable else sys.stdout,
         err=sys.stderr,
-        color=output_format == "text" and use_color(options.color, sys.stdout, environ),
+        color=output_format == TEXT and use_color(options.color, sys.stdout, environ),
         verbose=options.verbose,
-        step_summary=Path(summary_file) if output_format == "github" and summary_file else None,
-        workspace=environ.get("GITHUB_WORKSPACE", "") if output_format == "github" else "",
+        step_summary=Path(summary_file) if output_format == GITHUB and summary_file else None,
+        workspace=environ.get("GITHUB_WORKSPACE", "") if output_format == GITHUB else "",
     )
     result = run(
         options.configs or discover_configs(),
@@ -77,7 +78,7 @@ def print_schema() -> int:
         sys.stdout.buffer.flush()
     except AttributeError:  # a text-only stream
         sys.stdout.write(schema.decode("utf-8"))
-    return 0
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,10 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if replay.replay(plain):
             sys.stdout.flush()
-            return 0
+            return EXIT_OK
     except BrokenPipeError:
         stdout_closed()
-        return 0
+        return EXIT_OK
     except Exception:  # noqa: BLE001 - a replay is only a shortcut; the full check decides
         pass
     from icpp_sizer_check.cli.arguments import parse
@@ -117,8 +118,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except Exception:  # noqa: BLE001 - the last guard between a bug and a wrong exit code
         import traceback  # only a bug pays for it
-
-        from icpp_sizer_check.errors import EXIT_INTERNAL_ERROR
 
         traceback.print_exc()
         print(

@@ -11,6 +11,7 @@ import os
 
 from icpp_sizer_check import __program__, __version__
 from icpp_sizer_check.cache import DISABLE_VARIABLE, DISABLING_VALUES
+from icpp_sizer_check.paths import DEFAULT_CONFIG_DIR
 
 TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 
 EXAMPLES = f"""\
 examples:
-  {__program__}                                    check every config in ./configs/
-  {__program__} --config configs/icpp_llama2.yaml  check one config
+  {__program__}                                    check every config in ./{DEFAULT_CONFIG_DIR}/
+  {__program__} --config {DEFAULT_CONFIG_DIR}/icpp_llama2.yaml  check one config
   {__program__} --write                            regenerate stale documents
 """
 
@@ -43,7 +44,7 @@ ENVIRONMENT = (
 
 def epilog() -> str:
     """The examples, then the exit codes and the environment, from their tables."""
-    from icpp_sizer_check.errors import EXIT_CODES
+    from icpp_sizer_check.exit_codes import EXIT_CODES
 
     lines = [EXAMPLES, "exit codes:"]
     lines += [f"  {code}  {meaning}" for code, meaning in EXIT_CODES]
@@ -91,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         type=Path,
         metavar="FILE",
-        help="a YAML config; repeat for several (default: every *.yaml and *.yml in ./configs/)",
+        help="a YAML config; repeat for several (default: every *.yaml and *.yml in "
+        f"./{DEFAULT_CONFIG_DIR}/)",
     )
     parser.add_argument(
         "--write",
@@ -141,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
 def choose_format(requested: str | None, environ: Mapping[str, str]) -> str:
     if requested is not None:
         return requested
-    return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
+    from icpp_sizer_check.report import GITHUB, TEXT
+
+    return GITHUB if environ.get("GITHUB_ACTIONS") == "true" else TEXT
 
 
 def use_color(choice: str, stream: TextIO, environ: Mapping[str, str]) -> bool:

@@ -28,6 +28,8 @@ def confined(location: ConfigLocation, relative: str) -> ConfinedPath:
     """``relative`` (from the config's folder) and what it resolves to; refused
     when absolute, inside ``.git``, or when it leaves the project root, so that
     a config can never make the tool read or write elsewhere."""
+    if "\0" in relative:  # the schema refuses it first; no file name can hold it
+        raise BadPath("contains a NUL character, which no file name can hold")
     if os.path.isabs(relative) or relative.startswith("~"):
         raise BadPath("must be a path relative to the config's folder, not an absolute one")
     logical = os.path.join(location.base, relative)

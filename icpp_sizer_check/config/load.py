@@ -8,73 +8,21 @@ from pathlib import Path
 from typing import Sequence
 
 from icpp_sizer_check import cache
-from icpp_sizer_check.canister import DEFAULT_TARGET, TARGETS
-from icpp_sizer_check.compare import CompareMode
-from icpp_sizer_check.config.confine import ConfinedPath
-from icpp_sizer_check.config.location import ConfigLocation, locate_config, regenerate_command
+from icpp_sizer_check.config.location import ConfigLocation, locate_config
 from icpp_sizer_check.config.read import decode_config, read_config_bytes
 from icpp_sizer_check.config.rules import (
-    Accepted,
     canister_rule,
     formatter_rule,
     model_rules,
     output_rule,
 )
-from icpp_sizer_check.config.schema import schema_problems
+from icpp_sizer_check.config.schema import Accepted, schema_problems
 from icpp_sizer_check.config.source import ConfigSource
 from icpp_sizer_check.config.text import type_name
-from icpp_sizer_check.config.values import (
-    DEFAULT_MIN_CONCURRENT_USERS,
-    SizerConfig,
-    default_title,
-)
+from icpp_sizer_check.config.values import SizerConfig, build_config
 from icpp_sizer_check.config.yaml_source import YamlError, parse_yaml
 from icpp_sizer_check.errors import ConfigError, JsonPath, Problem
-from icpp_sizer_check.render import Style
 from icpp_sizer_check.runtimes import DEFAULT_RUNTIME, get_runtime
-from icpp_sizer_check.runtimes.base import ModelSpec, ResolvedModel, Runtime
-
-
-def _build(
-    source: ConfigSource,
-    location: ConfigLocation,
-    runtime: Runtime,
-    resolved: list[ResolvedModel | None],
-    output: ConfinedPath,
-    source_digest: str,
-) -> SizerConfig:
-    data = source.document.data
-    assert isinstance(data, dict)
-    canister = data.get("canister", {})
-    default_threshold = data.get("min_concurrent_users", DEFAULT_MIN_CONCURRENT_USERS)
-    models = []
-    for index, (raw, model) in enumerate(zip(data["models"], resolved)):
-        assert model is not None  # every model resolved, or a problem was raised
-        models.append(
-            ModelSpec(
-                name=raw["name"],
-                min_concurrent_users=raw.get("min_concurrent_users", default_threshold),
-                position=source.document.position_of(("models", index)),
-                values=model.values,
-                reads=model.reads,
-            )
-        )
-    return SizerConfig(
-        location=location,
-        title=data.get("title", default_title(location.given)),
-        command=data.get("command") or regenerate_command(location.shown),
-        output=Path(output.real),
-        memory_mib=canister.get("memory_mib", runtime.default_memory_mib),
-        models=tuple(models),
-        style=Style(data.get("style", Style.COMPACT)),
-        compare=CompareMode(data.get("compare", CompareMode.EXACT)),
-        runtime=runtime.name,
-        target=TARGETS[canister.get("wasm", DEFAULT_TARGET.name)],
-        output_location=output.logical,
-        output_shown=location.show(output.logical),
-        output_position=source.document.position_of(("output",)),
-        source_digest=source_digest,
-    )
 
 
 def _schema_stage(
@@ -129,7 +77,7 @@ def parse_config(
         # One problem can surface twice (say, via two schema branches).
         raise ConfigError(list(dict.fromkeys(problems)))
     assert output is not None  # the schema requires it, and it passed
-    return _build(source, location, runtime, models.resolved, output, source_digest)
+    return build_config(source, location, runtime, models.resolved, output, source_digest)
 
 
 def load_config(config_path: Path, use_cache: bool = True) -> SizerConfig:

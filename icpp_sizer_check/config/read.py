@@ -37,8 +37,9 @@ def decode_config(raw: bytes, file: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        # Everything before the first bad byte is good UTF-8.
-        before = raw[: error.start].decode("utf-8")
+        # Counted in bytes, as an editor shows a file it cannot decode: one
+        # character per byte.
+        before = raw[: error.start].decode("latin-1")
         raise ConfigError(
             [
                 Problem(

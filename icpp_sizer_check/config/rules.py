@@ -5,53 +5,18 @@ would rewrite. A part the schema refused is left to the schema's message."""
 
 from __future__ import annotations
 
-from typing import Any, Collection, Mapping, NamedTuple
+from typing import NamedTuple
 
 from icpp_sizer_check.canister import DEFAULT_TARGET, TARGETS, memory_above_cap
 from icpp_sizer_check.compare import CompareMode
-from icpp_sizer_check.config.confine import ConfinedPath, confined_or_reason, output_target
+from icpp_sizer_check.config.confine import BadPath, ConfinedPath, confined, output_target
 from icpp_sizer_check.config.location import ConfigLocation
+from icpp_sizer_check.config.schema import Accepted
 from icpp_sizer_check.config.source import ConfigSource
 from icpp_sizer_check.config.values import default_title
 from icpp_sizer_check.errors import JsonPath, Problem
 from icpp_sizer_check.render import Style
 from icpp_sizer_check.runtimes.base import ModelFile, ResolvedModel, Runtime
-
-
-class Accepted:
-    """The parts of a config's data the schema accepted."""
-
-    def __init__(self, data: Mapping[str, Any], refused: Collection[JsonPath]) -> None:
-        self.data = data
-        self._refused = refused
-
-    def reachable(self, path: JsonPath) -> bool:
-        """Nothing at or above ``path`` was refused (parts below it may be)."""
-        return not any(path[: len(bad)] == bad for bad in self._refused)
-
-    def usable(self, path: JsonPath) -> bool:
-        """Nothing at, above or below ``path`` was refused."""
-        return self.reachable(path) and not any(bad[: len(path)] == path for bad in self._refused)
-
-    def _walk(self, path: JsonPath) -> Any:
-        node: Any = self.data
-        for key in path:
-            if isinstance(key, int):
-                node = node[key] if isinstance(node, list) and key < len(node) else None
-            else:
-                node = node.get(key) if isinstance(node, dict) else None
-        return node
-
-    def get(self, path: JsonPath) -> Any:
-        """The value at ``path`` if the schema accepted it whole, else None."""
-        return self._walk(path) if self.usable(path) else None
-
-    def keys_of(self, path: JsonPath) -> dict[str, Any]:
-        """The accepted keys of the mapping at ``path``."""
-        node = self._walk(path) if self.reachable(path) else None
-        if not isinstance(node, dict):
-            return {}
-        return {key: value for key, value in node.items() if self.usable((*path, key))}
 
 
 def output_rule(
@@ -86,9 +51,12 @@ class ModelsChecked(NamedTuple):
 def _model_file(
     source: ConfigSource, location: ConfigLocation, where: JsonPath, written: str
 ) -> ModelFile | Problem:
-    target = confined_or_reason(location, written)
-    if isinstance(target, str):
-        return source.problem(where, target)
+    try:
+        target = confined(location, written)
+    except BadPath as error:
+        return source.problem(where, f"{written!r}: {error}")
+    except OSError as error:  # a name too long for the file system, say
+        return source.problem(where, f"{written!r}: {error.strerror or error}")
     return ModelFile(written, target.logical, target.real, location.show(target.logical))
 
 
@@ -103,7 +71,7 @@ def model_rules(
     problems: list[Problem] = []
     first_seen: dict[str, int] = {}
     for index in range(len(models)):
-        model = accepted.keys_of(("models", index))
+        model, refused = accepted.keys_of(("models", index))
         name = model.get("name")
         if isinstance(name, str):
             if name in first_seen:
@@ -128,7 +96,7 @@ def model_rules(
                 problems.append(found)
                 continue
             file = found
-        result, findings = runtime.resolve_model(index, model, file)
+        result, findings = runtime.resolve_model(index, model, refused, file)
         resolved.append(result)
         problems.extend(source.problem(finding.path, finding.message) for finding in findings)
     return ModelsChecked(resolved, problems)

@@ -8,7 +8,7 @@ counts True as one; a hyperparameter must be neither.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Collection, Iterator, Mapping
 
 from icpp_sizer_check.config.source import ConfigSource
 from icpp_sizer_check.config.text import text_rule_broken, type_name
@@ -20,7 +20,6 @@ _EXPECTED = {
     "string": "text",
     "object": "a mapping of keys to values",
     "array": "a list",
-    "boolean": "true or false",
 }
 
 
@@ -136,3 +135,45 @@ def schema_problems(source: ConfigSource) -> Iterator[tuple[JsonPath | None, Pro
         wording = WORDING.get(str(error.validator))
         refused = None if error.validator == "required" else path
         yield refused, source.problem(path, wording(error) if wording else error.message)
+
+
+class Accepted:
+    """What the schema stage hands on: the config's data, and which parts of it
+    the schema accepted. Each question costs a few set lookups (as many as the
+    path is deep), however many parts were refused."""
+
+    def __init__(self, data: Mapping[str, Any], refused: Collection[JsonPath]) -> None:
+        self.data = data
+        self._refused = set(refused)
+        # Every path at or above a refused one: a path in here holds a refusal.
+        self._holding = {bad[:end] for bad in self._refused for end in range(len(bad) + 1)}
+
+    def reachable(self, path: JsonPath) -> bool:
+        """Nothing at or above ``path`` was refused (parts below it may be)."""
+        return not any(path[:end] in self._refused for end in range(len(path) + 1))
+
+    def usable(self, path: JsonPath) -> bool:
+        """Nothing at, above or below ``path`` was refused."""
+        return path not in self._holding and self.reachable(path)
+
+    def _walk(self, path: JsonPath) -> Any:
+        node: Any = self.data
+        for key in path:
+            if isinstance(key, int):
+                node = node[key] if isinstance(node, list) and key < len(node) else None
+            else:
+                node = node.get(key) if isinstance(node, dict) else None
+        return node
+
+    def get(self, path: JsonPath) -> Any:
+        """The value at ``path`` if the schema accepted it whole, else None."""
+        return self._walk(path) if self.usable(path) else None
+
+    def keys_of(self, path: JsonPath) -> tuple[dict[str, Any], frozenset[str]]:
+        """The accepted keys of the mapping at ``path``, and the names of those
+        written there but refused."""
+        node = self._walk(path) if self.reachable(path) else None
+        if not isinstance(node, dict):
+            return {}, frozenset()
+        accepted = {key: value for key, value in node.items() if self.usable((*path, key))}
+        return accepted, frozenset(str(key) for key in node if key not in accepted)

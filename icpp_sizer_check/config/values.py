@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
+from icpp_sizer_check.canister import DEFAULT_TARGET, TARGETS, WasmTarget
 from icpp_sizer_check.compare import CompareMode
-from icpp_sizer_check.config.location import ConfigLocation
+from icpp_sizer_check.config.confine import ConfinedPath
+from icpp_sizer_check.config.location import ConfigLocation, regenerate_command
+from icpp_sizer_check.config.source import ConfigSource
 from icpp_sizer_check.errors import Position
 from icpp_sizer_check.render import Style
 from icpp_sizer_check.runtimes import DEFAULT_RUNTIME
-from icpp_sizer_check.runtimes.base import ModelSpec
+from icpp_sizer_check.runtimes.base import ModelSpec, ResolvedModel, Runtime
 
 DEFAULT_MIN_CONCURRENT_USERS = 1
 DEFAULT_TITLE = "Canister resource requirements for {stem}."
@@ -46,3 +48,46 @@ class SizerConfig(NamedTuple):
     @property
     def shown(self) -> str:
         return self.location.shown
+
+
+def build_config(
+    source: ConfigSource,
+    location: ConfigLocation,
+    runtime: Runtime,
+    resolved: list[ResolvedModel | None],
+    output: ConfinedPath,
+    source_digest: str,
+) -> SizerConfig:
+    """The typed config of a valid one: every model resolved, the defaults filled in."""
+    data = source.document.data
+    assert isinstance(data, dict)
+    canister = data.get("canister", {})
+    default_threshold = data.get("min_concurrent_users", DEFAULT_MIN_CONCURRENT_USERS)
+    models = []
+    for index, (raw, model) in enumerate(zip(data["models"], resolved)):
+        assert model is not None  # every model resolved, or a problem was raised
+        models.append(
+            ModelSpec(
+                name=raw["name"],
+                min_concurrent_users=raw.get("min_concurrent_users", default_threshold),
+                position=source.document.position_of(("models", index)),
+                values=model.values,
+                reads=model.reads,
+            )
+        )
+    return SizerConfig(
+        location=location,
+        title=data.get("title", default_title(location.given)),
+        command=data.get("command") or regenerate_command(location.shown),
+        output=Path(output.real),
+        memory_mib=canister.get("memory_mib", runtime.default_memory_mib),
+        models=tuple(models),
+        style=Style(data.get("style", Style.COMPACT)),
+        compare=CompareMode(data.get("compare", CompareMode.EXACT)),
+        runtime=runtime.name,
+        target=TARGETS[canister.get("wasm", DEFAULT_TARGET.name)],
+        output_location=output.logical,
+        output_shown=location.show(output.logical),
+        output_position=source.document.position_of(("output",)),
+        source_digest=source_digest,
+    )

@@ -112,7 +112,7 @@ def _check_duplicates(node: yaml.MappingNode) -> None:
         if first is not None:
             raise YamlError(
                 f"duplicate key {key_node.value!r} (first at line "
-                f"{first.start_mark.line + 1}); keep only one",
+                f"{_position(first.start_mark).line}); keep only one",
                 _position(key_node.start_mark),
             )
         seen[key_node.value] = key_node

@@ -13,10 +13,11 @@ if TYPE_CHECKING:
     from icpp_sizer_check.results import RunResult
 
 # The registry of output formats: the CLI's --format choices come from here.
+TEXT, JSON, GITHUB = "text", "json", "github"
 FORMATS = {
-    "text": "icpp_sizer_check.report.text",
-    "json": "icpp_sizer_check.report.json_format",
-    "github": "icpp_sizer_check.report.github",
+    TEXT: "icpp_sizer_check.report.text",
+    JSON: "icpp_sizer_check.report.json_format",
+    GITHUB: "icpp_sizer_check.report.github",
 }
 
 

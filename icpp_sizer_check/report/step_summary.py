@@ -7,6 +7,7 @@ import re
 
 from icpp_sizer_check import __program__
 from icpp_sizer_check.compare import DocumentStatus
+from icpp_sizer_check.exit_codes import EXIT_OK
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import ConfigResult, ModelStatus, RunResult
 
@@ -40,7 +41,7 @@ _MODEL_STATUS = {
 
 def _summary_head(result: RunResult) -> list[str]:
     """The verdict, the table of every model, failures and config errors."""
-    verdict = "✅ passed" if result.exit_code == 0 else "❌ failed"
+    verdict = "✅ passed" if result.exit_code == EXIT_OK else "❌ failed"
     lines = [f"## {__program__}: {verdict}", ""]
     if result.configs:
         lines += [

@@ -68,10 +68,16 @@ class Runtime(Protocol):
     layout: ColumnLayout
 
     def resolve_model(
-        self, index: int, model: Mapping[str, Any], file: ModelFile | None
+        self,
+        index: int,
+        model: Mapping[str, Any],
+        refused: frozenset[str],
+        file: ModelFile | None,
     ) -> tuple[ResolvedModel | None, list[Finding]]:
-        """The values of model ``index`` (schema-valid keys only), read from
-        ``file`` where it names one; None with the findings when they cannot be."""
+        """The values of model ``index`` from its keys the schema accepted
+        (``refused``: those written but refused, whose message is the schema's),
+        read from ``file`` where it names one; None with the findings when they
+        cannot be resolved."""
         ...
 
     def evaluate(

@@ -14,7 +14,14 @@ from typing import Iterable, Mapping
 from icpp_sizer_check.canister import WASM32, WasmTarget, mib_to_bytes
 from icpp_sizer_check.compare import CompareMode, Comparison, DocumentStatus, compare_document
 from icpp_sizer_check.errors import Position, Problem
-from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus, RunResult, model_status
+from icpp_sizer_check.results import (
+    ConfigResult,
+    ModelResult,
+    ModelStatus,
+    RunResult,
+    model_status,
+    required_users,
+)
 from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT
 from icpp_sizer_check.runtimes.icpp_llama2.models import CheckpointSource, Llama2Model
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, remedy, size_model
@@ -48,7 +55,7 @@ def model_result(
     users = sizing.max_concurrent_users(available)
     fix = None
     if model_status(users, threshold) != ModelStatus.OK:
-        fix = remedy(hyperparameters, available, max(threshold, 1), target.heap_cap_mib)
+        fix = remedy(hyperparameters, available, required_users(threshold), target.heap_cap_mib)
     values = Llama2Model(hyperparameters, checkpoint)
     return ModelResult(name, users, threshold, position, values, sizing, fix)
 

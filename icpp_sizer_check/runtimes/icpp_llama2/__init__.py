@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from icpp_sizer_check.canister import WASM32, WASM64, WasmTarget, mib_to_bytes
-from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus, model_status
+from icpp_sizer_check.results import (
+    ConfigResult,
+    ModelResult,
+    ModelStatus,
+    model_status,
+    required_users,
+)
 from icpp_sizer_check.runtimes.base import (
     Evaluation,
     Finding,
@@ -37,9 +43,13 @@ class IcppLlama2:
     layout = document.LAYOUT
 
     def resolve_model(
-        self, index: int, model: Mapping[str, Any], file: ModelFile | None
+        self,
+        index: int,
+        model: Mapping[str, Any],
+        refused: frozenset[str],
+        file: ModelFile | None,
     ) -> tuple[ResolvedModel | None, list[Finding]]:
-        return models.resolve_model(index, model, file)
+        return models.resolve_model(index, model, refused, file)
 
     def evaluate(
         self, specs: Sequence[ModelSpec], memory_mib: int, target: WasmTarget
@@ -50,16 +60,11 @@ class IcppLlama2:
         results = []
         for spec, value, sizing in zip(specs, values, sizings):
             users = sizing.max_concurrent_users(available)
-            # A failing model gets a remedy aimed at its threshold (and at one
-            # user at least, since a model that does not fit always fails).
+            # A failing model gets a remedy aimed at the users it must serve.
             fails = model_status(users, spec.min_concurrent_users) != ModelStatus.OK
+            needed = required_users(spec.min_concurrent_users)
             fix = (
-                remedy(
-                    value.hyperparameters,
-                    available,
-                    max(spec.min_concurrent_users, 1),
-                    target.heap_cap_mib,
-                )
+                remedy(value.hyperparameters, available, needed, target.heap_cap_mib)
                 if fails
                 else None
             )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.compare import ColumnLayout
 from icpp_sizer_check.markdown import Table
-from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import ModelSizing, Rows
 
 SECTIONS = (
@@ -21,6 +21,11 @@ UNIT = "MB"
 _COLUMN_SUFFIX = f"<br>({UNIT})"
 
 
+def format_mb(byte_count: int) -> str:
+    """Bytes as MiB with two decimals, rounded as Python's ``format`` rounds."""
+    return format(byte_count / MIB, ".2f")
+
+
 def column_heading(model: str) -> str:
     return f"{model}{_COLUMN_SUFFIX}"
 
@@ -33,7 +38,12 @@ def unit_of_row(row: str) -> str:
     return "" if row == USERS_ROW else f" {UNIT}"
 
 
-LAYOUT = ColumnLayout(model_of_column, unit_of_row)
+def table_name(heading: str) -> str:
+    """A table as a changed cell names it: its heading without "(per ...)"."""
+    return heading.split(" (")[0]
+
+
+LAYOUT = ColumnLayout(model_of_column, unit_of_row, table_name)
 
 
 def _rows_with_total(

@@ -3,7 +3,7 @@ from the header of its llama2.c checkpoint, or both (the written ones win)."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Collection, Mapping, NamedTuple
 
 from icpp_sizer_check import cache
 from icpp_sizer_check.errors import JsonPath
@@ -44,9 +44,10 @@ def _hyperparameter_range() -> tuple[int, int]:
 
 
 def _header_values(
-    where: JsonPath, file: ModelFile, model: Mapping[str, Any]
+    where: JsonPath, file: ModelFile, written: Collection[str], model: Mapping[str, Any]
 ) -> tuple[dict[str, int], CheckpointSource | None, FileRead | None, list[Finding]]:
-    """The header's values the config does not override, held to the schema's range."""
+    """The header's values the config does not override (``written``: every key
+    written beside the checkpoint, accepted or not), held to the schema's range."""
     try:
         header = read_header(file.real)
     except CheckpointError as error:
@@ -64,7 +65,7 @@ def _header_values(
     values: dict[str, int] = {}
     findings = []
     for key, value in header.values.items():
-        if key in model:
+        if key in written:
             continue
         if lowest <= value <= highest:
             values[key] = value
@@ -81,17 +82,18 @@ def _header_values(
 
 
 def resolve_model(
-    index: int, model: Mapping[str, Any], file: ModelFile | None
+    index: int, model: Mapping[str, Any], refused: Collection[str], file: ModelFile | None
 ) -> tuple[ResolvedModel | None, list[Finding]]:
     """Merge a checkpoint's header (if any) with the keys written beside it.
-    ``model`` holds only keys the schema accepted."""
+    ``model`` holds the keys the schema accepted; a key in ``refused`` was
+    written but refused: its value is unknown, never the header's."""
     values: dict[str, int] = {}
     origins: dict[str, JsonPath] = {}
     findings: list[Finding] = []
     source, read = None, None
     if file is not None:
         where: JsonPath = ("models", index, "checkpoint")
-        read_values, source, read, findings = _header_values(where, file, model)
+        read_values, source, read, findings = _header_values(where, file, {*model, *refused}, model)
         if source is None:
             return None, findings
         origins.update(dict.fromkeys(read_values, where))

@@ -368,3 +368,43 @@ def test_a_folder_and_an_unreadable_path_are_named(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError) as caught:
         read_header(tmp_path / "file.bin" / "model.bin")
     assert str(caught.value) == "cannot read it: Not a directory"
+
+
+@pytest.mark.parametrize(
+    ("header", "model_lines", "problem"),
+    [
+        # The header's n_heads (6) does not divide the written dim (64); the
+        # written n_heads was refused, so it is unknown, not the header's.
+        (
+            STORIES_15M,
+            "    dim: 64\n    n_heads: 1.5\n",
+            "models[0].n_heads: expected a whole number, got a number with a fraction (1.5)",
+        ),
+        # An out-of-range header value the config overrides, if wrongly.
+        (
+            (-5, 768, 6, 6, 6, 32000, 256),
+            "    dim: 288.0\n",
+            "models[0].dim: expected a whole number, got a number with a fraction (288.0)",
+        ),
+    ],
+    ids=["divisibility", "range"],
+)
+def test_a_refused_override_is_not_replaced_by_the_header(
+    tmp_path: Path, header: tuple[int, ...], model_lines: str, problem: str
+) -> None:
+    config = write_project(tmp_path, legacy(header), model_lines)
+    with pytest.raises(ConfigError) as raised:
+        load_config(config)
+    assert [f"{found.json_path}: {found.message}" for found in raised.value.problems] == [problem]
+
+
+def test_a_checkpoint_name_too_long_for_the_file_system_is_a_config_error(
+    tmp_path: Path,
+) -> None:
+    config = write_project(tmp_path, legacy(STORIES_15M))
+    name = "x" * 300 + ".bin"
+    config.write_text(config.read_text().replace("../models/stories15M.bin", name))
+    with pytest.raises(ConfigError) as raised:
+        load_config(config)
+    (found,) = raised.value.problems
+    assert found.message == f"{name!r}: File name too long"

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from icpp_sizer_check.canister import MIB, TARGETS, WASM32, WASM64, WasmTarget, mib_to_bytes
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import (
     BYTE_PIECES_BYTES,
+    HYPERPARAMETER_NAMES,
     Hyperparameters,
     remedy,
     size_model,
@@ -321,3 +322,12 @@ def test_printed_users_truncate_toward_zero_at_the_boundaries() -> None:
     assert sizing.printed_users(fixed + per_user) == 1
     for available in (fixed - 1, fixed - per_user, fixed - 3 * per_user - 1):
         assert sizing.max_concurrent_users(available) == 0
+
+
+def test_the_schema_and_the_sizing_name_the_same_hyperparameters() -> None:
+    from icpp_sizer_check.package_data import config_schema
+    from icpp_sizer_check.runtimes import get_runtime
+
+    model = config_schema()["$defs"][get_runtime("icpp_llama2").schema_definition]
+    assert set(HYPERPARAMETER_NAMES) <= set(model["properties"])
+    assert model["then"]["required"] == list(HYPERPARAMETER_NAMES)
