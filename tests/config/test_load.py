@@ -62,6 +62,7 @@ def test_the_catalogue_is_large_and_every_case_has_an_expectation() -> None:
     assert stray == []
 
 
+@pytest.mark.usefixtures("project")  # the current folder is a project root
 def test_defaults() -> None:
     config = parse_config("output: out.md\n" + MODEL, Path("configs/sizes.yaml"))
     assert config.title == "Canister resource requirements for sizes."
@@ -89,6 +90,7 @@ def test_default_command_names_the_config_from_the_project_root(tmp_path: Path) 
     )
 
 
+@pytest.mark.usefixtures("project")  # the current folder is a project root
 def test_all_problems_of_a_file_are_reported_at_once() -> None:
     text = "output: o.md\ntitel: x\n" + MODEL.replace("dim: 64", "dim: 0").replace(
         "seq_len: 512", "seq_len: -1"
@@ -146,6 +148,7 @@ def test_inlining_the_schema_refs_keeps_every_verdict() -> None:
         assert verdicts(original, data) == verdicts(fast, data), path.name
 
 
+@pytest.mark.usefixtures("project")  # the current folder is a project root
 def test_names_a_formatter_rewrites_are_refused_only_in_the_formatter_proof_modes() -> None:
     hostile = MODEL.replace("name: m", "name: '*m*'")
     assert parse("output: o.md\n" + hostile)[0].name == "*m*"
