@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -103,5 +104,7 @@ def test_the_import_graph_has_no_cycles() -> None:
 
 
 def test_no_module_is_over_300_lines() -> None:
+    if "MUTANT_UNDER_TEST" in os.environ:
+        pytest.skip("mutmut's copy of a mutated module holds all its mutants")
     long = {name: len(path.read_text().splitlines()) for name, path in MODULES.items()}
     assert {name: lines for name, lines in long.items() if lines > 300} == {}

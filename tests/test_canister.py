@@ -76,6 +76,7 @@ def test_the_whole_heap_is_a_valid_memory(target: WasmTarget) -> None:
     assert (parsed.target, parsed.memory_mib) == (target, target.heap_cap_mib)
 
 
+@pytest.mark.usefixtures("project")  # the current folder is a project root
 @pytest.mark.parametrize("target", TARGETS.values(), ids=lambda t: t.name)
 def test_one_mib_over_the_cap_is_a_config_error_at_the_memory(target: WasmTarget) -> None:
     text = config(f"  wasm: {target.name}\n  memory_mib: {target.heap_cap_mib + 1}\n")
@@ -89,6 +90,7 @@ def test_one_mib_over_the_cap_is_a_config_error_at_the_memory(target: WasmTarget
     )
 
 
+@pytest.mark.usefixtures("project")  # the current folder is a project root
 def test_a_bad_target_is_reported_once_without_a_cap_check() -> None:
     text = config("  memory_mib: 99999\n  wasm: [wasm32]\n")
     with pytest.raises(ConfigError) as caught:

@@ -12,6 +12,7 @@ from tests.mutation.score import (
     parse_equivalent,
     parse_results,
     scores,
+    short_names,
     stale_entries,
 )
 
@@ -31,6 +32,25 @@ def test_results_are_read_by_mutant_name() -> None:
     assert module_of("pkg.a.xǁCǁ__str____mutmut_1") == "pkg.a"
 
 
+def test_modules_in_subpackages_are_named_from_the_package() -> None:
+    statuses = parse_results(
+        "    pkg.runtimes.llama.sizing.x_remedy__mutmut_3: killed\n"
+        "    pkg.config.yaml_source.xǁYamlDocumentǁposition_of__mutmut_8: survived\n"
+        "    pkg.render.x_format_mb__mutmut_1: killed\n"
+    )
+    table = scores(statuses, {})
+    assert [row.module for row in table] == [
+        "pkg.config.yaml_source",
+        "pkg.render",
+        "pkg.runtimes.llama.sizing",
+    ]
+    shown = [line.split()[0] for line in format_table(table).splitlines()[1:]]
+    assert shown == ["config.yaml_source", "render", "runtimes.llama.sizing", "overall"]
+    assert short_names(["pkg.runtimes.llama.sizing"]) == {"pkg.runtimes.llama.sizing": "sizing"}
+    assert short_names(["pkg.a", "pkg.a.b"]) == {"pkg.a": "a", "pkg.a.b": "a.b"}
+    assert short_names([]) == {}
+
+
 def test_equivalent_mutants_leave_the_count_and_survivors_lower_the_score() -> None:
     statuses = parse_results(RESULTS)
     table = scores(statuses, {"pkg.a.x_f__mutmut_3": "same either way"})
@@ -46,7 +66,7 @@ def test_equivalent_mutants_leave_the_count_and_survivors_lower_the_score() -> N
     assert (b.killed, b.survivors, b.score) == (0, ["pkg.b.x_g__mutmut_1"], 0.0)
     lines = format_table(table).splitlines()
     assert lines[0].split() == ["module", "mutants", "killed", "equivalent", "survived", "score"]
-    assert lines[1].split() == ["pkg.a", "4", "2", "1", "1", "66.7", "%"]
+    assert lines[1].split() == ["a", "4", "2", "1", "1", "66.7", "%"]
     assert lines[-1].split() == ["overall", "5", "2", "1", "2", "50.0", "%"]
 
 

@@ -51,6 +51,7 @@ def test_the_catalogue_is_large_and_every_case_has_an_expectation() -> None:
     assert stray == []
 
 
+@pytest.mark.usefixtures("project")  # the current folder is a project root
 def test_defaults() -> None:
     config = parse_config("output: out.md\n" + MODEL_YAML, Path("configs/sizes.yaml"))
     assert config.title == "Canister resource requirements for sizes."
@@ -80,6 +81,7 @@ def test_default_command_names_the_config_from_the_project_root(tmp_path: Path) 
     )
 
 
+@pytest.mark.usefixtures("project")  # the current folder is a project root
 def test_all_problems_of_a_file_are_reported_at_once() -> None:
     text = "output: o.md\ntitel: x\n" + MODEL_YAML.replace("dim: 64", "dim: 0").replace(
         "seq_len: 512", "seq_len: -1"
@@ -137,6 +139,7 @@ def test_inlining_the_schema_refs_keeps_every_verdict() -> None:
         assert verdicts(original, data) == verdicts(fast, data), path.name
 
 
+@pytest.mark.usefixtures("project")  # the current folder is a project root
 def test_names_a_formatter_rewrites_are_refused_only_in_the_formatter_proof_modes() -> None:
     hostile = MODEL_YAML.replace("name: m", "name: '*m*'")
     assert parse("output: o.md\n" + hostile)[0].name == "*m*"

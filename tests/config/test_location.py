@@ -4,6 +4,7 @@ folder for its relative paths, and nothing outside, after every symlink."""
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -130,9 +131,10 @@ def test_the_regenerate_command_is_quoted_and_runs(project: Path) -> None:
     command = "icpp-sizer-check --write --config 'my configs/icpp_llama2.yaml'"
     assert f"create it with: {command}" in first.stdout
     # The fix hint, run by a shell from the project root, does what it says.
-    module = command.replace("icpp-sizer-check", f"{shutil.which('python3')} -m icpp_sizer_check")
-    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    subprocess.run(["sh", "-c", module], cwd=project, check=True, env=environment)
+    # As run_process runs the tool: this interpreter, the package it has installed.
+    python = f"{shlex.quote(sys.executable)} -m icpp_sizer_check"
+    module = command.replace("icpp-sizer-check", python)
+    subprocess.run(["sh", "-c", module], cwd=project, check=True, env=clean_env())
     assert f"```bash\n{command}\n```" in (spaced / DOCUMENT_NAME).read_text()
     assert run_process(project, "--config", "my configs/icpp_llama2.yaml").returncode == 0
 

@@ -81,6 +81,19 @@ def module_of(mutant: str) -> str:
     return mutant.rsplit(".", 1)[0]
 
 
+def short_names(modules: Sequence[str]) -> Dict[str, str]:
+    """Each module without the packages every one of them is in:
+    ``pkg.render`` and ``pkg.runtimes.llama.sizing`` as ``render`` and
+    ``runtimes.llama.sizing``. A lone module keeps its last part."""
+    split = [module.split(".") for module in modules]
+    shared = 0
+    while split and all(
+        len(parts) > shared + 1 and parts[shared] == split[0][shared] for parts in split
+    ):
+        shared += 1
+    return {module: ".".join(parts[shared:]) for module, parts in zip(modules, split)}
+
+
 def stale_entries(statuses: Dict[str, str], equivalent: Dict[str, str]) -> List[str]:
     """Entries of the equivalent list that are no longer true."""
     problems = []
@@ -121,9 +134,10 @@ def overall(table: Sequence[ModuleScore]) -> ModuleScore:
 
 def format_table(table: Sequence[ModuleScore]) -> str:
     header = ("module", "mutants", "killed", "equivalent", "survived", "score")
+    shown = short_names([row.module for row in table])
     rows = [
         (
-            row.module,
+            shown.get(row.module, row.module),
             str(row.mutants),
             str(row.killed),
             str(row.equivalent),
