@@ -7,13 +7,14 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from icpp_sizer_check.config.location import locate_config
 from icpp_sizer_check.errors import ConfigError
-from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, run_process
+from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, clean_env, run_process
 
 DOCUMENT_NAME = DOCUMENT.name
 
