@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from icpp_sizer_check import compare
 from icpp_sizer_check.compare import (
     FORMATTING_ONLY,
+    MAX_DIFF_CHARACTERS,
+    MAX_DIFF_LINES,
     Changes,
     CompareMode,
     Comparison,
@@ -389,10 +391,54 @@ def test_a_stale_document_in_content_mode_is_labelled_and_located() -> None:
     ]
 
 
+def test_a_long_diff_is_cut_after_max_lines_with_the_count_of_the_rest() -> None:
+    regenerated = [f"line {number}\n" for number in range(3 * MAX_DIFF_LINES)]
+    shown = unified_diff([], regenerated, "d.md").splitlines(keepends=True)
+    whole = 3 + len(regenerated)  # the two labels, the hunk header, a line each
+    assert len(shown) == MAX_DIFF_LINES + 1
+    assert shown[-1] == f"[diff cut here: {whole - MAX_DIFF_LINES} more lines not shown]\n"
+
+
+def test_a_cut_diff_counts_the_committed_lines_it_never_compared() -> None:
+    # Past the regenerated length plus MAX_DIFF_LINES, committed lines are not
+    # diffed at all; the count of hidden lines still includes their removal.
+    committed = [f"old {number}\n" for number in range(5 * MAX_DIFF_LINES)]
+    diff = unified_diff(committed, [], "d.md")
+    whole = 3 + len(committed)
+    assert diff.endswith(f"[diff cut here: {whole - MAX_DIFF_LINES} more lines not shown]\n")
+
+
+def _diff_lines_adding_up_to(characters: int, count: int = 100) -> list[str]:
+    """``count`` regenerated lines whose diff against nothing, labels and hunk
+    header included, is ``characters`` long."""
+    header = "".join(unified_diff([], ["x\n"] * count, "d.md").splitlines(True)[:3])
+    width, rest = divmod(characters - len(header), count)
+    # A diff line is "+", the line, and its newline.
+    return ["y" * (width - 2) + "\n"] * (count - 1) + ["y" * (width + rest - 2) + "\n"]
+
+
+def test_a_diff_of_exactly_max_characters_is_whole_and_one_more_is_cut() -> None:
+    fitting = unified_diff([], _diff_lines_adding_up_to(MAX_DIFF_CHARACTERS), "d.md")
+    assert len(fitting) == MAX_DIFF_CHARACTERS
+    assert "diff cut here" not in fitting
+    over = unified_diff([], _diff_lines_adding_up_to(MAX_DIFF_CHARACTERS + 1), "d.md")
+    *kept, note = over.splitlines(keepends=True)
+    assert note == "[diff cut here: 1 more lines not shown]\n"
+    assert len(kept) == 3 + 99
+    assert len("".join(kept)) < MAX_DIFF_CHARACTERS
+
+
+def test_a_committed_last_line_without_newline_is_kept_and_marked() -> None:
+    comparison = compare_document(b"a\nb", "a\nb\n", "d.md")
+    assert comparison.diff.endswith("-b\n\\ No newline at end of file\n+b\n")
+
+
 def test_lines_are_split_at_line_feeds_only() -> None:
     from icpp_sizer_check.compare import NO_NEWLINE, lines_of
 
     assert lines_of("a\x0cb\u2028c\r\nd\n") == ["a\x0cb\u2028c\r\n", "d\n"]
+    assert lines_of("a\nb") == ["a\n", "b"]  # a last line without its newline
+    assert lines_of("") == []
     regenerated = "x\ny\n"
     comparison = compare_document(b"x\x0c\ny\n", regenerated, "d.md")
     assert NO_NEWLINE not in comparison.diff
