@@ -117,6 +117,9 @@ def test_usual_names_are_left_alone_by_the_formatters(name: str) -> None:
         ("a  b", False, "rewrite two white-space characters in a row"),
         ("a\u2028b", False, "mdformat rewrites U+2028 LINE SEPARATOR"),
         ("a\u200bb", True, "the width of U+200B ZERO WIDTH SPACE"),
+        # Code points without a name: unassigned, and private use.
+        ("a\u0378b", True, "the width of U+0378 (unnamed) as this tool does"),
+        ("a\ue000b", True, "the width of U+E000 (unnamed) as this tool does"),
         ("\u3164", True, "the width of 'ㅤ'"),
         ("👍🏽", True, "the width of '🏽'"),
         ("🇯", True, "a regional indicator that is not part of a flag"),
@@ -129,6 +132,8 @@ def test_what_a_formatter_rewrites_is_named(text: str, padded: bool, reason: str
 def test_widths_matter_only_in_an_aligned_table_and_headings_have_their_own_rule() -> None:
     assert formatter_rewrite("a\u200bb") == ""  # compare: content ignores padding
     assert formatter_rewrite("a\u200bb", heading=True, padded=True) == ""
+    assert formatter_rewrite("🇯") == ""
+    assert formatter_rewrite("🇯", heading=True, padded=True) == ""
     assert formatter_rewrite("v2 #", heading=True) == (
         "mdformat rewrites a '#' that ends a heading (it escapes it)"
     )
