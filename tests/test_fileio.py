@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check.fileio import (
+    DocumentTooLarge,
     atomic_write,
     read_optional,
     remove_stale_temp_files,
@@ -21,6 +22,14 @@ def test_read_optional(tmp_path: Path) -> None:
     assert read_optional(tmp_path / "absent") is None
     (tmp_path / "present").write_bytes(b"x")
     assert read_optional(tmp_path / "present") == b"x"
+
+
+def test_a_document_of_the_limit_is_read_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    document = tmp_path / "doc.md"
+    document.write_bytes(b"x" * 10)
+    assert read_optional(document, limit=10) == b"x" * 10
+    with pytest.raises(DocumentTooLarge):
+        read_optional(document, limit=9)
 
 
 def test_atomic_write_creates_folders_and_uses_the_umask(tmp_path: Path) -> None:
