@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -166,3 +168,27 @@ def test_deep_nesting_is_an_error_with_the_pure_python_parser_too(
         None,
     )
     assert parse_yaml("a: [[1]]\n").data == {"a": [[1]]}
+
+
+def test_numbers_yaml_reads_otherwise_than_they_look_are_named_with_what_was_meant() -> None:
+    text = "a: 0512\nb: -0512\nc: 05_12\nd: +010\ne: 8:32\nf: 07\ng: 00\nh: 512\n"
+    octal = "without the leading zero (or {} if octal was meant)"
+    assert dict(parse_yaml(text).number_traps) == {
+        ("a",): "YAML reads 0512 as the octal number 330; write 512 " + octal.format(330),
+        ("b",): "YAML reads -0512 as the octal number -330; write -512 " + octal.format(-330),
+        ("c",): "YAML reads 05_12 as the octal number 330; write 512 " + octal.format(330),
+        ("d",): "YAML reads +010 as the octal number 8; write 10 " + octal.format(8),
+        ("e",): (
+            "YAML reads 8:32 as the base-60 number 512; write 512 if that is meant, "
+            "or quote '8:32' if it is text"
+        ),
+    }  # 07 and 00 read as they look
+
+
+def test_only_plain_numbers_can_be_traps() -> None:
+    # A timestamp has colons but is no number; a tagged, quoted number is read
+    # as the tag says, which is what its writer asked for.
+    text = "a: 2001-12-14 21:59:43\nb: !!int '0512'\n"
+    document = parse_yaml(text)
+    assert document.data == {"a": datetime.datetime(2001, 12, 14, 21, 59, 43), "b": 330}
+    assert document.number_traps == []
