@@ -208,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problems:
         print(f"\n{EQUIVALENT_FILE} is out of date:")
         print("\n".join(f"  {problem}" for problem in problems))
-    below = [row.module for row in table if row.score < options.fail_under]
+    shown = short_names([row.module for row in table])
+    below = [shown[row.module] for row in table if row.score < options.fail_under]
     if below:
         print(f"\nunder {options.fail_under:g} %: {', '.join(below)}")
     return 1 if problems or below else 0
