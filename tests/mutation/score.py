@@ -4,7 +4,7 @@ The score counts only mutants that change behaviour: those judged equivalent
 (the code does the same with or without the change) are listed, each with its
 reason, in ``equivalent.txt`` beside this file, and left out of the count.
 
-    python -m tests.mutation            a fresh run (about 20 minutes on 2 cores)
+    python -m tests.mutation            a fresh run (about 15 minutes on 2 cores)
     python -m tests.mutation --recheck  rerun only the last run's survivors
     python -m tests.mutation --report   print the last run's score, run nothing
 
