@@ -1,0 +1,215 @@
+"""The heap llama.cpp allocates to load a GGUF model in a wasm32 canister, by buffer.
+
+Each figure follows the llama.cpp code that allocates it (docs/
+llama_cpp_canister_memory.md cites the lines): the model buffer, the KV
+cache, the output buffer and the compute buffer as llama.cpp logs them, plus
+the heap its buffers do not hold. The tests load generated GGUF files with
+real llama.cpp and hold these figures to its buffers.
+
+One context serves the whole canister (n_seq_max 1, no unified KV, no full
+sliding-window cache: llama.cpp's command-line defaults), with mmap off, so
+the weights are read into the heap.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import (
+    BY_NAME,
+    GgmlType,
+    is_quantized,
+)
+
+# llama.cpp pads the context to this many cells (llama-context.cpp).
+CTX_PADDING = 256
+# The largest ctx_size llama.cpp takes (an int32).
+MAX_CTX_SIZE = 2**31 - 1
+# The heap the vocabulary takes per token and per BPE merge (measured, §4.5).
+VOCAB_BYTES_PER_TOKEN = 160
+VOCAB_BYTES_PER_MERGE = 107
+# The scheduler's graph memory per node on wasm32: 30 split inputs x 2 tensor
+# structs of 256 bytes (336 on x86-64, where 22-23.4 KB per node was measured),
+# plus the graph's own arrays.
+GRAPH_BYTES_PER_NODE = 17_000
+# llama.cpp's graph size: max(1024, 8 x tensors).
+MIN_GRAPH_NODES = 1024
+GRAPH_NODES_PER_TENSOR = 8
+
+
+def pad(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
+
+
+class Context(NamedTuple):
+    """The context llama.cpp makes of the settings (llama_context's constructor)."""
+
+    n_ctx: int  # cells of the KV cache: ctx_size padded to 256
+    n_batch: int
+    n_ubatch: int
+    n_swa_cells: int  # cells of the sliding-window cache (0: none)
+
+
+def make_context(arch: Architecture, settings: Settings) -> Context:
+    n_ctx = pad(settings.ctx_size, CTX_PADDING)
+    n_batch = min(settings.ctx_size, settings.batch_size)
+    n_ubatch = min(n_batch, settings.ubatch_size)
+    swa = any(arch.is_swa(layer) for layer in range(arch.n_layer))
+    n_swa_cells = pad(min(n_ctx, arch.sliding_window + n_ubatch), CTX_PADDING) if swa else 0
+    return Context(n_ctx, n_batch, n_ubatch, n_swa_cells)
+
+
+def _cache_type(name: str) -> GgmlType:
+    return BY_NAME[name]
+
+
+def _layer_cells(arch: Architecture, context: Context) -> list[int]:
+    return [
+        context.n_swa_cells if arch.is_swa(layer) else context.n_ctx
+        for layer in range(arch.n_layer)
+    ]
+
+
+def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
+    """K and V of every layer, one row a cell (llama_kv_cache's constructor)."""
+    type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
+    k_row = type_k.row_bytes(arch.head_dim_k * arch.n_head_kv)
+    v_row = type_v.row_bytes(arch.head_dim_v * arch.n_head_kv)
+    return sum(cells * (k_row + v_row) for cells in _layer_cells(arch, context))
+
+
+def output_bytes(arch: Architecture) -> int:
+    """The logits of one sequence, f32 (llama_context::output_reserve)."""
+    return arch.n_vocab * 4
+
+
+def _rotation_bytes(head_dim: int, cache_type: GgmlType, is_k: bool) -> int:
+    """The Hadamard rotation inputs a quantized cache adds to the graph."""
+    if not is_quantized(cache_type) or head_dim % 64:
+        return 0
+    if not is_k:
+        return 4 * 64 * 64
+    size = 64
+    while head_dim % (size * 2) == 0:
+        size *= 2
+    return 4 * size * size
+
+
+def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
+    """The compute buffer: the largest of the output head, attention and
+    feed-forward stages of the worst-case graph (no closed form exists in
+    llama.cpp; this fits every measured case within 6.2 %)."""
+    n = min(context.n_ctx, context.n_ubatch)
+    flash = settings.flash_attn
+    caches = [context.n_ctx] + ([context.n_swa_cells] if context.n_swa_cells else [])
+    type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
+    rotations = _rotation_bytes(arch.head_dim_k, type_k, True) + _rotation_bytes(
+        arch.head_dim_v, type_v, False
+    )
+    masks = sum(n_kv * n * (2 if flash else 4) + rotations for n_kv in caches)
+    output_head = 4 * n * (arch.n_vocab + 6 * arch.n_embd)
+    attention = masks + 4 * n * (
+        4 * arch.n_embd + arch.n_head * arch.head_dim_k + 2 * arch.n_head_kv * arch.head_dim_k
+    )
+    if not flash:
+        attention += 4 * n * max(caches) * arch.n_head
+    feed_forward = masks + 4 * n * (3 * arch.n_ff + 4 * arch.n_embd)
+    return max(output_head, attention, feed_forward)
+
+
+def graph_nodes(arch: Architecture) -> int:
+    tensors = arch.n_tensors if arch.n_tensors is not None else estimated_tensors(arch)
+    return max(MIN_GRAPH_NODES, GRAPH_NODES_PER_TENSOR * tensors)
+
+
+def estimated_tensors(arch: Architecture) -> int:
+    """Tensors of a llama-like file (9 a layer, embeddings, norm, output), for
+    a written architecture that leaves n_tensors out."""
+    return 9 * arch.n_layer + 3
+
+
+def overhead_bytes(arch: Architecture) -> int:
+    """The heap outside llama.cpp's buffers: the vocabulary and the graph scheduler."""
+    vocabulary = arch.n_vocab * VOCAB_BYTES_PER_TOKEN + arch.n_merges * VOCAB_BYTES_PER_MERGE
+    return vocabulary + graph_nodes(arch) * GRAPH_BYTES_PER_NODE
+
+
+def session_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
+    """The session file of one conversation at full context (llama_state_save_file):
+    its header and tokens, then the state of each KV cache."""
+    type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
+    k_row = type_k.row_bytes(arch.head_dim_k * arch.n_head_kv)
+    v_row = type_v.row_bytes(arch.head_dim_v * arch.n_head_kv)
+    tokens = context.n_ctx
+    state = 4 + len(arch.arch.encode())
+    cells_by_layer = _layer_cells(arch, context)
+    caches = [
+        [cells for cells in cells_by_layer if cells == context.n_ctx],
+        [cells for cells in cells_by_layer if context.n_swa_cells and cells != context.n_ctx],
+    ]
+    for index, layers in enumerate(caches):
+        if index and not layers:
+            continue  # no sliding-window cache
+        cells = min(tokens, layers[0]) if layers else 0
+        state += 4 + 4  # streams, then the stream's cell count
+        if cells == 0:
+            continue
+        state += cells * 12 + 8
+        state += len(layers) * (4 + 8 + cells * k_row)
+        v_header = 4 + 8 if settings.flash_attn else 4 + 4 + 4
+        state += len(layers) * (v_header + cells * v_row)
+    return 4 + 4 + 4 + 4 * tokens + state
+
+
+class LlamaCppSizing(NamedTuple):
+    """One model's heap by buffer, and what one saved conversation costs."""
+
+    context: Context
+    weights: int
+    kv_cache: int
+    output: int
+    compute: int
+    overhead: int
+    session: int
+    file: int
+
+    @property
+    def heap(self) -> int:
+        return self.weights + self.kv_cache + self.output + self.compute + self.overhead
+
+
+def size_model(arch: Architecture, settings: Settings) -> LlamaCppSizing:
+    context = make_context(arch, settings)
+    return LlamaCppSizing(
+        context=context,
+        weights=arch.tensor_data_bytes,
+        kv_cache=kv_cache_bytes(arch, settings, context),
+        output=output_bytes(arch),
+        compute=compute_bytes(arch, settings, context),
+        overhead=overhead_bytes(arch),
+        session=session_bytes(arch, settings, context),
+        file=arch.file_bytes,
+    )
+
+
+def max_ctx_size(arch: Architecture, settings: Settings, budget: int) -> Optional[int]:
+    """The largest ctx_size whose heap is at most ``budget`` bytes, the other
+    settings unchanged; None when not even one token's context fits. The heap
+    never shrinks as the context grows, so a bisection finds it."""
+
+    def fits(ctx: int) -> bool:
+        return size_model(arch, settings._replace(ctx_size=ctx)).heap <= budget
+
+    if not fits(1):
+        return None
+    low, high = 1, MAX_CTX_SIZE
+    if fits(high):
+        return high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle
+    return low
