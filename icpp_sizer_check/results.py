@@ -19,6 +19,7 @@ class ModelStatus(str, Enum):
     OK = "ok"
     BELOW_THRESHOLD = "below-threshold"
     DOES_NOT_FIT = "does-not-fit"
+    FILE_TOO_LARGE = "file-too-large"
 
 
 def required_users(threshold: int) -> int:
@@ -43,10 +44,22 @@ class FileRead(NamedTuple):
     digest: str
 
 
+class Margin(NamedTuple):
+    """How far a model is from its threshold, in its runtime's unit (users
+    served, MiB of heap to spare): what the closest call is chosen by."""
+
+    have: int
+    need: int
+
+    @property
+    def spare(self) -> int:
+        return self.have - self.need
+
+
 class ModelResult(NamedTuple):
     name: str
-    users: int
-    threshold: int
+    status: ModelStatus  # decided by the runtime's failing-model rule
+    margin: Margin
     position: Position | None
     # The runtime's own: the model's resolved values, its sizing, and for a
     # failing model what would make it serve its threshold. Only the runtime
@@ -54,14 +67,6 @@ class ModelResult(NamedTuple):
     values: object = None
     sizing: object = None
     remedy: object = None
-
-    @property
-    def status(self) -> ModelStatus:
-        return model_status(self.users, self.threshold)
-
-    @property
-    def headroom(self) -> int:
-        return self.users - self.threshold
 
 
 class CheckedInputs(NamedTuple):

@@ -19,7 +19,12 @@ LAYERS: list[list[str]] = [
     ["results", "config.source"],
     ["config.location", "config.schema", "config.read"],
     ["runtimes", "runtimes.base", "config.confine"],
-    ["runtimes.icpp_llama2", "runtimes.icpp_llama2.*"],
+    [
+        "runtimes.icpp_llama2",
+        "runtimes.icpp_llama2.*",
+        "runtimes.llama_cpp_canister",
+        "runtimes.llama_cpp_canister.*",
+    ],
     ["config.values", "config.rules", "config.load"],
     ["runner", "replay"],
     ["report", "report.*"],

@@ -41,7 +41,7 @@ def test_exit_non_zero_on_write_fails_a_run_that_wrote(project: Path) -> None:
 def test_model_results_carry_users_thresholds_and_status(committed: Path) -> None:
     result = run([CONFIG])
     models = result.configs[0].models
-    assert [(m.name, m.users, m.threshold, m.status) for m in models] == [
+    assert [(m.name, *m.margin, m.status) for m in models] == [
         ("260K", 4760, 1, ModelStatus.OK),
         ("15M", 847, 1, ModelStatus.OK),
         ("42M", 88, 1, ModelStatus.OK),

@@ -15,7 +15,6 @@ from icpp_sizer_check.render import Style
 from icpp_sizer_check.runtimes import DEFAULT_RUNTIME
 from icpp_sizer_check.runtimes.base import ModelSpec, ResolvedModel, Runtime
 
-DEFAULT_MIN_CONCURRENT_USERS = 1
 DEFAULT_TITLE = "Canister resource requirements for {stem}."
 
 
@@ -62,14 +61,14 @@ def build_config(
     data = source.document.data
     assert isinstance(data, dict)
     canister = data.get("canister", {})
-    default_threshold = data.get("min_concurrent_users", DEFAULT_MIN_CONCURRENT_USERS)
+    default_threshold = data.get(runtime.threshold_key, runtime.default_threshold)
     models = []
     for index, (raw, model) in enumerate(zip(data["models"], resolved)):
         assert model is not None  # every model resolved, or a problem was raised
         models.append(
             ModelSpec(
                 name=raw["name"],
-                min_concurrent_users=raw.get("min_concurrent_users", default_threshold),
+                threshold=raw.get(runtime.threshold_key, default_threshold),
                 position=source.document.position_of(("models", index)),
                 values=model.values,
                 reads=model.reads,

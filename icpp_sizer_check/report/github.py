@@ -23,7 +23,7 @@ from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.report.step_summary import STEP_SUMMARY_LIMIT, step_summary
-from icpp_sizer_check.results import ConfigResult, ModelStatus, RunResult
+from icpp_sizer_check.results import ConfigResult, RunResult
 
 
 def _escape_data(text: str) -> str:
@@ -125,11 +125,7 @@ def _config_lines(config: ConfigResult, workspace: str) -> Iterator[tuple[bool, 
                 "error",
                 f"{say.model_failure(config, model)}\n{say.remedy(config, model)}",
                 file=config_file,
-                title=(
-                    "Model does not fit"
-                    if model.status == ModelStatus.DOES_NOT_FIT
-                    else "Too few concurrent users"
-                ),
+                title=say.failure_title(config, model),
                 line=model.position.line if model.position else None,
                 column=model.position.column if model.position else None,
             ),

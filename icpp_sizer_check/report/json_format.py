@@ -53,9 +53,6 @@ def _model(config: ConfigResult, model: ModelResult) -> dict[str, Any]:
     return {
         "name": model.name,
         "status": model.status.value,
-        "users": model.users,
-        "threshold": model.threshold,
-        "headroom": model.headroom,
         "line": model.position.line if model.position else None,
         "column": model.position.column if model.position else None,
         # The runtime's own keys: its values, where they came from, its remedy, bytes.

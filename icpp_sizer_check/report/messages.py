@@ -14,6 +14,11 @@ def model_failure(config: ConfigResult, model: ModelResult) -> str:
     return get_runtime(config.runtime).failure(config, model)
 
 
+def failure_title(config: ConfigResult, model: ModelResult) -> str:
+    """A few words on how the model fails, in its runtime's words."""
+    return get_runtime(config.runtime).failure_title(model)
+
+
 def remedy(config: ConfigResult, model: ModelResult) -> str:
     """What would make the model meet its threshold, in its runtime's words."""
     return get_runtime(config.runtime).remedy(config, model)
@@ -60,11 +65,8 @@ def model_location(config: ConfigResult, model: ModelResult) -> str:
 
 def headroom(config: ConfigResult) -> str:
     """The closest call among a config's models, for the success line."""
-    tightest = min(config.models, key=lambda model: (model.headroom, model.users))
-    return (
-        f"smallest headroom: {tightest.name} serves {tightest.users} users, "
-        f"threshold {tightest.threshold} (+{tightest.headroom})"
-    )
+    tightest = min(config.models, key=lambda model: (model.margin.spare, model.margin.have))
+    return f"smallest headroom: {get_runtime(config.runtime).closest(tightest)}"
 
 
 def stale(config: ConfigResult) -> str:

@@ -10,6 +10,7 @@ from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.exit_codes import EXIT_OK
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import ConfigResult, ModelStatus, RunResult
+from icpp_sizer_check.runtimes import get_runtime
 
 # GitHub drops a step's whole summary when its file grows past 1 MiB
 # (actions/runner: CreateStepSummaryCommand).
@@ -36,6 +37,7 @@ _MODEL_STATUS = {
     ModelStatus.OK: "✅ ok",
     ModelStatus.BELOW_THRESHOLD: "❌ below threshold",
     ModelStatus.DOES_NOT_FIT: "❌ does not fit",
+    ModelStatus.FILE_TOO_LARGE: "❌ file too large",
 }
 
 
@@ -45,15 +47,17 @@ def _summary_head(result: RunResult) -> list[str]:
     lines = [f"## {__program__}: {verdict}", ""]
     if result.configs:
         lines += [
-            "| Config | Document | Model | Users | Threshold | Status |",
+            "| Config | Document | Model | Has | Threshold | Status |",
             "| --- | --- | --- | ---: | ---: | --- |",
         ]
         for config in result.configs:
             document = f"`{_cell(config.output_file)}` {_DOCUMENT_STATUS[config.document_status]}"
+            unit = get_runtime(config.runtime).margin_unit
             for model in config.models:
+                have, need = model.margin
                 lines.append(
                     f"| `{_cell(config.config_file)}` | {document} | {_cell(model.name)} | "
-                    f"{model.users} | {model.threshold} | {_MODEL_STATUS[model.status]} |"
+                    f"{have} {unit} | {need} | {_MODEL_STATUS[model.status]} |"
                 )
         lines.append("")
     failing = [(c, m) for c in result.configs for m in c.failing_models]

@@ -46,7 +46,7 @@ class ModelSpec(NamedTuple):
     """One model of a valid config."""
 
     name: str
-    min_concurrent_users: int
+    threshold: int  # the runtime's threshold key, from the model or the top level
     position: Position | None
     values: object  # the runtime's own (hyperparameters, a model file's header, ...)
     reads: tuple[FileRead, ...] = ()
@@ -65,6 +65,9 @@ class Runtime(Protocol):
     model_file_key: str  # the model key that names a model file, from the config's folder
     targets: tuple[WasmTarget, ...]  # the wasm targets it is built for
     default_memory_mib: int
+    threshold_key: str  # the key, top-level or per model, of the threshold models must meet
+    default_threshold: int
+    margin_unit: str  # what a model's margin counts ("users", "MiB headroom")
     layout: ColumnLayout
 
     def resolve_model(
@@ -86,6 +89,14 @@ class Runtime(Protocol):
 
     def failure(self, config: ConfigResult, model: ModelResult) -> str:
         """One line: why the model fails."""
+        ...
+
+    def failure_title(self, model: ModelResult) -> str:
+        """A few words: how the model fails (a GitHub annotation's title)."""
+        ...
+
+    def closest(self, model: ModelResult) -> str:
+        """How close the model is to its threshold, for the line of a config that passed."""
         ...
 
     def remedy(self, config: ConfigResult, model: ModelResult) -> str:

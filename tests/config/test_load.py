@@ -56,7 +56,7 @@ def test_defaults() -> None:
     config = parse_config("output: out.md\n" + MODEL_YAML, Path("configs/sizes.yaml"))
     assert config.title == "Canister resource requirements for sizes."
     assert config.memory_mib == get_runtime("icpp_llama2").default_memory_mib == 4096
-    assert config.models[0].min_concurrent_users == 1
+    assert config.models[0].threshold == 1
     assert config.output == Path("configs/out.md").resolve()
     assert config.output_shown == "configs/out.md"
     assert config.command.startswith("icpp-sizer-check --write --config ")
@@ -68,7 +68,7 @@ def test_thresholds_global_and_per_model() -> None:
         MODEL_YAML.split("\n", 1)[1].replace("name: m", "name: n") + "    min_concurrent_users: 2\n"
     )
     first, second = parse(text)
-    assert (first.min_concurrent_users, second.min_concurrent_users) == (7, 2)
+    assert (first.threshold, second.threshold) == (7, 2)
 
 
 def test_default_command_names_the_config_from_the_project_root(tmp_path: Path) -> None:

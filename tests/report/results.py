@@ -16,6 +16,7 @@ from icpp_sizer_check.compare import CompareMode, Comparison, DocumentStatus, co
 from icpp_sizer_check.errors import Position, Problem
 from icpp_sizer_check.results import (
     ConfigResult,
+    Margin,
     ModelResult,
     ModelStatus,
     RunResult,
@@ -54,10 +55,11 @@ def model_result(
     available = mib_to_bytes(memory_mib)
     users = sizing.max_concurrent_users(available)
     fix = None
-    if model_status(users, threshold) != ModelStatus.OK:
+    status = model_status(users, threshold)
+    if status != ModelStatus.OK:
         fix = remedy(hyperparameters, available, required_users(threshold), target.heap_cap_mib)
     values = Llama2Model(hyperparameters, checkpoint)
-    return ModelResult(name, users, threshold, position, values, sizing, fix)
+    return ModelResult(name, status, Margin(users, threshold), position, values, sizing, fix)
 
 
 def stories(

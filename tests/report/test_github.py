@@ -151,10 +151,10 @@ def test_step_summary_has_the_table_and_the_diff(tmp_path: Path) -> None:
     logged(run_result([stale_at_512(regenerated=regenerated)]), tmp_path / "summary.md")
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert summary.startswith("earlier step\n## icpp-sizer-check: ❌ failed\n")
-    assert "| Config | Document | Model | Users | Threshold | Status |" in summary
+    assert "| Config | Document | Model | Has | Threshold | Status |" in summary
     assert (
         "| `configs/icpp_llama2.yaml` | `configs/README_icpp_llama2_resource_requirements.md` "
-        "❌ stale | 15M | 431 | 1 | ✅ ok |"
+        "❌ stale | 15M | 431 users | 1 | ✅ ok |"
     ) in summary
     # The diff holds ```bash lines, so its fence must be longer.
     assert (

@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 from icpp_sizer_check.canister import WASM32, WASM64, WasmTarget, mib_to_bytes
 from icpp_sizer_check.results import (
     ConfigResult,
+    Margin,
     ModelResult,
     ModelStatus,
     model_status,
@@ -40,6 +41,9 @@ class IcppLlama2:
     targets: tuple[WasmTarget, ...] = (WASM32, WASM64)
     # The whole wasm32 heap, whatever the target.
     default_memory_mib = WASM32.heap_cap_mib
+    threshold_key = "min_concurrent_users"
+    default_threshold = 1
+    margin_unit = "users"
     layout = document.LAYOUT
 
     def resolve_model(
@@ -61,16 +65,22 @@ class IcppLlama2:
         for spec, value, sizing in zip(specs, values, sizings):
             users = sizing.max_concurrent_users(available)
             # A failing model gets a remedy aimed at the users it must serve.
-            fails = model_status(users, spec.min_concurrent_users) != ModelStatus.OK
-            needed = required_users(spec.min_concurrent_users)
+            status = model_status(users, spec.threshold)
+            needed = required_users(spec.threshold)
             fix = (
                 remedy(value.hyperparameters, available, needed, target.heap_cap_mib)
-                if fails
+                if status != ModelStatus.OK
                 else None
             )
             results.append(
                 ModelResult(
-                    spec.name, users, spec.min_concurrent_users, spec.position, value, sizing, fix
+                    spec.name,
+                    status,
+                    Margin(users, spec.threshold),
+                    spec.position,
+                    value,
+                    sizing,
+                    fix,
                 )
             )
         tables = document.document_tables(
@@ -84,6 +94,12 @@ class IcppLlama2:
 
     def failure(self, config: ConfigResult, model: ModelResult) -> str:
         return messages.failure(config, model)
+
+    def failure_title(self, model: ModelResult) -> str:
+        return messages.failure_title(model)
+
+    def closest(self, model: ModelResult) -> str:
+        return messages.closest(model)
 
     def remedy(self, config: ConfigResult, model: ModelResult) -> str:
         return messages.remedy(config, model)

@@ -40,10 +40,22 @@ def failure(config: ConfigResult, model: ModelResult) -> str:
             f"the canister has {config.memory_mib} MiB ({format_mb(short)} {UNIT} short); "
             f"{what_to_do}"
         )
+    users, threshold = model.margin
     return (
-        f"model {model.name} serves {model.users} concurrent users, below its threshold "
-        f"of {model.threshold} (short by {model.threshold - model.users})"
+        f"model {model.name} serves {users} concurrent users, below its threshold "
+        f"of {threshold} (short by {threshold - users})"
     )
+
+
+def failure_title(model: ModelResult) -> str:
+    if model.status == ModelStatus.DOES_NOT_FIT:
+        return "Model does not fit"
+    return "Too few concurrent users"
+
+
+def closest(model: ModelResult) -> str:
+    users, threshold = model.margin
+    return f"{model.name} serves {users} users, threshold {threshold} (+{model.margin.spare})"
 
 
 def remedy(config: ConfigResult, model: ModelResult) -> str:
@@ -111,7 +123,8 @@ def _beyond_one_canister(
 def detail(model: ModelResult) -> str:
     """Users and threshold, and where the hyperparameters came from."""
     values, _, _ = _parts(model)
-    text = f"model {model.name}: {model.users} users, threshold {model.threshold}"
+    users, threshold = model.margin
+    text = f"model {model.name}: {users} users, threshold {threshold}"
     source = values.checkpoint
     if source is None:
         return text + "; hyperparameters from the config"
@@ -146,7 +159,11 @@ def _checkpoint_json(source: CheckpointSource | None) -> dict[str, Any] | None:
 def model_json(model: ModelResult) -> dict[str, Any]:
     """The keys README's JSON section documents for an icpp_llama2 model."""
     values, sizing, fix = _parts(model)
+    users, threshold = model.margin
     return {
+        "users": users,
+        "threshold": threshold,
+        "headroom": model.margin.spare,
         "hyperparameters": values.hyperparameters._asdict(),
         "checkpoint": _checkpoint_json(values.checkpoint),
         "remedy": (

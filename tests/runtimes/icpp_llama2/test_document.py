@@ -205,5 +205,5 @@ def test_both_styles_print_the_originals_negative_count_for_a_model_that_does_no
     aligned, _ = regenerate(load_config(aligned_config))
     assert row in normalized_lines(aligned)
     # The check counts no user where the model does not fit.
-    assert [model.users for model in models] == [308, 30, 0, 0]
+    assert [model.margin.have for model in models] == [308, 30, 0, 0]
     assert [model.status for model in models][2:] == ["does-not-fit", "does-not-fit"]
