@@ -11,7 +11,14 @@ from __future__ import annotations
 from enum import Enum
 from typing import Sequence
 
+from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.markdown import Table, display_width
+
+
+def format_mb(byte_count: int) -> str:
+    """Bytes as MiB with two decimals, rounded as Python's ``format`` rounds
+    (the documents' unit, which they call MB)."""
+    return format(byte_count / MIB, ".2f")
 
 
 class Style(str, Enum):

@@ -39,7 +39,9 @@ from icpp_sizer_check.runtimes import get_runtime
 def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
     """The document text and the per-model outcome for one config."""
     runtime = get_runtime(config.runtime)
-    evaluation = runtime.evaluate(config.models, config.memory_mib, config.target)
+    evaluation = runtime.evaluate(
+        config.models, config.memory_mib, config.target, config.runtime_options
+    )
     text = render_document(config.title, config.command, evaluation.tables, config.style)
     return text, evaluation.models
 

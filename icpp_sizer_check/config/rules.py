@@ -37,6 +37,10 @@ def canister_rule(source: ConfigSource, accepted: Accepted, runtime: Runtime) ->
     memory = accepted.get(("canister", "memory_mib"))
     wasm = accepted.get(("canister", "wasm"))
     target = TARGETS[wasm] if wasm is not None else DEFAULT_TARGET
+    if wasm is not None and target not in runtime.targets:
+        built = ", ".join(built_for.name for built_for in runtime.targets)
+        only = f"{runtime.name} runs on {built} only; set canister.wasm: {built} or remove it"
+        return [source.problem(("canister", "wasm"), only)]
     if memory is None or not accepted.usable(("canister", "wasm")):
         return []
     message = memory_above_cap(memory, target, runtime.targets)

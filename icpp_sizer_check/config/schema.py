@@ -49,6 +49,19 @@ def _min_items(error: Any) -> str:
     return "must list at least one model; add a model"
 
 
+def _other_runtime(error: Any) -> str:
+    """A key of one runtime in a config of another (refused by ``not: {}`` in
+    the schema's branch on ``runtime``)."""
+    schema = config_schema()
+    path = list(error.schema_path)
+    if "then" in path:
+        branch = schema["allOf"][path[path.index("then") - 1]]
+        runtime = branch["if"]["properties"]["runtime"]["const"]
+    else:
+        runtime = schema["properties"]["runtime"]["default"]
+    return f"does not apply to runtime {runtime}; remove it"
+
+
 def _text(error: Any) -> str:
     return text_rule_broken(tuple(error.absolute_path), error.instance)
 
@@ -64,6 +77,7 @@ WORDING: dict[str, Callable[[Any], str]] = {
     "minItems": _min_items,
     "pattern": _text,
     "minLength": _text,
+    "not": _other_runtime,
 }
 
 

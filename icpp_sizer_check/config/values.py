@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 from icpp_sizer_check.canister import DEFAULT_TARGET, TARGETS, WasmTarget
 from icpp_sizer_check.compare import CompareMode
@@ -39,6 +39,7 @@ class SizerConfig(NamedTuple):
     output_shown: str = ""
     output_position: Position | None = None
     source_digest: str = ""  # a hash of the config bytes this was built from
+    runtime_options: Mapping[str, Any] = {}  # the runtime's own top-level keys, as written
 
     @property
     def path(self) -> Path:
@@ -89,4 +90,5 @@ def build_config(
         output_shown=location.show(output.logical),
         output_position=source.document.position_of(("output",)),
         source_digest=source_digest,
+        runtime_options={key: data[key] for key in runtime.config_keys if key in data},
     )

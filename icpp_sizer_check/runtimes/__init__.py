@@ -12,7 +12,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from icpp_sizer_check.runtimes.base import Runtime
 
-RUNTIMES = {"icpp_llama2": "icpp_sizer_check.runtimes.icpp_llama2"}
+RUNTIMES = {
+    "icpp_llama2": "icpp_sizer_check.runtimes.icpp_llama2",
+    "llama_cpp_canister": "icpp_sizer_check.runtimes.llama_cpp_canister",
+}
 DEFAULT_RUNTIME = "icpp_llama2"
 
 

@@ -68,6 +68,7 @@ class Runtime(Protocol):
     threshold_key: str  # the key, top-level or per model, of the threshold models must meet
     default_threshold: int
     margin_unit: str  # what a model's margin counts ("users", "MiB headroom")
+    config_keys: tuple[str, ...]  # top-level config keys of its own, handed to evaluate
     layout: ColumnLayout
 
     def resolve_model(
@@ -84,8 +85,15 @@ class Runtime(Protocol):
         ...
 
     def evaluate(
-        self, models: Sequence[ModelSpec], memory_mib: int, target: WasmTarget
-    ) -> Evaluation: ...
+        self,
+        models: Sequence[ModelSpec],
+        memory_mib: int,
+        target: WasmTarget,
+        options: Mapping[str, Any],
+    ) -> Evaluation:
+        """Size ``models`` for a canister of ``memory_mib``; ``options``: the
+        config's values of the runtime's ``config_keys`` that it writes."""
+        ...
 
     def failure(self, config: ConfigResult, model: ModelResult) -> str:
         """One line: why the model fails."""

@@ -44,6 +44,7 @@ class IcppLlama2:
     threshold_key = "min_concurrent_users"
     default_threshold = 1
     margin_unit = "users"
+    config_keys: tuple[str, ...] = ()
     layout = document.LAYOUT
 
     def resolve_model(
@@ -56,7 +57,11 @@ class IcppLlama2:
         return models.resolve_model(index, model, refused, file)
 
     def evaluate(
-        self, specs: Sequence[ModelSpec], memory_mib: int, target: WasmTarget
+        self,
+        specs: Sequence[ModelSpec],
+        memory_mib: int,
+        target: WasmTarget,
+        options: Mapping[str, Any],
     ) -> Evaluation:
         available = mib_to_bytes(memory_mib)
         values = [_hyperparameters(spec) for spec in specs]

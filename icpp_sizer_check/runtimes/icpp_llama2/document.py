@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.compare import ColumnLayout
 from icpp_sizer_check.markdown import Table
+from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import ModelSizing, Rows
 
 SECTIONS = (
@@ -19,11 +19,6 @@ SECTIONS = (
 USERS_ROW = "Max number of concurrent users"
 UNIT = "MB"
 _COLUMN_SUFFIX = f"<br>({UNIT})"
-
-
-def format_mb(byte_count: int) -> str:
-    """Bytes as MiB with two decimals, rounded as Python's ``format`` rounds."""
-    return format(byte_count / MIB, ".2f")
 
 
 def column_heading(model: str) -> str:

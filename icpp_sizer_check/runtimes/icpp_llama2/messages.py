@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from icpp_sizer_check.canister import mib_to_bytes
+from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus
-from icpp_sizer_check.runtimes.icpp_llama2.document import UNIT, format_mb
+from icpp_sizer_check.runtimes.icpp_llama2.document import UNIT
 from icpp_sizer_check.runtimes.icpp_llama2.models import CheckpointSource, Llama2Model
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import ModelSizing, Remedy
 

@@ -213,3 +213,38 @@ def max_ctx_size(arch: Architecture, settings: Settings, budget: int) -> Optiona
         else:
             high = middle
     return low
+
+
+class Outcome(NamedTuple):
+    """A sized model held to the canister: what it fits, and what would mend it."""
+
+    limit: int  # the canister's wasm_memory_limit, bytes
+    min_headroom: int  # bytes the heap must leave free
+    max_file: int  # the largest model file the canister reads, bytes
+    max_ctx_size: Optional[int]  # the largest ctx_size whose heap fits the limit
+    # For a model short of heap: the largest ctx_size that leaves min_headroom
+    # free, and the memory that would with its settings unchanged (MiB).
+    ctx_for_headroom: Optional[int] = None
+    memory_for_headroom_mib: Optional[int] = None
+
+    def headroom(self, sizing: LlamaCppSizing) -> int:
+        return self.limit - sizing.heap
+
+
+def outcome(
+    arch: Architecture,
+    settings: Settings,
+    sizing: LlamaCppSizing,
+    limit: int,
+    min_headroom: int,
+    max_file: int,
+    mib: int,
+) -> Outcome:
+    """``sizing`` held to a canister of ``limit`` bytes; the remedies are worked
+    out only for a model whose heap leaves less than ``min_headroom`` free."""
+    fits = max_ctx_size(arch, settings, limit)
+    if limit - sizing.heap >= min_headroom:
+        return Outcome(limit, min_headroom, max_file, fits)
+    ctx = max_ctx_size(arch, settings, limit - min_headroom)
+    memory = -(-(sizing.heap + min_headroom) // mib)
+    return Outcome(limit, min_headroom, max_file, fits, ctx, memory)

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.config.load import load_config
+from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runner import regenerate
-from icpp_sizer_check.runtimes.icpp_llama2.document import format_mb
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, size_model
 from tests.fixtures import GOLDEN, REPO, REPO_CONFIG, examples
 from tests.runtimes.icpp_llama2.documents import render

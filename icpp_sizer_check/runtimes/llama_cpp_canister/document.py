@@ -1,0 +1,119 @@
+"""The tables of a llama_cpp_canister sizing document: the settings each model
+loads with, its heap by llama.cpp buffer, the canister's limit and headroom,
+and what one saved conversation costs in stable memory."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from icpp_sizer_check.compare import ColumnLayout
+from icpp_sizer_check.markdown import Table
+from icpp_sizer_check.render import format_mb
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing
+
+SECTIONS = (
+    "llama.cpp Settings",
+    "Heap Memory (under wasm_memory_limit)",
+    "Canister Metrics",
+    "Stable Memory (per user)",
+)
+UNIT = "MB"
+_MB_SUFFIX = f"<br>({UNIT})"
+HEAP_ROWS = (
+    "weights (model buffer)",
+    "KV cache (KV buffer)",
+    "output buffer",
+    "compute buffer",
+    "overhead (vocabulary, graph)",
+    "Total heap",
+)
+LIMIT_ROW = "wasm_memory_limit (MB)"
+HEADROOM_ROW = "heap headroom (MB)"
+MAX_CTX_ROW = "largest ctx_size that fits"
+FILE_ROW = "GGUF file (MB)"
+SESSION_ROW = "saved session at full context"
+_MB_ROWS = {*HEAP_ROWS, SESSION_ROW}
+
+
+def column_heading(model: str, in_mb: bool) -> str:
+    return f"{model}{_MB_SUFFIX}" if in_mb else model
+
+
+def model_of_column(heading: str) -> str:
+    return heading.removesuffix(_MB_SUFFIX)
+
+
+def unit_of_row(row: str) -> str:
+    return f" {UNIT}" if row in _MB_ROWS or row.endswith(f"({UNIT})") else ""
+
+
+def table_name(heading: str) -> str:
+    return heading.split(" (")[0]
+
+
+LAYOUT = ColumnLayout(model_of_column, unit_of_row, table_name)
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+def _settings_rows(
+    settings: Sequence[Settings], models: Sequence[LlamaCppModel]
+) -> list[list[str]]:
+    return [
+        ["architecture", *(model.architecture.arch for model in models)],
+        ["ctx_size", *(str(s.ctx_size) for s in settings)],
+        ["batch_size", *(str(s.batch_size) for s in settings)],
+        ["ubatch_size", *(str(s.ubatch_size) for s in settings)],
+        ["cache_type_k", *(s.cache_type_k for s in settings)],
+        ["cache_type_v", *(s.cache_type_v for s in settings)],
+        ["flash_attn", *(_on(s.flash_attn) for s in settings)],
+        ["warmup", *(_on(s.warmup) for s in settings)],
+    ]
+
+
+def document_tables(
+    names: Sequence[str],
+    models: Sequence[LlamaCppModel],
+    sizings: Sequence[LlamaCppSizing],
+    limit: int,
+    max_ctx_sizes: Sequence[Optional[int]],
+) -> list[Table]:
+    """The four tables of the document, every cell as it is printed."""
+    plain = [column_heading(name, False) for name in names]
+    in_mb = [column_heading(name, True) for name in names]
+    settings = [model.settings for model in models]
+    cells = ["KV cells (ctx_size padded to 256)", *(str(s.context.n_ctx) for s in sizings)]
+    heap = [
+        [row, *(format_mb(value) for value in values)]
+        for row, values in zip(
+            HEAP_ROWS,
+            (
+                [s.weights for s in sizings],
+                [s.kv_cache for s in sizings],
+                [s.output for s in sizings],
+                [s.compute for s in sizings],
+                [s.overhead for s in sizings],
+                [s.heap for s in sizings],
+            ),
+        )
+    ]
+    metrics = [
+        [LIMIT_ROW, *(format_mb(limit) for _ in sizings)],
+        [HEADROOM_ROW, *(format_mb(limit - s.heap) for s in sizings)],
+        [MAX_CTX_ROW, *(str(n) if n is not None else "none" for n in max_ctx_sizes)],
+        [FILE_ROW, *(format_mb(s.file) for s in sizings)],
+    ]
+    return [
+        Table(SECTIONS[0], ["Setting", *plain], [*_settings_rows(settings, models), cells]),
+        Table(SECTIONS[1], ["Memory Type", *in_mb], heap),
+        Table(SECTIONS[2], ["Canister Metrics", *plain], metrics),
+        Table(
+            SECTIONS[3],
+            ["Memory Type", *in_mb],
+            [[SESSION_ROW, *(format_mb(s.session) for s in sizings)]],
+        ),
+    ]
