@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from icpp_sizer_check.results import RunResult
 
 KIND = "runs"
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 # A record holds one line of output per config and a few paths; anything
 # larger is not one of ours.
 MAX_RECORD_BYTES = 1024 * 1024
@@ -123,17 +123,20 @@ def _is_record(record: object) -> bool:
         and isinstance(reads, list)
         and all(
             type(read) is tuple
-            and len(read) == 4
+            and len(read) == 5
             and isinstance(read[0], str)
             and isinstance(read[1], str)
             and (read[2] is None or type(read[2]) is int)
             and isinstance(read[3], str)
+            and (read[4] is None or type(read[4]) is int)
             for read in reads
         )
     )
 
 
-def _reads_every_document(reads: list[tuple[str, str, int | None, str]], configs: int) -> bool:
+def _reads_every_document(
+    reads: list[tuple[str, str, int | None, str, int | None]], configs: int
+) -> bool:
     """A passing check read one whole document per config; a record that
     lists fewer was not written by :func:`remember`."""
     return sum(1 for read in reads if read[2] is None) == configs
@@ -176,11 +179,13 @@ def replay(plain: list[str] | None) -> bool:
             record = marshal.loads(entry.read(MAX_RECORD_BYTES))
         if not _is_record(record) or not _reads_every_document(record["reads"], key_configs):
             return False
-        for path, real_path, limit, expected in record["reads"]:
+        for path, real_path, limit, expected, size in record["reads"]:
             if os.path.realpath(path) != real_path or _hash_of(path, limit) != expected:
                 return False
+            if size is not None and os.stat(path).st_size != size:
+                return False
 
-        documents = [real for _, real, limit, _ in record["reads"] if limit is None]
+        documents = [real for _, real, limit, _, _ in record["reads"] if limit is None]
         if _leftover_temp_files(documents):
             return False
         output: str = record["stdout"]
@@ -193,7 +198,8 @@ def replay(plain: list[str] | None) -> bool:
 def remember(result: RunResult, stdout: str) -> None:
     """Record a passing check (see :func:`run_key`): its output, and each file
     it read beside its configs as (path, real path, bytes read, hash of the
-    bytes used), all as the check used them, never read again."""
+    bytes used, the file's size where it was used), all as the check used
+    them, never read again."""
     from icpp_sizer_check.exit_codes import EXIT_OK
 
     if result.exit_code != EXIT_OK:

@@ -42,6 +42,9 @@ class FileRead(NamedTuple):
     real: str  # where the symlinks led: the file read
     limit: int | None  # how many bytes were read; None: the whole file
     digest: str
+    # The file's size, where the check used it beyond the bytes it read (a
+    # GGUF file's size is sized and held to a limit); None: not used.
+    size: int | None = None
 
 
 class Margin(NamedTuple):
