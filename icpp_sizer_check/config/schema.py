@@ -33,8 +33,13 @@ def _bound(error: Any) -> str:
     return f"must be {bound} {error.validator_value}, got {error.instance}"
 
 
+def _choice(value: object) -> str:
+    """A choice as YAML writes it (true, not True)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _enum(error: Any) -> str:
-    choices = ", ".join(str(choice) for choice in error.validator_value)
+    choices = ", ".join(_choice(choice) for choice in error.validator_value)
     return f"must be one of {choices}, got {type_name(error.instance)}"
 
 
@@ -148,7 +153,10 @@ def schema_problems(source: ConfigSource) -> Iterator[tuple[JsonPath | None, Pro
             continue
         wording = WORDING.get(str(error.validator))
         refused = None if error.validator == "required" else path
-        yield refused, source.problem(path, wording(error) if wording else error.message)
+        message = wording(error) if wording else error.message
+        # A key that does not belong is shown at the key, not at its value.
+        place = source.key_problem if error.validator == "not" else source.problem
+        yield refused, place(path, message)
 
 
 class Accepted:
