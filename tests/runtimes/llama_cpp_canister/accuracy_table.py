@@ -130,7 +130,9 @@ def run_model(spec: ModelSpec, settings: list[Settings], directory: Path) -> Mod
 def relative_error(predicted: float, measured: float, rounding: float) -> float:
     """(predicted - measured) / measured beyond the log's rounding of ``measured``."""
     difference = predicted - measured
-    beyond = max(0.0, abs(difference) - rounding)
+    beyond = abs(difference) - rounding
+    if beyond < 0.5:  # within the rounding, to the byte (MiB x 2^20 is a float)
+        return 0.0
     return (beyond if difference > 0 else -beyond) / measured
 
 
@@ -154,20 +156,39 @@ def buffer_errors(runs: list[ModelRun]) -> dict[str, list[float]]:
 
 
 def markdown_table(errors: dict[str, list[float]]) -> str:
-    """buffer | cases | worst error | median error, errors as signed percentages
-    (worst: the largest in size)."""
+    """buffer | cases | worst error | median error | tolerance | cases beyond it;
+    the worst error is the largest in size, signed (+: the sizing is above llama.cpp)."""
     lines = [
-        "| buffer | cases | worst error | median error | tolerance |",
-        "|---|---:|---:|---:|---:|",
+        "| buffer | cases | worst error | median error | tolerance | cases beyond it |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for buffer in BUFFERS:
         values = errors[buffer]
         worst = max(values, key=abs)
         median = statistics.median(abs(value) for value in values)
+        beyond = sum(abs(value) > TOLERANCES[buffer] for value in values)
         lines.append(
-            f"| {buffer} | {len(values)} | {worst:+.2%} | {median:.2%} | {TOLERANCES[buffer]:.1%} |"
+            f"| {buffer} | {len(values)} | {worst:+.2%} | {median:.2%} "
+            f"| {TOLERANCES[buffer]:.1%} | {beyond} |"
         )
     return "\n".join(lines)
+
+
+def compute_outliers(runs: list[ModelRun]) -> list[str]:
+    """The cases whose compute buffer the sizing misses beyond its tolerance, one
+    Markdown list item each: predicted and llama.cpp's bytes, and the error."""
+    items = []
+    for run in runs:
+        for case in run.cases:
+            measured = case.measured.compute_bytes
+            assert measured is not None, case.label
+            error = relative_error(case.predicted.compute, measured, case.measured.compute_rounding)
+            if abs(error) > TOLERANCES["compute"]:
+                items.append(
+                    f"- {case.label}: predicted {case.predicted.compute:,} B, "
+                    f"llama.cpp {measured:,.0f} B ({error:+.2%})"
+                )
+    return items
 
 
 def run_matrix(directory: Path) -> list[ModelRun]:
@@ -183,6 +204,9 @@ def main() -> None:
         f"(±0.005 MiB; compute ±0.00005 MiB), over {len(runs)} models and "
         f"{sum(len(run.cases) for run in runs)} contexts.\n"
     )
+    outliers = compute_outliers(runs)
+    if outliers:
+        sys.stdout.write("\nCompute beyond its tolerance:\n\n" + "\n".join(outliers) + "\n")
 
 
 if __name__ == "__main__":
