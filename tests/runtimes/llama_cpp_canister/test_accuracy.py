@@ -57,7 +57,7 @@ from tests.runtimes.llama_cpp_canister.llama_cpp_probe import LOG_ROUNDING  # no
 
 SMALL_VOCABULARY = (
     "the output head's 6 x n_embd per token overestimates a small vocabulary: llama.cpp's "
-    "output stage here is 4 x n x (n_vocab + 2..5 x n_embd)"
+    "output stage here is 4 x n x (n_vocab + 2 to 8 x n_embd)"
 )
 F32_CACHE_WITH_FLASH_ATTENTION = (
     "with flash attention llama.cpp casts an f32 K and V cache to f16 in the graph "
