@@ -1,0 +1,222 @@
+"""What real llama.cpp allocates for a GGUF model, buffer by buffer, measured in a fresh process.
+
+:func:`probe` runs this module as ``python -m tests.runtimes.llama_cpp_canister.
+llama_cpp_probe`` with a JSON request on stdin. The child loads the model once
+through llama-cpp-python's low-level C API the way a wasm32 canister does (no
+mmap, ``use_extra_bufts`` off: no x86 CPU_REPACK buffer and so no second copy
+of a tied embedding), then creates and frees one context per requested setting
+in turn. It captures llama.cpp's log through its own callback and answers, as
+JSON on stdout, each buffer's size from the log lines, plus the exact figures
+the C API has (``llama_model_size``, ``llama_n_ctx``).
+
+A fresh process per model keeps one load's allocator state and global log
+callback away from the next and from pytest, and bounds a hang with a timeout.
+
+The log gives MiB with two decimals, so a figure read from it is within
+:data:`LOG_ROUNDING` bytes of the buffer's size; the compute buffer's
+destructor line (DEBUG level) has four decimals and is preferred when printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, NamedTuple, Optional
+
+MIB = 1024 * 1024
+# A 2-decimal MiB figure is within half its last digit of the true size; the
+# compute buffer's 4-decimal destructor line within half of its own.
+LOG_ROUNDING = 0.005 * MIB
+PRECISE_ROUNDING = 0.00005 * MIB
+# A model load and a few contexts take 1-3 s on a shared machine.
+TIMEOUT_SECONDS = 60
+REPO = Path(__file__).resolve().parents[3]
+
+# ggml type ids of the cache types (ggml.h; llama_cpp has no BF16 constant).
+CACHE_TYPE_IDS = {
+    "f32": 0,
+    "f16": 1,
+    "q4_0": 2,
+    "q4_1": 3,
+    "q5_0": 6,
+    "q5_1": 7,
+    "q8_0": 8,
+    "iq4_nl": 20,
+    "bf16": 30,
+}
+
+_NUMBER = r"([0-9]+(?:\.[0-9]+)?)"
+MODEL_BUFFER = re.compile(r"CPU model buffer size\s*=\s*" + _NUMBER + " MiB")
+KV_BUFFER = re.compile(r"CPU KV buffer size\s*=\s*" + _NUMBER + " MiB")
+OUTPUT_BUFFER = re.compile(r"CPU\s+output buffer size\s*=\s*" + _NUMBER + " MiB")
+COMPUTE_BUFFER = re.compile(r"CPU compute buffer size\s*=\s*" + _NUMBER + " MiB")
+COMPUTE_PRECISE = re.compile(r"CPU compute buffer size is\s*" + _NUMBER + " MiB")
+KV_CELLS = re.compile(r"llama_kv_cache: size = .*?\(\s*(\d+) cells,\s*(\d+) layers")
+QUANTIZED_V_REFUSED = "quantized V cache requires flash_attn to be enabled"
+
+
+class ContextRequest(NamedTuple):
+    """One llama_context's parameters, as llama_init_from_model takes them."""
+
+    n_ctx: int
+    n_batch: int = 2048
+    n_ubatch: int = 512
+    cache_type_k: str = "f16"
+    cache_type_v: str = "f16"
+    flash_attn: bool = True
+
+
+class ContextFigures(NamedTuple):
+    """What llama.cpp made of one ContextRequest; None where it logged nothing."""
+
+    ok: bool  # llama_init_from_model returned a context
+    n_ctx: Optional[int]  # llama_n_ctx: the padded context
+    kv_bytes: Optional[float]  # the KV buffers' log lines, summed
+    kv_lines: int  # how many KV buffer lines (each rounded on its own)
+    kv_cells: list[list[int]]  # (cells, layers) of each KV cache's size line
+    output_bytes: Optional[float]
+    compute_bytes: Optional[
+        float
+    ]  # the 4-decimal destructor line if printed, else the 2-decimal one
+    compute_precise: bool  # compute_bytes came from the 4-decimal line
+    log: str  # this context's log section
+
+    @property
+    def compute_rounding(self) -> float:
+        return PRECISE_ROUNDING if self.compute_precise else LOG_ROUNDING
+
+    def refused_quantized_v(self) -> bool:
+        return not self.ok and QUANTIZED_V_REFUSED in self.log
+
+
+class ModelFigures(NamedTuple):
+    model_bytes: Optional[float]  # the model buffer's log line(s), summed
+    model_size: int  # llama_model_size: the tensors' bytes, unpadded
+    contexts: list[ContextFigures]
+    log: str  # the load's log section
+
+
+def _mib(pattern: re.Pattern[str], text: str) -> Optional[float]:
+    values = [float(value) for value in pattern.findall(text)]
+    return sum(values) * MIB if values else None
+
+
+def _context_figures(ok: bool, n_ctx: Optional[int], log: str) -> ContextFigures:
+    precise = _mib(COMPUTE_PRECISE, log)
+    return ContextFigures(
+        ok=ok,
+        n_ctx=n_ctx,
+        kv_bytes=_mib(KV_BUFFER, log),
+        kv_lines=len(KV_BUFFER.findall(log)),
+        kv_cells=[[int(cells), int(layers)] for cells, layers in KV_CELLS.findall(log)],
+        output_bytes=_mib(OUTPUT_BUFFER, log),
+        compute_bytes=precise if precise is not None else _mib(COMPUTE_BUFFER, log),
+        compute_precise=precise is not None,
+        log=log,
+    )
+
+
+def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
+    """Load ``model`` in a fresh process and create each of ``contexts`` in turn."""
+    request = {"model": str(model), "contexts": [list(context) for context in contexts]}
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.runtimes.llama_cpp_canister.llama_cpp_probe"],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        errors="replace",
+        cwd=REPO,
+        env=env,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"the probe of {model.name} failed ({done.returncode}):\n{done.stderr[-4000:]}"
+        )
+    answer = json.loads(done.stdout)
+    return ModelFigures(
+        model_bytes=_mib(MODEL_BUFFER, answer["load_log"]),
+        model_size=answer["model_size"],
+        contexts=[
+            _context_figures(context["ok"], context["n_ctx"], context["log"])
+            for context in answer["contexts"]
+        ],
+        log=answer["load_log"],
+    )
+
+
+def _measure(request: dict[str, Any]) -> dict[str, Any]:
+    """In the child: load the model, then create and free each context."""
+    import ctypes
+
+    import llama_cpp
+
+    chunks: list[bytes] = []
+
+    # Keep every level (the 4-decimal compute line is DEBUG) as bytes: a token
+    # text split at llama.cpp's log chunk is not valid UTF-8 on its own.
+    @llama_cpp.llama_log_callback  # type: ignore[misc]
+    def collect(level: int, text: Optional[bytes], user_data: ctypes.c_void_p) -> None:
+        if text:
+            chunks.append(text)
+
+    def section() -> str:
+        text = b"".join(chunks).decode("utf-8", errors="replace")
+        chunks.clear()
+        return text
+
+    llama_cpp.llama_log_set(collect, ctypes.c_void_p(0))
+    llama_cpp.llama_backend_init()
+    model_params = llama_cpp.llama_model_default_params()
+    if hasattr(llama_cpp, "LLAMA_LOAD_MODE_NONE"):
+        model_params.load_mode = llama_cpp.LLAMA_LOAD_MODE_NONE
+    else:  # older llama-cpp-python: a use_mmap flag
+        model_params.use_mmap = False
+    model_params.use_extra_bufts = False
+    model = llama_cpp.llama_model_load_from_file(request["model"].encode(), model_params)
+    if not model:
+        raise RuntimeError("llama_model_load_from_file failed:\n" + section())
+    answer: dict[str, Any] = {
+        "model_size": int(llama_cpp.llama_model_size(model)),
+        "load_log": section(),
+        "contexts": [],
+    }
+    for n_ctx, n_batch, n_ubatch, type_k, type_v, flash_attn in request["contexts"]:
+        params = llama_cpp.llama_context_default_params()
+        params.n_ctx = n_ctx
+        params.n_batch = n_batch
+        params.n_ubatch = n_ubatch
+        params.n_seq_max = 1
+        params.n_threads = params.n_threads_batch = 1
+        params.type_k = CACHE_TYPE_IDS[type_k]
+        params.type_v = CACHE_TYPE_IDS[type_v]
+        params.flash_attn_type = (
+            llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+            if flash_attn
+            else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        )
+        params.swa_full = False
+        params.kv_unified = False
+        context = llama_cpp.llama_init_from_model(model, params)
+        padded = int(llama_cpp.llama_n_ctx(context)) if context else None
+        if context:
+            llama_cpp.llama_free(context)
+        answer["contexts"].append({"ok": bool(context), "n_ctx": padded, "log": section()})
+    llama_cpp.llama_model_free(model)
+    return answer
+
+
+def main() -> None:
+    answer = _measure(json.loads(sys.stdin.read()))
+    sys.stdout.write(json.dumps(answer))
+
+
+if __name__ == "__main__":
+    main()
