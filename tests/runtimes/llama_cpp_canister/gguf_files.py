@@ -76,17 +76,32 @@ SPECS: tuple[ModelSpec, ...] = (
         "llama_spm_q4_0_untied", "llama", 2, 256, 8, 2, 768, 32000, "Q4_0", False, vocab="spm"
     ),
     # GQA 4:2, head size 64 (the quantized caches' rotation applies).
-    ModelSpec("llama_f16_tied", "llama", 2, 256, 4, 2, 768, 4096, "F16", True),
+    ModelSpec("llama_f16_tied", "llama", 2, 256, 4, 2, 768, 16384, "F16", True),
     # key_length 128 != 256 / 4, q and k norms.
     ModelSpec("qwen3_q8_0_tied", "qwen3", 2, 256, 4, 2, 768, 16384, "Q8_0", True, head_dim=128),
-    ModelSpec("qwen3_f16_untied", "qwen3", 2, 256, 4, 2, 512, 4096, "F16", False, head_dim=128),
+    ModelSpec("qwen3_f16_untied", "qwen3", 2, 256, 4, 2, 512, 20480, "F16", False, head_dim=128),
     # q, k and v biases; qwen2 needs head size n_embd / n_head.
-    ModelSpec("qwen2_q4_0_tied", "qwen2", 2, 256, 4, 2, 768, 8192, "Q4_0", True),
-    ModelSpec("qwen2_q8_0_untied", "qwen2", 2, 256, 4, 2, 512, 4096, "Q8_0", False),
+    ModelSpec("qwen2_q4_0_tied", "qwen2", 2, 256, 4, 2, 768, 16384, "Q4_0", True),
+    ModelSpec("qwen2_q8_0_untied", "qwen2", 2, 256, 4, 2, 512, 24576, "Q8_0", False),
     # 6 layers: 5 slide over a window of 512, the 6th is global; one KV head.
     ModelSpec(
-        "gemma3_q8_0_tied", "gemma3", 6, 256, 4, 1, 512, 8192, "Q8_0", True, 128, sliding_window=512
+        "gemma3_q8_0_tied", "gemma3", 6, 256, 4, 1, 512, 32768, "Q8_0", True, 128,
+        sliding_window=512,
+        "gemma3",
+        6,
+        256,
+        4,
+        1,
+        512,
+        32768,
+        "Q8_0",
+        True,
+        128,
+        sliding_window=512,
     ),
+    # A toy vocabulary of 16 n_embd, smaller than any real model's: the logits
+    # weigh least against the rest of the compute buffer.
+    ModelSpec("llama_small_vocab_f16", "llama", 2, 256, 4, 2, 768, 4096, "F16", True),
 )
 
 SPECS_BY_NAME: dict[str, ModelSpec] = {spec.name: spec for spec in SPECS}

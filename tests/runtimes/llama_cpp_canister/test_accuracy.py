@@ -55,34 +55,6 @@ from tests.runtimes.llama_cpp_canister.accuracy_table import (  # noqa: E402
 from tests.runtimes.llama_cpp_canister.gguf_files import ModelSpec  # noqa: E402
 from tests.runtimes.llama_cpp_canister.llama_cpp_probe import LOG_ROUNDING  # noqa: E402
 
-SMALL_VOCABULARY = (
-    "the output head's 6 x n_embd per token overestimates a small vocabulary: llama.cpp's "
-    "output stage here is 4 x n x (n_vocab + 2 to 8 x n_embd)"
-)
-F32_CACHE_WITH_FLASH_ATTENTION = (
-    "with flash attention llama.cpp casts an f32 K and V cache to f16 in the graph "
-    "(n_kv x (n_embd_k_gqa + n_embd_v_gqa) x 2 bytes a layer); the estimate has no such term"
-)
-# Cases whose compute buffer the sizing misses by more than 10 % (strict xfails:
-# a fix of the estimate shows here as an unexpected pass). Overestimates, but for
-# the f32 cache.
-COMPUTE_GAPS = {
-    "llama_f16_tied-c1000-ub512-f16-f16-fa": SMALL_VOCABULARY,
-    "llama_f16_tied-c300-ub512-q8_0-q8_0-fa": SMALL_VOCABULARY,
-    "llama_f16_tied-c1000-ub32-bf16-bf16-fa": SMALL_VOCABULARY,
-    "qwen3_f16_untied-c1000-ub512-f16-f16-fa": SMALL_VOCABULARY,
-    "qwen3_f16_untied-c300-ub512-q8_0-q8_0-fa": SMALL_VOCABULARY,
-    "qwen3_f16_untied-c4096-ub32-q4_0-q4_0-fa": SMALL_VOCABULARY,
-    "qwen3_f16_untied-c1000-ub32-f32-f32-fa": F32_CACHE_WITH_FLASH_ATTENTION,
-    "qwen2_q4_0_tied-c1000-ub512-f16-f16-fa": SMALL_VOCABULARY,
-    "qwen2_q4_0_tied-c4096-ub32-q4_0-q4_0-fa": SMALL_VOCABULARY,
-    "qwen2_q4_0_tied-c1000-ub32-bf16-bf16-fa": SMALL_VOCABULARY,
-    "qwen2_q8_0_untied-c300-ub512-q8_0-q8_0-fa": SMALL_VOCABULARY,
-    "qwen2_q8_0_untied-c4096-ub32-q4_0-q4_0-fa": SMALL_VOCABULARY,
-    "qwen2_q8_0_untied-c1000-ub32-q5_1-q5_1-fa": SMALL_VOCABULARY,
-    "gemma3_q8_0_tied-c4096-ub32-q4_0-q4_0-fa": SMALL_VOCABULARY,
-}
-
 SPECS = [spec for spec, _ in MATRIX]
 CASES = [
     pytest.param(spec, index, settings, id=case_label(spec, settings))
@@ -158,13 +130,9 @@ def test_compute(
     spec: ModelSpec,
     index: int,
     settings: Settings,
-    request: pytest.FixtureRequest,
 ) -> None:
     """The compute buffer within 10 % of llama.cpp's reserve (the estimate has
     no closed form to match exactly)."""
-    label = case_label(spec, settings)
-    if label in COMPUTE_GAPS:
-        request.applymarker(pytest.mark.xfail(reason=COMPUTE_GAPS[label], strict=True))
     case = model_run(spec).cases[index]
     measured = case.measured
     assert measured.compute_bytes is not None, measured.log[-2000:]
