@@ -20,7 +20,6 @@ ggml type, a uint64 offset into the data section); then padding to
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import struct
@@ -146,7 +145,7 @@ class GgufHeader(NamedTuple):
 
 def _shown(text: str) -> str:
     """A name from the file, quoted and escaped for a one-line message."""
-    return repr(printable(text))
+    return f"'{printable(text)}'"
 
 
 class _Source:
@@ -211,7 +210,7 @@ class _Source:
         if length > self.left():
             raise GgufError(
                 f"{what} claims {length} bytes at byte {self.position - 8}, more than the "
-                f"{self.left()} left in the file; the header is corrupt"
+                f"{self.left()} left in the file; the file is truncated or its header corrupt"
             )
         if length > MAX_KEPT_STRING:
             self.skip(length, what)
@@ -245,7 +244,7 @@ def _decode(raw: bytes, what: str, at: int) -> str:
     except UnicodeDecodeError:
         shown = printable(raw.decode("utf-8", "surrogateescape"))
         raise GgufError(
-            f"{what} at byte {at} is not UTF-8 text ({shown!r}); the header is corrupt"
+            f"{what} at byte {at} is not UTF-8 text ('{shown}'); the header is corrupt"
         ) from None
 
 
@@ -290,7 +289,7 @@ def _read_array(source: _Source, key: str, depth: int) -> Field:
     if length * least > source.left():
         raise GgufError(
             f"{what} claims {length} items, more than the {source.left()} bytes left in the "
-            "file can hold; the header is corrupt"
+            "file can hold; the file is truncated or its header corrupt"
         )
     if item_type in _SIZES:
         size = _SIZES[item_type] * length
@@ -431,7 +430,7 @@ def parse(file: BinaryIO, size: int) -> GgufHeader:
     magic = bytes(buffer[index : index + 4])
     if magic != MAGIC:
         raise GgufError(
-            f"the file starts with {printable(magic.decode('latin-1'))!r}, not 'GGUF': "
+            f"the file starts with '{printable(magic.decode('latin-1'))}', not 'GGUF': "
             "it is not a GGUF model"
         )
     version = source.u32("the version")
@@ -442,7 +441,8 @@ def parse(file: BinaryIO, size: int) -> GgufHeader:
     if least > source.left():
         raise GgufError(
             f"the header claims {n_tensors} tensors and {n_fields} metadata entries, more than "
-            f"the {source.left()} bytes left in the file can hold; the header is corrupt"
+            f"the {source.left()} bytes left in the file can hold; the file is truncated or "
+            "its header corrupt"
         )
     fields = _read_fields(source, n_fields)
     tensors = tuple(_read_tensor_info(source, number) for number in range(n_tensors))
@@ -463,18 +463,16 @@ def read_header(path: str) -> GgufHeader:
     except ValueError:  # a NUL in the path
         raise GgufError("no such file (the path holds a NUL character)") from None
     try:
-        with os.fdopen(descriptor, "rb", buffering=0) as file:
-            status = os.fstat(file.fileno())
-            if not stat.S_ISREG(status.st_mode):
-                kind = (
-                    "a folder" if stat.S_ISDIR(status.st_mode) else "a FIFO, a device or a socket"
-                )
-                raise GgufError(f"is {kind}, not a GGUF file")
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a FIFO, a device or a socket"
+            raise GgufError(f"is {kind}, not a GGUF file")
+        with os.fdopen(descriptor, "rb", buffering=0, closefd=False) as file:
             return parse(file, status.st_size)
     except OSError as error:
-        if error.errno == errno.EISDIR:
-            raise GgufError("is a folder, not a GGUF file") from None
         raise GgufError(f"cannot read it: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
 
 
 # gemma3's sliding-window pattern when the file has no key for it (llama.cpp's
