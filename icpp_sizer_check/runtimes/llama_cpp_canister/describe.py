@@ -1,0 +1,62 @@
+"""``describe-gguf``: a model's ``architecture:`` mapping, read from its GGUF header.
+
+The text is YAML to paste under a model of a config. It names the file in a
+comment; the name comes from anyone's pull request, so every control
+character in it (and in any message) is escaped, never printed raw.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from icpp_sizer_check.errors import printable
+from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    OPTIONAL_KEYS,
+    REQUIRED_KEYS,
+    Architecture,
+)
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import GgufError, read_architecture
+
+# Optional keys written whatever their value: they say what the file is, and
+# the sizing uses them (the vocabulary's heap, the compute graph's size).
+ALWAYS_WRITTEN = ("arch", "n_tensors", "n_merges")
+SLIDING_WINDOW_KEYS = ("sliding_window", "sliding_window_pattern")
+
+
+def _written_keys(arch: Architecture) -> list[str]:
+    keys = list(REQUIRED_KEYS)
+    for key in OPTIONAL_KEYS:
+        value = getattr(arch, key)
+        if key in SLIDING_WINDOW_KEYS:
+            if arch.sliding_window:
+                keys.append(key)
+        elif key in ALWAYS_WRITTEN or value != Architecture._field_defaults[key]:
+            keys.append(key)
+    return keys
+
+
+def architecture_yaml(arch: Architecture, file_name: str) -> str:
+    """The ``architecture:`` mapping, keys in Architecture's order, after a
+    comment naming the file."""
+    lines = [f"# {printable(file_name)}", "architecture:"]
+    lines += [f"  {key}: {getattr(arch, key)}" for key in _written_keys(arch)]
+    return "\n".join(lines) + "\n"
+
+
+def describe(path: str) -> str:
+    """The YAML of the GGUF model at ``path``; GgufError when it cannot be read."""
+    return architecture_yaml(read_architecture(path), os.path.basename(path))
+
+
+def main_describe(path: str, out: TextIO, err: TextIO) -> int:
+    """Print the model's ``architecture:`` mapping: 0, or 2 after one line
+    ``FILE: what is wrong`` on ``err``."""
+    try:
+        text = describe(path)
+    except GgufError as error:
+        err.write(printable(f"{path}: {error}") + "\n")
+        return EXIT_BAD_INPUT
+    out.write(text)
+    return EXIT_OK

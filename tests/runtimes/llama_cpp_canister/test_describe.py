@@ -1,0 +1,111 @@
+"""describe-gguf: the architecture mapping of a GGUF file, as YAML to paste."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.describe import describe, main_describe
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import read_architecture
+from tests.runtimes.llama_cpp_canister.test_gguf_header import SPECS, build, write_model
+
+
+def test_qwen3_text(tmp_path: Path) -> None:
+    path = write_model(tmp_path / "qwen3.gguf", SPECS["qwen3_head_dim_128_q8_0"])
+    arch = read_architecture(str(path))
+    assert describe(str(path)) == (
+        "# qwen3.gguf\n"
+        "architecture:\n"
+        "  n_layer: 2\n"
+        "  n_embd: 64\n"
+        "  n_head: 4\n"
+        "  n_head_kv: 2\n"
+        "  head_dim_k: 128\n"
+        "  head_dim_v: 128\n"
+        "  n_ff: 128\n"
+        "  n_vocab: 200\n"
+        f"  tensor_data_bytes: {arch.tensor_data_bytes}\n"
+        f"  file_bytes: {arch.file_bytes}\n"
+        "  arch: qwen3\n"
+        "  context_length: 512\n"
+        "  n_tensors: 18\n"
+        "  n_merges: 40\n"
+    )
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_the_yaml_is_the_architecture(tmp_path: Path, name: str) -> None:
+    path = write_model(tmp_path / f"{name}.gguf", SPECS[name])
+    mapping = yaml.safe_load(describe(str(path)))["architecture"]
+    assert list(mapping) == [key for key in Architecture._fields if key in mapping]
+    assert Architecture(**mapping) == read_architecture(str(path))
+    swa = SPECS[name].arch == "gemma3" and SPECS[name].sliding_window > 0
+    assert ("sliding_window" in mapping) == swa
+    assert ("sliding_window_pattern" in mapping) == swa
+
+
+def test_the_file_name_is_escaped(tmp_path: Path) -> None:
+    name = "evil\x1b[31m\nname\x85\u2028.gguf"
+    path = write_model(tmp_path / name, SPECS["llama_gqa_f16_tied"])
+    text = describe(str(path))
+    first = text.splitlines()[0]
+    assert first == "# evil\\x1b[31m\\x0aname\\x85\\u2028.gguf"
+    assert "\x1b" not in text
+    assert yaml.safe_load(text)["architecture"]["arch"] == "llama"
+
+
+def test_main_describe_prints_the_yaml(tmp_path: Path) -> None:
+    path = write_model(tmp_path / "m.gguf", SPECS["gemma3_default_pattern"])
+    out, err = io.StringIO(), io.StringIO()
+    assert main_describe(str(path), out, err) == 0
+    assert out.getvalue() == describe(str(path))
+    assert "  sliding_window: 512\n  sliding_window_pattern: 6\n" in out.getvalue()
+    assert err.getvalue() == ""
+
+
+def broken(tmp_path: Path, name: str, content: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda folder: str(folder / "missing.gguf"), "no such file"),
+        (lambda folder: str(folder), "is a folder, not a GGUF file"),
+        (lambda folder: broken(folder, "x.gguf", b"GGML" + b"\0" * 40), "the file starts with"),
+        (lambda folder: broken(folder, "v1.gguf", build(version=1)), "GGUF version 1"),
+        (lambda folder: broken(folder, "t.gguf", build()[:100]), "truncated"),
+    ],
+)
+def test_main_describe_reports_one_line(tmp_path: Path, make: object, message: str) -> None:
+    path = make(tmp_path)  # type: ignore[operator]
+    out, err = io.StringIO(), io.StringIO()
+    assert main_describe(path, out, err) == 2
+    assert out.getvalue() == ""
+    line = err.getvalue()
+    assert line.startswith(f"{path}: ") and message in line
+    assert line.endswith("\n") and line.count("\n") == 1
+
+
+def test_main_describe_escapes_the_path_and_the_message(tmp_path: Path) -> None:
+    path = broken(tmp_path, "bad\x1b]0;x\x07\n.gguf", build(magic=b"\x1b[2J"))
+    err = io.StringIO()
+    assert main_describe(path, io.StringIO(), err) == 2
+    line = err.getvalue()
+    assert "\x1b" not in line and "\x07" not in line and line.count("\n") == 1
+    assert "bad\\x1b]0;x\\x07\\x0a.gguf: the file starts with '\\x1b[2J'" in line
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names of bytes are POSIX")
+def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    raw = os.path.join(os.fsencode(tmp_path), b"model-\xff.gguf")
+    write_model(Path(os.fsdecode(raw)), SPECS["qwen2_q4_0_tied"])
+    text = describe(os.fsdecode(raw))
+    assert text.splitlines()[0] == "# model-\\xff.gguf"
