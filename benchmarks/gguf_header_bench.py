@@ -41,7 +41,7 @@ N_MERGES = 151_387
 CONTEXT_LENGTH = 40_960
 
 READER = (
-    "from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import read_architecture\n"
+    "from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import read_architecture\n"
     "read_architecture({path!r})\n"
 )
 COMMANDS = {

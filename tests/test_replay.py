@@ -201,3 +201,25 @@ def test_a_retargeted_symlink_is_checked_in_full(committed: Path, home: Path) ->
 )
 def test_config_arguments(argv: list[str], configs: list[str] | None) -> None:
     assert config_arguments(argv) == configs
+
+
+def test_a_grown_gguf_file_is_checked_in_full(project: Path, home: Path) -> None:
+    """A GGUF file's size is sized and held to a limit: a record must not
+    outlive a change of it, even with the header unchanged."""
+    from tests.runtimes.llama_cpp_canister.gguf_files import SPECS_BY_NAME, write_model
+
+    (project / "models").mkdir()
+    model = write_model(project / "models", SPECS_BY_NAME["qwen3_q8_0_tied"])
+    (project / CONFIG).write_text(
+        "runtime: llama_cpp_canister\noutput: sizes.md\nmax_model_file_mib: 11\nmodels:\n"
+        "  - name: m\n    gguf: ../models/qwen3_q8_0_tied.gguf\n    ctx_size: 512\n"
+    )
+    assert model.stat().st_size < 11 << 20
+    assert probe(project, home, "--write")[0] == 0
+    assert probe(project, home)[::2] == (0, True)
+    assert probe(project, home)[::2] == (0, False)
+    with model.open("ab") as file:  # past the tensor data: the header is unchanged
+        file.truncate(12 << 20)
+    code, output, full = probe(project, home)
+    assert (code, full) == (1, True)
+    assert "its GGUF file is 12.00 MB, above max_model_file_mib 11" in output

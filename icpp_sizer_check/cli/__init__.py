@@ -81,8 +81,35 @@ def print_schema() -> int:
     return EXIT_OK
 
 
+def describe_gguf(arguments: list[str]) -> int:
+    """``describe-gguf FILE``: the architecture mapping of a GGUF model, for a config."""
+    from icpp_sizer_check.cli.arguments import DESCRIBE_GGUF, DESCRIBE_USAGE
+    from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT
+
+    if arguments in (["-h"], ["--help"]):
+        print(
+            f"{DESCRIBE_USAGE}\n\nPrint the architecture: mapping of a llama_cpp_canister "
+            "model, read from the header of its GGUF FILE, ready to paste under the model."
+        )
+        return EXIT_OK
+    if len(arguments) != 1 or arguments[0].startswith("-"):
+        print(
+            f"{DESCRIBE_USAGE}\n{__program__} {DESCRIBE_GGUF}: error: name one GGUF file",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    from icpp_sizer_check.runtimes.llama_cpp_canister.describe import main_describe
+
+    return main_describe(arguments[0], sys.stdout, sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["describe-gguf"]:
+        from icpp_sizer_check.cli.streams import tolerant_streams
+
+        tolerant_streams()
+        return describe_gguf(arguments[1:])
     from icpp_sizer_check import replay
     from icpp_sizer_check.cli.streams import stdout_closed, tolerant_streams
 

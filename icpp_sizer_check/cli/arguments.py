@@ -21,11 +21,16 @@ if TYPE_CHECKING:
     from typing import NoReturn, TextIO
 
 
+# The subcommand that reads a GGUF file's header for a llama_cpp_canister config.
+DESCRIBE_GGUF = "describe-gguf"
+DESCRIBE_USAGE = f"usage: {__program__} {DESCRIBE_GGUF} FILE"
+
 EXAMPLES = f"""\
 examples:
   {__program__}                                    check every config in ./{DEFAULT_CONFIG_DIR}/
   {__program__} --config {DEFAULT_CONFIG_DIR}/icpp_llama2.yaml  check one config
   {__program__} --write                            regenerate stale documents
+  {__program__} {DESCRIBE_GGUF} FILE                  print a GGUF model's architecture: mapping
 """
 
 # Every variable the tool reads, for --help and the README.
@@ -79,9 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog=__program__,
         description=(
-            "Regenerate canister sizing documents for llama2.c models from YAML configs, "
-            "fail when a committed document is stale, and fail when a model serves fewer "
-            "concurrent users than its threshold."
+            "Regenerate canister sizing documents for LLMs (llama2.c models for icpp_llama2, "
+            "GGUF models for llama_cpp_canister) from YAML configs, fail when a committed "
+            "document is stale, and fail when a model falls below its threshold."
         ),
         epilog=epilog(),
         formatter_class=HelpFormatter,

@@ -17,7 +17,8 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     REQUIRED_KEYS,
     Architecture,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import GgufError, read_architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import read_architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import GgufError
 
 # Optional keys written whatever their value: they say what the file is, and
 # the sizing uses them (the vocabulary's heap, the compute graph's size).

@@ -46,7 +46,8 @@ def model_of_column(heading: str) -> str:
 
 
 def unit_of_row(row: str) -> str:
-    return f" {UNIT}" if row in _MB_ROWS or row.endswith(f"({UNIT})") else ""
+    # A row that names its unit itself (in a table of mixed units) gets none.
+    return f" {UNIT}" if row in _MB_ROWS else ""
 
 
 def table_name(heading: str) -> str:

@@ -85,8 +85,7 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec("qwen2_q8_0_untied", "qwen2", 2, 256, 4, 2, 512, 24576, "Q8_0", False),
     # 6 layers: 5 slide over a window of 512, the 6th is global; one KV head.
     ModelSpec(
-        "gemma3_q8_0_tied", "gemma3", 6, 256, 4, 1, 512, 32768, "Q8_0", True, 128,
-        sliding_window=512,
+        "gemma3_q8_0_tied",
         "gemma3",
         6,
         256,

@@ -11,7 +11,8 @@ import yaml
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.describe import describe, main_describe
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import read_architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import read_architecture
+from tests.fixtures import Run
 from tests.runtimes.llama_cpp_canister.test_gguf_header import SPECS, build, write_model
 
 
@@ -109,3 +110,32 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     write_model(Path(os.fsdecode(raw)), SPECS["qwen2_q4_0_tied"])
     text = describe(os.fsdecode(raw))
     assert text.splitlines()[0] == "# model-\\xff.gguf"
+
+
+def test_the_subcommand_prints_a_mapping_a_config_takes(tmp_path: Path, run: Run) -> None:
+    """describe-gguf's output pasted under a model sizes it as the file does."""
+    from tests.runtimes.llama_cpp_canister.gguf_files import SPECS_BY_NAME
+    from tests.runtimes.llama_cpp_canister.gguf_files import write_model as write_spec
+
+    model = write_spec(tmp_path, SPECS_BY_NAME["gemma3_q8_0_tied"])
+    described = run("describe-gguf", str(model))
+    assert described.code == 0 and described.err == ""
+    mapping = "".join(f"    {line}\n" for line in described.out.splitlines())
+    head = "runtime: llama_cpp_canister\noutput: {}.md\nmodels:\n  - name: m\n    ctx_size: 2048\n"
+    (tmp_path / "written.yaml").write_text(head.format("written") + mapping)
+    (tmp_path / "read.yaml").write_text(head.format("read") + f"    gguf: {model.name}\n")
+    for name in ("written", "read"):
+        assert run("--write", "--config", str(tmp_path / f"{name}.yaml")).code == 0
+    assert (tmp_path / "written.md").read_text().replace("written", "read") == (
+        tmp_path / "read.md"
+    ).read_text()
+
+
+def test_the_subcommand_refuses_what_is_not_one_gguf_file(tmp_path: Path, run: Run) -> None:
+    assert run("describe-gguf").code == 2
+    assert run("describe-gguf", "a.gguf", "b.gguf").code == 2
+    (tmp_path / "x.gguf").write_bytes(b"GGML" + b"\0" * 32)
+    refused = run("describe-gguf", str(tmp_path / "x.gguf"))
+    assert refused.code == 2 and refused.out == ""
+    assert refused.err.startswith(f"{tmp_path / 'x.gguf'}: ") and refused.err.count("\n") == 1
+    assert run("describe-gguf", "--help").code == 0

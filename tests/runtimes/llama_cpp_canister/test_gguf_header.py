@@ -18,7 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import (
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
+    architecture_of,
+    read_architecture,
+)
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
     ARRAY,
     BOOL,
     FLOAT32,
@@ -28,11 +32,8 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import (
     UINT64,
     GgufError,
     GgufHeader,
-    architecture_of,
-    parse,
-    read_architecture,
-    read_header,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import parse, read_header
 from tests.fixtures import REPO, examples
 
 
@@ -677,14 +678,10 @@ def test_read_header_refuses_what_is_no_file(tmp_path: Path) -> None:
             read_header(str(fifo))
 
 
-def test_read_header_of_an_unreadable_file(tmp_path: Path) -> None:
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        pytest.skip("root reads every file")
-    path = tmp_path / "locked.gguf"
-    path.write_bytes(build())
-    path.chmod(0)
-    with pytest.raises(GgufError, match="cannot open it: Permission denied"):
-        read_header(str(path))
+def test_read_header_of_a_file_that_cannot_be_opened(tmp_path: Path) -> None:
+    # A name too long for the file system: an open that fails even for root.
+    with pytest.raises(GgufError, match="cannot open it: File name too long"):
+        read_header(str(tmp_path / ("m" * 300 + ".gguf")))
 
 
 @pytest.mark.slow
@@ -737,7 +734,9 @@ def test_random_bytes_after_the_magic_raise_only_gguf_error(tail: bytes) -> None
 def test_importing_the_reader_imports_neither_numpy_nor_gguf(models: dict[str, Path]) -> None:
     code = (
         "import sys\n"
-        "from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import read_architecture\n"
+        "from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (\n"
+        "    read_architecture,\n"
+        ")\n"
         f"read_architecture({str(models['qwen2_f16_a64'])!r})\n"
         "print(sorted(name for name in ('numpy', 'gguf') if name in sys.modules))\n"
     )

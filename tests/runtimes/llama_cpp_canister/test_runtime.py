@@ -1,0 +1,88 @@
+"""The llama_cpp_canister runtime through the command line: its JSON keys, its
+failures and remedies, its document under --write and a changed setting."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check.canister import MIB
+from icpp_sizer_check.results import ModelStatus
+from icpp_sizer_check.runtimes.llama_cpp_canister import status_of
+from tests.fixtures import DATA, Run, edit
+
+PUBLISHED = DATA / "published" / "llama_cpp_canister.yaml"
+BYTES_KEYS = ["weights", "kv_cache", "output", "compute", "overhead", "heap", "session", "file"]
+
+
+@pytest.fixture
+def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run) -> Path:
+    """The published models' config in a project of its own, its document written."""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "sizes.yaml"
+    shutil.copy(PUBLISHED, config)
+    assert run("--write", "--config", "sizes.yaml").code == 0
+    return config
+
+
+def test_json_has_every_buffer_in_bytes(published: Path, run: Run) -> None:
+    outcome = run("--format", "json", "--config", "sizes.yaml")
+    assert outcome.code == 0, outcome.err
+    models = json.loads(outcome.out)["configs"][0]["models"]
+    assert [model["name"] for model in models] == [
+        "qwen3-0.6b-q8_0",
+        "qwen3-1.7b-q4_k_m",
+        "gemma-3-270m-q8_0",
+    ]
+    for model in models:
+        sizes = model["bytes"]
+        assert list(sizes) == BYTES_KEYS
+        assert all(type(value) is int for value in sizes.values())
+        parts = ("weights", "kv_cache", "output", "compute", "overhead")
+        assert sizes["heap"] == sum(sizes[part] for part in parts)
+        assert model["headroom_bytes"] == 3840 * MIB - sizes["heap"]
+        assert model["status"] == "ok"
+        assert type(model["max_ctx_size"]) is int
+    assert models[0]["bytes"]["kv_cache"] == 998_244_352
+    assert models[0]["max_ctx_size"] % 256 == 0
+
+
+def test_a_longer_context_stales_the_document_and_names_the_cells(
+    published: Path, run: Run
+) -> None:
+    edit(published, "ctx_size: 16384", "ctx_size: 20000")
+    outcome = run("--config", "sizes.yaml")
+    assert outcome.code == 1
+    assert "qwen3-0.6b-q8_0 · ctx_size: 16384 → 20000" in outcome.out
+    assert "qwen3-0.6b-q8_0 · KV cache (KV buffer): 952.00 → 1175.12 MB" in outcome.out
+    assert "is stale; fix it with: icpp-sizer-check --write --config sizes.yaml" in outcome.out
+
+
+def test_too_little_headroom_fails_at_the_model_with_a_remedy(published: Path, run: Run) -> None:
+    edit(published, "memory_mib: 3840", "memory_mib: 2100")
+    outcome = run("--write", "--config", "sizes.yaml")
+    assert outcome.code == 1
+    lines = outcome.out.splitlines()
+    failure = next(line for line in lines if "qwen3-1.7b-q4_k_m" in line and "below" in line)
+    assert failure.startswith("sizes.yaml:36:5: model qwen3-1.7b-q4_k_m leaves ")
+    assert "below its min_headroom_mib of 64" in failure
+    remedy = lines[lines.index(failure) + 1]
+    assert remedy.startswith("  to leave 64 MiB free: ctx_size at most ")
+    assert remedy.endswith("(now 16384), or canister.memory_mib at least 2151 (now 2100)")
+
+
+@pytest.mark.parametrize(
+    ("heap", "file", "status"),
+    [
+        (100, 10, ModelStatus.OK),
+        (100, 60, ModelStatus.FILE_TOO_LARGE),
+        (190, 10, ModelStatus.BELOW_THRESHOLD),
+        (201, 60, ModelStatus.DOES_NOT_FIT),
+        (200, 50, ModelStatus.BELOW_THRESHOLD),
+    ],
+)
+def test_failing_model_rule(heap: int, file: int, status: ModelStatus) -> None:
+    assert status_of(heap, 200 - heap, file, limit=200, min_headroom=20, max_file=50) == status
