@@ -164,14 +164,16 @@ from icpp_sizer_check.cli import main
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters
 code = main(sys.argv[1:])
 sys.stdout.flush()
-print("@@", code, " ".join(m for m in ("yaml", "jsonschema") if m in sys.modules))
+heavy = ("yaml", "jsonschema", "numpy", "gguf", "icpp_sizer_check.runtimes.llama_cpp_canister")
+print("@@", code, " ".join(m for m in heavy if m in sys.modules))
 """
 
 
 class Probe(NamedTuple):
     code: int
     out: str
-    loaded: frozenset[str]  # of yaml and jsonschema, those the run imported
+    # Of yaml, jsonschema, numpy, gguf and the GGUF runtime: those the run imported.
+    loaded: frozenset[str]
 
 
 def probe(cwd: Path, cache_home: Path, *args: str, **env: str) -> Probe:

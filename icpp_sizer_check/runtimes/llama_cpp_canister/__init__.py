@@ -85,7 +85,14 @@ class LlamaCppCanister:
         for spec, value, sizing in zip(specs, values, sizings):
             min_headroom = mib_to_bytes(spec.threshold)
             held = outcome(
-                value.architecture, value.settings, sizing, limit, min_headroom, max_file, MIB
+                value.architecture,
+                value.settings,
+                sizing,
+                limit,
+                min_headroom,
+                max_file,
+                MIB,
+                target.heap_cap_mib,
             )
             fits.append(held.max_ctx_size)
             headroom = limit - sizing.heap

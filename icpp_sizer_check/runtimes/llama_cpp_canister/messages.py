@@ -72,7 +72,7 @@ def remedy(config: ConfigResult, model: ModelResult) -> str:
     else:
         ctx = f"ctx_size at most {held.ctx_for_headroom} (now {now})"
     memory = held.memory_for_headroom_mib
-    if memory is None or memory > cap:
+    if memory is None:
         beyond = f"no canister.memory_mib up to the {config.target.name} heap cap ({cap} MiB) is"
         return f"{goal}: {ctx}; {beyond} enough"
     return f"{goal}: {ctx}, or canister.memory_mib at least {memory} (now {config.memory_mib})"

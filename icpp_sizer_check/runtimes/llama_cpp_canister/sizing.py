@@ -239,7 +239,8 @@ class Outcome(NamedTuple):
     max_file: int  # the largest model file the canister reads, bytes
     max_ctx_size: Optional[int]  # the largest ctx_size whose heap fits the limit
     # For a model short of heap: the largest ctx_size that leaves min_headroom
-    # free, and the memory that would with its settings unchanged (MiB).
+    # free, and the memory that would with its settings unchanged (MiB; None
+    # when more than the heap cap would be needed).
     ctx_for_headroom: Optional[int] = None
     memory_for_headroom_mib: Optional[int] = None
 
@@ -255,12 +256,14 @@ def outcome(
     min_headroom: int,
     max_file: int,
     mib: int,
+    cap_mib: int,
 ) -> Outcome:
     """``sizing`` held to a canister of ``limit`` bytes; the remedies are worked
-    out only for a model whose heap leaves less than ``min_headroom`` free."""
+    out only for a model whose heap leaves less than ``min_headroom`` free,
+    and no memory above ``cap_mib`` (the heap cap) is ever one."""
     fits = max_ctx_size(arch, settings, limit)
     if limit - sizing.heap >= min_headroom:
         return Outcome(limit, min_headroom, max_file, fits)
     ctx = max_ctx_size(arch, settings, limit - min_headroom)
     memory = -(-(sizing.heap + min_headroom) // mib)
-    return Outcome(limit, min_headroom, max_file, fits, ctx, memory)
+    return Outcome(limit, min_headroom, max_file, fits, ctx, memory if memory <= cap_mib else None)

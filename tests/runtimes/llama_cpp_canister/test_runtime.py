@@ -12,7 +12,7 @@ import pytest
 from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.results import ModelStatus
 from icpp_sizer_check.runtimes.llama_cpp_canister import status_of
-from tests.fixtures import DATA, Run, edit
+from tests.fixtures import DATA, Run, edit, probe
 
 PUBLISHED = DATA / "published" / "llama_cpp_canister.yaml"
 BYTES_KEYS = ["weights", "kv_cache", "output", "compute", "overhead", "heap", "session", "file"]
@@ -86,3 +86,17 @@ def test_too_little_headroom_fails_at_the_model_with_a_remedy(published: Path, r
 )
 def test_failing_model_rule(heap: int, file: int, status: ModelStatus) -> None:
     assert status_of(heap, 200 - heap, file, limit=200, min_headroom=20, max_file=50) == status
+
+
+def test_a_check_that_sizes_no_gguf_model_loads_nothing_of_gguf(
+    committed: Path, tmp_path: Path
+) -> None:
+    """The hook's start-up: a check of icpp_llama2 configs alone imports neither
+    the GGUF runtime nor numpy or gguf; one of a GGUF model imports the runtime only."""
+    plain = probe(committed, tmp_path / "home", "--no-cache")
+    assert plain.code == 0
+    assert plain.loaded == {"yaml", "jsonschema"}
+    shutil.copy(PUBLISHED, committed / "configs" / "published.yaml")
+    gguf = probe(committed, tmp_path / "home", "--no-cache", "--write")
+    assert gguf.code == 0, gguf.out
+    assert gguf.loaded == {"yaml", "jsonschema", "icpp_sizer_check.runtimes.llama_cpp_canister"}

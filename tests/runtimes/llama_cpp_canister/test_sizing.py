@@ -119,10 +119,14 @@ def test_max_ctx_size_is_the_largest_that_fits(
 
 def test_outcome_remedies_only_a_model_short_of_headroom() -> None:
     sizing = size_model(QWEN3_0_6B, CANISTER_QWEN3)
-    roomy = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, 3840 * MIB, 64 * MIB, 1536 * MIB, MIB)
+    roomy = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, 3840 * MIB, 64 * MIB, 1536 * MIB, MIB, 4096)
     assert roomy.ctx_for_headroom is None and roomy.memory_for_headroom_mib is None
-    tight = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, 1700 * MIB, 64 * MIB, 1536 * MIB, MIB)
+    tight = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, 1700 * MIB, 64 * MIB, 1536 * MIB, MIB, 4096)
     assert tight.memory_for_headroom_mib == -(-(sizing.heap + 64 * MIB) // MIB)
     assert tight.ctx_for_headroom is not None and tight.ctx_for_headroom < 16384
+    beyond = outcome(
+        QWEN3_0_6B, CANISTER_QWEN3, sizing, 1700 * MIB, 64 * MIB, 1536 * MIB, MIB, 1700
+    )
+    assert beyond.memory_for_headroom_mib is None
     shorter = size_model(QWEN3_0_6B, CANISTER_QWEN3._replace(ctx_size=tight.ctx_for_headroom))
     assert 1700 * MIB - shorter.heap >= 64 * MIB
