@@ -44,6 +44,7 @@ SCHEMA_VERDICTS = {
     "lcc_cache_type_unknown": REJECTS,
     "lcc_flash_attn_word": REJECTS,
     "lcc_gguf_missing": ACCEPTS,
+    "lcc_gguf_not_gguf": ACCEPTS,  # what a file holds is not the schema's to know
     "lcc_heads_not_divisible": ACCEPTS,
     "lcc_llama2_key": REJECTS,
     "lcc_min_concurrent_users": REJECTS,
@@ -224,15 +225,25 @@ def test_what_only_the_tool_sees_passes_the_schema(
 
 def test_defaults_in_the_schema_are_the_tools_defaults() -> None:
     from icpp_sizer_check.compare import CompareMode
-    from icpp_sizer_check.config.values import DEFAULT_MIN_CONCURRENT_USERS
     from icpp_sizer_check.render import Style
     from icpp_sizer_check.runtimes import DEFAULT_RUNTIME, RUNTIMES, get_runtime
+    from icpp_sizer_check.runtimes.llama_cpp_canister import DEFAULT_MAX_MODEL_FILE_MIB
+    from icpp_sizer_check.runtimes.llama_cpp_canister.models import DEFAULTS
 
     schema = json.loads(SHIPPED.read_text())
     properties = schema["properties"]
-    default_memory = get_runtime(DEFAULT_RUNTIME).default_memory_mib
-    assert properties["canister"]["properties"]["memory_mib"]["default"] == default_memory
-    assert properties["min_concurrent_users"]["default"] == DEFAULT_MIN_CONCURRENT_USERS
+    memory = properties["canister"]["properties"]["memory_mib"]["description"]
+    for name in RUNTIMES:  # each runtime's default memory and threshold
+        runtime = get_runtime(name)
+        assert f"{runtime.default_memory_mib} for {name}" in memory.replace(
+            " (the whole wasm32 heap)", ""
+        ).replace(" (the Internet Computer's default limit)", "")
+        assert properties[runtime.threshold_key]["default"] == runtime.default_threshold
+    assert properties["max_model_file_mib"]["default"] == DEFAULT_MAX_MODEL_FILE_MIB
+    model = schema["$defs"]["llama_cpp_canister_model"]["properties"]
+    for key in ("batch_size", "ubatch_size", "cache_type_k", "cache_type_v", "warmup"):
+        assert model[key]["default"] == getattr(DEFAULTS, key), key
+    assert model["flash_attn"]["default"] == "auto"
     assert properties["style"]["default"] == Style.COMPACT
     assert properties["compare"]["default"] == CompareMode.EXACT
     assert properties["runtime"]["default"] == DEFAULT_RUNTIME
@@ -251,6 +262,8 @@ def test_every_key_has_a_title_a_description_and_examples() -> None:
         "(top level)": schema,
         "canister": schema["properties"]["canister"],
         "models[]": schema["$defs"]["icpp_llama2_model"],
+        "models[] (llama_cpp_canister)": schema["$defs"]["llama_cpp_canister_model"],
+        "models[].architecture": schema["$defs"]["llama_cpp_architecture"],
     }
     for where, node in objects.items():
         for key, spec in node["properties"].items():

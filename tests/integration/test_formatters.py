@@ -126,6 +126,7 @@ def test_content_mode_still_catches_a_real_change(
     "config",
     [
         REPO / "configs" / "icpp_llama2.yaml",
+        REPO / "configs" / "llama_cpp_canister.yaml",
         DATA / "configs" / "good" / "grouped_query_attention.yaml",
         DATA / "configs" / "good" / "flow_style_and_merge.yaml",
     ],

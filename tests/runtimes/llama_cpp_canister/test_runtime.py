@@ -100,3 +100,30 @@ def test_a_check_that_sizes_no_gguf_model_loads_nothing_of_gguf(
     gguf = probe(committed, tmp_path / "home", "--no-cache", "--write")
     assert gguf.code == 0, gguf.out
     assert gguf.loaded == {"yaml", "jsonschema", "icpp_sizer_check.runtimes.llama_cpp_canister"}
+
+
+def test_written_architecture_values_override_the_header(tmp_path: Path, run: Run) -> None:
+    from tests.runtimes.llama_cpp_canister.gguf_files import SPECS_BY_NAME, write_model
+
+    model = write_model(tmp_path, SPECS_BY_NAME["qwen2_q8_0_untied"])
+    config = tmp_path / "sizes.yaml"
+    config.write_text(
+        "runtime: llama_cpp_canister\noutput: sizes.md\nmodels:\n  - name: m\n"
+        f"    gguf: {model.name}\n    ctx_size: 1024\n"
+        "    architecture:\n      n_vocab: 151936\n      n_layer: 2\n"
+    )
+    assert run("--write", "--config", str(config)).code == 0
+    outcome = run("--format", "json", "--config", str(config))
+    [found] = json.loads(outcome.out)["configs"][0]["models"]
+    assert found["architecture"]["n_vocab"] == 151936
+    assert found["bytes"]["output"] == 151936 * 4
+    assert found["gguf"]["header"]["n_vocab"] == 24576
+    assert found["gguf"]["overrides"] == {
+        "n_vocab": {"header": 24576, "config": 151936},
+        "n_layer": {"header": 2, "config": 2},
+    }
+    detail = run("-v", "--config", str(config)).out
+    assert (
+        "; architecture from qwen2_q8_0_untied.gguf; the config overrides n_vocab 24576 -> 151936"
+        in detail
+    )
