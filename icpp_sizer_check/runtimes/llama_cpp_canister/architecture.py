@@ -12,6 +12,10 @@ from typing import NamedTuple, Optional
 # general.architecture values). gemma3 interleaves sliding-window layers.
 ARCHITECTURES = ("llama", "qwen2", "qwen3", "gemma3")
 DEFAULT_ARCH = "llama"
+# The most layers llama.cpp loads (llama-hparams.h's LLAMA_MAX_LAYERS): its
+# per-layer hyperparameters are arrays of this size, and a file with more
+# blocks is refused. The sizing walks the layers, so the bound keeps it cheap.
+MAX_LAYERS = 512
 
 
 class Architecture(NamedTuple):
