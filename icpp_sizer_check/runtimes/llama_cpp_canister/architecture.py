@@ -45,6 +45,15 @@ class Architecture(NamedTuple):
         pattern = self.sliding_window_pattern
         return self.sliding_window > 0 and pattern > 0 and layer % pattern < pattern - 1
 
+    def swa_layers(self) -> int:
+        """How many layers attend over a sliding window: :meth:`is_swa` counted
+        without a walk over the layers (every full ``pattern`` has one global
+        layer, and so does only a last partial one of ``pattern`` layers)."""
+        pattern = self.sliding_window_pattern
+        if self.sliding_window <= 0 or pattern <= 0:
+            return 0
+        return self.n_layer - self.n_layer // pattern
+
 
 REQUIRED_KEYS = Architecture._fields[:10]
 OPTIONAL_KEYS = Architecture._fields[10:]
