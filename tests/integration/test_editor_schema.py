@@ -50,6 +50,7 @@ SCHEMA_VERDICTS = {
     "lcc_min_concurrent_users": REJECTS,
     "lcc_min_headroom_in_icpp_llama2": REJECTS,
     "lcc_missing_architecture_key": REJECTS,
+    "lcc_n_layer_above_llama_cpp": REJECTS,
     "lcc_no_ctx_size": ACCEPTS,
     "lcc_quantized_v_without_flash_attn": ACCEPTS,  # JSON Schema could, the tool words it
     "lcc_tensor_bytes_zero": REJECTS,

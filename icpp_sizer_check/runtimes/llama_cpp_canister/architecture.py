@@ -12,6 +12,10 @@ from typing import NamedTuple, Optional
 # general.architecture values). gemma3 interleaves sliding-window layers.
 ARCHITECTURES = ("llama", "qwen2", "qwen3", "gemma3")
 DEFAULT_ARCH = "llama"
+# The most layers llama.cpp loads (llama-hparams.h's LLAMA_MAX_LAYERS): its
+# per-layer hyperparameters are arrays of this size, and a file with more
+# blocks is refused. The sizing walks the layers, so the bound keeps it cheap.
+MAX_LAYERS = 512
 
 
 class Architecture(NamedTuple):
@@ -40,6 +44,15 @@ class Architecture(NamedTuple):
         set_swa_pattern: the last layer of every ``pattern`` is global)."""
         pattern = self.sliding_window_pattern
         return self.sliding_window > 0 and pattern > 0 and layer % pattern < pattern - 1
+
+    def swa_layers(self) -> int:
+        """How many layers attend over a sliding window: :meth:`is_swa` counted
+        without a walk over the layers (every full ``pattern`` has one global
+        layer, and so does only a last partial one of ``pattern`` layers)."""
+        pattern = self.sliding_window_pattern
+        if self.sliding_window <= 0 or pattern <= 0:
+            return 0
+        return self.n_layer - self.n_layer // pattern
 
 
 REQUIRED_KEYS = Architecture._fields[:10]

@@ -7,6 +7,7 @@ from typing import Optional
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     ARCHITECTURES,
+    MAX_LAYERS,
     Architecture,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
@@ -159,6 +160,25 @@ def _swa_pattern(header: GgufHeader, key: str, n_layer: int) -> int:
     )
 
 
+def _layer_count(header: GgufHeader, key: str) -> int:
+    """The block count, at most llama.cpp's MAX_LAYERS: checked before any
+    per-layer value is built from it."""
+    n_layer = _required_integer(header, key, 1)
+    if n_layer > MAX_LAYERS:
+        raise GgufError(f"{shown(key)} is {n_layer}; llama.cpp allows at most {MAX_LAYERS} layers")
+    return n_layer
+
+
+def _kv_heads(header: GgufHeader, key: str, n_layer: int) -> Optional[tuple[int, ...]]:
+    """Key/value heads per layer: a layer may have none, not every layer."""
+    heads_kv = _per_layer(header, key, n_layer)
+    if heads_kv is not None and not any(heads_kv):
+        raise GgufError(
+            f"{shown(key)} is 0 in every layer; at least one layer needs a key/value head"
+        )
+    return heads_kv
+
+
 def tensor_data_bytes(header: GgufHeader) -> int:
     """The model buffer: every tensor's bytes, each padded to the CPU buffer's 32."""
     return sum(pad(tensor.nbytes, BUFFER_ALIGNMENT) for tensor in header.tensors)
@@ -173,10 +193,10 @@ def architecture_of(header: GgufHeader) -> Architecture:
     head count, as llama.cpp does.
     """
     arch = _architecture_name(header)
-    n_layer = _required_integer(header, f"{arch}.block_count", 1)
+    n_layer = _layer_count(header, f"{arch}.block_count")
     n_embd = _required_integer(header, f"{arch}.embedding_length", 1)
     heads = _required_per_layer(header, f"{arch}.attention.head_count", n_layer, 1)
-    heads_kv = _per_layer(header, f"{arch}.attention.head_count_kv", n_layer) or heads
+    heads_kv = _kv_heads(header, f"{arch}.attention.head_count_kv", n_layer) or heads
     n_ff = _required_per_layer(header, f"{arch}.feed_forward_length", n_layer)
     head_dim = n_embd // heads[0]
     head_dim_k = _integer(header, f"{arch}.attention.key_length", 1)

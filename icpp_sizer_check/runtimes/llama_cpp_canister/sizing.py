@@ -55,7 +55,7 @@ def make_context(arch: Architecture, settings: Settings) -> Context:
     n_ctx = pad(settings.ctx_size, CTX_PADDING)
     n_batch = min(settings.ctx_size, settings.batch_size)
     n_ubatch = min(n_batch, settings.ubatch_size)
-    swa = any(arch.is_swa(layer) for layer in range(arch.n_layer))
+    swa = arch.swa_layers() > 0
     n_swa_cells = pad(min(n_ctx, arch.sliding_window + n_ubatch), CTX_PADDING) if swa else 0
     return Context(n_ctx, n_batch, n_ubatch, n_swa_cells)
 
@@ -64,11 +64,13 @@ def _cache_type(name: str) -> GgmlType:
     return BY_NAME[name]
 
 
-def _layer_cells(arch: Architecture, context: Context) -> list[int]:
-    return [
-        context.n_swa_cells if arch.is_swa(layer) else context.n_ctx
-        for layer in range(arch.n_layer)
-    ]
+def _layer_cells(arch: Architecture, context: Context) -> tuple[tuple[int, int], ...]:
+    """(cells, layers) of the full cache, then of the sliding-window cache
+    when there is one; counted, not walked, so a model costs the same
+    whatever its layer count."""
+    swa = arch.swa_layers()
+    full = (context.n_ctx, arch.n_layer - swa)
+    return (full, (context.n_swa_cells, swa)) if swa else (full,)
 
 
 def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
@@ -76,7 +78,7 @@ def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> 
     type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
     k_row = type_k.row_bytes(arch.head_dim_k * arch.n_head_kv)
     v_row = type_v.row_bytes(arch.head_dim_v * arch.n_head_kv)
-    return sum(cells * (k_row + v_row) for cells in _layer_cells(arch, context))
+    return sum(cells * layers * (k_row + v_row) for cells, layers in _layer_cells(arch, context))
 
 
 def output_bytes(arch: Architecture) -> int:
@@ -159,22 +161,22 @@ def session_bytes(arch: Architecture, settings: Settings, context: Context) -> i
     v_row = type_v.row_bytes(arch.head_dim_v * arch.n_head_kv)
     tokens = context.n_ctx
     state = 4 + len(arch.arch.encode())
-    cells_by_layer = _layer_cells(arch, context)
-    caches = [
-        [cells for cells in cells_by_layer if cells == context.n_ctx],
-        [cells for cells in cells_by_layer if context.n_swa_cells and cells != context.n_ctx],
-    ]
-    for index, layers in enumerate(caches):
-        if index and not layers:
-            continue  # no sliding-window cache
-        cells = min(tokens, layers[0]) if layers else 0
+    # Layers group by their cell count: a sliding window as long as the
+    # context saves with the full cache; no sliding layers, no second cache.
+    swa = arch.swa_layers()
+    same = context.n_swa_cells == context.n_ctx
+    caches = [(context.n_ctx, arch.n_layer - (swa if not same else 0))]
+    if swa and not same:
+        caches.append((context.n_swa_cells, swa))
+    for cache_cells, layers in caches:
+        cells = min(tokens, cache_cells) if layers else 0
         state += 4 + 4  # streams, then the stream's cell count
         if cells == 0:
             continue
         state += cells * 12 + 8
-        state += len(layers) * (4 + 8 + cells * k_row)
+        state += layers * (4 + 8 + cells * k_row)
         v_header = 4 + 8 if settings.flash_attn else 4 + 4 + 4
-        state += len(layers) * (v_header + cells * v_row)
+        state += layers * (v_header + cells * v_row)
     return 4 + 4 + 4 + 4 * tokens + state
 
 

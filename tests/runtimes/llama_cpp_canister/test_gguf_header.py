@@ -566,6 +566,28 @@ def replaced(key: str, new: bytes) -> list[bytes]:
             "'llama.block_count' is 0; it must be at least 1",
         ),
         (
+            replaced("llama.block_count", u32("llama.block_count", 513)),
+            "'llama.block_count' is 513; llama.cpp allows at most 512 layers",
+        ),
+        (
+            replaced(
+                "llama.block_count",
+                entry("llama.block_count", UINT64, struct.pack("<Q", 2**63)),
+            ),
+            "'llama.block_count' is 9223372036854775808; llama.cpp allows at most 512 layers",
+        ),
+        (
+            replaced("llama.attention.head_count_kv", u32("llama.attention.head_count_kv", 0)),
+            "'llama.attention.head_count_kv' is 0 in every layer; at least one layer needs",
+        ),
+        (
+            [
+                *LLAMA_ENTRIES,
+                entry("llama.attention.head_count_kv", ARRAY, struct.pack("<IQI", UINT32, 1, 0)),
+            ],
+            "'llama.attention.head_count_kv' is 0 in every layer; at least one layer needs",
+        ),
+        (
             replaced("llama.attention.head_count", u32("llama.attention.head_count", 0)),
             "'llama.attention.head_count' is 0; it must be at least 1",
         ),

@@ -130,3 +130,32 @@ def test_outcome_remedies_only_a_model_short_of_headroom() -> None:
     assert beyond.memory_for_headroom_mib is None
     shorter = size_model(QWEN3_0_6B, CANISTER_QWEN3._replace(ctx_size=tight.ctx_for_headroom))
     assert 1700 * MIB - shorter.heap >= 64 * MIB
+
+
+@given(
+    n_layer=st.integers(1, 512),
+    pattern=st.integers(0, 600),
+    window=st.integers(0, 1024),
+)
+def test_sliding_layers_are_counted_as_is_swa_walks_them(
+    n_layer: int, pattern: int, window: int
+) -> None:
+    arch = GEMMA_3_270M._replace(
+        n_layer=n_layer, sliding_window=window, sliding_window_pattern=pattern
+    )
+    assert arch.swa_layers() == sum(arch.is_swa(layer) for layer in range(n_layer))
+
+
+def test_sizing_never_walks_the_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model's cost does not grow with its layer count: the sizing and both
+    bisections of the remedies run once per model and must stay cheap for a
+    config of thousands of models."""
+
+    def walked(self: Architecture, layer: int) -> bool:
+        raise AssertionError("the sizing walked the layers")
+
+    monkeypatch.setattr(Architecture, "is_swa", walked)
+    for arch in (QWEN3_0_6B, GEMMA_3_270M._replace(n_layer=512)):
+        settings_ = Settings(ctx_size=4096)
+        sizing = size_model(arch, settings_)
+        outcome(arch, settings_, sizing, 3072 * MIB, 4096 * MIB, 1536 * MIB, MIB)
