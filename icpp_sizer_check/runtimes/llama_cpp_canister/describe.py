@@ -47,8 +47,14 @@ def architecture_yaml(arch: Architecture, file_name: str) -> str:
 
 
 def describe(path: str) -> str:
-    """The YAML of the GGUF model at ``path``; GgufError when it cannot be read."""
-    return architecture_yaml(read_architecture(path), os.path.basename(path))
+    """The YAML of the GGUF model at ``path``; GgufError when it cannot be read,
+    or when it holds a value no config could write."""
+    from icpp_sizer_check.runtimes.llama_cpp_canister.models import out_of_range
+
+    arch = read_architecture(path)
+    for key, value, lowest, highest in out_of_range(arch, arch._fields):
+        raise GgufError(f"its header has {key} = {value}; a config takes {lowest} to {highest}")
+    return architecture_yaml(arch, os.path.basename(path))
 
 
 def main_describe(path: str, out: TextIO, err: TextIO) -> int:

@@ -33,8 +33,10 @@ MAX_KEPT_ITEMS = 4096
 # Strings longer than this keep only their length (a chat template is a few
 # KB; a key or value of megabytes is no key a model needs).
 MAX_KEPT_STRING = 1 << 20
-# Arrays inside arrays: GGUF allows them; no model needs more than a few levels.
-MAX_NESTING = 8
+# Tensors, and metadata entries, a header may claim: a model has hundreds to a
+# few thousand tensors and a few dozen entries. The cap keeps a hostile
+# header of millions of tiny entries from holding a hook for half a minute.
+MAX_ENTRIES = 65_536
 # The reader's window on the file: what it holds in memory at once.
 CHUNK_BYTES = 1 << 20
 

@@ -28,10 +28,10 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
     FORMATS,
     MAGIC,
     MAX_DIMS,
+    MAX_ENTRIES,
     MAX_INT64,
     MAX_KEPT_ITEMS,
     MAX_NAME_BYTES,
-    MAX_NESTING,
     MIN_ITEM_BYTES,
     MIN_KV_BYTES,
     MIN_TENSOR_INFO_BYTES,
@@ -68,7 +68,7 @@ def _read_key(source: Source, number: int) -> str:
     return _decode(raw, what, at)
 
 
-def _read_value(source: Source, kind: int, key: str, depth: int = 0) -> Field:
+def _read_value(source: Source, kind: int, key: str) -> Field:
     what = f"the value of {shown(key)}"
     code = FORMATS.get(kind)
     if code is not None:
@@ -80,14 +80,14 @@ def _read_value(source: Source, kind: int, key: str, depth: int = 0) -> Field:
         text = None if raw is None else raw.decode("utf-8", "surrogateescape")
         return Field(kind, text, length=length)
     if kind == ARRAY:
-        return _read_array(source, key, depth)
+        return _read_array(source, key)
     raise GgufError(
         f"metadata key {shown(key)} has value type {kind}, which GGUF does not define "
         "(0-12); the header is corrupt"
     )
 
 
-def _read_array(source: Source, key: str, depth: int) -> Field:
+def _read_array(source: Source, key: str) -> Field:
     what = f"the array {shown(key)}"
     item_type = source.u32(f"the item type of {what}")
     length = source.u64(f"the length of {what}")
@@ -113,11 +113,10 @@ def _read_array(source: Source, key: str, depth: int) -> Field:
     if item_type == STRING:
         source.skip_strings(length, f"a string of {what}")
         return Field(ARRAY, item_type=item_type, length=length)
-    if depth >= MAX_NESTING:
-        raise GgufError(f"{what} nests arrays more than {MAX_NESTING} deep; the header is corrupt")
-    for _ in range(length):  # arrays inside: each its own item type, length and items
-        _read_array(source, key, depth + 1)
-    return Field(ARRAY, item_type=item_type, length=length)
+    # An array of arrays: GGUF's spec allows it, llama.cpp's reader refuses it
+    # ("invalid GGUF type 9"), and so does this one (walking nested arrays is
+    # the cheapest way to make a reader slow).
+    raise GgufError(f"{what} holds arrays, which llama.cpp refuses; the file is not a model")
 
 
 def _read_fields(source: Source, count: int) -> dict[str, Field]:
@@ -248,6 +247,12 @@ def parse(file: BinaryIO, size: int) -> GgufHeader:
     _check_version(version)
     n_tensors = source.u64("the tensor count")
     n_fields = source.u64("the metadata count")
+    for count, what in ((n_tensors, "tensors"), (n_fields, "metadata entries")):
+        if count > MAX_ENTRIES:
+            raise GgufError(
+                f"the header claims {count} {what}, more than the {MAX_ENTRIES} any model "
+                "needs; the header is corrupt"
+            )
     least = n_tensors * MIN_TENSOR_INFO_BYTES + n_fields * MIN_KV_BYTES
     if least > source.left():
         raise GgufError(

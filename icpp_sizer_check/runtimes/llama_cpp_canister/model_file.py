@@ -57,6 +57,11 @@ class _Kept:
         return data
 
 
+# Each file read once a run, however many models name it: a header takes up
+# to a few hundred milliseconds to read. Keyed by what identifies its bytes.
+_read_once: dict[tuple[int, ...], tuple[Architecture, int, str, int]] = {}
+
+
 def read_model(file: ModelFile) -> tuple[Architecture, FileRead]:
     """The architecture in the header of ``file``, and the read a replay must match."""
     try:
@@ -70,12 +75,26 @@ def read_model(file: ModelFile) -> tuple[Architecture, FileRead]:
         if not stat.S_ISREG(status.st_mode):
             kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a FIFO, a device or a socket"
             raise GgufError(f"is {kind}, not a GGUF file")
-        kept = _Kept(descriptor)
-        header = parse(cast(BinaryIO, kept), status.st_size)
+        key = (
+            status.st_dev,
+            status.st_ino,
+            status.st_size,
+            status.st_mtime_ns,
+            status.st_ctime_ns,
+        )
+        if key not in _read_once:
+            kept = _Kept(descriptor)
+            header = parse(cast(BinaryIO, kept), status.st_size)
+            data = bytes(kept.kept)
+            _read_once[key] = (
+                architecture_of(header),
+                len(data),
+                cache.digest([data]),
+                status.st_size,
+            )
     except OSError as error:
         raise GgufError(f"cannot read it: {error.strerror or error}") from None
     finally:
         os.close(descriptor)
-    data = bytes(kept.kept)
-    read = FileRead(file.logical, file.real, len(data), cache.digest([data]), status.st_size)
-    return architecture_of(header), read
+    arch, length, digest, size = _read_once[key]
+    return arch, FileRead(file.logical, file.real, length, digest, size)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Collection, Mapping, NamedTuple, Optional
 
 from icpp_sizer_check.errors import JsonPath
+from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.results import FileRead
 from icpp_sizer_check.runtimes.base import Finding, ModelFile, ResolvedModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
@@ -43,6 +44,30 @@ def flash_attn_on(written: object) -> bool:
     return written is not False
 
 
+def _ranges() -> dict[str, tuple[int, int]]:
+    """The range the schema allows each integer of an architecture mapping."""
+    schema = config_schema()
+    definitions = schema["$defs"]
+    ranges = {}
+    for key, spec in definitions["llama_cpp_architecture"]["properties"].items():
+        reference = spec.get("$ref", "").removeprefix("#/$defs/")
+        bounds = {**definitions.get(reference, {}), **spec}
+        if bounds.get("type") == "integer":
+            ranges[key] = (int(bounds["minimum"]), int(bounds["maximum"]))
+    return ranges
+
+
+def out_of_range(arch: Architecture, keys: Collection[str]) -> list[tuple[str, int, int, int]]:
+    """The values of ``keys`` (read from a header) a config could not write:
+    (key, value, lowest, highest) each."""
+    found = []
+    for key, (lowest, highest) in _ranges().items():
+        value = getattr(arch, key)
+        if key in keys and value is not None and not lowest <= value <= highest:
+            found.append((key, value, lowest, highest))
+    return found
+
+
 def _architecture(
     index: int,
     written: Mapping[str, Any],
@@ -58,6 +83,17 @@ def _architecture(
         header, read = read_model(file)
     except GgufError as error:
         return None, None, None, [Finding(("models", index, "gguf"), f"{file.written!r}: {error}")]
+    where: JsonPath = ("models", index, "gguf")
+    findings = [
+        Finding(
+            where,
+            f"the header of {file.written!r} has {key} = {value}; it must be from {lowest} to "
+            f"{highest}: write {key} under architecture to override it, or fix the file",
+        )
+        for key, value, lowest, highest in out_of_range(header, set(header._fields) - set(written))
+    ]
+    if findings:
+        return None, None, None, findings
     merged = header._replace(**written)
     return merged, GgufSource(file.shown, header, dict(written)), read, []
 

@@ -127,3 +127,27 @@ def test_written_architecture_values_override_the_header(tmp_path: Path, run: Ru
         "; architecture from qwen2_q8_0_untied.gguf; the config overrides n_vocab 24576 -> 151936"
         in detail
     )
+
+
+def test_a_header_value_no_config_could_write_is_an_error_unless_overridden(
+    tmp_path: Path, run: Run
+) -> None:
+    from tests.runtimes.llama_cpp_canister.gguf_files import SPECS_BY_NAME, write_model
+
+    spec = SPECS_BY_NAME["llama_f16_tied"]._replace(context_length=2**32 - 1)
+    model = write_model(tmp_path, spec)
+    config = tmp_path / "sizes.yaml"
+    text = (
+        "runtime: llama_cpp_canister\noutput: sizes.md\nmodels:\n  - name: m\n"
+        f"    gguf: {model.name}\n    ctx_size: 1024\n"
+    )
+    config.write_text(text)
+    refused = run("--write", "--config", str(config))
+    assert refused.code == 2 and not (tmp_path / "sizes.md").exists()
+    assert refused.err.startswith("sizes.yaml:5:11: models[0].gguf: the header of ")
+    assert "has context_length = 4294967295; it must be from 1 to 2147483647: write " in refused.err
+    config.write_text(text + "    architecture:\n      context_length: 40960\n")
+    assert run("--write", "--config", str(config)).code == 0
+    described = run("describe-gguf", str(model))
+    assert described.code == 2
+    assert "its header has context_length = 4294967295; a config takes 1 to" in described.err

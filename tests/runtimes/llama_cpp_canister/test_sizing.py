@@ -158,4 +158,4 @@ def test_sizing_never_walks_the_layers(monkeypatch: pytest.MonkeyPatch) -> None:
     for arch in (QWEN3_0_6B, GEMMA_3_270M._replace(n_layer=512)):
         settings_ = Settings(ctx_size=4096)
         sizing = size_model(arch, settings_)
-        outcome(arch, settings_, sizing, 3072 * MIB, 4096 * MIB, 1536 * MIB, MIB)
+        outcome(arch, settings_, sizing, 3072 * MIB, 4096 * MIB, 1536 * MIB, MIB, 4096)
