@@ -4,8 +4,10 @@ header's values are held to."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from icpp_sizer_check.runtimes.base import ModelFile
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import (
     LlamaCppModel,
@@ -91,3 +93,35 @@ def test_a_header_value_at_the_schemas_bounds_is_in_range() -> None:
     ]
     # Only the keys read from the header are held to the ranges.
     assert out_of_range(arch._replace(context_length=0), {"n_layer"}) == []
+
+
+def _gguf(tmp_path: Path) -> ModelFile:
+    from tests.runtimes.llama_cpp_canister.gguf_files import SPECS_BY_NAME, write_model
+
+    path = write_model(tmp_path, SPECS_BY_NAME["qwen2_q8_0_untied"])
+    return ModelFile(path.name, str(path), str(path.resolve()), f"models/{path.name}")
+
+
+def test_a_gguf_models_read_is_kept_for_the_replay(tmp_path: Path) -> None:
+    file = _gguf(tmp_path)
+    resolved, findings = resolve_model(0, {"ctx_size": 1024}, frozenset(), file)
+    assert findings == [] and resolved is not None
+    [read] = resolved.reads
+    # The file is sized whole; only its header is read and hashed.
+    assert (read.path, read.real, read.size) == (
+        file.logical,
+        file.real,
+        Path(file.real).stat().st_size,
+    )
+    assert isinstance(resolved.values, LlamaCppModel) and resolved.values.gguf is not None
+    assert resolved.values.gguf.path == "models/qwen2_q8_0_untied.gguf"
+
+
+def test_ungrouped_heads_written_over_a_gguf_header_are_found_at_the_file(tmp_path: Path) -> None:
+    file = _gguf(tmp_path)
+    model = {"ctx_size": 1024, "architecture": {"n_head": 7}}
+    resolved, findings = resolve_model(2, model, frozenset(), file)
+    assert resolved is None
+    [finding] = findings
+    assert finding.path == ("models", 2, "gguf")
+    assert finding.message.startswith("n_head (7) must be divisible by n_head_kv (")
