@@ -5,7 +5,7 @@ largest context that fits."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
@@ -132,11 +132,55 @@ def test_outcome_remedies_only_a_model_short_of_headroom() -> None:
     assert 1700 * MIB - shorter.heap >= 64 * MIB
 
 
+def test_outcome_keeps_the_canister_and_what_fits() -> None:
+    sizing = size_model(QWEN3_0_6B, CANISTER_QWEN3)
+    fits = max_ctx_size(QWEN3_0_6B, CANISTER_QWEN3, 1700 * MIB)
+    assert fits is not None and fits > 16384
+    for limit in (1700 * MIB, 3840 * MIB):
+        held = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, limit, 64 * MIB, 1536 * MIB, MIB, 4096)
+        assert held[:4] == (
+            limit,
+            64 * MIB,
+            1536 * MIB,
+            max_ctx_size(QWEN3_0_6B, CANISTER_QWEN3, limit),
+        )
+        assert held.headroom(sizing) == limit - sizing.heap
+    assert (
+        outcome(
+            QWEN3_0_6B, CANISTER_QWEN3, sizing, 1700 * MIB, 64 * MIB, 1536 * MIB, MIB, 4096
+        ).max_ctx_size
+        == fits
+    )
+
+
+def test_headroom_of_exactly_min_headroom_needs_no_remedy() -> None:
+    sizing = size_model(QWEN3_0_6B, CANISTER_QWEN3)
+    limit = sizing.heap + 64 * MIB
+    exact = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, limit, 64 * MIB, 1536 * MIB, MIB, 4096)
+    assert exact.ctx_for_headroom is None and exact.memory_for_headroom_mib is None
+    short = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, limit - 1, 64 * MIB, 1536 * MIB, MIB, 4096)
+    assert short.memory_for_headroom_mib == -(-limit // MIB)
+
+
+def test_memory_of_exactly_the_heap_cap_is_a_remedy() -> None:
+    sizing = size_model(QWEN3_0_6B, CANISTER_QWEN3)
+    needed = -(-(sizing.heap + 64 * MIB) // MIB)
+    at_cap = outcome(
+        QWEN3_0_6B, CANISTER_QWEN3, sizing, 1700 * MIB, 64 * MIB, 1536 * MIB, MIB, needed
+    )
+    assert at_cap.memory_for_headroom_mib == needed
+
+
 @given(
     n_layer=st.integers(1, 512),
     pattern=st.integers(0, 600),
     window=st.integers(0, 1024),
 )
+# No window, a window of one token, no pattern, a pattern of one (every layer global).
+@example(n_layer=18, pattern=6, window=0)
+@example(n_layer=18, pattern=6, window=1)
+@example(n_layer=18, pattern=0, window=512)
+@example(n_layer=18, pattern=1, window=512)
 def test_sliding_layers_are_counted_as_is_swa_walks_them(
     n_layer: int, pattern: int, window: int
 ) -> None:
@@ -159,3 +203,152 @@ def test_sizing_never_walks_the_layers(monkeypatch: pytest.MonkeyPatch) -> None:
         settings_ = Settings(ctx_size=4096)
         sizing = size_model(arch, settings_)
         outcome(arch, settings_, sizing, 3072 * MIB, 4096 * MIB, 1536 * MIB, MIB, 4096)
+
+
+def _session(
+    tokens: int, arch: str, caches: list[tuple[int, int]], kv_row: int, v_header: int
+) -> int:
+    """llama_state_save_file's size by docs/llama_cpp_canister_memory.md §3.6:
+    magic, version, token count and tokens, the architecture string, then per
+    KV cache (cells, layers) its stream and cell counts, the cells' metadata and
+    each layer's K and V rows behind their headers (K and V rows of kv_row bytes)."""
+    state = 4 + len(arch)
+    for cells, layers in caches:
+        state += 4 + 4
+        if cells:
+            state += cells * 12 + 8
+            state += layers * (4 + 8 + cells * kv_row)
+            state += layers * (v_header + cells * kv_row)
+    return 4 + 4 + 4 + 4 * tokens + state
+
+
+def test_session_without_flash_attention_has_the_transposed_v_header_of_as_many_bytes() -> None:
+    # f16 K and V rows of head_dim 128 x 8 KV heads x 2 bytes; V transposed: 3 u32 a layer.
+    sizing = size_model(QWEN3_0_6B, Settings(16384, flash_attn=False))
+    assert sizing.session == _session(16384, "qwen3", [(16384, 28)], 128 * 8 * 2, 4 + 4 + 4)
+    with_fa = size_model(QWEN3_0_6B, Settings(16384))
+    assert with_fa.session == _session(16384, "qwen3", [(16384, 28)], 128 * 8 * 2, 4 + 8)
+    # Both headers hold 12 bytes: the same file either way.
+    assert sizing.session == with_fa.session
+
+
+def test_session_saves_the_sliding_window_cache_after_the_full_one() -> None:
+    # gemma3 at 4096 tokens: 3 global layers of 4096 cells, 15 sliding ones of 1024.
+    sizing = size_model(GEMMA_3_270M, Settings(4096))
+    row = 256 * 1 * 2
+    assert sizing.session == _session(4096, "gemma3", [(4096, 3), (1024, 15)], row, 4 + 8)
+
+
+def test_a_window_as_long_as_the_context_saves_one_cache() -> None:
+    # ctx 512: the window's PAD(min(512, 512 + 512), 256) cells are the context's.
+    sizing = size_model(GEMMA_3_270M, Settings(512))
+    assert sizing.context.n_swa_cells == sizing.context.n_ctx == 512
+    assert sizing.session == _session(512, "gemma3", [(512, 18)], 256 * 2, 4 + 8)
+
+
+def test_a_shorter_window_is_padded_from_window_plus_ubatch() -> None:
+    window = GEMMA_3_270M._replace(sliding_window=100)
+    # PAD(min(4096, 100 + 64), 256) = 256 cells; 3 layers of 4096, 15 of 256.
+    sizing = size_model(window, Settings(4096, ubatch_size=64))
+    assert sizing.context.n_swa_cells == 256
+    assert sizing.kv_cache == (3 * 4096 + 15 * 256) * 2 * 256 * 2
+    plain = size_model(QWEN3_0_6B, Settings(4096))
+    assert plain.context.n_swa_cells == 0
+
+
+def test_overhead_is_the_vocabulary_and_the_scheduler_graph() -> None:
+    # 160 bytes a token, 107 a merge; 17,000 bytes a graph node, 8 nodes a tensor.
+    qwen = size_model(QWEN3_0_6B, Settings(4096)).overhead
+    assert qwen == 151936 * 160 + 151387 * 107 + 8 * 310 * 17_000
+    # No tensor count written: 9 a layer plus 3 (embeddings, norm, output).
+    unknown = QWEN3_0_6B._replace(n_tensors=None, n_merges=0)
+    assert size_model(unknown, Settings(4096)).overhead == 151936 * 160 + 8 * 255 * 17_000
+    # A small graph still reserves 1024 nodes.
+    small = QWEN3_0_6B._replace(n_tensors=None, n_layer=2, n_merges=0)
+    assert size_model(small, Settings(4096)).overhead == 151936 * 160 + 1024 * 17_000
+    tiny = QWEN3_0_6B._replace(n_tensors=128, n_merges=0)
+    assert size_model(tiny, Settings(4096)).overhead == 151936 * 160 + 1024 * 17_000
+
+
+# A small vocabulary and feed-forward, so that the attention stage is the largest.
+ATTENTION_BOUND = QWEN3_0_6B._replace(n_vocab=1000, n_ff=64)
+
+
+def test_compute_without_flash_attention_is_the_attention_stage_with_its_scores() -> None:
+    """The compute formula (sizing.compute_bytes) by its stages at 4096 cells
+    and 512 tokens: f32 masks of 4096 x 512; the attention stage adds the
+    hidden states (4 n_embd, the Q heads, K and V) and the f32 kq scores of
+    16 heads, more than the output head (half the masks, 1000 logits and 2
+    n_embd a token) or the feed-forward stage (3 n_ff + 4 n_embd a token)."""
+    masks = 4096 * 512 * 4
+    attention = masks + 4 * 512 * (4 * 1024 + 16 * 128 + 2 * 8 * 128) + 4 * 512 * 4096 * 16
+    assert attention == 159_383_552
+    assert masks // 2 + 4 * 512 * (1000 + 2 * 1024) < attention
+    assert masks + 4 * 512 * (3 * 64 + 4 * 1024) < attention
+    sizing = size_model(ATTENTION_BOUND, Settings(4096, flash_attn=False))
+    assert sizing.compute == attention
+
+
+@pytest.mark.parametrize(
+    ("cache_k", "cache_v", "copies"),
+    [
+        ("f32", "f32", 4096 * 128 * 8 * 2 + 4096 * 64 * 8 * 2),
+        ("f32", "f16", 4096 * 128 * 8 * 2),
+        ("f16", "f32", 4096 * 64 * 8 * 2),
+        ("f16", "f16", 0),
+    ],
+)
+def test_flash_attention_reads_an_f32_cache_through_f16_copies(
+    cache_k: str, cache_v: str, copies: int
+) -> None:
+    # f16 masks of 4096 x 512, the hidden states, then an f16 copy of each f32
+    # cache: 4096 cells x head size (K 128, V 64) x 8 KV heads x 2 bytes.
+    arch = ATTENTION_BOUND._replace(head_dim_v=64)
+    masks = 4096 * 512 * 2
+    attention = masks + 4 * 512 * (4 * 1024 + 16 * 128 + 2 * 8 * 128) + copies
+    assert masks + 4 * 512 * (3 * 64 + 4 * 1024) < attention  # the feed-forward stage
+    sizing = size_model(arch, Settings(4096, cache_type_k=cache_k, cache_type_v=cache_v))
+    assert sizing.compute == attention
+
+
+@pytest.mark.parametrize(
+    ("cache_k", "cache_v", "rotations"),
+    [
+        # K: the largest power of two from 64 dividing head_dim 128, squared, f32.
+        ("q8_0", "f16", 4 * 128 * 128),
+        # V: always 64 x 64.
+        ("f16", "q8_0", 4 * 64 * 64),
+        ("q4_0", "q4_0", 4 * 128 * 128 + 4 * 64 * 64),
+        ("f16", "f16", 0),
+    ],
+)
+def test_a_quantized_cache_adds_its_hadamard_rotations_to_the_masks(
+    cache_k: str, cache_v: str, rotations: int
+) -> None:
+    # Qwen3 at 4096 cells, 512 tokens, flash attention: the output head is the
+    # largest stage, half the masks under the logits of 151936 tokens.
+    masks = 4096 * 512 * 2 + rotations
+    output_head = masks // 2 + 4 * 512 * (151936 + 2 * 1024)
+    sizing = size_model(QWEN3_0_6B, Settings(4096, cache_type_k=cache_k, cache_type_v=cache_v))
+    assert sizing.compute == output_head
+
+
+def test_one_sliding_layer_has_its_own_cache() -> None:
+    # Two layers, every second one global: one sliding layer of PAD(512 + 512, 256) cells.
+    arch = GEMMA_3_270M._replace(n_layer=2, sliding_window_pattern=2)
+    sizing = size_model(arch, Settings(4096))
+    assert sizing.context.n_swa_cells == 1024
+    assert sizing.kv_cache == (4096 + 1024) * 2 * 256 * 2
+
+
+def test_max_ctx_size_takes_a_heap_of_exactly_the_budget() -> None:
+    def heap(ctx: int) -> int:
+        return size_model(GEMMA_3_270M, Settings(ctx)).heap
+
+    # 1000 and 1024 tokens make the same context (1024 cells, 512-token batches).
+    assert heap(1000) == heap(1024) < heap(1025)
+    assert max_ctx_size(GEMMA_3_270M, Settings(1), heap(1024)) == 1024
+    # One token: a batch of one, smaller than two tokens'.
+    assert heap(1) < heap(2)
+    assert max_ctx_size(GEMMA_3_270M, Settings(1), heap(1)) == 1
+    assert max_ctx_size(GEMMA_3_270M, Settings(1), heap(1) - 1) is None
