@@ -113,7 +113,10 @@ def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> i
     real llama.cpp by the accuracy tests."""
     n = min(context.n_ctx, context.n_ubatch)
     flash = settings.flash_attn
-    caches = [context.n_ctx] + ([context.n_swa_cells] if context.n_swa_cells else [])
+    # The caches some layer attends over: a full cache that holds no layer
+    # (every layer slides) has no mask in the graph, so none in the buffer.
+    caches = [cells for cells, layers in _layer_cells(arch, context) if layers]
+    longest = max(caches)
     type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
     rotations = _rotation_bytes(arch.head_dim_k, type_k, True) + _rotation_bytes(
         arch.head_dim_v, type_v, False
@@ -129,9 +132,9 @@ def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> i
         # Flash attention reads an f32 cache through f16 copies of K and V.
         for kind, head_dim in ((type_k, arch.head_dim_k), (type_v, arch.head_dim_v)):
             if kind.name == "f32":
-                attention += max(caches) * head_dim * arch.n_head_kv * 2
+                attention += longest * head_dim * arch.n_head_kv * 2
     else:
-        attention += 4 * n * max(caches) * arch.n_head
+        attention += 4 * n * longest * arch.n_head
     feed_forward = masks + 4 * n * (3 * arch.n_ff + 4 * arch.n_embd)
     return max(output_head, attention, feed_forward)
 
@@ -161,21 +164,14 @@ def session_bytes(arch: Architecture, settings: Settings, context: Context) -> i
     v_row = type_v.row_bytes(arch.head_dim_v * arch.n_head_kv)
     tokens = context.n_ctx
     state = 4 + len(arch.arch.encode())
-    # Layers group by their cell count: a sliding window as long as the
-    # context saves with the full cache; no sliding layers, no second cache.
-    swa = arch.swa_layers()
-    same = context.n_swa_cells == context.n_ctx
-    caches = [(context.n_ctx, arch.n_layer - (swa if not same else 0))]
-    if swa and not same:
-        caches.append((context.n_swa_cells, swa))
-    for cache_cells, layers in caches:
-        cells = min(tokens, cache_cells) if layers else 0
+    v_header = 4 + 8 if settings.flash_attn else 4 + 4 + 4
+    # Each cache writes its cells' metadata, even a sliding window's as long as
+    # the context, or a full cache that holds no layer (measured).
+    for cache_cells, layers in _layer_cells(arch, context):
+        cells = min(tokens, cache_cells)
         state += 4 + 4  # streams, then the stream's cell count
-        if cells == 0:
-            continue
-        state += cells * 12 + 8
+        state += cells * 12 + 8  # each cell's position and sequence; v_trans, n_layer
         state += layers * (4 + 8 + cells * k_row)
-        v_header = 4 + 8 if settings.flash_attn else 4 + 4 + 4
         state += layers * (v_header + cells * v_row)
     return 4 + 4 + 4 + 4 * tokens + state
 

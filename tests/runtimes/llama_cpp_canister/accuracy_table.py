@@ -14,7 +14,9 @@ and one of f32/bf16/q5_1 per model, and flash attention on and off.
 
 llama.cpp logs MiB with two decimals, so an error is counted beyond that
 rounding (the log's ±0.005 MiB, ±0.00005 MiB for the compute buffer's
-4-decimal line): a prediction within the rounding has error 0.
+4-decimal line): a prediction within the rounding has error 0. The saved
+session is the size of the file ``llama_state_save_file`` writes once the
+context is full, exact to the byte.
 """
 
 from __future__ import annotations
@@ -42,7 +44,14 @@ from tests.runtimes.llama_cpp_canister.llama_cpp_probe import (
 )
 
 # The relative error each buffer may have beyond the log's rounding.
-TOLERANCES = {"weights": 0.005, "kv_cache": 0.005, "output": 0.01, "compute": 0.10}
+# The saved session is a file whose size llama.cpp gives exactly: it must match.
+TOLERANCES = {
+    "weights": 0.005,
+    "kv_cache": 0.005,
+    "output": 0.01,
+    "compute": 0.10,
+    "session": 0.0,
+}
 BUFFERS = tuple(TOLERANCES)
 
 # A quantized V cache without flash attention: llama.cpp refuses the context.
@@ -147,12 +156,19 @@ def buffer_errors(runs: list[ModelRun]) -> dict[str, list[float]]:
         for case in run.cases:
             m, p = case.measured, case.predicted
             assert m.kv_bytes and m.output_bytes and m.compute_bytes, case.label
+            assert m.session_bytes, case.label
             errors["kv_cache"].append(
                 relative_error(p.kv_cache, m.kv_bytes, LOG_ROUNDING * m.kv_lines)
             )
             errors["output"].append(relative_error(p.output, m.output_bytes, LOG_ROUNDING))
             errors["compute"].append(relative_error(p.compute, m.compute_bytes, m.compute_rounding))
+            errors["session"].append(relative_error(p.session, m.session_bytes, 0))
     return errors
+
+
+def _tolerance(buffer: str) -> str:
+    tolerance = TOLERANCES[buffer]
+    return f"{tolerance:.1%}" if tolerance else "exact"
 
 
 def markdown_table(errors: dict[str, list[float]]) -> str:
@@ -169,7 +185,7 @@ def markdown_table(errors: dict[str, list[float]]) -> str:
         beyond = sum(abs(value) > TOLERANCES[buffer] for value in values)
         lines.append(
             f"| {buffer} | {len(values)} | {worst:+.2%} | {median:.2%} "
-            f"| {TOLERANCES[buffer]:.1%} | {beyond} |"
+            f"| {_tolerance(buffer)} | {beyond} |"
         )
     return "\n".join(lines)
 
@@ -201,7 +217,8 @@ def main() -> None:
     sys.stdout.write(markdown_table(buffer_errors(runs)) + "\n")
     sys.stdout.write(
         "\nErrors are (predicted - llama.cpp) / llama.cpp beyond the log's rounding "
-        f"(±0.005 MiB; compute ±0.00005 MiB), over {len(runs)} models and "
+        "(±0.005 MiB; compute ±0.00005 MiB; the session file to the byte), "
+        f"over {len(runs)} models and "
         f"{sum(len(run.cases) for run in runs)} contexts.\n"
     )
     outliers = compute_outliers(runs)

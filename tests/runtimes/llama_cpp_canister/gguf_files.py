@@ -6,9 +6,10 @@ tensor, with the names and shapes, each architecture's graph builder asks for.
 :func:`write_model` writes one from a :class:`ModelSpec`; :data:`SPECS` names
 a covering set (llama with grouped-query attention and an SPM vocabulary,
 qwen3 with a head size of its own and q/k norms, qwen2 with attention biases,
-gemma3 with sliding-window layers; F16, Q8_0 and Q4_0 weights; tied and
-untied output). Weights are random with a fixed seed: llama.cpp never runs
-them here, and the same spec always gives the same bytes.
+gemma3 with sliding-window layers, once with every layer sliding; F16, Q8_0
+and Q4_0 weights; tied and untied output). Weights are random with a fixed
+seed: llama.cpp only fills a context with them, and the same spec always
+gives the same bytes.
 
 :func:`architecture_of` reads a written file back with ``gguf.GGUFReader`` into
 the :class:`Architecture` the sizing takes, so other tests (a header reader,
@@ -97,6 +98,22 @@ SPECS: tuple[ModelSpec, ...] = (
         True,
         128,
         sliding_window=512,
+    ),
+    # 3 layers of gemma3's pattern of 6: every layer slides (over 256 tokens),
+    # and the full cache holds none; untied F16.
+    ModelSpec(
+        "gemma3_f16_untied_all_sliding",
+        "gemma3",
+        3,
+        256,
+        4,
+        2,
+        512,
+        16384,
+        "F16",
+        False,
+        64,
+        sliding_window=256,
     ),
     # A toy vocabulary of 16 n_embd, smaller than any real model's: the logits
     # weigh least against the rest of the compute buffer.

@@ -7,7 +7,9 @@ mmap, ``use_extra_bufts`` off: no x86 CPU_REPACK buffer and so no second copy
 of a tied embedding), then creates and frees one context per requested setting
 in turn. It captures llama.cpp's log through its own callback and answers, as
 JSON on stdout, each buffer's size from the log lines, plus the exact figures
-the C API has (``llama_model_size``, ``llama_n_ctx``).
+the C API has (``llama_model_size``, ``llama_n_ctx``). It then fills each
+context to its last cell and saves it with ``llama_state_save_file``: the
+saved file's size is exact too.
 
 A fresh process per model keeps one load's allocator state and global log
 callback away from the next and from pytest, and bounds a hang with a timeout.
@@ -19,11 +21,13 @@ destructor line (DEBUG level) has four decimals and is preferred when printed.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
@@ -32,8 +36,9 @@ MIB = 1024 * 1024
 # compute buffer's 4-decimal destructor line within half of its own.
 LOG_ROUNDING = 0.005 * MIB
 PRECISE_ROUNDING = 0.00005 * MIB
-# A model load and a few contexts take 1-3 s on a shared machine.
-TIMEOUT_SECONDS = 60
+# A model load and a few contexts take 1-3 s on a shared machine; filling
+# each context for its saved session, up to 30 s on two cores.
+TIMEOUT_SECONDS = 300
 REPO = Path(__file__).resolve().parents[3]
 
 # ggml type ids of the cache types (ggml.h; llama_cpp has no BF16 constant).
@@ -83,6 +88,7 @@ class ContextFigures(NamedTuple):
         float
     ]  # the 4-decimal destructor line if printed, else the 2-decimal one
     compute_precise: bool  # compute_bytes came from the 4-decimal line
+    session_bytes: Optional[int]  # the saved file of the context filled to its last cell
     log: str  # this context's log section
 
     @property
@@ -105,7 +111,9 @@ def _mib(pattern: re.Pattern[str], text: str) -> Optional[float]:
     return sum(values) * MIB if values else None
 
 
-def _context_figures(ok: bool, n_ctx: Optional[int], log: str) -> ContextFigures:
+def _context_figures(
+    ok: bool, n_ctx: Optional[int], session_bytes: Optional[int], log: str
+) -> ContextFigures:
     precise = _mib(COMPUTE_PRECISE, log)
     return ContextFigures(
         ok=ok,
@@ -116,6 +124,7 @@ def _context_figures(ok: bool, n_ctx: Optional[int], log: str) -> ContextFigures
         output_bytes=_mib(OUTPUT_BUFFER, log),
         compute_bytes=precise if precise is not None else _mib(COMPUTE_BUFFER, log),
         compute_precise=precise is not None,
+        session_bytes=session_bytes,
         log=log,
     )
 
@@ -145,17 +154,43 @@ def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
         model_bytes=_mib(MODEL_BUFFER, answer["load_log"]),
         model_size=answer["model_size"],
         contexts=[
-            _context_figures(context["ok"], context["n_ctx"], context["log"])
+            _context_figures(context["ok"], context["n_ctx"], context["session"], context["log"])
             for context in answer["contexts"]
         ],
         log=answer["load_log"],
     )
 
 
-def _measure(request: dict[str, Any]) -> dict[str, Any]:
-    """In the child: load the model, then create and free each context."""
-    import ctypes
+def _saved_session_bytes(llama_cpp: Any, model: Any, context: Any, directory: str) -> int:
+    """Decode tokens into ``context`` until every cell of its context is used,
+    save it as a session file and answer the file's size."""
+    n_ctx = int(llama_cpp.llama_n_ctx(context))
+    n_batch = int(llama_cpp.llama_n_batch(context))
+    n_vocab = int(llama_cpp.llama_vocab_n_tokens(llama_cpp.llama_model_get_vocab(model)))
+    # Any token ids do: the weights are random, and only the cells' count matters.
+    tokens = (llama_cpp.llama_token * n_ctx)(*((index * 7919) % n_vocab for index in range(n_ctx)))
+    token_size = ctypes.sizeof(llama_cpp.llama_token)
+    # Threads change no buffer, only how long the fill takes.
+    threads = os.cpu_count() or 1
+    llama_cpp.llama_set_n_threads(context, threads, threads)
+    for start in range(0, n_ctx, n_batch):
+        count = min(n_batch, n_ctx - start)
+        chunk = ctypes.cast(
+            ctypes.addressof(tokens) + start * token_size, ctypes.POINTER(llama_cpp.llama_token)
+        )
+        status = llama_cpp.llama_decode(context, llama_cpp.llama_batch_get_one(chunk, count))
+        if status != 0:
+            raise RuntimeError(f"llama_decode failed ({status}) at token {start} of {n_ctx}")
+    path = os.path.join(directory, "session.bin")
+    if not llama_cpp.llama_state_save_file(context, path.encode(), tokens, n_ctx):
+        raise RuntimeError("llama_state_save_file failed")
+    size = os.path.getsize(path)
+    os.remove(path)
+    return size
 
+
+def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
+    """In the child: load the model, then create, fill, save and free each context."""
     import llama_cpp
 
     chunks: list[bytes] = []
@@ -206,15 +241,23 @@ def _measure(request: dict[str, Any]) -> dict[str, Any]:
         params.kv_unified = False
         context = llama_cpp.llama_init_from_model(model, params)
         padded = int(llama_cpp.llama_n_ctx(context)) if context else None
+        log = section()  # the creation's: the buffers' size lines
+        session = None
         if context:
+            session = _saved_session_bytes(llama_cpp, model, context, directory)
+            section()  # the fill's: nothing measured there
             llama_cpp.llama_free(context)
-        answer["contexts"].append({"ok": bool(context), "n_ctx": padded, "log": section()})
+            log += section()  # the free's: the compute buffer's 4-decimal line
+        answer["contexts"].append(
+            {"ok": bool(context), "n_ctx": padded, "session": session, "log": log}
+        )
     llama_cpp.llama_model_free(model)
     return answer
 
 
 def main() -> None:
-    answer = _measure(json.loads(sys.stdin.read()))
+    with tempfile.TemporaryDirectory(prefix="llama-cpp-probe-") as directory:
+        answer = _measure(json.loads(sys.stdin.read()), directory)
     sys.stdout.write(json.dumps(answer))
 
 

@@ -4,9 +4,10 @@ Each model of gguf_files.SPECS is written, loaded once by llama.cpp in a fresh
 process and given the contexts of accuracy_table.MATRIX; the project's
 ``size_model`` must match what llama.cpp logs: the model buffer and the KV
 cache within 0.5 %, the output buffer within 1 %, the compute buffer within
-10 %, each beyond the log's rounding. Cell counts and the padded context are
-compared exactly. llama.cpp must also refuse a quantized V cache without flash
-attention, as the project's config check does.
+10 %, each beyond the log's rounding, and the saved session file exactly.
+Cell counts and the padded context are compared exactly. llama.cpp must
+also refuse a quantized V cache without flash attention, as the project's
+config check does.
 
 Needs llama-cpp-python (built from source, docs/llama_cpp_canister_memory.md
 §1) and gguf: skipped without them, failed under CI, which installs them.
@@ -142,6 +143,19 @@ def test_compute(
     assert abs(error) <= TOLERANCES["compute"], (case.predicted.compute, measured.compute_bytes)
 
 
+@pytest.mark.parametrize(("spec", "index", "settings"), CASES)
+def test_saved_session(
+    model_run: Callable[[ModelSpec], ModelRun],
+    spec: ModelSpec,
+    index: int,
+    settings: Settings,
+) -> None:
+    """The session file of the context filled to its last cell, to the byte:
+    a saved conversation costs stable memory, and llama.cpp gives its size exactly."""
+    case = model_run(spec).cases[index]
+    assert case.measured.session_bytes == case.predicted.session, case.label
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=[spec.name for spec in SPECS])
 def test_quantized_v_cache_needs_flash_attention(
     model_run: Callable[[ModelSpec], ModelRun], spec: ModelSpec
@@ -159,5 +173,5 @@ def test_accuracy_table(model_run: Callable[[ModelSpec], ModelRun]) -> None:
     table = markdown_table(errors)
     print("\n" + table)
     assert [line.split("|")[1].strip() for line in table.splitlines()[2:]] == list(TOLERANCES)
-    for buffer in ("weights", "kv_cache", "output"):
+    for buffer in ("weights", "kv_cache", "output", "session"):
         assert max(map(abs, errors[buffer])) <= TOLERANCES[buffer], buffer

@@ -214,11 +214,9 @@ def _session(
     each layer's K and V rows behind their headers (K and V rows of kv_row bytes)."""
     state = 4 + len(arch)
     for cells, layers in caches:
-        state += 4 + 4
-        if cells:
-            state += cells * 12 + 8
-            state += layers * (4 + 8 + cells * kv_row)
-            state += layers * (v_header + cells * kv_row)
+        state += 4 + 4 + cells * 12 + 8
+        state += layers * (4 + 8 + cells * kv_row)
+        state += layers * (v_header + cells * kv_row)
     return 4 + 4 + 4 + 4 * tokens + state
 
 
@@ -239,11 +237,22 @@ def test_session_saves_the_sliding_window_cache_after_the_full_one() -> None:
     assert sizing.session == _session(4096, "gemma3", [(4096, 3), (1024, 15)], row, 4 + 8)
 
 
-def test_a_window_as_long_as_the_context_saves_one_cache() -> None:
-    # ctx 512: the window's PAD(min(512, 512 + 512), 256) cells are the context's.
+def test_a_window_as_long_as_the_context_still_saves_two_caches() -> None:
+    # ctx 512: the window's PAD(min(512, 512 + 512), 256) cells are the context's,
+    # but llama.cpp keeps the window's own cache, and saves its cells' metadata too.
     sizing = size_model(GEMMA_3_270M, Settings(512))
     assert sizing.context.n_swa_cells == sizing.context.n_ctx == 512
-    assert sizing.session == _session(512, "gemma3", [(512, 18)], 256 * 2, 4 + 8)
+    assert sizing.session == _session(512, "gemma3", [(512, 3), (512, 15)], 256 * 2, 4 + 8)
+
+
+def test_a_full_cache_without_layers_still_saves_its_cells() -> None:
+    # 3 layers of a pattern of 6: every layer slides, and the full cache holds
+    # none, yet it is saved with the metadata of its 1024 cells.
+    sliding = GEMMA_3_270M._replace(n_layer=3)
+    assert sliding.swa_layers() == 3
+    sizing = size_model(sliding, Settings(1000, ubatch_size=64))
+    assert (sizing.context.n_ctx, sizing.context.n_swa_cells) == (1024, 768)
+    assert sizing.session == _session(1024, "gemma3", [(1024, 0), (768, 3)], 256 * 2, 4 + 8)
 
 
 def test_a_shorter_window_is_padded_from_window_plus_ubatch() -> None:
@@ -331,6 +340,20 @@ def test_a_quantized_cache_adds_its_hadamard_rotations_to_the_masks(
     output_head = masks // 2 + 4 * 512 * (151936 + 2 * 1024)
     sizing = size_model(QWEN3_0_6B, Settings(4096, cache_type_k=cache_k, cache_type_v=cache_v))
     assert sizing.compute == output_head
+
+
+def test_a_full_cache_without_layers_has_no_mask_or_scores_in_the_compute_buffer() -> None:
+    """Every layer slides (3 of a pattern of 6): the graph attends only over the
+    window's 1024 cells, so the masks and scores span 1024 cells, not 4096
+    (measured: the 4096-cell figures missed llama.cpp by +33 %)."""
+    arch = ATTENTION_BOUND._replace(
+        n_layer=3, arch="gemma3", sliding_window=512, sliding_window_pattern=6
+    )
+    masks = 1024 * 512 * 4
+    attention = masks + 4 * 512 * (4 * 1024 + 16 * 128 + 2 * 8 * 128) + 4 * 512 * 1024 * 16
+    sizing = size_model(arch, Settings(4096, flash_attn=False))
+    assert sizing.context.n_swa_cells == 1024
+    assert sizing.compute == attention
 
 
 def test_one_sliding_layer_has_its_own_cache() -> None:
