@@ -1,24 +1,19 @@
 """The sizing against the heap llama_cpp_canister publishes for three models,
-and the README's table of it."""
+gguf-parser-go's method against the same, and the README's table of both."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from icpp_sizer_check.config.load import load_config
-from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
-from tests.fixtures import DATA, REPO
+from tests.fixtures import REPO
+from tests.runtimes.llama_cpp_canister.gguf_parser_method import published_figures
+from tests.runtimes.llama_cpp_canister.published import (
+    PUBLISHED_HEAP,
+    error_percent,
+    published_models,
+)
 
-PUBLISHED_CONFIG = DATA / "published" / "llama_cpp_canister.yaml"
-# Heap after load_model (get_memory_status), as llama_cpp_canister publishes it.
-PUBLISHED_HEAP = {
-    "qwen3-0.6b-q8_0": 1_758_068_736,
-    "qwen3-1.7b-q4_k_m": 2_187_264_000,
-    "gemma-3-270m-q8_0": 928_645_120,
-}
 # How far the prediction may stray: the canister runs another llama.cpp on
 # wasm32, and its overhead is derived, not measured there.
 TOLERANCE = 0.01
@@ -26,17 +21,11 @@ TOLERANCE = 0.01
 
 def _predictions() -> dict[str, tuple[int, int]]:
     """Each model's predicted heap, and its weights and KV cache alone."""
-    config = load_config(PUBLISHED_CONFIG, use_cache=False)
     found = {}
-    for model in config.models:
-        assert isinstance(model.values, LlamaCppModel)
-        sizing = size_model(model.values.architecture, model.values.settings)
-        found[model.name] = (sizing.heap, sizing.weights + sizing.kv_cache)
+    for name, model in published_models().items():
+        sizing = size_model(model.architecture, model.settings)
+        found[name] = (sizing.heap, sizing.weights + sizing.kv_cache)
     return found
-
-
-def _error(predicted: int, measured: int) -> str:
-    return f"{(predicted - measured) / measured * 100:+.2f} %"
 
 
 @pytest.mark.parametrize("name", PUBLISHED_HEAP)
@@ -45,12 +34,24 @@ def test_heap_within_one_percent_of_the_published(name: str) -> None:
     assert abs(heap - PUBLISHED_HEAP[name]) / PUBLISHED_HEAP[name] <= TOLERANCE, heap
 
 
-def test_readme_table_shows_prediction_measurement_and_error(tmp_path: Path) -> None:
+def test_gguf_parser_method_gives_the_figures_worked_by_hand() -> None:
+    # Worked through file_estimate__llamacpp.go term by term (the closing
+    # figures of each case: footprint + weight + KV + computation).
+    assert published_figures() == {
+        "qwen3-0.6b-q8_0": 81_016_824 + 798_801_920 + 998_244_352 + 49_176_928,
+        "qwen3-1.7b-q4_k_m": 46_786_552 + 1_356_375_872 + 998_244_352 + 41_803_456,
+        "gemma-3-270m-q8_0": 575_832_672 + 463_276_544 + 51_904_512 + 553_114_848,
+    }
+
+
+def test_readme_table_shows_prediction_measurement_and_error() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
+    parser = published_figures()
     for name, (heap, weights_and_kv) in _predictions().items():
         published = PUBLISHED_HEAP[name]
         cells = (
-            f"| {published:,} | {heap:,} | {_error(heap, published)} "
-            f"| {weights_and_kv:,} | {_error(weights_and_kv, published)} |"
+            f"| {published:,} | {heap:,} | {error_percent(heap, published)} "
+            f"| {weights_and_kv:,} | {error_percent(weights_and_kv, published)} "
+            f"| {parser[name]:,} | {error_percent(parser[name], published)} |"
         )
         assert cells in readme, cells
