@@ -24,6 +24,7 @@ import sys
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import BY_NAME
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import pad
 from tests.runtimes.llama_cpp_canister.published import (
     PUBLISHED_HEAP,
     error_percent,
@@ -48,10 +49,6 @@ EMBEDDING_TYPES = {
 }
 
 
-def _pad(value: int, to: int) -> int:
-    return -(-value // to) * to
-
-
 def _bytes(type_name: str, elements: int) -> int:
     return BY_NAME[type_name].row_bytes(elements)
 
@@ -60,14 +57,14 @@ def _graph_overhead(nodes: int) -> int:
     """ggml.go's GGMLComputationGraphOverhead. Its GGMLHashSize searches the
     primes with a comparator that runs off the end for these sizes and answers
     ``nodes | 1`` rather than the next prime."""
-    return 32 + _pad(80 + 8 * 2 * nodes + 8 * (nodes | 1), 16)
+    return 32 + pad(80 + 8 * 2 * nodes + 8 * (nodes | 1), 16)
 
 
 def ram_bytes(arch: Architecture, settings: Settings, embedding_type: str) -> int:
     """gguf-parser's RAM (UMA) for ``arch`` under ``settings``, CPU only, no mmap,
     one sequence, a tied output (the embedding of ``embedding_type`` counted again)."""
     align = 256 if settings.flash_attn else 32
-    n_ctx = _pad(settings.ctx_size, align)
+    n_ctx = pad(settings.ctx_size, align)
     n_tokens = min(n_ctx, settings.ubatch_size)
     n_batch_logical = max(32, settings.batch_size)
     n_tensors = arch.n_tensors or 0
@@ -93,7 +90,7 @@ def ram_bytes(arch: Architecture, settings: Settings, embedding_type: str) -> in
     swa_cells = n_ctx
     if pattern != 1 and arch.sliding_window:
         swa_layers = arch.n_layer - -(-arch.n_layer // pattern)
-        swa_cells = min(n_ctx, _pad(arch.sliding_window + n_batch_logical, align))
+        swa_cells = min(n_ctx, pad(arch.sliding_window + n_batch_logical, align))
     kv = 0
     for cells, layers in ((n_ctx, arch.n_layer - swa_layers), (swa_cells, swa_layers)):
         kv += layers * (
