@@ -124,15 +124,13 @@ class _Reader:
             if not rest:
                 break
             # Most lines of text can only go on with the paragraph: one test here.
-            if rest[0] in _MAY_END_PARAGRAPH or "|" in line:
+            if rest[0] in _MAY_END_PARAGRAPH:
                 columns, rest = md.indent(line)
                 level = md.setext_level(rest) if columns < 4 else 0
-                if columns < 4 and (
-                    level
-                    or md.ends_block(rest, in_paragraph=True)
-                    or md.table_header(self.lines, index) is not None
-                ):
+                if columns < 4 and (level or md.ends_block(rest, in_paragraph=True)):
                     break
+            if md.table_header(self.lines, index) is not None:
+                break
             index += 1
         text = inline_text(self.lines[start:index])
         if level:

@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 # Single classes: matching one cannot backtrack.
 SPACES = re.compile("[ \t]+")
 _BLANKS = re.compile("[ \t\n]+")
+_DELIMITER_STARTS = frozenset("|-:")
 _DELIMITER_CHARACTERS = str.maketrans("", "", "|-: \t")
 # Tags that start an HTML block, which can end a paragraph or a table
 # (CommonMark's kinds 1 to 6).
@@ -168,7 +169,9 @@ def table_header(lines: Sequence[str], index: int) -> Optional[list[str]]:
     """The header cells if a table starts at ``lines[index]``, else None: a row
     with a pipe over a delimiter row of as many cells (with any other count,
     GitHub renders both lines as text)."""
-    if index + 1 >= len(lines) or "|" not in lines[index]:
+    if index + 1 >= len(lines) or lines[index + 1].lstrip(" \t")[:1] not in _DELIMITER_STARTS:
+        return None
+    if "|" not in lines[index]:
         return None
     columns, rest = indent(lines[index])
     count = delimiter_cells(lines[index + 1]) if columns < 4 else 0
