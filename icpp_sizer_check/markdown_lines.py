@@ -141,7 +141,7 @@ def split_row(line: str) -> list[str]:
         del cells[0]
     if cells and not cells[-1]:
         del cells[-1]
-    return [SPACES.sub(" ", cell.strip()) for cell in cells]
+    return [cell.strip() for cell in cells]
 
 
 def delimiter_cells(line: str) -> int:

@@ -191,7 +191,7 @@ _LINES = [
     *("a\\\\|b", "---", "***", "___", "* * *", "-- -", "===", "=", "==", "- - -", "- a", "-"),
     *("* b", "+ c", "1. x", "2) y", "1.", "10. z", "0123456789. w", "```", "```py", "~~~"),
     *("````", "``` a`b", "~~~ a`b", "``", "> q", "<div>", "</table>", "<span>", "<!-- c", "<?x"),
-    *("<pre x", "<!X", "[x]: /u", "[x]"),
+    *("<pre x", "<!X", "[x]: /u", "[x]", "a  |  b", "|a\u00a0 |\u3000b|"),
 ]
 
 
@@ -235,7 +235,7 @@ def _oracle_blocks(text: str) -> list[tuple[int, Block | None]]:
                 if tokens[index].type == "tr_open":
                     rows.append([])
                 if tokens[index].type == "inline":
-                    rows[-1].append(inline(tokens[index].content))
+                    rows[-1].append(tokens[index].content)
                 index += 1
             found.append((start, Table(heading, rows[0], rows[1:])))
     return found
