@@ -72,6 +72,16 @@ class ModelResult(NamedTuple):
     remedy: object = None
 
 
+class Staging(str, Enum):
+    """Which copy of a document a check judged."""
+
+    WORKING_TREE = "working-tree"  # the file on disk (no --staged)
+    STAGED = "staged"  # the commit's, from the index (--staged)
+    # The commit's, which is not current while the file on disk is (or was
+    # just written): staging it is the whole fix.
+    NOT_STAGED = "not-staged"
+
+
 class CheckedInputs(NamedTuple):
     """What a check used, exactly as it used it: for a replay record."""
 
@@ -92,6 +102,7 @@ class ConfigResult(NamedTuple):
     output_location: str = ""  # the document's, from the config's folder
     target: WasmTarget = DEFAULT_TARGET  # caps the memory any remedy may suggest
     inputs: CheckedInputs = CheckedInputs()
+    staging: Staging = Staging.WORKING_TREE
 
     @property
     def diff(self) -> str:
@@ -119,7 +130,11 @@ class ConfigResult(NamedTuple):
 
     @property
     def ok(self) -> bool:
-        return self.document_status.is_current and not self.failing_models
+        return (
+            self.document_status.is_current
+            and self.staging != Staging.NOT_STAGED
+            and not self.failing_models
+        )
 
 
 class RunResult:

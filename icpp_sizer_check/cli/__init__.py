@@ -30,6 +30,7 @@ def execute(options: Options, environ: Mapping[str, str]) -> int:
     from icpp_sizer_check.cli.streams import stdout_closed
     from icpp_sizer_check.report import GITHUB, TEXT, Destination, get_reporter
     from icpp_sizer_check.runner import run
+    from icpp_sizer_check.sources import source_for
 
     output_format = choose_format(options.format, environ)
     # A plain passing check is recorded, so an unchanged next one can be replayed.
@@ -43,11 +44,13 @@ def execute(options: Options, environ: Mapping[str, str]) -> int:
         step_summary=Path(summary_file) if output_format == GITHUB and summary_file else None,
         workspace=environ.get("GITHUB_WORKSPACE", "") if output_format == GITHUB else "",
     )
+    source = source_for(options.staged)
     result = run(
-        options.configs or discover_configs(),
+        options.configs or discover_configs(source=source),
         write=options.write,
         use_cache=not options.no_cache,
         exit_non_zero_on_write=options.exit_non_zero_on_write,
+        source=source,
     )
     try:
         get_reporter(output_format)(result, destination)
