@@ -57,8 +57,9 @@ REGULAR_MODES = ("100644", "100755")
 _KINDS = {"120000": "a symlink", "160000": "a submodule"}
 
 
-class GitError(Exception):
-    """Git could not answer: no repository here, or no git."""
+class GitError(OSError):
+    """Git could not answer: no repository here, or no git. An OSError, as a
+    file that cannot be read is: a replay that meets one takes the full path."""
 
 
 class NotStaged(OSError):

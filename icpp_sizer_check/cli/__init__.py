@@ -59,7 +59,7 @@ def execute(options: Options, environ: Mapping[str, str]) -> int:
             sys.stdout.write(text)
             sys.stdout.flush()
             if not destination.color:  # a record holds plain text only
-                replay.remember(result, text)
+                replay.remember(result, text, options.staged)
         sys.stdout.flush()
     except BrokenPipeError:
         stdout_closed()
@@ -117,11 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from icpp_sizer_check.cli.streams import stdout_closed, tolerant_streams
 
     tolerant_streams()
-    # The hook's usual command line (`--config FILE` at most), parsed once:
-    # the replay, the parser and the record all take it from here.
-    plain = replay.config_arguments(arguments)
+    # The hook's usual command line (`--config FILE` at most, and --staged),
+    # parsed once: the replay, the parser and the record all take it from here.
+    staged, rest = replay.without_staged(arguments)
+    plain = replay.config_arguments(rest)
     try:
-        if replay.replay(plain):
+        if replay.replay(plain, staged):
             sys.stdout.flush()
             return EXIT_OK
     except BrokenPipeError:
@@ -131,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     from icpp_sizer_check.cli.arguments import parse
 
-    parsed = parse(arguments, plain)
+    parsed = parse(arguments, plain, staged)
     if isinstance(parsed, int):
         return parsed
     if parsed.print_schema:

@@ -235,15 +235,19 @@ class Options:
         self.plain = plain
 
 
-def parse(argv: Sequence[str], plain: list[str] | None = None) -> Options | int:
+def parse(
+    argv: Sequence[str], plain: list[str] | None = None, staged: bool = False
+) -> Options | int:
     """The options, or the exit code when argparse ends the run (--help, --version,
     a usage error). ``plain``: the configs of a plain check, as
-    :func:`icpp_sizer_check.replay.config_arguments` parsed them from ``argv``."""
+    :func:`icpp_sizer_check.replay.config_arguments` parsed them from ``argv``
+    (``staged``: whether it holds --staged)."""
     if plain is not None:
         # argparse (with gettext and locale) costs ~8 ms to load, for an answer known here.
         from pathlib import Path
 
-        return Options(configs=[Path(name) for name in plain] or None, plain=plain)
+        configs = [Path(name) for name in plain] or None
+        return Options(configs=configs, plain=plain, staged=staged)
     try:
         parser = build_parser()
         options = Options(**vars(parser.parse_args(argv)))
