@@ -27,6 +27,8 @@ import os
 import subprocess
 from typing import Dict, List, Mapping, Sequence, Tuple, Union
 
+from icpp_sizer_check.errors import printable
+
 GLOBAL_OPTIONS = (
     "-c",
     "core.fsmonitor=false",
@@ -107,7 +109,8 @@ def _git(arguments: Sequence[str], stdin: bytes = b"") -> bytes:
         raise GitError(f"cannot run git: {error.strerror or error}") from None
     if completed.returncode != 0:
         said = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(said[-1] if said else f"git {arguments[0]} failed")
+        # Git's words may quote a path, which may hold anything: shown, never obeyed.
+        raise GitError(printable(said[-1]) if said else f"git {arguments[0]} failed")
     return completed.stdout
 
 

@@ -144,3 +144,15 @@ def test_outside_a_repository_git_says_so(project: Path, monkeypatch: pytest.Mon
     (project / ".git").rmdir()
     with pytest.raises(GitError, match="not a git repository"):
         GitIndex()
+
+
+def test_what_git_says_is_shown_never_obeyed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Git writes the ASCII controls as "?" itself, and passes C1 controls (CSI
+    # here, which a terminal obeys as ESC [) through.
+    monkeypatch.setenv("GIT_DIR", str(project / "no\u009b2Jrepository"))
+    with pytest.raises(GitError) as raised:
+        GitIndex()
+    assert "no\\x9b2Jrepository" in str(raised.value)
+    assert "\u009b" not in str(raised.value)
