@@ -26,14 +26,20 @@ class NotARegularFile(OSError):
     """A FIFO, a device, a socket or a folder where a file must be."""
 
 
+def irregular_kind(mode: int) -> str:
+    """What a file of ``mode`` is when it is not a regular file; "" when it is."""
+    if stat.S_ISREG(mode):
+        return ""
+    return "a folder" if stat.S_ISDIR(mode) else "a FIFO, a device or a socket"
+
+
 def read_regular(path: str, limit: int) -> bytes:
     """At most ``limit`` bytes of the regular file at ``path``; the open never
     waits (a FIFO), and a device or folder is refused, not read."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO, a device or a socket"
+        kind = irregular_kind(os.fstat(descriptor).st_mode)
+        if kind:
             raise NotARegularFile(errno.EINVAL, f"is {kind}, not a regular file")
         chunks = []
         left = limit
