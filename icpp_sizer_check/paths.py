@@ -121,14 +121,19 @@ def configs_in(folder: str) -> list[str] | None:
 
 
 def unique_files(names: list[str]) -> list[str]:
-    """``names`` without the later names of a file named before: by another
-    path, through a symlink, or as a hard link."""
+    """``names`` without the later names of a config named before: by another
+    path, through a symlink, or as a hard link beside it. A hard link in
+    another folder is another config: its relative paths start from its own
+    folder, so it has a document of its own to check."""
     seen: set[object] = set()
     unique = []
     for name in names:
         try:
             status = os.stat(name)
-            key: object = (status.st_dev, status.st_ino)
+            # The same file, read from the same folder, in the same project:
+            # the same check, to the byte.
+            folder = os.path.dirname(os.path.realpath(name))
+            key: object = (status.st_dev, status.st_ino, folder, config_root(name))
         except (OSError, ValueError):  # loading says what is wrong with it
             key = name
         if key not in seen:

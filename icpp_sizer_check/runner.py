@@ -173,7 +173,8 @@ def run(
 ) -> RunResult:
     """Check (or, with ``write``, regenerate) the documents of ``config_paths``;
     ``exit_non_zero_on_write`` makes a written document fail the run."""
-    # Each config once, however often or by whatever path it was named.
+    # Each config once, however often or by whatever path it was named (a hard
+    # link in another folder is another config: see unique_files).
     config_paths = [Path(name) for name in unique_files([str(path) for path in config_paths])]
     configs, problems = load_configs(config_paths, use_cache)
     refused = _trespassing_outputs(configs)
