@@ -300,3 +300,10 @@ def test_a_record_planted_inside_the_checkout_is_never_read(
     assert (code, full) == (1, True)
     assert "planted" not in output
     assert set(records.rglob("*")) == planted  # nothing written there either
+
+
+def test_a_passing_check_leaves_nothing_in_a_cache_inside_the_checkout(committed: Path) -> None:
+    env, records = _xdg_inside(committed, committed)
+    assert probe(committed, records, **env)[::2] == (0, True)
+    assert probe(committed, records, **env)[::2] == (0, True)  # never replayed
+    assert not records.exists()
