@@ -89,10 +89,10 @@ def run_key(configs: Sequence[tuple[str, str, str]]) -> str:
 def _key_for(given: list[str]) -> tuple[str, int] | None:
     """The run key of a plain check of ``given`` as the files stand now, and
     how many configs it checks; None when a config cannot be read (the full
-    path says why)."""
+    path says why), or when the caches may not be used for them."""
     try:
         files = _config_files(given)
-        if not files:
+        if not files or not cache.usable(files, os.environ):
             return None
         configs = [
             (
@@ -208,6 +208,8 @@ def remember(result: RunResult, stdout: str) -> None:
         (config.config_location, config.inputs.config_real, config.inputs.config_digest)
         for config in result.configs
     ]
+    if not cache.usable([name for name, _, _ in configs], os.environ):
+        return
     reads = [tuple(read) for config in result.configs for read in config.inputs.reads]
     try:
         key = run_key(configs)

@@ -173,8 +173,13 @@ def run(
 ) -> RunResult:
     """Check (or, with ``write``, regenerate) the documents of ``config_paths``;
     ``exit_non_zero_on_write`` makes a written document fail the run."""
-    # Each config once, however often or by whatever path it was named.
-    config_paths = [Path(name) for name in unique_files([str(path) for path in config_paths])]
+    # Each config once, however often or by whatever path it was named (a hard
+    # link in another folder is another config: see unique_files).
+    names = unique_files([str(path) for path in config_paths])
+    config_paths = [Path(name) for name in names]
+    # Decided for every config before any is loaded: the first config's
+    # validation must not read a cache that lies inside the last one's project.
+    use_cache = use_cache and cache.usable(names, os.environ)
     configs, problems = load_configs(config_paths, use_cache)
     refused = _trespassing_outputs(configs)
     problems.extend(refused.values())

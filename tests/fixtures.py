@@ -107,6 +107,13 @@ def committed(project: Path) -> Path:
 
 
 @pytest.fixture
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder beside the project, never inside it: the tool ignores
+    a cache inside the project it checks."""
+    return tmp_path_factory.mktemp("cache-home")
+
+
+@pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Run:
     """Call main() as the command line would and capture what it prints."""
 

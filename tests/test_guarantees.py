@@ -70,7 +70,9 @@ def test_an_output_symlink_out_of_the_repository_is_refused(
 def test_a_config_that_is_a_folder(project: Path, run: Run) -> None:
     outcome = run("--config", "configs")
     assert outcome.code == 2
-    assert outcome.err == "configs: cannot read the config: is a folder, not a regular file\n"
+    assert outcome.err == (
+        "configs/: the config is a folder, not a file; name a .yaml or .yml file in it\n"
+    )
 
 
 def _without_root_powers() -> list[str]:
