@@ -189,8 +189,9 @@ def step_summary(result: RunResult, budget: int = STEP_SUMMARY_LIMIT) -> str:
     left = budget - _size(frame)
     if left < 0:
         # Even without its diffs the summary is too large (a great many models):
-        # its first lines, then a note.
-        text, _ = _first_lines("\n".join(frame), budget - len(SUMMARY_CUT_NOTE.encode()))
+        # the first lines of its table and lists, then a note. A cut inside a
+        # stale section could leave its fence open, and the note inside it.
+        text, _ = _first_lines("\n".join(head), budget - len(SUMMARY_CUT_NOTE.encode()))
         return f"{text}\n{SUMMARY_CUT_NOTE}" if text else ""
     lines = list(head)
     for index, (config, diff) in enumerate(zip(stale, diffs)):

@@ -15,9 +15,14 @@ from markdown_it import MarkdownIt
 from icpp_sizer_check.compare import CellChange, Changes, Comparison, DocumentStatus
 from icpp_sizer_check.errors import Position, Problem, printable
 from icpp_sizer_check.report import messages as say
-from icpp_sizer_check.report.step_summary import code_span, escaped_text, step_summary
+from icpp_sizer_check.report.step_summary import (
+    SUMMARY_CUT_NOTE,
+    code_span,
+    escaped_text,
+    step_summary,
+)
 from tests.fixtures import CONFIG, DOCUMENT, edit, examples, run_in_actions
-from tests.report.results import config_result, run_result, stories
+from tests.report.results import config_result, run_result, stale_at_512, stories
 
 # GitHub's flavour as far as structure goes: CommonMark with raw HTML, and
 # GFM's tables and strikethrough.
@@ -197,3 +202,24 @@ def test_a_hostile_project_renders_only_the_tools_elements(committed: Path) -> N
     assert "<h1>passed</h1>" in shown.codes
     assert "![x](https://example.com/x.png) `a` www.a.com" in shown.codes
     assert any("<img src=x> [a](b)" in code for code in shown.codes)
+
+
+def test_a_summary_cut_short_closes_what_it_opens() -> None:
+    """Whatever the room, the note that the summary is cut renders as a note,
+    not as the inside of a code block left open."""
+    result = run_result([stale_at_512(), stale_at_512()])
+    whole = len(step_summary(result).encode())
+    # Every third budget: a cut leaves a fence open over six of them (the
+    # empty line of a diff and the closing fence).
+    cut = {step_summary(result, budget) for budget in range(0, whole, 3)}
+    for summary in cut:
+        if "The summary is cut here" in summary:
+            shown = rendered(summary)
+            assert shown.events[-6:] == [
+                ("start", "p"),
+                ("start", "em"),
+                ("text", SUMMARY_CUT_NOTE.strip().strip("_")),
+                ("end", "em"),
+                ("end", "p"),
+                ("text", "\n"),
+            ], summary
