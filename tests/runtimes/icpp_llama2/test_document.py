@@ -4,14 +4,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.config.load import load_config
 from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runner import regenerate
+from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT, document_tables
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, size_model
-from tests.fixtures import GOLDEN, REPO, REPO_CONFIG, examples
+from tests.fixtures import GOLDEN, REPO, REPO_CONFIG, examples, model_names
 from tests.runtimes.icpp_llama2.documents import render
 
 
@@ -207,3 +208,12 @@ def test_both_styles_print_the_originals_negative_count_for_a_model_that_does_no
     # The check counts no user where the model does not fit.
     assert [model.margin.have for model in models] == [308, 30, 0, 0]
     assert [model.status for model in models][2:] == ["does-not-fit", "does-not-fit"]
+
+
+@settings(max_examples=examples(500))
+@given(names=st.lists(model_names(), min_size=1, max_size=3, unique=True))
+@example(names=["tiny<br>(MB)", "tiny"])
+def test_every_column_heading_reads_back_as_its_model(names: list[str]) -> None:
+    sizing = size_model(Hyperparameters(64, 172, 5, 8, 4, 512, 512))
+    for table in document_tables(names, [sizing] * len(names), [1] * len(names)):
+        assert [LAYOUT.model_of(table.heading, cell) for cell in table.header[1:]] == names
