@@ -248,8 +248,11 @@ def model_names() -> st.SearchStrategy[str]:
     """Model names the schema accepts, biased toward what a column heading and
     Markdown make something of (the unit suffix, HTML, escapes, spaces)."""
     piece = st.sampled_from(["<br>", "(MB)", "<br>(MB)", "\\", "`", "*", "&amp;", " ", "-", "a"])
+    # Any character but those the schema refuses anywhere in a name.
+    allowed = st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="|\u2028\u2029\x7f")
     return (
-        st.lists(piece | st.text(min_size=1, max_size=3), min_size=1, max_size=6)
+        st.lists(piece | st.text(allowed, min_size=1, max_size=3), min_size=1, max_size=6)
         .map("".join)
+        .map(str.strip)
         .filter(_accepted_name)
     )
