@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from icpp_sizer_check import cache
+from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.compare import Comparison, DocumentStatus, compare_document
 from icpp_sizer_check.config.load import load_configs
 from icpp_sizer_check.config.location import display_path
@@ -25,7 +26,7 @@ from icpp_sizer_check.fileio import (
     temp_files_in,
 )
 from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES, unique_files
-from icpp_sizer_check.render import render_document
+from icpp_sizer_check.render import Style, render_document
 from icpp_sizer_check.results import (
     CheckedInputs,
     ConfigResult,
@@ -104,6 +105,9 @@ class _Checked(NamedTuple):
 def _check(config: SizerConfig, temp_files: TempFiles) -> _Checked | Problem:
     """Regenerate a config's document and compare it with the committed one."""
     text, models = regenerate(config)
+    too_large = _too_large(config, len(text.encode("utf-8")))
+    if too_large is not None:
+        return too_large
     try:
         # Temp files of a writer killed before its rename; any run that looks
         # at the folder clears them.
@@ -112,7 +116,7 @@ def _check(config: SizerConfig, temp_files: TempFiles) -> _Checked | Problem:
     except DocumentTooLarge:
         return _output_problem(
             config,
-            f"is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB, far beyond any "
+            f"is larger than {MAX_DOCUMENT_BYTES // MIB} MiB, far beyond any "
             "sizing document; delete it, then run the fix command to regenerate it",
         )
     except OSError as error:
@@ -120,6 +124,19 @@ def _check(config: SizerConfig, temp_files: TempFiles) -> _Checked | Problem:
     layout = get_runtime(config.runtime).layout
     comparison = compare_document(committed, text, config.output_shown, config.compare, layout)
     return _Checked(config, text, models, committed, comparison)
+
+
+def _too_large(config: SizerConfig, size: int) -> Problem | None:
+    """A document past the cap a check reads would be refused by every check
+    after the write: the config that makes one is refused before it."""
+    if size <= MAX_DOCUMENT_BYTES:
+        return None
+    compact = " or set 'style: compact' (no padding)," if config.style == Style.ALIGNED else ""
+    return _output_problem(
+        config,
+        f"would be {size / MIB:.2f} MiB, above the {MAX_DOCUMENT_BYTES // MIB} MiB a check "
+        f"reads of a sizing document: shorten the model names,{compact} or list fewer models",
+    )
 
 
 def _document_problem(config: SizerConfig, action: str, error: OSError) -> Problem:

@@ -495,3 +495,31 @@ def test_a_config_with_hundreds_of_problems_reports_the_first_fifty(
     assert outcome.code == 2
     assert len(lines) == MAX_PROBLEMS_SHOWN == 50
     assert lines[-1] == "configs/icpp_llama2.yaml: ... and 151 more problems; fix these first"
+
+
+@pytest.mark.parametrize("actions", [False, True])
+def test_a_bug_shows_its_traceback_escaped_and_inert(
+    committed: Path, run: Run, monkeypatch: pytest.MonkeyPatch, actions: bool
+) -> None:
+    """A bug's traceback quotes what it was given: a name, a cell. It reaches the
+    terminal with its controls escaped and, in a workflow log, acts as no command."""
+    import icpp_sizer_check.runner
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise ValueError("'tiny\x1b[2J'\n::error::forged\n##[warning]forged")
+
+    monkeypatch.setattr(icpp_sizer_check.runner, "run", bug)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true" if actions else "false")
+    outcome = run("--format", "text")
+    assert outcome.code == 3
+    assert "\x1b" not in outcome.err and "tiny\\x1b[2J" in outcome.err
+    lines = outcome.err.splitlines()
+    assert lines[-1].endswith(
+        "internal error (a bug in icpp-sizer-check " + __version__ + "); please report it"
+    )
+    assert "::error::forged" in lines
+    if actions:
+        start, end = lines[0], lines[-2]
+        assert start.startswith("::stop-commands::") and end == f"::{start.split('::')[2]}::"
+    else:
+        assert lines[0] == "Traceback (most recent call last):"
