@@ -124,9 +124,10 @@ def run_key(configs: Sequence[tuple[str, str, str]], staged: bool = False) -> st
 def _key_for(given: list[str], index: GitIndex | None) -> tuple[str, int] | None:
     """The run key of a plain check of ``given`` as the files stand now (in
     ``index``, for --staged), and how many configs it checks; None when a
-    config cannot be read (the full path says why)."""
+    config cannot be read (the full path says why), or when the caches may not
+    be used for them."""
     files = _config_files(given, index)
-    if not files:
+    if not files or not cache.usable(files, os.environ):
         return None
     names = paths.unique_files(files)  # each config once, as the full run checks it
     configs = [
@@ -258,6 +259,8 @@ def remember(result: RunResult, stdout: str, staged: bool = False) -> None:
         (config.config_location, config.inputs.config_real, config.inputs.config_digest)
         for config in result.configs
     ]
+    if not cache.usable([name for name, _, _ in configs], os.environ):
+        return
     reads = [tuple(read) for config in result.configs for read in config.inputs.reads]
     try:
         key = run_key(configs, staged)

@@ -82,6 +82,23 @@ class Staging(str, Enum):
     NOT_STAGED = "not-staged"
 
 
+def document_verdict(
+    on_disk: DocumentStatus, staged: DocumentStatus | None, written: bool
+) -> tuple[DocumentStatus, Staging]:
+    """The document rule: its status, and which copy that speaks of. ``staged``:
+    the commit's copy, where the run judges the index (None: the file on disk is
+    judged). A document current on disk (or just ``written``) that the commit
+    lacks fails: staging it is the fix."""
+    judged = on_disk if staged is None else staged
+    status = DocumentStatus.WRITTEN if written else judged
+    if staged is None:
+        return status, Staging.WORKING_TREE
+    current_on_disk = written or on_disk == DocumentStatus.UP_TO_DATE
+    if current_on_disk and staged != DocumentStatus.UP_TO_DATE:
+        return status, Staging.NOT_STAGED
+    return status, Staging.STAGED
+
+
 class CheckedInputs(NamedTuple):
     """What a check used, exactly as it used it: for a replay record."""
 

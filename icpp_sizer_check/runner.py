@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from icpp_sizer_check import cache
+from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.compare import Comparison, DocumentStatus, compare_document
 from icpp_sizer_check.config.load import load_configs
 from icpp_sizer_check.config.location import display_path
@@ -26,14 +27,14 @@ from icpp_sizer_check.fileio import (
 )
 from icpp_sizer_check.git_index import BlobTooLarge
 from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES, unique_files
-from icpp_sizer_check.render import render_document
+from icpp_sizer_check.render import Style, render_document
 from icpp_sizer_check.results import (
     CheckedInputs,
     ConfigResult,
     FileRead,
     ModelResult,
     RunResult,
-    Staging,
+    document_verdict,
 )
 from icpp_sizer_check.runtimes import get_runtime
 from icpp_sizer_check.sources import Copy, FileSource, Judged, WorkingTree
@@ -115,6 +116,9 @@ class _Checked(NamedTuple):
 def _check(config: SizerConfig, temp_files: TempFiles) -> _Checked | Problem:
     """Regenerate a config's document and compare it with the committed one."""
     text, models = regenerate(config)
+    too_large = _too_large(config, len(text.encode("utf-8")))
+    if too_large is not None:
+        return too_large
     try:
         # Temp files of a writer killed before its rename; any run that looks
         # at the folder clears them.
@@ -123,7 +127,7 @@ def _check(config: SizerConfig, temp_files: TempFiles) -> _Checked | Problem:
     except DocumentTooLarge:
         return _output_problem(
             config,
-            f"is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB, far beyond any "
+            f"is larger than {MAX_DOCUMENT_BYTES // MIB} MiB, far beyond any "
             "sizing document; delete it, then run the fix command to regenerate it",
         )
     except OSError as error:
@@ -155,21 +159,17 @@ def _judge(item: _Checked, judged: Judged) -> _Checked | Problem:
     return item._replace(staged=_Staged(judged, comparison))
 
 
-def _verdict(item: _Checked, written: bool) -> tuple[DocumentStatus, Staging]:
-    """The document's status and which copy it speaks of. With the index judged,
-    a current document on disk (or one just written) that the commit lacks
-    fails: staging it is the fix."""
-    written_status = DocumentStatus.WRITTEN
-    if item.staged is None:
-        return (written_status if written else item.comparison.status), Staging.WORKING_TREE
-    status = item.staged.comparison.status
-    current_on_disk = written or item.comparison.status == DocumentStatus.UP_TO_DATE
-    staging = (
-        Staging.NOT_STAGED
-        if current_on_disk and status != DocumentStatus.UP_TO_DATE
-        else Staging.STAGED
+def _too_large(config: SizerConfig, size: int) -> Problem | None:
+    """A document past the cap a check reads would be refused by every check
+    after the write: the config that makes one is refused before it."""
+    if size <= MAX_DOCUMENT_BYTES:
+        return None
+    compact = " or set 'style: compact' (no padding)," if config.style == Style.ALIGNED else ""
+    return _output_problem(
+        config,
+        f"would be {size / MIB:.2f} MiB, above the {MAX_DOCUMENT_BYTES // MIB} MiB a check "
+        f"reads of a sizing document: shorten the model names,{compact} or list fewer models",
     )
-    return (written_status if written else status), staging
 
 
 def _document_problem(config: SizerConfig, action: str, error: OSError) -> Problem:
@@ -194,7 +194,8 @@ def _inputs(checked: _Checked) -> CheckedInputs:
 
 def _result(checked: _Checked, written: bool) -> ConfigResult:
     config = checked.config
-    status, staging = _verdict(checked, written)
+    staged = None if checked.staged is None else checked.staged.comparison.status
+    status, staging = document_verdict(checked.comparison.status, staged, written)
     return ConfigResult(
         config_file=config.shown,
         output_file=config.output_shown,
@@ -229,8 +230,13 @@ def run(
     configs and documents judged come from ``source`` (the working tree's by
     default; the index's for --staged); documents are written to disk."""
     source = source or WorkingTree()
-    # Each config once, however often or by whatever path it was named.
-    config_paths = [Path(name) for name in unique_files([str(path) for path in config_paths])]
+    # Each config once, however often or by whatever path it was named (a hard
+    # link in another folder is another config: see unique_files).
+    names = unique_files([str(path) for path in config_paths])
+    config_paths = [Path(name) for name in names]
+    # Decided for every config before any is loaded: the first config's
+    # validation must not read a cache that lies inside the last one's project.
+    use_cache = use_cache and cache.usable(names, os.environ)
     configs, problems = load_configs(config_paths, use_cache, source.read_config)
     refused = _trespassing_outputs(configs)
     problems.extend(refused.values())

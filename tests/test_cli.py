@@ -534,12 +534,9 @@ def test_staged_outside_a_repository_is_a_usage_error(
     assert outcome.err.count("\n") == 1
 
 
-def test_a_recorded_pass_is_never_replayed_for_a_staged_check(
-    repository: Path, tmp_path: Path
-) -> None:
+def test_a_recorded_pass_is_never_replayed_for_a_staged_check(repository: Path, home: Path) -> None:
     shutil.copy(GOLDEN, repository / DOCUMENT)
     subprocess.run(["git", "add", str(CONFIG)], cwd=repository, check=True)
-    home = tmp_path / "cache-home"
     env = {key: value for key, value in os.environ.items() if key.startswith("GIT_")}
     assert probe(repository, home, **env).code == 0  # recorded: the document is on disk
     assert probe(repository, home, **env).loaded == frozenset()  # and replayed
@@ -553,3 +550,31 @@ def test_help_describes_staged(run: Run) -> None:
     assert "--staged judge the commit being made: each config and document as the git index" in (
         helped
     )
+
+
+@pytest.mark.parametrize("actions", [False, True])
+def test_a_bug_shows_its_traceback_escaped_and_inert(
+    committed: Path, run: Run, monkeypatch: pytest.MonkeyPatch, actions: bool
+) -> None:
+    """A bug's traceback quotes what it was given: a name, a cell. It reaches the
+    terminal with its controls escaped and, in a workflow log, acts as no command."""
+    import icpp_sizer_check.runner
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise ValueError("'tiny\x1b[2J'\n::error::forged\n##[warning]forged")
+
+    monkeypatch.setattr(icpp_sizer_check.runner, "run", bug)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true" if actions else "false")
+    outcome = run("--format", "text")
+    assert outcome.code == 3
+    assert "\x1b" not in outcome.err and "tiny\\x1b[2J" in outcome.err
+    lines = outcome.err.splitlines()
+    assert lines[-1].endswith(
+        "internal error (a bug in icpp-sizer-check " + __version__ + "); please report it"
+    )
+    assert "::error::forged" in lines
+    if actions:
+        start, end = lines[0], lines[-2]
+        assert start.startswith("::stop-commands::") and end == f"::{start.split('::')[2]}::"
+    else:
+        assert lines[0] == "Traceback (most recent call last):"

@@ -20,6 +20,22 @@ if TYPE_CHECKING:
     from icpp_sizer_check.cli.arguments import Options
 
 
+def bug_report(environ: Mapping[str, str]) -> str:
+    """The traceback of the exception being handled, shown and never obeyed: it
+    may quote a config, a document or a model file, so its controls are
+    escaped, and in a workflow log no line of it acts as a command."""
+    import traceback  # only a bug pays for it
+
+    from icpp_sizer_check.errors import printable
+
+    lines = printable(traceback.format_exc(), keep="\n").splitlines()
+    if environ.get("GITHUB_ACTIONS") == "true":
+        from icpp_sizer_check.report.github import inert_block
+
+        lines = inert_block(lines)
+    return "\n".join(lines)
+
+
 def execute(options: Options, environ: Mapping[str, str]) -> int:
     """Run what the parsed command line asks for; return the exit code."""
     import io
@@ -148,9 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{__program__}: error: {error}", file=sys.stderr)
         return error.exit_code
     except Exception:  # noqa: BLE001 - the last guard between a bug and a wrong exit code
-        import traceback  # only a bug pays for it
-
-        traceback.print_exc()
+        print(bug_report(os.environ), file=sys.stderr)
         print(
             f"{__program__}: internal error (a bug in {__program__} {__version__}); "
             "please report it",

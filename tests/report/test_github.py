@@ -18,6 +18,7 @@ from icpp_sizer_check.report.github import (
     workflow_command,
     workspace_path,
 )
+from icpp_sizer_check.report.step_summary import escaped_text
 from icpp_sizer_check.results import ConfigResult, RunResult
 from icpp_sizer_check.runner import run
 from icpp_sizer_check.sources import Index
@@ -123,9 +124,10 @@ def test_beyond_the_cap_the_annotation_and_the_summary_say_the_same(tmp_path: Pa
         + remedy
     )
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    # The same words, escaped for Markdown, the model's name as code.
+    failure = escaped_text(" serves 78 concurrent users, below its threshold of 100 (short by 22)")
     assert (
-        "- `configs/icpp_llama2.yaml` model 110M serves 78 concurrent users, below its "
-        f"threshold of 100 (short by 22); {remedy}\n"
+        f"- `configs/icpp_llama2.yaml` model `110M`{failure}; {escaped_text(remedy)}\n"
     ) in summary
 
 
@@ -157,7 +159,7 @@ def test_step_summary_has_the_table_and_the_diff(tmp_path: Path) -> None:
     assert "| Config | Document | Model | Has | Threshold | Status |" in summary
     assert (
         "| `configs/icpp_llama2.yaml` | `configs/README_icpp_llama2_resource_requirements.md` "
-        "❌ stale | 15M | 431 users | 1 | ✅ ok |"
+        "❌ stale | `15M` | 431 users | 1 | ✅ ok |"
     ) in summary
     # The diff holds ```bash lines, so its fence must be longer.
     assert (
