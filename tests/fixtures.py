@@ -108,6 +108,42 @@ def committed(project: Path) -> Path:
     return project
 
 
+def hermetic_git(home: Path) -> dict[str, str]:
+    """Git's variables for a test: no user or system config, a fixed identity."""
+    global_config = home / "gitconfig"
+    global_config.touch()
+    return {
+        "GIT_CONFIG_GLOBAL": str(global_config),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    }
+
+
+def git(cwd: Path, *args: str, stdin: bytes = b"") -> str:
+    """Run git in ``cwd`` (hermetic where a test set its variables); its output."""
+    completed = subprocess.run(
+        ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr.decode()
+    return completed.stdout.decode().strip()
+
+
+@pytest.fixture
+def repository(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The project as a real git repository, hermetic, with nothing staged yet."""
+    home = tmp_path_factory.mktemp("git-home")
+    for name, value in hermetic_git(home).items():
+        monkeypatch.setenv(name, value)
+    shutil.rmtree(project / ".git")
+    git(project, "init", "-q", "-b", "main")
+    return project
+
+
 @pytest.fixture
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache folder beside the project, never inside it: the tool ignores

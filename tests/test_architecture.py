@@ -14,7 +14,7 @@ PACKAGE = REPO / "icpp_sizer_check"
 
 # Lowest first. A module may import from its own layer and the ones before it.
 LAYERS: list[list[str]] = [
-    ["", "exit_codes", "errors", "paths", "package_data", "canister", "markdown"],
+    ["", "exit_codes", "errors", "paths", "package_data", "canister", "markdown", "git_index"],
     ["cache", "fileio", "config", "config.yaml_source", "config.text", "render", "compare"],
     ["results", "config.source"],
     ["config.location", "config.schema", "config.read"],
@@ -26,7 +26,7 @@ LAYERS: list[list[str]] = [
         "runtimes.llama_cpp_canister.*",
     ],
     ["config.values", "config.rules", "config.load"],
-    ["runner", "replay"],
+    ["sources", "runner", "replay"],
     ["report", "report.*"],
     ["cli", "cli.*", "__main__"],
 ]

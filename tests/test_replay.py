@@ -10,8 +10,8 @@ from typing import Callable
 import pytest
 
 from icpp_sizer_check import cache, replay
-from icpp_sizer_check.replay import config_arguments
-from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit
+from icpp_sizer_check.replay import config_arguments, without_staged
+from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit, git
 from tests.fixtures import probe as fresh_check
 
 
@@ -201,6 +201,19 @@ def test_config_arguments(argv: list[str], configs: list[str] | None) -> None:
     assert config_arguments(argv) == configs
 
 
+@pytest.mark.parametrize(
+    ("argv", "staged", "rest"),
+    [
+        ([], False, []),
+        (["--staged"], True, []),
+        (["--config", "a.yaml", "--staged"], True, ["--config", "a.yaml"]),
+        (["--config=--staged"], False, ["--config=--staged"]),
+    ],
+)
+def test_without_staged(argv: list[str], staged: bool, rest: list[str]) -> None:
+    assert without_staged(argv) == (staged, rest)
+
+
 def test_a_grown_gguf_file_is_checked_in_full(project: Path, home: Path) -> None:
     """A GGUF file's size is sized and held to a limit: a record must not
     outlive a change of it, even with the header unchanged."""
@@ -221,6 +234,54 @@ def test_a_grown_gguf_file_is_checked_in_full(project: Path, home: Path) -> None
     code, output, full = probe(project, home)
     assert (code, full) == (1, True)
     assert "its GGUF file is 12.00 MB, above max_model_file_mib 11" in output
+
+
+@pytest.fixture
+def staged(repository: Path) -> Path:
+    """A repository whose config and up-to-date document are staged."""
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    git(repository, "add", "-A")
+    return repository
+
+
+def test_an_unchanged_passing_staged_check_is_replayed(staged: Path, home: Path) -> None:
+    first = probe(staged, home, "--staged")
+    second = probe(staged, home, "--staged", "--config", str(CONFIG))
+    third = probe(staged, home, "--config", str(CONFIG), "--staged")
+    assert first[::2] == (0, True)
+    assert second == third == (0, first[1], False)  # the same configs: the same check
+
+
+def test_a_staged_check_is_replayed_from_the_index_never_from_the_disk(
+    staged: Path, home: Path
+) -> None:
+    """The working tree keeps every byte the recorded pass read; the index no
+    longer holds the document, or holds other bytes: the full check runs."""
+    assert probe(staged, home, "--staged")[::2] == (0, True)
+    git(staged, "rm", "-q", "--cached", str(DOCUMENT))
+    code, output, full = probe(staged, home, "--staged")
+    assert (code, full) == (1, True)
+    assert "is missing from the commit" in output
+
+    (staged / DOCUMENT).write_bytes(GOLDEN.read_bytes().replace(b"| 4760 |", b"| 9999 |"))
+    git(staged, "add", str(DOCUMENT))
+    shutil.copy(GOLDEN, staged / DOCUMENT)
+    assert probe(staged, home, "--staged")[::2] == (1, True)
+
+
+def test_a_config_changed_in_the_index_only_is_checked_in_full(staged: Path, home: Path) -> None:
+    assert probe(staged, home, "--staged")[::2] == (0, True)
+    original = (staged / CONFIG).read_text()
+    edit(staged / CONFIG, "seq_len: 256", "seq_len: 512")
+    git(staged, "add", str(CONFIG))
+    (staged / CONFIG).write_text(original)  # the disk as the record saw it
+    assert probe(staged, home, "--staged")[::2] == (1, True)
+
+
+def test_records_of_the_index_and_of_the_working_tree_are_apart(staged: Path, home: Path) -> None:
+    assert probe(staged, home, "--staged")[::2] == (0, True)
+    assert probe(staged, home)[::2] == (0, True)  # not replayed from the staged record
+    assert probe(staged, home)[::2] == (0, False)
 
 
 def plant_a_pass(program_folder: Path) -> None:

@@ -20,6 +20,8 @@ from icpp_sizer_check.report.github import (
 )
 from icpp_sizer_check.report.step_summary import escaped_text
 from icpp_sizer_check.results import ConfigResult, RunResult
+from icpp_sizer_check.runner import run
+from icpp_sizer_check.sources import Index
 from tests.fixtures import (
     CONFIG,
     DATA,
@@ -30,6 +32,7 @@ from tests.fixtures import (
     STORIES_260K,
     clean_env,
     edit,
+    git,
     run_in_actions,
     run_process,
 )
@@ -417,3 +420,15 @@ def test_step_summary_budget_is_shared_and_never_exceeded() -> None:
         "_The summary is cut here, as GitHub keeps a step summary under 1 MiB. "
         "The job log has the rest._\n"
     )
+
+
+def test_a_written_document_not_yet_staged_is_annotated(repository: Path) -> None:
+    git(repository, "add", str(CONFIG))
+    result = run([CONFIG], write=True, source=Index())
+    stage = f"git add {DOCUMENT.as_posix()}"
+    (annotation,) = annotations(logged(result))
+    assert annotation["title"] == "Unstaged sizing document"
+    assert annotation["message"] == f"wrote {DOCUMENT.as_posix()}; stage it with: {stage}"
+    (config,) = json_report.as_document(result)["configs"]
+    assert (config["passed"], config["written"]) == (False, True)
+    assert (config["staging"], config["fix_command"]) == ("not-staged", stage)
