@@ -8,7 +8,9 @@ Two content-addressed records, both safe to delete at any time:
   jsonschema, whose import costs more than the rest of a check together.
 - ``runs/``: see :mod:`icpp_sizer_check.replay`.
 
-Nothing here imports more than ``os``: the whole point is a cheap start.
+Neither is read or written when it lies inside a checkout under check
+(:func:`usable`). Nothing here imports more than ``os`` and
+:mod:`icpp_sizer_check.paths`: the whole point is a cheap start.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from __future__ import annotations
 import os
 import sys
 
-from icpp_sizer_check import __program__, __version__
+from icpp_sizer_check import __program__, __version__, paths
 
 TYPE_CHECKING = False  # typing itself costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 DISABLE_VARIABLE = "ICPP_SIZER_CHECK_NO_CACHE"
 
@@ -39,13 +41,18 @@ def digest(parts: Iterable[bytes]) -> str:
     return hasher.hexdigest()
 
 
-def cache_folder(kind: str) -> str:
+def program_folder() -> str:
+    """The folder of every record: $XDG_CACHE_HOME/icpp-sizer-check, or ~/.cache/..."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         # The XDG spec: a relative path is invalid and must be ignored (it
         # would make the cache depend on the current folder).
         base = os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, __program__, kind)
+    return os.path.join(base, __program__)
+
+
+def cache_folder(kind: str) -> str:
+    return os.path.join(program_folder(), kind)
 
 
 DISABLING_VALUES = ("1", "true", "yes")
@@ -54,6 +61,45 @@ DISABLING_VALUES = ("1", "true", "yes")
 def enabled() -> bool:
     """False when ICPP_SIZER_CHECK_NO_CACHE is 1, true or yes (any case)."""
     return os.environ.get(DISABLE_VARIABLE, "").strip().lower() not in DISABLING_VALUES
+
+
+def usable(configs: Iterable[str], environ: Mapping[str, str]) -> bool:
+    """Whether a run of ``configs`` may read and write the caches: they are
+    :func:`enabled`, and their folder, after every symlink, lies outside every
+    folder the run's projects are checked out in (:func:`writable_by_the_change`).
+    A pull request writes there: a record it planted could pass a failing check.
+    Asked before any record is read: nothing is read from a cache refused."""
+    if not enabled():
+        return False
+    try:
+        folder = os.path.realpath(program_folder())
+        return not any(
+            paths.is_inside(folder, it) for it in writable_by_the_change(configs, environ)
+        )
+    except (OSError, ValueError):  # a deleted current folder, a NUL in a name
+        return False
+
+
+def writable_by_the_change(configs: Iterable[str], environ: Mapping[str, str]) -> list[str]:
+    """Every folder the change under check may write, after every symlink:
+    each config's project root (from its path as named, and from its real
+    folder), the git checkout of the current folder, and $GITHUB_WORKSPACE."""
+    folders = [
+        folder
+        for config in configs
+        for folder in (
+            paths.config_root(config),
+            paths.enclosing_project(os.path.dirname(os.path.realpath(config))),
+        )
+        if folder
+    ]
+    checkout = paths.enclosing_project(os.getcwd())
+    if checkout:
+        folders.append(checkout)
+    workspace = environ.get("GITHUB_WORKSPACE", "")
+    if os.path.isabs(workspace):
+        folders.append(os.path.realpath(workspace))
+    return folders
 
 
 # What the cached verdicts were computed with, beside the config itself.

@@ -45,7 +45,9 @@ class ColumnLayout(NamedTuple):
     """How a runtime's document heads its model columns and units its rows;
     the runtime gives it, so that comparison names models and units right."""
 
-    model_of: Callable[[str], str]  # a column heading -> the model's name
+    # A table's heading and one of its column headings -> the model's name: a
+    # column heading alone may not say it (a name may end as a unit suffix does).
+    model_of: Callable[[str, str], str]
     unit_of: Callable[[str], str]  # a row's name -> the unit printed after its values, or ""
     table_of: Callable[[str], str]  # a table's heading -> how a changed cell names it
 
@@ -102,7 +104,8 @@ def _model_names(document_tables: list[Table], layout: ColumnLayout) -> list[str
     """The models of a document: the columns of its first table."""
     if not document_tables:
         return []
-    return [layout.model_of(cell) for cell in document_tables[0].header[1:]]
+    first = document_tables[0]
+    return [layout.model_of(first.heading, cell) for cell in first.header[1:]]
 
 
 def describe_changes(committed: str, regenerated: str, layout: ColumnLayout) -> Changes:
@@ -121,41 +124,47 @@ def changes_between(
     for table in new_tables:
         for row in table.rows:
             row_counts[row[0]] = row_counts.get(row[0], 0) + 1
-    cells = []
+    cells: list[tuple[int, CellChange]] = []  # with the column each is in
     for new in new_tables:
         old = old_tables.get(new.heading)
         if old is None:
             continue
-        old_columns = {layout.model_of(cell): index for index, cell in enumerate(old.header)}
+        old_columns = {
+            layout.model_of(old.heading, cell): index for index, cell in enumerate(old.header)
+        }
         old_rows = {row[0]: row for row in old.rows if row}
         for new_row in new.rows:
             old_row = old_rows.get(new_row[0])
             if old_row is None:
                 continue
             for index, header in enumerate(new.header[1:], start=1):
-                model = layout.model_of(header)
+                model = layout.model_of(new.heading, header)
                 old_index = old_columns.get(model)
                 if old_index is None or old_index >= len(old_row) or index >= len(new_row):
                     continue
                 if old_row[old_index] != new_row[index]:
                     cells.append(
-                        CellChange(
-                            model,
-                            new_row[0],
-                            new.heading,
-                            old_row[old_index],
-                            new_row[index],
-                            row_counts[new_row[0]] > 1,
-                            layout.unit_of(new_row[0]),
-                            layout.table_of(new.heading),
+                        (
+                            index,
+                            CellChange(
+                                model,
+                                new_row[0],
+                                new.heading,
+                                old_row[old_index],
+                                new_row[index],
+                                row_counts[new_row[0]] > 1,
+                                layout.unit_of(new_row[0]),
+                                layout.table_of(new.heading),
+                            ),
                         )
                     )
     old_models = _model_names(old_parsed, layout)
     new_models = _model_names(new_tables, layout)
-    # Grouped by model, in column order; within a model, in document order.
-    cells.sort(key=lambda cell: new_models.index(cell.model))
+    # Grouped by model, in column order (the same in every regenerated table);
+    # within a model, in document order (the sort is stable).
+    cells.sort(key=lambda cell: cell[0])
     return Changes(
-        cells=tuple(cells),
+        cells=tuple(cell for _, cell in cells),
         added_models=tuple(name for name in new_models if name not in old_models),
         removed_models=tuple(name for name in old_models if name not in new_models),
     )

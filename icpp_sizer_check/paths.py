@@ -26,14 +26,20 @@ class NotARegularFile(OSError):
     """A FIFO, a device, a socket or a folder where a file must be."""
 
 
+def irregular_kind(mode: int) -> str:
+    """What a file of ``mode`` is when it is not a regular file; "" when it is."""
+    if stat.S_ISREG(mode):
+        return ""
+    return "a folder" if stat.S_ISDIR(mode) else "a FIFO, a device or a socket"
+
+
 def read_regular(path: str, limit: int) -> bytes:
     """At most ``limit`` bytes of the regular file at ``path``; the open never
     waits (a FIFO), and a device or folder is refused, not read."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO, a device or a socket"
+        kind = irregular_kind(os.fstat(descriptor).st_mode)
+        if kind:
             raise NotARegularFile(errno.EINVAL, f"is {kind}, not a regular file")
         chunks = []
         left = limit
@@ -115,14 +121,19 @@ def configs_in(folder: str) -> list[str] | None:
 
 
 def unique_files(names: list[str]) -> list[str]:
-    """``names`` without the later names of a file named before: by another
-    path, through a symlink, or as a hard link."""
+    """``names`` without the later names of a config named before: by another
+    path, through a symlink, or as a hard link beside it. A hard link in
+    another folder is another config: its relative paths start from its own
+    folder, so it has a document of its own to check."""
     seen: set[object] = set()
     unique = []
     for name in names:
         try:
             status = os.stat(name)
-            key: object = (status.st_dev, status.st_ino)
+            # The same file, read from the same folder, in the same project:
+            # the same check, to the byte.
+            folder = os.path.dirname(os.path.realpath(name))
+            key: object = (status.st_dev, status.st_ino, folder, config_root(name))
         except (OSError, ValueError):  # loading says what is wrong with it
             key = name
         if key not in seen:

@@ -27,6 +27,7 @@ TYPE_CHECKING = False  # typing costs ~4 ms to import; only mypy needs it
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from icpp_sizer_check.git_index import GitIndex
     from icpp_sizer_check.results import RunResult
 
 KIND = "runs"
@@ -34,6 +35,15 @@ RECORD_VERSION = 3
 # A record holds one line of output per config and a few paths; anything
 # larger is not one of ours.
 MAX_RECORD_BYTES = 1024 * 1024
+
+
+STAGED = "--staged"
+
+
+def without_staged(argv: Sequence[str]) -> tuple[bool, list[str]]:
+    """Whether ``argv`` asks for a --staged check, and the rest of it."""
+    rest = [argument for argument in argv if argument != STAGED]
+    return len(rest) < len(argv), rest
 
 
 def config_arguments(argv: Sequence[str]) -> list[str] | None:
@@ -62,10 +72,33 @@ def eligible(plain: list[str] | None, environ: Mapping[str, str]) -> bool:
     return plain is not None and cache.enabled() and environ.get("GITHUB_ACTIONS") != "true"
 
 
-def _config_files(given: list[str]) -> list[str] | None:
+def _config_files(given: list[str], index: GitIndex | None) -> list[str] | None:
     if given:
         return given
+    if index is not None:
+        return index.files_in(paths.DEFAULT_CONFIG_DIR, paths.CONFIG_SUFFIXES) or None
     return paths.configs_in(paths.DEFAULT_CONFIG_DIR) or None
+
+
+def _staged_index(staged: bool) -> GitIndex | None:
+    """The index a --staged check judges; None for a check of the working tree."""
+    if not staged:
+        return None
+    from icpp_sizer_check.git_index import GitIndex  # only a --staged check runs git
+
+    return GitIndex()
+
+
+def _config_bytes(names: list[str], index: GitIndex | None) -> list[bytes]:
+    """Each config's bytes as the check reads them: from the index for --staged.
+    ValueError when one is not a config the check could read."""
+    if index is None:
+        return [paths.read_regular(name, paths.MAX_CONFIG_BYTES + 1) for name in names]
+    found = index.read([os.path.realpath(name) for name in names], paths.MAX_CONFIG_BYTES)
+    held = [data for data in found if isinstance(data, bytes)]
+    if len(held) != len(found):
+        raise ValueError("a config the index does not hold as a file")
+    return held
 
 
 def _read(path: str, limit: int | None) -> bytes:
@@ -74,38 +107,43 @@ def _read(path: str, limit: int | None) -> bytes:
     return paths.read_regular(path, paths.MAX_DOCUMENT_BYTES + 1 if limit is None else limit)
 
 
-def run_key(configs: Sequence[tuple[str, str, str]]) -> str:
+def run_key(configs: Sequence[tuple[str, str, str]], staged: bool = False) -> str:
     """The key of a check of ``configs`` (each: its absolute path as named, its
-    real path, a hash of its bytes) from the current folder."""
+    real path, a hash of its bytes) from the current folder; a --staged check
+    (``staged``: bytes from the index) has keys of its own."""
     from icpp_sizer_check.package_data import SCHEMA_FILE, read_package_data
 
     parts = [cache.tool_fingerprint(), read_package_data(SCHEMA_FILE), os.fsencode(os.getcwd())]
+    parts.append(STAGED.encode() if staged else b"")
     for name, real, source_digest in configs:
         parts += [os.fsencode(name), os.fsencode(real), source_digest.encode()]
         parts.append(os.fsencode(paths.config_root(name)))
     return cache.digest(parts)
 
 
-def _key_for(given: list[str]) -> tuple[str, int] | None:
-    """The run key of a plain check of ``given`` as the files stand now, and
-    how many configs it checks; None when a config cannot be read (the full
-    path says why)."""
-    try:
-        files = _config_files(given)
-        if not files:
-            return None
-        configs = [
-            (
-                os.path.abspath(name),
-                os.path.realpath(name),
-                cache.digest([paths.read_regular(name, paths.MAX_CONFIG_BYTES + 1)]),
-            )
-            # Each config once, as the full run checks it.
-            for name in paths.unique_files(files)
-        ]
-        return run_key(configs), len(configs)
-    except (OSError, ValueError):  # ValueError: a NUL in a name
+def _key_for(given: list[str], index: GitIndex | None) -> tuple[str, int] | None:
+    """The run key of a plain check of ``given`` as the files stand now (in
+    ``index``, for --staged), and how many configs it checks; None when a
+    config cannot be read (the full path says why), or when the caches may not
+    be used for them."""
+    files = _config_files(given, index)
+    if not files or not cache.usable(files, os.environ):
         return None
+    names = paths.unique_files(files)  # each config once, as the full run checks it
+    configs = [
+        (os.path.abspath(name), os.path.realpath(name), cache.digest([data]))
+        for name, data in zip(names, _config_bytes(names, index))
+    ]
+    return run_key(configs, index is not None), len(configs)
+
+
+def _staged_documents_match(index: GitIndex, documents: list[tuple[str, str]]) -> bool:
+    """Whether the index holds each document (real path, hash) with those bytes."""
+    found = index.read([real for real, _ in documents], paths.MAX_DOCUMENT_BYTES)
+    return all(
+        isinstance(data, bytes) and cache.digest([data]) == expected
+        for data, (_, expected) in zip(found, documents)
+    )
 
 
 def _hash_of(path: str, limit: int | None) -> str:
@@ -165,12 +203,17 @@ def _leftover_temp_files(documents: list[str]) -> bool:
     return False
 
 
-def replay(plain: list[str] | None) -> bool:
+def replay(plain: list[str] | None, staged: bool = False) -> bool:
     """Print the recorded output of an unchanged passing plain check of
-    ``plain``; False if there is no such record and the full check must run."""
+    ``plain`` (of the index, with ``staged``); False if there is no such
+    record and the full check must run."""
     if plain is None or not eligible(plain, os.environ):  # None: for mypy's sake
         return False
-    found = _key_for(plain)
+    try:
+        index = _staged_index(staged)
+        found = _key_for(plain, index)
+    except (OSError, ValueError):  # OSError: GitError too; ValueError: a NUL in a name
+        return False
     if found is None:
         return False
     key, key_configs = found
@@ -179,12 +222,19 @@ def replay(plain: list[str] | None) -> bool:
             record = marshal.loads(entry.read(MAX_RECORD_BYTES))
         if not _is_record(record) or not _reads_every_document(record["reads"], key_configs):
             return False
+        staged_documents = []
         for path, real_path, limit, expected, size in record["reads"]:
-            if os.path.realpath(path) != real_path or _hash_of(path, limit) != expected:
+            if os.path.realpath(path) != real_path:
+                return False
+            if index is not None and limit is None:  # a document, judged in the index
+                staged_documents.append((real_path, expected))
+            elif _hash_of(path, limit) != expected:
                 return False
             if size is not None and os.stat(path).st_size != size:
                 return False
 
+        if index is not None and not _staged_documents_match(index, staged_documents):
+            return False
         documents = [real for _, real, limit, _, _ in record["reads"] if limit is None]
         if _leftover_temp_files(documents):
             return False
@@ -195,11 +245,12 @@ def replay(plain: list[str] | None) -> bool:
     return True
 
 
-def remember(result: RunResult, stdout: str) -> None:
-    """Record a passing check (see :func:`run_key`): its output, and each file
-    it read beside its configs as (path, real path, bytes read, hash of the
-    bytes used, the file's size where it was used), all as the check used
-    them, never read again."""
+def remember(result: RunResult, stdout: str, staged: bool = False) -> None:
+    """Record a passing check (see :func:`run_key`; ``staged``: of the index):
+    its output, and each file it read beside its configs as (path, real path,
+    bytes read, hash of the bytes used, the file's size where it was used), all
+    as the check used them (a document of a --staged check: the index's
+    bytes), never read again."""
     from icpp_sizer_check.exit_codes import EXIT_OK
 
     if result.exit_code != EXIT_OK:
@@ -208,9 +259,11 @@ def remember(result: RunResult, stdout: str) -> None:
         (config.config_location, config.inputs.config_real, config.inputs.config_digest)
         for config in result.configs
     ]
+    if not cache.usable([name for name, _, _ in configs], os.environ):
+        return
     reads = [tuple(read) for config in result.configs for read in config.inputs.reads]
     try:
-        key = run_key(configs)
+        key = run_key(configs, staged)
     except OSError:
         return
     record = {"version": RECORD_VERSION, "reads": reads, "stdout": stdout}

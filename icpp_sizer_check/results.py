@@ -72,6 +72,33 @@ class ModelResult(NamedTuple):
     remedy: object = None
 
 
+class Staging(str, Enum):
+    """Which copy of a document a check judged."""
+
+    WORKING_TREE = "working-tree"  # the file on disk (no --staged)
+    STAGED = "staged"  # the commit's, from the index (--staged)
+    # The commit's, which is not current while the file on disk is (or was
+    # just written): staging it is the whole fix.
+    NOT_STAGED = "not-staged"
+
+
+def document_verdict(
+    on_disk: DocumentStatus, staged: DocumentStatus | None, written: bool
+) -> tuple[DocumentStatus, Staging]:
+    """The document rule: its status, and which copy that speaks of. ``staged``:
+    the commit's copy, where the run judges the index (None: the file on disk is
+    judged). A document current on disk (or just ``written``) that the commit
+    lacks fails: staging it is the fix."""
+    judged = on_disk if staged is None else staged
+    status = DocumentStatus.WRITTEN if written else judged
+    if staged is None:
+        return status, Staging.WORKING_TREE
+    current_on_disk = written or on_disk == DocumentStatus.UP_TO_DATE
+    if current_on_disk and staged != DocumentStatus.UP_TO_DATE:
+        return status, Staging.NOT_STAGED
+    return status, Staging.STAGED
+
+
 class CheckedInputs(NamedTuple):
     """What a check used, exactly as it used it: for a replay record."""
 
@@ -92,6 +119,7 @@ class ConfigResult(NamedTuple):
     output_location: str = ""  # the document's, from the config's folder
     target: WasmTarget = DEFAULT_TARGET  # caps the memory any remedy may suggest
     inputs: CheckedInputs = CheckedInputs()
+    staging: Staging = Staging.WORKING_TREE
 
     @property
     def diff(self) -> str:
@@ -119,7 +147,11 @@ class ConfigResult(NamedTuple):
 
     @property
     def ok(self) -> bool:
-        return self.document_status.is_current and not self.failing_models
+        return (
+            self.document_status.is_current
+            and self.staging != Staging.NOT_STAGED
+            and not self.failing_models
+        )
 
 
 class RunResult:

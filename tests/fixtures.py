@@ -8,6 +8,7 @@ loads this module as a plugin, so that its fixtures (``project``, ``run``,
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Callable, Mapping, NamedTuple, Sequence
 
 import pytest
 from hypothesis import settings
+from hypothesis import strategies as st
 
 from icpp_sizer_check.cli import main
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters
@@ -104,6 +106,49 @@ def committed(project: Path) -> Path:
     """The project with its document committed as the reference has it: up to date."""
     shutil.copy(GOLDEN, project / DOCUMENT)
     return project
+
+
+def hermetic_git(home: Path) -> dict[str, str]:
+    """Git's variables for a test: no user or system config, a fixed identity."""
+    global_config = home / "gitconfig"
+    global_config.touch()
+    return {
+        "GIT_CONFIG_GLOBAL": str(global_config),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    }
+
+
+def git(cwd: Path, *args: str, stdin: bytes = b"") -> str:
+    """Run git in ``cwd`` (hermetic where a test set its variables); its output."""
+    completed = subprocess.run(
+        ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr.decode()
+    return completed.stdout.decode().strip()
+
+
+@pytest.fixture
+def repository(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The project as a real git repository, hermetic, with nothing staged yet."""
+    home = tmp_path_factory.mktemp("git-home")
+    for name, value in hermetic_git(home).items():
+        monkeypatch.setenv(name, value)
+    shutil.rmtree(project / ".git")
+    git(project, "init", "-q", "-b", "main")
+    return project
+
+
+@pytest.fixture
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder beside the project, never inside it: the tool ignores
+    a cache inside the project it checks."""
+    return tmp_path_factory.mktemp("cache-home")
 
 
 @pytest.fixture
@@ -233,3 +278,24 @@ def run_in_actions(
     if summary:
         env["GITHUB_STEP_SUMMARY"] = str(project / "summary.md")
     return run_process(project, *args, env=env)
+
+
+def _accepted_name(name: str) -> bool:
+    from icpp_sizer_check.package_data import config_schema
+
+    pattern = config_schema()["$defs"]["icpp_llama2_model"]["properties"]["name"]["pattern"]
+    return re.search(pattern, name) is not None
+
+
+def model_names() -> st.SearchStrategy[str]:
+    """Model names the schema accepts, biased toward what a column heading and
+    Markdown make something of (the unit suffix, HTML, escapes, spaces)."""
+    piece = st.sampled_from(["<br>", "(MB)", "<br>(MB)", "\\", "`", "*", "&amp;", " ", "-", "a"])
+    # Any character but those the schema refuses anywhere in a name.
+    allowed = st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="|\u2028\u2029\x7f")
+    return (
+        st.lists(piece | st.text(allowed, min_size=1, max_size=3), min_size=1, max_size=6)
+        .map("".join)
+        .map(str.strip)
+        .filter(_accepted_name)
+    )

@@ -24,6 +24,7 @@ LAYERS: list[list[str]] = [
         "markdown_lines",
         "markdown",
         "formatters",
+        "git_index",
     ],
     ["cache", "fileio", "config", "config.yaml_source", "config.text", "render", "compare"],
     ["results", "config.source"],
@@ -36,7 +37,7 @@ LAYERS: list[list[str]] = [
         "runtimes.llama_cpp_canister.*",
     ],
     ["config.values", "config.rules", "config.load"],
-    ["runner", "replay"],
+    ["sources", "runner", "replay"],
     ["report", "report.*"],
     ["cli", "cli.*", "__main__"],
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check import cache
-from tests.fixtures import CONFIG, Run, edit, probe
+from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, REPO_CONFIG, Run, edit, probe
 
 
 def check(project: Path, home: Path, *args: str, **env: str) -> tuple[int, bool]:
@@ -17,16 +17,14 @@ def check(project: Path, home: Path, *args: str, **env: str) -> tuple[int, bool]
     return result.code, "jsonschema" in result.loaded
 
 
-def test_an_unchanged_config_skips_jsonschema(committed: Path, tmp_path: Path) -> None:
-    home = tmp_path / "cache-home"
+def test_an_unchanged_config_skips_jsonschema(committed: Path, home: Path) -> None:
     assert check(committed, home) == (0, True)  # cold: validated, and remembered
     assert check(committed, home) == (0, False)  # warm: jsonschema never imported
     markers = list((home / "icpp-sizer-check" / "validated").glob("*/*"))
     assert len(markers) == 1 and markers[0].stat().st_size == 0
 
 
-def test_a_changed_config_is_validated_again(committed: Path, tmp_path: Path) -> None:
-    home = tmp_path / "cache-home"
+def test_a_changed_config_is_validated_again(committed: Path, home: Path) -> None:
     assert check(committed, home) == (0, True)
     edit(committed / CONFIG, "dim: 288", "dim: 288.0")
     assert check(committed, home) == (2, True)  # the bad edit is caught
@@ -34,23 +32,21 @@ def test_a_changed_config_is_validated_again(committed: Path, tmp_path: Path) ->
     assert check(committed, home) == (0, False)  # the old bytes are known good
 
 
-def test_the_cache_can_be_switched_off(committed: Path, tmp_path: Path) -> None:
-    home = tmp_path / "cache-home"
+def test_the_cache_can_be_switched_off(committed: Path, home: Path) -> None:
     check(committed, home)
     assert check(committed, home, "--no-cache") == (0, True)
     assert check(committed, home, **{cache.DISABLE_VARIABLE: "1"}) == (0, True)
 
 
-def test_deleting_the_cache_is_safe(committed: Path, tmp_path: Path) -> None:
-    home = tmp_path / "cache-home"
+def test_deleting_the_cache_is_safe(committed: Path, home: Path) -> None:
     check(committed, home)
     shutil.rmtree(home)
     assert check(committed, home) == (0, True)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a file where a folder should be")
-def test_an_unusable_cache_is_ignored(committed: Path, tmp_path: Path) -> None:
-    home = tmp_path / "not-a-folder"
+def test_an_unusable_cache_is_ignored(committed: Path, home: Path) -> None:
+    home = home / "not-a-folder"
     home.write_text("a file where the cache folder should be\n")
     assert check(committed, home) == (0, True)
     assert check(committed, home) == (0, True)
@@ -74,7 +70,9 @@ def test_the_fingerprint_names_the_libraries_as_installed() -> None:
     ]
 
 
-def test_an_edited_checkout_invalidates_every_record(committed: Path, tmp_path: Path) -> None:
+def test_an_edited_checkout_invalidates_every_record(
+    committed: Path, tmp_path: Path, home: Path
+) -> None:
     """A change to the tool's own code (here: the byte pieces the sizing counts)
     must never be answered from a record made by the old code."""
     import icpp_sizer_check
@@ -85,7 +83,6 @@ def test_an_edited_checkout_invalidates_every_record(committed: Path, tmp_path: 
         checkout / "icpp_sizer_check",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    home = tmp_path / "cache-home"
     env = {"PYTHONPATH": str(checkout)}
     assert probe(committed, home, **env).code == 0
     replayed = probe(committed, home, **env)
@@ -137,3 +134,82 @@ def test_results_are_the_same_with_and_without_the_cache(committed: Path, run: R
     warm = run()
     assert cold == first == warm
     assert cold.code == 1
+
+
+def plant_validated(program_folder: Path, config: Path) -> None:
+    """A validation marker as a pull request could commit it, for ``config``'s bytes."""
+    key = cache.validation_key(config.read_text())
+    marker = program_folder / "validated" / key[:2] / key
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_bytes(b"")
+
+
+def _other_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another checkout, its config's document up to date."""
+    other = tmp_path_factory.mktemp("other")
+    (other / ".git").mkdir()
+    (other / "configs").mkdir()
+    shutil.copy(REPO_CONFIG, other / CONFIG)
+    shutil.copy(GOLDEN, other / DOCUMENT)
+    return other
+
+
+def test_a_planted_marker_passes_a_bad_config_from_the_tools_own_cache(
+    committed: Path, home: Path
+) -> None:
+    """The plant is well formed: only where it lies keeps the unknown key
+    below from passing."""
+    edit(committed / CONFIG, "canister:", "surprise: 1\ncanister:")
+    assert check(committed, home)[0] == 2
+    plant_validated(home / "icpp-sizer-check", committed / CONFIG)
+    assert check(committed, home) == (0, False)
+
+
+@pytest.mark.parametrize("where", ["this project", "the other project", "the current checkout"])
+def test_a_marker_planted_inside_a_checked_project_is_never_read(
+    committed: Path, tmp_path_factory: pytest.TempPathFactory, where: str
+) -> None:
+    """Wherever the planted folder lies: the project of the config it vouches
+    for, the project of a config loaded after it (so the decision is made
+    before the first config is validated), or the checkout the run starts in
+    (here the one config named is the other project's)."""
+    other = _other_project(tmp_path_factory)
+    bad = committed if where != "the current checkout" else other
+    edit(bad / CONFIG, "canister:", "surprise: 1\ncanister:")
+    home = (other if where == "the other project" else committed) / ".cache"
+    plant_validated(home / "icpp-sizer-check", bad / CONFIG)
+    planted = set(home.rglob("*"))
+    named = [other / CONFIG] if bad is other else [committed / CONFIG, other / CONFIG]
+    configs = [argument for config in named for argument in ("--config", str(config))]
+    assert check(committed, home, *configs) == (2, True)
+    assert set(home.rglob("*")) == planted  # nothing remembered there either
+
+
+@pytest.mark.parametrize(
+    ("cache_home", "workspace", "usable"),
+    [
+        ("outside/cache", "", True),
+        ("project/.cache", "", False),
+        ("project", "", False),  # the records would be project/icpp-sizer-check
+        ("project-cache", "", True),  # a sibling whose name only starts alike
+        ("outside/cache", "outside", False),
+        ("outside/cache", "relative/outside", True),  # a relative workspace is no workspace
+        ("outside/cache", "outside/cache/icpp-sizer-check/runs", True),  # below, not around
+    ],
+)
+def test_the_caches_are_usable_only_outside_what_a_change_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_home: str, workspace: str, usable: bool
+) -> None:
+    (tmp_path / "project" / ".git").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    monkeypatch.chdir(tmp_path / "outside")  # no checkout here
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / cache_home))
+    config = str(tmp_path / "project" / "configs" / "sizes.yaml")
+    environ = {"GITHUB_WORKSPACE": str(tmp_path / workspace) if workspace else ""}
+    if workspace.startswith("relative"):
+        environ["GITHUB_WORKSPACE"] = workspace
+    assert cache.usable([config], environ) is usable
+
+
+def test_a_name_no_path_can_hold_leaves_the_caches_unused() -> None:
+    assert cache.usable(["bad\0name.yaml"], {}) is False

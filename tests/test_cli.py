@@ -495,3 +495,86 @@ def test_a_config_with_hundreds_of_problems_reports_the_first_fifty(
     assert outcome.code == 2
     assert len(lines) == MAX_PROBLEMS_SHOWN == 50
     assert lines[-1] == "configs/icpp_llama2.yaml: ... and 151 more problems; fix these first"
+
+
+def test_staged_judges_the_commit_and_says_what_to_stage(repository: Path, run: Run) -> None:
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    subprocess.run(["git", "add", "-A"], cwd=repository, check=True)
+    assert run("--staged").code == 0
+    subprocess.run(["git", "rm", "-q", "--cached", str(DOCUMENT)], cwd=repository, check=True)
+    assert run().code == 0  # the working tree still holds it
+    outcome = run("--staged")
+    assert outcome.code == 1
+    assert outcome.out == (
+        f"{CONFIG.as_posix()}: {DOCUMENT.as_posix()} is missing from the commit: the file on "
+        f"disk is up to date but not staged; stage it with: git add {DOCUMENT.as_posix()}\n"
+    )
+
+
+def test_staged_finds_only_the_staged_configs(repository: Path, run: Run) -> None:
+    outcome = run("--staged")  # configs/icpp_llama2.yaml is on disk, not staged
+    assert (outcome.code, outcome.out) == (2, "")
+    assert outcome.err == (
+        "icpp-sizer-check: error: no staged *.yaml or *.yml files in ./configs/; add a config "
+        "or name one with --config FILE\n"
+    )
+
+
+def test_staged_outside_a_repository_is_a_usage_error(
+    project: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(project.parent))
+    (project / ".git").rmdir()
+    outcome = run("--staged")
+    assert outcome.code == 2
+    assert outcome.err.startswith(
+        "icpp-sizer-check: error: --staged judges the commit being made, and git cannot read "
+        "one here (fatal: not a git repository"
+    )
+    assert outcome.err.count("\n") == 1
+
+
+def test_a_recorded_pass_is_never_replayed_for_a_staged_check(repository: Path, home: Path) -> None:
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    subprocess.run(["git", "add", str(CONFIG)], cwd=repository, check=True)
+    env = {key: value for key, value in os.environ.items() if key.startswith("GIT_")}
+    assert probe(repository, home, **env).code == 0  # recorded: the document is on disk
+    assert probe(repository, home, **env).loaded == frozenset()  # and replayed
+    staged = probe(repository, home, "--staged", **env)
+    assert staged.code == 1
+    assert "is missing from the commit" in staged.out
+
+
+def test_help_describes_staged(run: Run) -> None:
+    helped = " ".join(run("--help").out.split())
+    assert "--staged judge the commit being made: each config and document as the git index" in (
+        helped
+    )
+
+
+@pytest.mark.parametrize("actions", [False, True])
+def test_a_bug_shows_its_traceback_escaped_and_inert(
+    committed: Path, run: Run, monkeypatch: pytest.MonkeyPatch, actions: bool
+) -> None:
+    """A bug's traceback quotes what it was given: a name, a cell. It reaches the
+    terminal with its controls escaped and, in a workflow log, acts as no command."""
+    import icpp_sizer_check.runner
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise ValueError("'tiny\x1b[2J'\n::error::forged\n##[warning]forged")
+
+    monkeypatch.setattr(icpp_sizer_check.runner, "run", bug)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true" if actions else "false")
+    outcome = run("--format", "text")
+    assert outcome.code == 3
+    assert "\x1b" not in outcome.err and "tiny\\x1b[2J" in outcome.err
+    lines = outcome.err.splitlines()
+    assert lines[-1].endswith(
+        "internal error (a bug in icpp-sizer-check " + __version__ + "); please report it"
+    )
+    assert "::error::forged" in lines
+    if actions:
+        start, end = lines[0], lines[-2]
+        assert start.startswith("::stop-commands::") and end == f"::{start.split('::')[2]}::"
+    else:
+        assert lines[0] == "Traceback (most recent call last):"

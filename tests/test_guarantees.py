@@ -21,7 +21,7 @@ from icpp_sizer_check.canister import TARGETS
 from icpp_sizer_check.config.load import parse_config
 from icpp_sizer_check.config.read import decode_config
 from icpp_sizer_check.errors import ConfigError
-from icpp_sizer_check.paths import MAX_CONFIG_BYTES
+from icpp_sizer_check.paths import MAX_CONFIG_BYTES, MAX_DOCUMENT_BYTES
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, size_model
 from tests.fixtures import (
     CONFIG,
@@ -51,6 +51,35 @@ def test_a_config_over_the_size_limit_is_refused(project: Path, run: Run) -> Non
     assert not DOCUMENT.exists()
 
 
+@pytest.mark.parametrize("style", ["compact", "aligned"])
+def test_a_config_whose_document_would_pass_the_document_cap_is_refused(
+    project: Path, run: Run, style: str
+) -> None:
+    """Regression: a valid config under the config cap rendered a document over
+    the document cap; --write wrote it, then every check refused it (exit 2)."""
+    # Five tables head a column with the name: in compact style the largest
+    # config's one model renders past the cap; aligned pads every row to it.
+    length = (MAX_CONFIG_BYTES - 1000) if style == "compact" else MAX_DOCUMENT_BYTES // 40
+    text = (project / CONFIG).read_text()
+    text = text.replace("  - name: 260K", f"  - name: {'x' * length}", 1)
+    (project / CONFIG).write_text(f"{text}style: {style}\n")
+    assert (project / CONFIG).stat().st_size <= MAX_CONFIG_BYTES
+    for args in (["--write"], []):
+        outcome = run(*args)
+        assert outcome.code == 2
+        line = outcome.err.splitlines()[0]
+        assert line.startswith(
+            "configs/icpp_llama2.yaml:6:9: output: "
+            "'configs/README_icpp_llama2_resource_requirements.md' would be "
+        )
+        compact = " or set 'style: compact' (no padding)," if style == "aligned" else ""
+        assert line.endswith(
+            " MiB, above the 2 MiB a check reads of a sizing document: shorten the model "
+            f"names,{compact} or list fewer models"
+        )
+        assert not DOCUMENT.exists()
+
+
 def test_an_output_symlink_out_of_the_repository_is_refused(
     project: Path, tmp_path_factory: pytest.TempPathFactory, run: Run
 ) -> None:
@@ -70,7 +99,9 @@ def test_an_output_symlink_out_of_the_repository_is_refused(
 def test_a_config_that_is_a_folder(project: Path, run: Run) -> None:
     outcome = run("--config", "configs")
     assert outcome.code == 2
-    assert outcome.err == "configs: cannot read the config: is a folder, not a regular file\n"
+    assert outcome.err == (
+        "configs/: the config is a folder, not a file; name a .yaml or .yml file in it\n"
+    )
 
 
 def _without_root_powers() -> list[str]:
@@ -181,17 +212,29 @@ def hyperparameters(draw: st.DrawFn) -> dict[str, int]:
 
 
 @st.composite
-def configs(draw: st.DrawFn) -> dict[str, object]:
+def configs(draw: st.DrawFn, long_names: bool = False) -> dict[str, object]:
+    """Valid icpp_llama2 configs; with ``long_names``, in either style and with
+    names long enough that some documents would pass the document cap."""
     models = draw(st.lists(hyperparameters(), min_size=1, max_size=4))
     target = draw(st.sampled_from(list(TARGETS.values())))
+    layout: dict[str, object] = {}
+    padding = ""
+    if long_names:
+        layout = {"style": draw(st.sampled_from(["compact", "aligned"]))}
+        # One config in four (long documents are slow to write and compare).
+        long = st.integers(0, 3).flatmap(
+            lambda pick: st.integers(0, MAX_DOCUMENT_BYTES // 40) if pick == 0 else st.just(0)
+        )
+        padding = "x" * draw(long)
     return {
+        **layout,
         "title": draw(
             st.text(st.characters(categories=("L", "N", "Zs")), min_size=1).filter(str.strip)
         ),
         "output": "doc.md",
         "canister": {"wasm": target.name, "memory_mib": draw(st.integers(1, target.heap_cap_mib))},
         "min_concurrent_users": draw(st.integers(0, 50)),
-        "models": [{"name": f"m{index}", **model} for index, model in enumerate(models)],
+        "models": [{"name": f"m{index}{padding}", **model} for index, model in enumerate(models)],
     }
 
 
@@ -201,15 +244,21 @@ def configs(draw: st.DrawFn) -> dict[str, object]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(config=configs())
+@given(config=configs(long_names=True))
 def test_write_then_check_always_passes(
     config: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "doc.md").unlink(missing_ok=True)  # the last example's
     path = tmp_path / "sizes.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, width=2**30))
     written = run("--write", "--config", "sizes.yaml")
     checked = run("--config", "sizes.yaml")
+    if written.code == 2:
+        # Only a document past the cap is refused: before writing, and by the check.
+        assert "a check reads of a sizing document" in written.err, written.err
+        assert checked.code == 2 and not (tmp_path / "doc.md").exists()
+        return
     # 1 only for thresholds or models that do not fit; never a stale document.
     assert written.code == checked.code in (0, 1)
     assert "is stale" not in checked.out and "is missing" not in checked.out

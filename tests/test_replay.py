@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import marshal
+import os
 import shutil
 import struct
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
-from icpp_sizer_check import cache
-from icpp_sizer_check.replay import config_arguments
-from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit
+from icpp_sizer_check import cache, replay
+from icpp_sizer_check.replay import config_arguments, without_staged
+from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit, git
 from tests.fixtures import probe as fresh_check
 
 
@@ -17,11 +20,6 @@ def probe(cwd: Path, home: Path, *args: str, **env: str) -> tuple[int, str, bool
     replay does not)."""
     result = fresh_check(cwd, home, *args, **env)
     return result.code, result.out, "yaml" in result.loaded
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "cache-home"
 
 
 def test_an_unchanged_passing_check_is_replayed(committed: Path, home: Path) -> None:
@@ -203,6 +201,19 @@ def test_config_arguments(argv: list[str], configs: list[str] | None) -> None:
     assert config_arguments(argv) == configs
 
 
+@pytest.mark.parametrize(
+    ("argv", "staged", "rest"),
+    [
+        ([], False, []),
+        (["--staged"], True, []),
+        (["--config", "a.yaml", "--staged"], True, ["--config", "a.yaml"]),
+        (["--config=--staged"], False, ["--config=--staged"]),
+    ],
+)
+def test_without_staged(argv: list[str], staged: bool, rest: list[str]) -> None:
+    assert without_staged(argv) == (staged, rest)
+
+
 def test_a_grown_gguf_file_is_checked_in_full(project: Path, home: Path) -> None:
     """A GGUF file's size is sized and held to a limit: a record must not
     outlive a change of it, even with the header unchanged."""
@@ -223,3 +234,137 @@ def test_a_grown_gguf_file_is_checked_in_full(project: Path, home: Path) -> None
     code, output, full = probe(project, home)
     assert (code, full) == (1, True)
     assert "its GGUF file is 12.00 MB, above max_model_file_mib 11" in output
+
+
+@pytest.fixture
+def staged(repository: Path) -> Path:
+    """A repository whose config and up-to-date document are staged."""
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    git(repository, "add", "-A")
+    return repository
+
+
+def test_an_unchanged_passing_staged_check_is_replayed(staged: Path, home: Path) -> None:
+    first = probe(staged, home, "--staged")
+    second = probe(staged, home, "--staged", "--config", str(CONFIG))
+    third = probe(staged, home, "--config", str(CONFIG), "--staged")
+    assert first[::2] == (0, True)
+    assert second == third == (0, first[1], False)  # the same configs: the same check
+
+
+def test_a_staged_check_is_replayed_from_the_index_never_from_the_disk(
+    staged: Path, home: Path
+) -> None:
+    """The working tree keeps every byte the recorded pass read; the index no
+    longer holds the document, or holds other bytes: the full check runs."""
+    assert probe(staged, home, "--staged")[::2] == (0, True)
+    git(staged, "rm", "-q", "--cached", str(DOCUMENT))
+    code, output, full = probe(staged, home, "--staged")
+    assert (code, full) == (1, True)
+    assert "is missing from the commit" in output
+
+    (staged / DOCUMENT).write_bytes(GOLDEN.read_bytes().replace(b"| 4760 |", b"| 9999 |"))
+    git(staged, "add", str(DOCUMENT))
+    shutil.copy(GOLDEN, staged / DOCUMENT)
+    assert probe(staged, home, "--staged")[::2] == (1, True)
+
+
+def test_a_config_changed_in_the_index_only_is_checked_in_full(staged: Path, home: Path) -> None:
+    assert probe(staged, home, "--staged")[::2] == (0, True)
+    original = (staged / CONFIG).read_text()
+    edit(staged / CONFIG, "seq_len: 256", "seq_len: 512")
+    git(staged, "add", str(CONFIG))
+    (staged / CONFIG).write_text(original)  # the disk as the record saw it
+    assert probe(staged, home, "--staged")[::2] == (1, True)
+
+
+def test_records_of_the_index_and_of_the_working_tree_are_apart(staged: Path, home: Path) -> None:
+    assert probe(staged, home, "--staged")[::2] == (0, True)
+    assert probe(staged, home)[::2] == (0, True)  # not replayed from the staged record
+    assert probe(staged, home)[::2] == (0, False)
+
+
+def plant_a_pass(program_folder: Path) -> None:
+    """A record as a pull request could commit it: keyed for the plain check
+    of ./configs/ as the files stand, listing the document as read whatever
+    it holds, and printing a pass."""
+    config = os.path.abspath(CONFIG)
+    document = os.path.abspath(DOCUMENT)
+    key = replay.run_key(
+        [(config, os.path.realpath(config), cache.digest([Path(config).read_bytes()]))]
+    )
+    read = (document, os.path.realpath(document), None, cache.digest([DOCUMENT.read_bytes()]), None)
+    record = {"version": replay.RECORD_VERSION, "reads": [read], "stdout": "planted pass\n"}
+    entry = program_folder / replay.KIND / key[:2] / key
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(marshal.dumps(record))
+
+
+# Where a cache may lie inside what a pull request writes: each gives the
+# environment of the run and the folder of the records it would read.
+Layout = Callable[[Path, Path], tuple[dict[str, str], Path]]
+
+
+def _xdg_inside(project: Path, outside: Path) -> tuple[dict[str, str], Path]:
+    return {"XDG_CACHE_HOME": str(project / ".cache")}, project / ".cache" / "icpp-sizer-check"
+
+
+def _home_inside(project: Path, outside: Path) -> tuple[dict[str, str], Path]:
+    env = {"XDG_CACHE_HOME": "", "HOME": str(project / "home")}
+    return env, project / "home" / ".cache" / "icpp-sizer-check"
+
+
+def _folder_symlinked_inside(project: Path, outside: Path) -> tuple[dict[str, str], Path]:
+    (project / ".planted").mkdir()
+    (outside / "xdg").mkdir()
+    (outside / "xdg" / "icpp-sizer-check").symlink_to(project / ".planted")
+    return {"XDG_CACHE_HOME": str(outside / "xdg")}, project / ".planted"
+
+
+def _xdg_symlinked_inside(project: Path, outside: Path) -> tuple[dict[str, str], Path]:
+    (project / "cache").mkdir()
+    (outside / "xdg").symlink_to(project / "cache")
+    return {"XDG_CACHE_HOME": str(outside / "xdg")}, project / "cache" / "icpp-sizer-check"
+
+
+def _in_the_workspace(project: Path, outside: Path) -> tuple[dict[str, str], Path]:
+    env = {"XDG_CACHE_HOME": str(outside / "cache"), "GITHUB_WORKSPACE": str(outside)}
+    return env, outside / "cache" / "icpp-sizer-check"
+
+
+LAYOUTS: list[Layout] = [
+    _xdg_inside,
+    _home_inside,
+    _folder_symlinked_inside,
+    _xdg_symlinked_inside,
+    _in_the_workspace,
+]
+
+
+def test_a_planted_record_is_replayed_from_the_tools_own_cache(committed: Path, home: Path) -> None:
+    """The plant is well formed: only where it lies keeps it from passing the
+    stale document below."""
+    (committed / DOCUMENT).write_text("stale\n")
+    plant_a_pass(home / "icpp-sizer-check")
+    assert probe(committed, home)[:2] == (0, "planted pass\n")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda layout: layout.__name__.strip("_"))
+def test_a_record_planted_inside_the_checkout_is_never_read(
+    committed: Path, tmp_path_factory: pytest.TempPathFactory, layout: Layout
+) -> None:
+    (committed / DOCUMENT).write_text("stale\n")
+    env, records = layout(committed, tmp_path_factory.mktemp("outside"))
+    plant_a_pass(records)
+    planted = set(records.rglob("*"))
+    code, output, full = probe(committed, records, **env)  # env names the cache home
+    assert (code, full) == (1, True)
+    assert "planted" not in output
+    assert set(records.rglob("*")) == planted  # nothing written there either
+
+
+def test_a_passing_check_leaves_nothing_in_a_cache_inside_the_checkout(committed: Path) -> None:
+    env, records = _xdg_inside(committed, committed)
+    assert probe(committed, records, **env)[::2] == (0, True)
+    assert probe(committed, records, **env)[::2] == (0, True)  # never replayed
+    assert not records.exists()

@@ -239,6 +239,27 @@ def test_a_hard_linked_config_named_twice_is_checked_once(committed: Path) -> No
     assert len(result.configs) == 1
 
 
+def test_a_hard_link_in_another_folder_is_another_config(committed: Path) -> None:
+    """Its relative output starts from its own folder: another document, whose
+    staleness must fail the run however the two configs share their bytes."""
+    (committed / "other").mkdir()
+    os.link(CONFIG, "other/icpp_llama2.yaml")
+    (committed / "other" / DOCUMENT.name).write_text("stale\n")
+    result = run([CONFIG, Path("other/icpp_llama2.yaml")])
+    assert result.exit_code == EXIT_CHECK_FAILED
+    assert [config.document_status for config in result.configs] == [
+        DocumentStatus.UP_TO_DATE,
+        DocumentStatus.STALE,
+    ]
+
+
+def test_a_config_named_through_a_symlinked_folder_is_checked_once(committed: Path) -> None:
+    (committed / "linked").symlink_to("configs")
+    result = run([CONFIG, Path("linked/icpp_llama2.yaml"), Path("./configs/../" + str(CONFIG))])
+    assert result.exit_code == EXIT_OK
+    assert len(result.configs) == 1
+
+
 def test_a_leftover_named_with_an_impossible_pid_is_no_crash(committed: Path) -> None:
     odd = DOCUMENT.parent / f".{DOCUMENT.name}.99999999999999999999.x.tmp"
     odd.write_text("not ours")

@@ -20,6 +20,22 @@ if TYPE_CHECKING:
     from icpp_sizer_check.cli.arguments import Options
 
 
+def bug_report(environ: Mapping[str, str]) -> str:
+    """The traceback of the exception being handled, shown and never obeyed: it
+    may quote a config, a document or a model file, so its controls are
+    escaped, and in a workflow log no line of it acts as a command."""
+    import traceback  # only a bug pays for it
+
+    from icpp_sizer_check.errors import printable
+
+    lines = printable(traceback.format_exc(), keep="\n").splitlines()
+    if environ.get("GITHUB_ACTIONS") == "true":
+        from icpp_sizer_check.report.github import inert_block
+
+        lines = inert_block(lines)
+    return "\n".join(lines)
+
+
 def execute(options: Options, environ: Mapping[str, str]) -> int:
     """Run what the parsed command line asks for; return the exit code."""
     import io
@@ -30,6 +46,7 @@ def execute(options: Options, environ: Mapping[str, str]) -> int:
     from icpp_sizer_check.cli.streams import stdout_closed
     from icpp_sizer_check.report import GITHUB, TEXT, Destination, get_reporter
     from icpp_sizer_check.runner import run
+    from icpp_sizer_check.sources import source_for
 
     output_format = choose_format(options.format, environ)
     # A plain passing check is recorded, so an unchanged next one can be replayed.
@@ -43,11 +60,13 @@ def execute(options: Options, environ: Mapping[str, str]) -> int:
         step_summary=Path(summary_file) if output_format == GITHUB and summary_file else None,
         workspace=environ.get("GITHUB_WORKSPACE", "") if output_format == GITHUB else "",
     )
+    source = source_for(options.staged)
     result = run(
-        options.configs or discover_configs(),
+        options.configs or discover_configs(source=source),
         write=options.write,
         use_cache=not options.no_cache,
         exit_non_zero_on_write=options.exit_non_zero_on_write,
+        source=source,
     )
     try:
         get_reporter(output_format)(result, destination)
@@ -56,7 +75,7 @@ def execute(options: Options, environ: Mapping[str, str]) -> int:
             sys.stdout.write(text)
             sys.stdout.flush()
             if not destination.color:  # a record holds plain text only
-                replay.remember(result, text)
+                replay.remember(result, text, options.staged)
         sys.stdout.flush()
     except BrokenPipeError:
         stdout_closed()
@@ -114,11 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from icpp_sizer_check.cli.streams import stdout_closed, tolerant_streams
 
     tolerant_streams()
-    # The hook's usual command line (`--config FILE` at most), parsed once:
-    # the replay, the parser and the record all take it from here.
-    plain = replay.config_arguments(arguments)
+    # The hook's usual command line (`--config FILE` at most, and --staged),
+    # parsed once: the replay, the parser and the record all take it from here.
+    staged, rest = replay.without_staged(arguments)
+    plain = replay.config_arguments(rest)
     try:
-        if replay.replay(plain):
+        if replay.replay(plain, staged):
             sys.stdout.flush()
             return EXIT_OK
     except BrokenPipeError:
@@ -128,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     from icpp_sizer_check.cli.arguments import parse
 
-    parsed = parse(arguments, plain)
+    parsed = parse(arguments, plain, staged)
     if isinstance(parsed, int):
         return parsed
     if parsed.print_schema:
@@ -144,9 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{__program__}: error: {error}", file=sys.stderr)
         return error.exit_code
     except Exception:  # noqa: BLE001 - the last guard between a bug and a wrong exit code
-        import traceback  # only a bug pays for it
-
-        traceback.print_exc()
+        print(bug_report(os.environ), file=sys.stderr)
         print(
             f"{__program__}: internal error (a bug in {__program__} {__version__}); "
             "please report it",

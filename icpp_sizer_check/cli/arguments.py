@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import NoReturn, TextIO
 
+    from icpp_sizer_check.sources import FileSource
+
 
 # The subcommand that reads a GGUF file's header for a llama_cpp_canister config.
 DESCRIBE_GGUF = "describe-gguf"
@@ -114,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--staged",
+        action="store_true",
+        help=(
+            "judge the commit being made: each config and document as the git index holds "
+            "it (a file on disk but not staged is not in the commit); only staged configs "
+            "are found in ./configs/, model files are read from disk, and --write still "
+            "writes the working tree, failing until what it wrote is staged. For "
+            "pre-commit hooks"
+        ),
+    )
+    parser.add_argument(
         "--format",
         choices=tuple(FORMATS),
         help="output format (default: github when GITHUB_ACTIONS=true, else text)",
@@ -162,8 +175,9 @@ def use_color(choice: str, stream: TextIO, environ: Mapping[str, str]) -> bool:
     return stream.isatty()
 
 
-def discover_configs(folder: str | None = None) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` directly inside ``folder``, in name order."""
+def discover_configs(folder: str | None = None, source: FileSource | None = None) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` directly inside ``folder``, in name order, as
+    ``source`` holds them (default: on disk; with --staged: in the index)."""
     from pathlib import Path
 
     from icpp_sizer_check.errors import UsageError
@@ -171,7 +185,7 @@ def discover_configs(folder: str | None = None) -> list[Path]:
 
     folder = folder or DEFAULT_CONFIG_DIR
     try:
-        found = configs_in(folder)
+        found = source.configs_in(folder) if source else configs_in(folder)
     except OSError as error:  # a symlink loop, or a folder we may not list
         raise UsageError(
             f"cannot list ./{folder}/: {error.strerror or error}; fix it, "
@@ -183,8 +197,10 @@ def discover_configs(folder: str | None = None) -> list[Path]:
             "or name configs with --config FILE"
         )
     if not found:
+        staged = " staged" if source and source.staged else ""
         raise UsageError(
-            f"no *.yaml or *.yml files in ./{folder}/; add a config or name one with --config FILE"
+            f"no{staged} *.yaml or *.yml files in ./{folder}/; add a config or name one "
+            "with --config FILE"
         )
     return [Path(name) for name in found]
 
@@ -203,6 +219,7 @@ class Options:
         verbose: bool = False,
         print_schema: bool = False,
         plain: list[str] | None = None,
+        staged: bool = False,
     ) -> None:
         self.configs = configs
         self.write = write
@@ -212,20 +229,25 @@ class Options:
         self.no_cache = no_cache
         self.verbose = verbose
         self.print_schema = print_schema
+        self.staged = staged
         # The configs of a plain check (`--config FILE` at most, [] for the
         # default folder); None for any other command line.
         self.plain = plain
 
 
-def parse(argv: Sequence[str], plain: list[str] | None = None) -> Options | int:
+def parse(
+    argv: Sequence[str], plain: list[str] | None = None, staged: bool = False
+) -> Options | int:
     """The options, or the exit code when argparse ends the run (--help, --version,
     a usage error). ``plain``: the configs of a plain check, as
-    :func:`icpp_sizer_check.replay.config_arguments` parsed them from ``argv``."""
+    :func:`icpp_sizer_check.replay.config_arguments` parsed them from ``argv``
+    (``staged``: whether it holds --staged)."""
     if plain is not None:
         # argparse (with gettext and locale) costs ~8 ms to load, for an answer known here.
         from pathlib import Path
 
-        return Options(configs=[Path(name) for name in plain] or None, plain=plain)
+        configs = [Path(name) for name in plain] or None
+        return Options(configs=configs, plain=plain, staged=staged)
     try:
         parser = build_parser()
         options = Options(**vars(parser.parse_args(argv)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from icpp_sizer_check import cache
 from icpp_sizer_check.config.location import ConfigLocation, locate_config
@@ -80,23 +80,29 @@ def parse_config(
     return build_config(source, location, runtime, models.resolved, output, source_digest)
 
 
-def load_config(config_path: Path, use_cache: bool = True) -> SizerConfig:
-    """Read and validate one config file."""
+# How a run reads a config's bytes: from the working tree, or from the commit.
+ConfigReader = Callable[[ConfigLocation], bytes]
+
+
+def load_config(
+    config_path: Path, use_cache: bool = True, read: ConfigReader = read_config_bytes
+) -> SizerConfig:
+    """Read (with ``read``) and validate one config file."""
     location = locate_config(config_path)
-    raw = read_config_bytes(location)
+    raw = read(location)
     text = decode_config(raw, location.shown)
     return parse_config(text, location, use_cache, cache.digest([raw]))
 
 
 def load_configs(
-    config_paths: Sequence[Path], use_cache: bool = True
+    config_paths: Sequence[Path], use_cache: bool = True, read: ConfigReader = read_config_bytes
 ) -> tuple[list[SizerConfig], list[Problem]]:
     """Every config that loads, and every problem of those that do not."""
     configs: list[SizerConfig] = []
     problems: list[Problem] = []
     for path in config_paths:
         try:
-            configs.append(load_config(path, use_cache))
+            configs.append(load_config(path, use_cache, read))
         except ConfigError as error:
             location = _absolute_or_empty(path)
             problems.extend(found._replace(location=location) for found in error.problems)

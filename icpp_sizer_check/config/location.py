@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import shlex
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,8 +61,8 @@ def regenerate_command(config_shown: str) -> str:
 
 def locate_config(config_path: Path) -> ConfigLocation:
     """Where ``config_path`` lives and what it may reach; ConfigError when the
-    path cannot be used (not UTF-8, a symlink loop, or a symlink that leaves
-    the project)."""
+    path cannot be used (not UTF-8, a symlink loop, a folder, a FIFO or a
+    device, or a symlink that leaves the project)."""
     name = str(config_path)
     try:
         absolute = os.path.abspath(name)
@@ -78,13 +79,11 @@ def locate_config(config_path: Path) -> ConfigLocation:
             name, f"the path '{safe_path(absolute)}' is not valid UTF-8; rename the file or folder"
         ) from None
     real = os.path.realpath(absolute)
-    try:
-        os.stat(real)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise _location_error(
-                name, "the config is a symlink loop; point it at a file"
-            ) from None
+    mode = _mode(name, real)
+    # Before any root is sought: a folder's root would be its parent's, and
+    # the message about it would be about the parent.
+    if mode is not None and stat.S_ISDIR(mode):
+        raise _not_a_file(name, mode)
     logical_root = paths.project_root(os.path.dirname(absolute))
     root = paths.config_root(absolute)
     shown = paths.shown(absolute, logical_root)
@@ -108,6 +107,8 @@ def locate_config(config_path: Path) -> ConfigLocation:
             f"the config leads to {safe_path(real)}, outside the git checkout of the current "
             f"folder ({safe_path(checkout)}); run from the config's own project",
         )
+    if mode is not None and paths.irregular_kind(mode):  # a FIFO, a device: never opened
+        raise _not_a_file(shown, mode)
     if FORBIDDEN_TEXT.search(shown):
         raise _location_error(
             shown,
@@ -115,6 +116,29 @@ def locate_config(config_path: Path) -> ConfigLocation:
             "title and command; rename it",
         )
     return ConfigLocation(config_path, absolute, real, root, os.path.dirname(real), shown)
+
+
+def _mode(name: str, real: str) -> int | None:
+    """The mode of ``real`` (the config ``name`` after its symlinks); None when
+    missing or unreadable (reading it says why); ConfigError for a symlink loop."""
+    try:
+        return os.stat(real).st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _location_error(
+                name, "the config is a symlink loop; point it at a file"
+            ) from None
+        return None
+
+
+def _not_a_file(name: str, mode: int) -> ConfigError:
+    kind = paths.irregular_kind(mode)
+    if stat.S_ISDIR(mode):
+        shown = f"{name.rstrip(os.sep)}{os.sep}"
+        return _location_error(
+            shown, f"the config is {kind}, not a file; name a .yaml or .yml file in it"
+        )
+    return _location_error(name, f"the config is {kind}, not a file; name a .yaml or .yml file")
 
 
 def _location_error(file: str, message: str) -> ConfigError:

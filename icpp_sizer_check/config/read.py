@@ -11,23 +11,29 @@ from icpp_sizer_check.paths import MAX_CONFIG_BYTES
 def read_config_bytes(location: ConfigLocation) -> bytes:
     """The config's bytes, read from the file its symlinks lead to; ConfigError
     when unreadable or too large to be a config."""
-    file = location.shown
     try:
         raw = paths.read_regular(location.real, MAX_CONFIG_BYTES + 1)
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise ConfigError([Problem(file, f"cannot read the config: {reason}")]) from None
+        raise unreadable_config(location.shown, error.strerror or str(error)) from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(
-            [
-                Problem(
-                    file,
-                    f"the config is larger than {MAX_CONFIG_BYTES // 1024} KiB; "
-                    "is it the right file? split it into several configs",
-                )
-            ]
-        )
+        raise config_too_large(location.shown)
     return raw
+
+
+def unreadable_config(file: str, reason: str) -> ConfigError:
+    return ConfigError([Problem(file, f"cannot read the config: {reason}")])
+
+
+def config_too_large(file: str) -> ConfigError:
+    return ConfigError(
+        [
+            Problem(
+                file,
+                f"the config is larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+                "is it the right file? split it into several configs",
+            )
+        ]
+    )
 
 
 def decode_config(raw: bytes, file: str) -> str:

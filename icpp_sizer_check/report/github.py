@@ -23,7 +23,7 @@ from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.report.step_summary import STEP_SUMMARY_LIMIT, step_summary
-from icpp_sizer_check.results import ConfigResult, RunResult
+from icpp_sizer_check.results import ConfigResult, RunResult, Staging
 
 
 def _escape_data(text: str) -> str:
@@ -116,6 +116,13 @@ def _config_lines(config: ConfigResult, workspace: str) -> Iterator[tuple[bool, 
             True,
             workflow_command(
                 "error", say.missing(config), file=config_file, title="Missing sizing document"
+            ),
+        )
+    elif config.staging == Staging.NOT_STAGED:  # written, and not yet in the commit
+        yield (
+            True,
+            workflow_command(
+                "error", say.written(config), file=config_file, title="Unstaged sizing document"
             ),
         )
     for model in config.failing_models:

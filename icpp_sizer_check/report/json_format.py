@@ -77,6 +77,10 @@ def _config(file: str, result: ConfigResult | None, problems: list[Problem]) -> 
         "diff": (result.diff or None) if result else None,
         "changes": _changes(result.changes) if result else None,
         "fix_command": fix_command(result) if result else None,
+        # Which copy of the document was judged: "working-tree", or with --staged
+        # "staged" (the index's), or "not-staged" (the index's is not current
+        # while the file on disk is: staging it is the fix).
+        "staging": result.staging.value if result else None,
         "memory_mib": result.memory_mib if result else None,
         "wasm": result.target.name if result else None,
         "errors": [_problem(problem) for problem in problems],

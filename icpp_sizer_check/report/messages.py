@@ -5,8 +5,9 @@ from __future__ import annotations
 from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.config.location import regenerate_command
 from icpp_sizer_check.errors import Problem
-from icpp_sizer_check.results import ConfigResult, ModelResult
+from icpp_sizer_check.results import ConfigResult, ModelResult, Staging
 from icpp_sizer_check.runtimes import get_runtime
+from icpp_sizer_check.sources import stage_command
 
 
 def model_failure(config: ConfigResult, model: ModelResult) -> str:
@@ -30,8 +31,17 @@ def model_detail(config: ConfigResult, model: ModelResult) -> str:
 
 
 def fix_command(config: ConfigResult) -> str:
-    """The command that regenerates the config's document."""
-    return regenerate_command(config.config_file)
+    """The command that fixes the config's document: regenerating it, and with
+    --staged staging it too (or only staging it, when that is all it needs)."""
+    stage = stage_command(config.output_file)
+    if config.staging == Staging.NOT_STAGED:
+        return stage
+    regenerate = regenerate_command(config.config_file)
+    return f"{regenerate} && {stage}" if config.staging == Staging.STAGED else regenerate
+
+
+def _not_staged(config: ConfigResult) -> str:
+    return f"the file on disk is up to date but not staged; stage it with: {fix_command(config)}"
 
 
 # A long list of changed cells helps nobody; the diff has the rest.
@@ -71,11 +81,23 @@ def headroom(config: ConfigResult) -> str:
 
 def stale(config: ConfigResult) -> str:
     why = f" ({config.summary})" if config.summary else ""
+    if config.staging == Staging.NOT_STAGED:
+        return f"{config.output_file} is stale in the commit{why}: {_not_staged(config)}"
     return f"{config.output_file} is stale{why}; fix it with: {fix_command(config)}"
 
 
 def missing(config: ConfigResult) -> str:
-    return f"{config.output_file} is missing; create it with: {fix_command(config)}"
+    if config.staging == Staging.NOT_STAGED:
+        return f"{config.output_file} is missing from the commit: {_not_staged(config)}"
+    where = " from the commit" if config.staging == Staging.STAGED else ""
+    return f"{config.output_file} is missing{where}; create it with: {fix_command(config)}"
+
+
+def written(config: ConfigResult) -> str:
+    """A document written that fails the run: with --staged, until it is staged."""
+    if config.staging == Staging.NOT_STAGED:
+        return f"wrote {config.output_file}; stage it with: {fix_command(config)}"
+    return f"wrote {config.output_file}"
 
 
 def problem_text(problem: Problem) -> str:

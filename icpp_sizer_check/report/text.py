@@ -48,7 +48,7 @@ def report(result: RunResult, to: Destination) -> None:
         elif config.document_status == DocumentStatus.MISSING:
             _print(f"{name}: {say.missing(config)}", to.out)
         elif config.document_status == DocumentStatus.WRITTEN and not config.ok:
-            _print(f"{name}: wrote {doc}", to.out)
+            _print(f"{name}: {say.written(config)}", to.out)
         if to.verbose:
             for model in config.models:
                 _print(

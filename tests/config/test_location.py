@@ -255,6 +255,29 @@ def test_a_fifo_named_like_a_config_is_refused_instead_of_waited_on(project: Pat
     completed = run_process(project)
     assert completed.returncode == 2
     assert (
-        "configs/pipe.yaml: cannot read the config: is a FIFO, a device or a socket, "
-        "not a regular file"
+        "configs/pipe.yaml: the config is a FIFO, a device or a socket, not a file; "
+        "name a .yaml or .yml file"
     ) in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        (".", "./"),
+        ("..", "../"),
+        ("", "./"),  # an empty name is the current folder
+        ("configs", "configs/"),
+        ("configs/", "configs/"),
+        ("linked", "linked/"),  # a symlink to a folder
+    ],
+)
+def test_a_folder_is_named_as_a_folder(project: Path, run: Run, name: str, shown: str) -> None:
+    """Before any project root is sought: a folder's root would be its
+    parent's, and the message would be about the parent (the checkout itself
+    was once said to lead outside the checkout)."""
+    (project / "linked").symlink_to("configs")
+    outcome = run("--config", name)
+    assert outcome.code == 2
+    assert outcome.err == (
+        f"{shown}: the config is a folder, not a file; name a .yaml or .yml file in it\n"
+    )

@@ -9,23 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import REPO, clean_env
+from tests.fixtures import REPO, clean_env, hermetic_git
 
 
 def git_env(home: Path) -> dict[str, str]:
     """Hermetic git: no user or system config, a fixed identity."""
-    env = clean_env()
-    global_config = home / "gitconfig"
-    global_config.touch()
-    env.update(
-        GIT_CONFIG_GLOBAL=str(global_config),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="Test",
-        GIT_AUTHOR_EMAIL="test@example.invalid",
-        GIT_COMMITTER_NAME="Test",
-        GIT_COMMITTER_EMAIL="test@example.invalid",
-        PRE_COMMIT_HOME=str(home / "pre-commit-cache"),
-    )
+    env = {**clean_env(), **hermetic_git(home)}
+    env["PRE_COMMIT_HOME"] = str(home / "pre-commit-cache")
     env.pop("PRE_COMMIT_COLOR", None)
     return env
 

@@ -107,10 +107,12 @@ def run_action(
     inputs: dict[str, str],
     runner_os: str = "Linux",
     path: str | None = None,
+    environment: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the composite action's steps as the runner does: bash -eo pipefail, in order,
-    with ${{ inputs.* }} and ${{ steps.*.outputs.* }} expressions replaced, each
-    step's env applied, and each step's $GITHUB_OUTPUT read back."""
+    with ${{ inputs.* }} and ${{ steps.*.outputs.* }} expressions replaced, the job's
+    ``environment`` and each step's env applied, and each step's $GITHUB_OUTPUT
+    read back."""
     action = load_action()
     values = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
     values.update(inputs)
@@ -137,6 +139,7 @@ def run_action(
         )
         if path is not None:
             env["PATH"] = path
+        env.update(environment or {})
         env.update({key: expand(str(value)) for key, value in step.get("env", {}).items()})
         cwd = workspace / expand(step.get("working-directory", "."))
         completed = call(
@@ -195,17 +198,15 @@ def test_the_action_installs_and_checks(hook_repo: tuple[Path, str], tmp_path: P
     )
 
 
-# Stands in for a Windows runner's `python`: `python -m venv DIR` makes a real
-# virtual environment, laid out as Windows lays one out (Scripts/python.exe,
-# Scripts/icpp-sizer-check.exe), so the action's Windows branch runs for real.
+# Stands in for a Windows runner's `python`: `python -I -m venv DIR` makes a real
+# virtual environment, laid out as Windows lays one out (Scripts/python.exe), so
+# the action's Windows branch runs for real.
 FAKE_WINDOWS_PYTHON = """#!/bin/sh
 set -e
-if [ "$1 $2" != "-m venv" ]; then echo "python: unexpected arguments: $*" >&2; exit 99; fi
-"{python}" -m venv "$3"
-ln -s bin "$3/Scripts"
-ln -s python "$3/bin/python.exe"
-printf '#!/bin/sh\\nexec "$(dirname "$0")/icpp-sizer-check" "$@"\\n' > "$3/bin/icpp-sizer-check.exe"
-chmod +x "$3/bin/icpp-sizer-check.exe"
+if [ "$1 $2 $3" != "-I -m venv" ]; then echo "python: unexpected arguments: $*" >&2; exit 99; fi
+"{python}" -I -m venv "$4"
+ln -s bin "$4/Scripts"
+ln -s python "$4/bin/python.exe"
 """
 
 
@@ -213,7 +214,7 @@ def test_the_action_on_a_windows_runner_uses_the_venvs_scripts_folder(
     hook_repo: tuple[Path, str], tmp_path: Path
 ) -> None:
     """RUNNER_OS=Windows: `python` (Windows runners have no python3) makes the
-    venv, and its Scripts\\python.exe and Scripts\\icpp-sizer-check.exe run."""
+    venv, and its Scripts\\python.exe installs the tool and runs the check."""
     snapshot, _ = hook_repo
     workspace, runner_temp, _ = sizing_workspace(tmp_path)
     shims = tmp_path / "shims"
@@ -236,22 +237,22 @@ def test_the_action_on_a_windows_runner_uses_the_venvs_scripts_folder(
     assert completed.returncode == 0, completed.stdout
     assert "is up to date" in completed.stdout
     recorded = (runner_temp / "github-output-0").read_text()
-    assert recorded == f"executable={runner_temp}/icpp-sizer-check/Scripts/icpp-sizer-check.exe\n"
+    assert recorded == f"python={runner_temp}/icpp-sizer-check/Scripts/python.exe\n"
     assert (runner_temp / "icpp-sizer-check" / "Scripts" / "python.exe").exists()
 
 
 def test_the_action_on_linux_and_macos_runners_uses_python3_and_bin(tmp_path: Path) -> None:
     """The install step's choice of folder, on its own: a python3 shim records the
-    venv it was asked for, and the step names bin/icpp-sizer-check."""
+    venv it was asked for, and the step names bin/python."""
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
     shims = tmp_path / "shims"
     shims.mkdir()
     log = tmp_path / "calls"
     (shims / "python3").write_text(
-        f'#!/bin/sh\necho "python3 $*" >> "{log}"\nmkdir -p "$3/bin"\n'
-        f'printf \'#!/bin/sh\\necho "bin/python $*" >> "{log}"\\n\' > "$3/bin/python"\n'
-        'chmod +x "$3/bin/python"\n'
+        f'#!/bin/sh\necho "python3 $*" >> "{log}"\nmkdir -p "$4/bin"\n'
+        f'printf \'#!/bin/sh\\necho "bin/python $*" >> "{log}"\\n\' > "$4/bin/python"\n'
+        'chmod +x "$4/bin/python"\n'
     )
     (shims / "python").write_text("#!/bin/sh\necho 'python used off Windows' >&2\nexit 98\n")
     for shim in shims.iterdir():
@@ -269,11 +270,78 @@ def test_the_action_on_linux_and_macos_runners_uses_python3_and_bin(tmp_path: Pa
         )
         completed = call(["bash", "-eo", "pipefail", "-c", install["run"]], tmp_path, env)
         assert completed.returncode == 0, completed.stdout
-        assert output_file.read_text() == (
-            f"executable={runner_temp}/icpp-sizer-check/bin/icpp-sizer-check\n"
-        )
+        assert output_file.read_text() == (f"python={runner_temp}/icpp-sizer-check/bin/python\n")
     venv = runner_temp / "icpp-sizer-check"
     assert log.read_text().splitlines() == 2 * [
-        f"python3 -m venv {venv}",
-        "bin/python -m pip install --quiet --disable-pip-version-check /action",
+        f"python3 -I -m venv {venv}",
+        "bin/python -I -m pip install --quiet --disable-pip-version-check /action",
     ]
+
+
+# Names a checkout could shadow, each found first on an import path that holds
+# the checkout: the tools the action runs (venv, pip, ensurepip, setuptools, the
+# package itself and its dependencies), modules Python imports at startup
+# (sitecustomize, usercustomize), and standard modules those tools import later.
+HOSTILE_MODULES = ("venv", "sitecustomize", "usercustomize", "logging", "shutil", "tempfile")
+HOSTILE_PACKAGES = ("pip", "ensurepip", "setuptools", "icpp_sizer_check", "yaml", "jsonschema")
+
+
+def plant_hostile_files(folder: Path, markers: Path) -> None:
+    """Files that, if Python or pip ever reads them, leave a file in ``markers``
+    named after themselves."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def leave_marker(name: str) -> str:
+        return f"open({str(markers / name)!r}, 'w').close()\n"
+
+    for name in HOSTILE_MODULES:
+        (folder / f"{name}.py").write_text(leave_marker(name))
+    for name in HOSTILE_PACKAGES:
+        (folder / name).mkdir(exist_ok=True)
+        (folder / name / "__init__.py").write_text(leave_marker(name))
+        (folder / name / "__main__.py").write_text(leave_marker(f"{name}.__main__"))
+    # A .pth runs its import lines wherever its folder is a site folder.
+    (folder / "hostile.pth").write_text(f"import os; {leave_marker('hostile.pth')}")
+    # pip would write its log where a config file it read says.
+    for name in ("pip.conf", "pip.ini"):
+        (folder / name).write_text(f"[global]\nlog = {markers / name}\n")
+
+
+def hostile_environment(workspace: Path, markers: Path) -> dict[str, str]:
+    """A job whose PYTHON* variables name the checkout, as a job that runs its own
+    code from there may set them: the checkout first on the import path, its
+    startup file, and a user site folder in it (whose .pth files Python runs)."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    plant_hostile_files(workspace / "userbase" / "lib" / version / "site-packages", markers)
+    return {
+        "PYTHONPATH": os.pathsep.join([str(workspace), str(workspace / "sizing")]),
+        "PYTHONUSERBASE": str(workspace / "userbase"),
+        "PYTHONSTARTUP": str(workspace / "sitecustomize.py"),
+    }
+
+
+@pytest.mark.parametrize("job_names_the_checkout", [False, True], ids=["checkout", "job-env"])
+def test_nothing_in_the_checkout_runs(
+    hook_repo: tuple[Path, str], tmp_path: Path, job_names_the_checkout: bool
+) -> None:
+    """A pull request's files shadow every module the action's Pythons import, in
+    the workspace and in the working directory; none of them runs, and the check
+    passes as on a clean checkout."""
+    snapshot, _ = hook_repo
+    workspace, runner_temp, _ = sizing_workspace(tmp_path)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    for folder in (workspace, workspace / "sizing"):
+        plant_hostile_files(folder, markers)
+    environment = hostile_environment(workspace, markers) if job_names_the_checkout else {}
+
+    completed = run_action(
+        snapshot,
+        workspace,
+        runner_temp,
+        {"working-directory": "sizing", "configs": "configs/llm.yaml"},
+        environment=environment,
+    )
+    assert sorted(path.name for path in markers.iterdir()) == []
+    assert completed.returncode == 0, completed.stdout
+    assert "is up to date" in completed.stdout

@@ -135,8 +135,8 @@ def test_deleting_the_document_fails_the_check_hook(consumer: Path, hooks_home: 
     assert deleted.returncode == 1, deleted.stdout
     assert hook_verdict(deleted.stdout, "icpp-sizer-check") == "Failed"
     assert (
-        f"{DOCUMENT.as_posix()} is missing; create it with: "
-        "icpp-sizer-check --write --config configs/llm.yaml"
+        f"{DOCUMENT.as_posix()} is missing from the commit; create it with: "
+        f"icpp-sizer-check --write --config configs/llm.yaml && git add {DOCUMENT.as_posix()}"
     ) in deleted.stdout
     assert head_commits(consumer, env) == 1
 
@@ -234,6 +234,105 @@ def test_the_write_hook_stops_the_commit_until_its_document_is_staged(
     assert head_commits(project, env) == 2
 
 
+@pytest.fixture
+def guarded_consumer(tmp_path: Path, hooks_home: Path, hook_repo: tuple[Path, str]) -> Path:
+    """A project whose commits run both hooks on every config in ./configs/, with
+    its config and document committed."""
+    project = make_consumer(
+        tmp_path / "consumer",
+        hooks_home,
+        hook_repo,
+        """      - id: icpp-sizer-check
+      - id: icpp-sizer-write
+""",
+    )
+    shutil.copy(REPO_CONFIG, project / CONSUMER_CONFIG)
+    shutil.copy(GOLDEN, project / DOCUMENT)
+    env = git_env(hooks_home)
+    first = commit(project, env, "add sizing")
+    assert first.returncode == 0, first.stdout
+    return project
+
+
+def both_hooks(outcome: subprocess.CompletedProcess[str], verdict: str) -> None:
+    """Both hooks said ``verdict`` (Passed or Failed), and the commit went by it."""
+    assert outcome.returncode == (0 if verdict == "Passed" else 1), outcome.stdout
+    assert hook_verdict(outcome.stdout, "icpp-sizer-check") == verdict
+    assert hook_verdict(outcome.stdout, "icpp-sizer-write") == verdict
+
+
+def both_hooks_refuse(project: Path, env: dict[str, str], message: str, *paths: str) -> None:
+    """`git commit` (of ``paths`` alone, if any) fails both hooks with ``message``,
+    and nothing is committed."""
+    commits = head_commits(project, env)
+    outcome = call(["git", "commit", "-m", "refused", *paths], project, env)
+    both_hooks(outcome, "Failed")
+    assert message in outcome.stdout
+    assert head_commits(project, env) == commits
+
+
+def test_a_document_taken_out_of_the_index_fails_both_hooks(
+    guarded_consumer: Path, hooks_home: Path
+) -> None:
+    """`git rm --cached` leaves the document on disk, up to date: only the index
+    tells that the commit goes without it."""
+    env = git_env(hooks_home)
+    project = guarded_consumer
+    git(project, env, "rm", "-q", "--cached", DOCUMENT.as_posix())
+    both_hooks_refuse(
+        project,
+        env,
+        f"{DOCUMENT.as_posix()} is missing from the commit: the file on disk is up to date "
+        f"but not staged; stage it with: git add {DOCUMENT.as_posix()}",
+    )
+    assert DOCUMENT.as_posix() not in git(project, env, "ls-files")
+    assert (project / DOCUMENT).read_bytes() == GOLDEN.read_bytes()
+
+
+def test_a_new_config_committed_without_its_document_fails_both_hooks(
+    guarded_consumer: Path, hooks_home: Path
+) -> None:
+    """A new config, its document written by hand and left unstaged: on disk all
+    is well, and the commit holds a config without its document."""
+    env = git_env(hooks_home)
+    project = guarded_consumer
+    second = project / "configs" / "second.yaml"
+    second.write_text((project / CONSUMER_CONFIG).read_text().replace("README_", "SECOND_"))
+    written = run_process(project, "--write", "--config", "configs/second.yaml", env=env)
+    assert written.returncode == 0, written.stderr
+    document = "configs/SECOND_icpp_llama2_resource_requirements.md"
+    assert (project / document).exists()
+    git(project, env, "add", "configs/second.yaml")
+    both_hooks_refuse(project, env, f"stage it with: git add {document}")
+
+    # Staged, it passes; an untracked config of ./configs/ is no part of a commit.
+    git(project, env, "add", document)
+    (project / "configs" / "draft.yaml").write_text("not: [a config\n")
+    both_hooks(call(["git", "commit", "-m", "a second config"], project, env), "Passed")
+
+
+def test_a_partial_commit_is_judged_by_what_it_holds(
+    guarded_consumer: Path, hooks_home: Path
+) -> None:
+    """`git commit PATH` commits PATH alone, through an index of its own that git
+    hands its hooks: a staged document outside PATH is not in that commit."""
+    env = git_env(hooks_home)
+    project = guarded_consumer
+    edit(project / CONSUMER_CONFIG, "seq_len: 256", "seq_len: 512")
+    written = run_process(project, "--write", "--config", CONSUMER_CONFIG.as_posix(), env=env)
+    assert written.returncode == 0, written.stderr
+    git(project, env, "add", "-A")
+    both_hooks_refuse(
+        project,
+        env,
+        f"{DOCUMENT.as_posix()} is stale; fix it with: icpp-sizer-check --write --config "
+        f"{CONSUMER_CONFIG.as_posix()} && git add {DOCUMENT.as_posix()}",
+        CONSUMER_CONFIG.as_posix(),
+    )
+    whole = call(["git", "commit", "-m", "config and document"], project, env)
+    assert whole.returncode == 0, whole.stdout
+
+
 def test_this_repository_dogfoods_its_hooks(hook_repo: tuple[Path, str], hooks_home: Path) -> None:
     """The repo's own .pre-commit-config.yaml passes on its own tree."""
     env = git_env(hooks_home)
@@ -267,7 +366,7 @@ def test_this_repository_guards_its_own_document(
     deleted = call(["git", "commit", "-m", "drop the sizing document"], clone, env)
     assert deleted.returncode == 1, deleted.stdout
     assert hook_verdict(deleted.stdout, hook_name) == "Failed"
-    assert f"{document} is missing; create it with:" in deleted.stdout
+    assert f"{document} is missing from the commit; create it with:" in deleted.stdout
 
 
 def test_manifest_validates_with_pre_commit(hooks_home: Path) -> None:

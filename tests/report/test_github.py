@@ -18,7 +18,10 @@ from icpp_sizer_check.report.github import (
     workflow_command,
     workspace_path,
 )
+from icpp_sizer_check.report.step_summary import escaped_text
 from icpp_sizer_check.results import ConfigResult, RunResult
+from icpp_sizer_check.runner import run
+from icpp_sizer_check.sources import Index
 from tests.fixtures import (
     CONFIG,
     DATA,
@@ -29,6 +32,7 @@ from tests.fixtures import (
     STORIES_260K,
     clean_env,
     edit,
+    git,
     run_in_actions,
     run_process,
 )
@@ -120,9 +124,10 @@ def test_beyond_the_cap_the_annotation_and_the_summary_say_the_same(tmp_path: Pa
         + remedy
     )
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    # The same words, escaped for Markdown, the model's name as code.
+    failure = escaped_text(" serves 78 concurrent users, below its threshold of 100 (short by 22)")
     assert (
-        "- `configs/icpp_llama2.yaml` model 110M serves 78 concurrent users, below its "
-        f"threshold of 100 (short by 22); {remedy}\n"
+        f"- `configs/icpp_llama2.yaml` model `110M`{failure}; {escaped_text(remedy)}\n"
     ) in summary
 
 
@@ -154,7 +159,7 @@ def test_step_summary_has_the_table_and_the_diff(tmp_path: Path) -> None:
     assert "| Config | Document | Model | Has | Threshold | Status |" in summary
     assert (
         "| `configs/icpp_llama2.yaml` | `configs/README_icpp_llama2_resource_requirements.md` "
-        "❌ stale | 15M | 431 users | 1 | ✅ ok |"
+        "❌ stale | `15M` | 431 users | 1 | ✅ ok |"
     ) in summary
     # The diff holds ```bash lines, so its fence must be longer.
     assert (
@@ -415,3 +420,15 @@ def test_step_summary_budget_is_shared_and_never_exceeded() -> None:
         "_The summary is cut here, as GitHub keeps a step summary under 1 MiB. "
         "The job log has the rest._\n"
     )
+
+
+def test_a_written_document_not_yet_staged_is_annotated(repository: Path) -> None:
+    git(repository, "add", str(CONFIG))
+    result = run([CONFIG], write=True, source=Index())
+    stage = f"git add {DOCUMENT.as_posix()}"
+    (annotation,) = annotations(logged(result))
+    assert annotation["title"] == "Unstaged sizing document"
+    assert annotation["message"] == f"wrote {DOCUMENT.as_posix()}; stage it with: {stage}"
+    (config,) = json_report.as_document(result)["configs"]
+    assert (config["passed"], config["written"]) == (False, True)
+    assert (config["staging"], config["fix_command"]) == ("not-staged", stage)

@@ -25,7 +25,9 @@ def column_heading(model: str) -> str:
     return f"{model}{_COLUMN_SUFFIX}"
 
 
-def model_of_column(heading: str) -> str:
+def model_of_column(table: str, heading: str) -> str:
+    # Every table suffixes every heading once: taking one suffix off is the
+    # name, whatever the name ends with.
     return heading.removesuffix(_COLUMN_SUFFIX)
 
 

@@ -2,12 +2,14 @@
 
 The text is YAML to paste under a model of a config. It names the file in a
 comment; the name comes from anyone's pull request, so every control
-character in it (and in any message) is escaped, never printed raw.
+character in it (and in any message) is escaped, never printed raw, and so is
+every character YAML does not allow in a document (the output must load).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import TextIO
 
 from icpp_sizer_check.errors import printable
@@ -24,6 +26,12 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import GgufError
 # the sizing uses them (the vocabulary's heap, the compute graph's size).
 ALWAYS_WRITTEN = ("arch", "n_tensors", "n_merges")
 SLIDING_WINDOW_KEYS = ("sliding_window", "sliding_window_pattern")
+# Outside YAML's printable set (YAML 1.2, 5.1: PyYAML refuses a stream holding
+# U+FFFE or U+FFFF), or a byte order mark, which the spec allows only before a
+# document. The controls and breaks of that set are printable()'s already.
+_NOT_IN_A_YAML_DOCUMENT = re.compile(
+    "[^\t\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def _written_keys(arch: Architecture) -> list[str]:
@@ -38,10 +46,19 @@ def _written_keys(arch: Architecture) -> list[str]:
     return keys
 
 
+def yaml_comment(text: str) -> str:
+    """``text`` as one YAML comment line, every character YAML or a terminal
+    would not take as printed escaped."""
+    shown = _NOT_IN_A_YAML_DOCUMENT.sub(
+        lambda found: f"\\u{ord(found.group()):04x}", printable(text)
+    )
+    return f"# {shown}"
+
+
 def architecture_yaml(arch: Architecture, file_name: str) -> str:
     """The ``architecture:`` mapping, keys in Architecture's order, after a
     comment naming the file."""
-    lines = [f"# {printable(file_name)}", "architecture:"]
+    lines = [yaml_comment(file_name), "architecture:"]
     lines += [f"  {key}: {getattr(arch, key)}" for key in _written_keys(arch)]
     return "\n".join(lines) + "\n"
 

@@ -35,14 +35,18 @@ MAX_CTX_ROW = "largest ctx_size that fits"
 FILE_ROW = "GGUF file (MB)"
 SESSION_ROW = "saved session at full context"
 _MB_ROWS = {*HEAP_ROWS, SESSION_ROW}
+# The tables whose every row is in MB: their column headings say so.
+_MB_TABLES = frozenset({SECTIONS[1], SECTIONS[3]})
 
 
-def column_heading(model: str, in_mb: bool) -> str:
-    return f"{model}{_MB_SUFFIX}" if in_mb else model
+def column_heading(table: str, model: str) -> str:
+    return f"{model}{_MB_SUFFIX}" if table in _MB_TABLES else model
 
 
-def model_of_column(heading: str) -> str:
-    return heading.removesuffix(_MB_SUFFIX)
+def model_of_column(table: str, heading: str) -> str:
+    # Only a table that suffixes its headings has one to take off: a model
+    # named "tiny<br>(MB)" heads the other tables as that, whole.
+    return heading.removesuffix(_MB_SUFFIX) if table in _MB_TABLES else heading
 
 
 def unit_of_row(row: str) -> str:
@@ -84,8 +88,10 @@ def document_tables(
     max_ctx_sizes: Sequence[Optional[int]],
 ) -> list[Table]:
     """The four tables of the document, every cell as it is printed."""
-    plain = [column_heading(name, False) for name in names]
-    in_mb = [column_heading(name, True) for name in names]
+
+    def header(table: str, first: str) -> list[str]:
+        return [first, *(column_heading(table, name) for name in names)]
+
     settings = [model.settings for model in models]
     cells = ["KV cells (ctx_size padded to 256)", *(str(s.context.n_ctx) for s in sizings)]
     heap = [
@@ -109,12 +115,14 @@ def document_tables(
         [FILE_ROW, *(format_mb(s.file) for s in sizings)],
     ]
     return [
-        Table(SECTIONS[0], ["Setting", *plain], [*_settings_rows(settings, models), cells]),
-        Table(SECTIONS[1], ["Memory Type", *in_mb], heap),
-        Table(SECTIONS[2], ["Canister Metrics", *plain], metrics),
+        Table(
+            SECTIONS[0], header(SECTIONS[0], "Setting"), [*_settings_rows(settings, models), cells]
+        ),
+        Table(SECTIONS[1], header(SECTIONS[1], "Memory Type"), heap),
+        Table(SECTIONS[2], header(SECTIONS[2], "Canister Metrics"), metrics),
         Table(
             SECTIONS[3],
-            ["Memory Type", *in_mb],
+            header(SECTIONS[3], "Memory Type"),
             [[SESSION_ROW, *(format_mb(s.session) for s in sizings)]],
         ),
     ]

@@ -19,28 +19,52 @@ def _parts(model: ModelResult) -> tuple[LlamaCppModel, LlamaCppSizing, Outcome]:
     return values, sizing, held
 
 
+# The most the Internet Computer reads from stable memory in one message.
+MESSAGE_READ_CAP_MIB = 2048
+
+
 def _mb(byte_count: int) -> str:
     return f"{format_mb(byte_count)} {UNIT}"
 
 
+def _file_too_large(sizing: LlamaCppSizing, held: Outcome) -> bool:
+    return sizing.file > held.max_file
+
+
+def _heap_short(sizing: LlamaCppSizing, held: Outcome) -> bool:
+    return held.headroom(sizing) < held.min_headroom
+
+
 def failure(config: ConfigResult, model: ModelResult) -> str:
     """Why the model fails: a heap above the limit, a file the canister cannot
-    read in one message, or too little heap left free."""
+    read in one message, or too little heap left free; the first by the
+    failing-model rule, then any other that holds too (each has its remedy)."""
     _, sizing, held = _parts(model)
+    headroom = held.headroom(sizing)
+    file_reason = (
+        f"its GGUF file is {_mb(sizing.file)}, above max_model_file_mib {held.max_file // MIB}"
+    )
+    if model.status == ModelStatus.FILE_TOO_LARGE:
+        also = (
+            f"; and it leaves {_mb(headroom)} of heap free, below its min_headroom_mib of "
+            f"{held.min_headroom // MIB}"
+            if _heap_short(sizing, held)
+            else ""
+        )
+        return (
+            f"model {model.name}: {file_reason}: the canister cannot read it from stable "
+            f"memory in one message{also}"
+        )
+    also = f"; and {file_reason}" if _file_too_large(sizing, held) else ""
     if model.status == ModelStatus.DOES_NOT_FIT:
         return (
             f"model {model.name} does not fit: its heap needs {_mb(sizing.heap)} but "
-            f"wasm_memory_limit is {config.memory_mib} MiB ({_mb(sizing.heap - held.limit)} short)"
+            f"wasm_memory_limit is {config.memory_mib} MiB ({_mb(sizing.heap - held.limit)} "
+            f"short){also}"
         )
-    if model.status == ModelStatus.FILE_TOO_LARGE:
-        return (
-            f"model {model.name}: its GGUF file is {_mb(sizing.file)}, above max_model_file_mib "
-            f"{held.max_file // MIB}: the canister cannot read it from stable memory in one message"
-        )
-    headroom = held.headroom(sizing)
     return (
         f"model {model.name} leaves {_mb(headroom)} of heap free, below its min_headroom_mib of "
-        f"{held.min_headroom // MIB} (short by {_mb(held.min_headroom - headroom)})"
+        f"{held.min_headroom // MIB} (short by {_mb(held.min_headroom - headroom)}){also}"
     )
 
 
@@ -56,14 +80,25 @@ def closest(model: ModelResult) -> str:
     return f"{model.name} leaves {have} MiB of heap free, minimum {need} (+{model.margin.spare})"
 
 
-def remedy(config: ConfigResult, model: ModelResult) -> str:
-    """What would pass: a smaller file; a shorter context or more memory."""
-    values, sizing, held = _parts(model)
-    if model.status == ModelStatus.FILE_TOO_LARGE and held.headroom(sizing) >= held.min_headroom:
-        return (
-            f"use a smaller quantization (a file of at most {held.max_file // MIB} MiB), or raise "
-            "max_model_file_mib if the canister reads larger files in one message"
-        )
+def file_remedy_mib(sizing: LlamaCppSizing, held: Outcome) -> int | None:
+    """The smallest max_model_file_mib that takes the model's file, for a file
+    too large; None otherwise, or when it is above what one message can read."""
+    need = -(-sizing.file // MIB)
+    return need if _file_too_large(sizing, held) and need <= MESSAGE_READ_CAP_MIB else None
+
+
+def _file_remedy(sizing: LlamaCppSizing, held: Outcome) -> str:
+    smaller = f"use a smaller quantization (a file of at most {held.max_file // MIB} MiB)"
+    need = file_remedy_mib(sizing, held)
+    if need is None:
+        return f"{smaller}; no canister reads more than {MESSAGE_READ_CAP_MIB} MiB in one message"
+    return (
+        f"{smaller}, or max_model_file_mib at least {need} (now {held.max_file // MIB}) "
+        "if the canister reads a file that large in one message"
+    )
+
+
+def _heap_remedy(config: ConfigResult, values: LlamaCppModel, held: Outcome) -> str:
     cap = config.target.heap_cap_mib
     now = values.settings.ctx_size
     goal = f"to leave {held.min_headroom // MIB} MiB free" if held.min_headroom else "to fit"
@@ -76,6 +111,19 @@ def remedy(config: ConfigResult, model: ModelResult) -> str:
         beyond = f"no canister.memory_mib up to the {config.target.name} heap cap ({cap} MiB) is"
         return f"{goal}: {ctx}; {beyond} enough"
     return f"{goal}: {ctx}, or canister.memory_mib at least {memory} (now {config.memory_mib})"
+
+
+def remedy(config: ConfigResult, model: ModelResult) -> str:
+    """What would pass, one remedy for each way the model fails: a shorter
+    context or more memory for the heap; a smaller file, or a larger limit."""
+    values, sizing, held = _parts(model)
+    remedies = []
+    if _heap_short(sizing, held):
+        remedies.append(_heap_remedy(config, values, held))
+    if _file_too_large(sizing, held):
+        file = _file_remedy(sizing, held)
+        remedies.append(f"and for its file: {file}" if remedies else file)
+    return "; ".join(remedies)
 
 
 def detail(model: ModelResult) -> str:
@@ -130,6 +178,7 @@ def model_json(model: ModelResult) -> dict[str, Any]:
             {
                 "ctx_size": held.ctx_for_headroom,
                 "memory_mib": held.memory_for_headroom_mib,
+                "max_model_file_mib": file_remedy_mib(sizing, held),
             }
             if model.status != ModelStatus.OK
             else None

@@ -4,14 +4,16 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.config.load import load_config
+from icpp_sizer_check.markdown import tables
 from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runner import regenerate
+from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT, SECTIONS
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, size_model
-from tests.fixtures import GOLDEN, REPO, REPO_CONFIG, examples
+from tests.fixtures import GOLDEN, REPO, REPO_CONFIG, examples, model_names
 from tests.runtimes.icpp_llama2.documents import render
 
 
@@ -207,3 +209,19 @@ def test_both_styles_print_the_originals_negative_count_for_a_model_that_does_no
     # The check counts no user where the model does not fit.
     assert [model.margin.have for model in models] == [308, 30, 0, 0]
     assert [model.status for model in models][2:] == ["does-not-fit", "does-not-fit"]
+
+
+@settings(max_examples=examples(300))
+@given(
+    names=st.lists(model_names(), min_size=1, max_size=3, unique=True),
+    style=st.sampled_from(["compact", "aligned"]),
+)
+@example(names=["tiny<br>(MB)", "tiny"], style="compact")
+def test_every_column_heading_reads_back_as_its_model(names: list[str], style: str) -> None:
+    """Written, then read back as comparison reads a document: every table's
+    columns are the models, in order, whatever the schema lets a name hold."""
+    sizing = size_model(Hyperparameters(64, 172, 5, 8, 4, 512, 512))
+    read = tables(render("T", "c", names, [sizing] * len(names), [1] * len(names), style))
+    assert [table.heading for table in read] == list(SECTIONS)
+    for table in read:
+        assert [LAYOUT.model_of(table.heading, cell) for cell in table.header[1:]] == names

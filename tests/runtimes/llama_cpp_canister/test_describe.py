@@ -8,12 +8,31 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
+from icpp_sizer_check.config.load import parse_config
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
-from icpp_sizer_check.runtimes.llama_cpp_canister.describe import describe, main_describe
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import read_architecture
-from tests.fixtures import Run
-from tests.runtimes.llama_cpp_canister.test_gguf_header import SPECS, build, write_model
+from icpp_sizer_check.runtimes.llama_cpp_canister.describe import (
+    architecture_yaml,
+    describe,
+    main_describe,
+)
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
+    architecture_of,
+    read_architecture,
+)
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import STRING
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import parse
+from tests.fixtures import Run, examples
+from tests.runtimes.llama_cpp_canister.test_gguf_header import (
+    LLAMA_ENTRIES,
+    SPECS,
+    build,
+    entry,
+    string,
+    write_model,
+)
 
 
 def test_qwen3_text(tmp_path: Path) -> None:
@@ -139,3 +158,66 @@ def test_the_subcommand_refuses_what_is_not_one_gguf_file(tmp_path: Path, run: R
     assert refused.code == 2 and refused.out == ""
     assert refused.err.startswith(f"{tmp_path / 'x.gguf'}: ") and refused.err.count("\n") == 1
     assert run("describe-gguf", "--help").code == 0
+
+
+def test_a_noncharacter_in_the_file_name_is_escaped() -> None:
+    """Regression: U+FFFE in a file name made a comment PyYAML refuses."""
+    text = architecture_yaml(read_architecture_of(build()), "a\ufffe\uffff\ufeffb.gguf")
+    assert text.splitlines()[0] == "# a\\ufffe\\uffff\\ufeffb.gguf"
+    assert yaml.safe_load(text)["architecture"]["arch"] == "llama"
+
+
+def read_architecture_of(content: bytes) -> Architecture:
+    return architecture_of(parse(io.BytesIO(content), len(content)))
+
+
+# File names as the command line gets them: any bytes but "/" and NUL, decoded
+# as Python decodes arguments (a byte that is not UTF-8 as a lone surrogate).
+file_names = (
+    st.binary(min_size=1, max_size=200)
+    | st.text(min_size=1, max_size=60).map(lambda text: text.encode("utf-8", "surrogatepass"))
+).map(lambda raw: os.fsdecode(raw.replace(b"/", b"_").replace(b"\0", b"_")[:250]))
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(1000), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=file_names)
+@example(name="\ufffe")
+@example(name="\ufeff\x85\u2028#: x")
+def test_the_output_loads_as_yaml_and_pastes_into_a_config(tmp_path: Path, name: str) -> None:
+    arch = read_architecture_of(build())
+    text = architecture_yaml(arch, name)
+    assert text.count("\n") == len(yaml.safe_load(text)["architecture"]) + 2
+    pasted = "".join(f"    {line}\n" for line in text.splitlines())
+    config = f"runtime: llama_cpp_canister\noutput: m.md\nmodels:\n  - name: m\n{pasted}"
+    loaded = parse_config(config, tmp_path / "sizes.yaml", use_cache=False)
+    assert loaded.models[0].values.architecture == arch
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="file names of bytes are POSIX")
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=file_names.filter(lambda name: name not in (".", "..")),
+    architecture=st.sampled_from([b"llama", b"qwen3"]) | st.binary(max_size=20),
+    strings=st.lists(st.binary(max_size=20), max_size=3),
+)
+@example(name="\ufffe.gguf", architecture=b"llama", strings=[b"\xef\xbf\xbe"])
+def test_any_file_name_and_header_strings_describe_or_refuse(
+    tmp_path: Path, name: str, architecture: bytes, strings: list[bytes]
+) -> None:
+    """A real file of any name, its header's strings anything: the subcommand
+    prints YAML that loads, or one line saying why not."""
+    entries = [entry("general.architecture", STRING, string(architecture)), *LLAMA_ENTRIES[1:]]
+    entries += [
+        entry(f"general.s{index}", STRING, string(text)) for index, text in enumerate(strings)
+    ]
+    path = tmp_path / name
+    path.write_bytes(build(entries))
+    out, err = io.StringIO(), io.StringIO()
+    code = main_describe(str(path), out, err)
+    if code == 0:
+        assert yaml.safe_load(out.getvalue())["architecture"]["arch"].encode() == architecture
+    else:
+        assert code == 2 and out.getvalue() == "" and err.getvalue().count("\n") == 1
+    path.unlink()

@@ -3,15 +3,22 @@ reads their columns, units and names."""
 
 from __future__ import annotations
 
-from icpp_sizer_check.markdown import Table
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from icpp_sizer_check.compare import CellChange, describe_changes
+from icpp_sizer_check.markdown import Table, tables
+from icpp_sizer_check.render import Style, render_document
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.document import (
     LAYOUT,
+    SECTIONS,
     column_heading,
     document_tables,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import Context, LlamaCppSizing
+from tests.fixtures import examples, model_names
 
 MIB = 1024 * 1024
 SHAPE = Architecture(2, 64, 4, 2, 16, 16, 128, 1000, 10 * MIB, 11 * MIB, arch="qwen3")
@@ -85,10 +92,10 @@ def test_the_four_tables_cell_by_cell() -> None:
 
 
 def test_comparison_reads_models_units_and_table_names() -> None:
-    assert column_heading("qwen3", True) == "qwen3<br>(MB)"
-    assert column_heading("qwen3", False) == "qwen3"
-    assert LAYOUT.model_of("qwen3<br>(MB)") == "qwen3"
-    assert LAYOUT.model_of("qwen3") == "qwen3"
+    assert column_heading(SECTIONS[1], "qwen3") == "qwen3<br>(MB)"
+    assert column_heading(SECTIONS[0], "qwen3") == "qwen3"
+    assert LAYOUT.model_of(SECTIONS[1], "qwen3<br>(MB)") == "qwen3"
+    assert LAYOUT.model_of(SECTIONS[0], "qwen3") == "qwen3"
     assert LAYOUT.unit_of("KV cache (KV buffer)") == " MB"
     assert LAYOUT.unit_of("Total heap") == " MB"
     assert LAYOUT.unit_of("saved session at full context") == " MB"
@@ -98,3 +105,46 @@ def test_comparison_reads_models_units_and_table_names() -> None:
     assert LAYOUT.table_of("Heap Memory (under wasm_memory_limit)") == "Heap Memory"
     assert LAYOUT.table_of("Stable Memory (per user)") == "Stable Memory"
     assert LAYOUT.table_of("Canister Metrics") == "Canister Metrics"
+
+
+def _tables(names: list[str], base: int = 10) -> list[Table]:
+    model = LlamaCppModel(SHAPE, Settings(1000))
+    sizings = [_sizing(1024, base + 20 * index) for index in range(len(names))]
+    return document_tables(names, [model] * len(names), sizings, 200 * MIB, [None] * len(names))
+
+
+@settings(max_examples=examples(300))
+@given(
+    names=st.lists(model_names(), min_size=1, max_size=3, unique=True),
+    style=st.sampled_from(Style),
+)
+@example(names=["tiny<br>(MB)", "tiny"], style=Style.COMPACT)
+@example(names=["a<br>(MB)<br>(MB)"], style=Style.ALIGNED)
+def test_every_column_heading_reads_back_as_its_model(names: list[str], style: Style) -> None:
+    """Written, then read back as comparison reads a document: every table's
+    columns are the models, in order, whatever the schema lets a name hold."""
+    read = tables(render_document("T", "c", _tables(names), style))
+    assert [table.heading for table in read] == list(SECTIONS)
+    for table in read:
+        assert [LAYOUT.model_of(table.heading, cell) for cell in table.header[1:]] == names
+
+
+def test_a_name_ending_in_the_unit_suffix_names_its_changed_cells() -> None:
+    """Regression: "tiny<br>(MB)" headed the heap table as "tiny<br>(MB)<br>(MB)",
+    read back as "tiny<br>(MB)" there but as "tiny" in the settings table,
+    and a changed heap cell crashed the check (exit 3)."""
+    names = ["tiny<br>(MB)", "tiny"]
+    committed = render_document("T", "c", _tables(names, base=10))
+    regenerated = render_document("T", "c", _tables(names, base=11))
+    changes = describe_changes(committed, regenerated, LAYOUT)
+    assert changes.added_models == changes.removed_models == ()
+    assert changes.cells[0] == CellChange(
+        "tiny<br>(MB)",
+        "weights (model buffer)",
+        SECTIONS[1],
+        "10.00",
+        "11.00",
+        unit=" MB",
+        table="Heap Memory",
+    )
+    assert {cell.model for cell in changes.cells} == set(names)

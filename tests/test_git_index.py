@@ -1,0 +1,158 @@
+"""Reading the commit being made from the git index, in real git repositories."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check.git_index import (
+    BlobTooLarge,
+    GitError,
+    GitIndex,
+    NotStaged,
+    git_environment,
+)
+from tests.fixtures import git
+
+
+def _absolute(repository: Path, *names: str) -> list[str]:
+    return [str(repository / name) for name in names]
+
+
+def test_the_index_is_read_not_the_working_tree(repository: Path) -> None:
+    (repository / "doc.md").write_bytes(b"staged\n")
+    git(repository, "add", "doc.md")
+    (repository / "doc.md").write_bytes(b"on disk only\n")
+    (repository / "untracked.md").write_bytes(b"never staged\n")
+    (repository / "removed.md").write_bytes(b"committed, then rm --cached\n")
+    git(repository, "add", "removed.md")
+    git(repository, "commit", "-q", "-m", "first")
+    git(repository, "rm", "-q", "--cached", "removed.md")
+
+    found = GitIndex().read(_absolute(repository, "doc.md", "untracked.md", "removed.md"), 100)
+    assert found == [b"staged\n", None, None]
+
+
+def test_files_in_lists_only_staged_configs_directly_in_the_folder(repository: Path) -> None:
+    (repository / "configs" / "deeper").mkdir()
+    for name in ("b.yaml", "a.yml", "notes.txt", "deeper/c.yaml"):
+        (repository / "configs" / name).write_text("x: 1\n")
+    git(repository, "add", "configs/b.yaml", "configs/a.yml", "configs/notes.txt", "configs/deeper")
+    # Not staged: the project's own configs/icpp_llama2.yaml, and this one.
+    (repository / "configs" / "untracked.yaml").write_text("x: 1\n")
+    assert GitIndex().files_in("configs", (".yaml", ".yml")) == [
+        os.path.join("configs", "a.yml"),
+        os.path.join("configs", "b.yaml"),
+    ]
+
+
+def test_a_blob_past_the_limit_is_sized_and_never_read(repository: Path) -> None:
+    (repository / "big.md").write_bytes(b"x" * 101)
+    (repository / "fits.md").write_bytes(b"y" * 100)
+    git(repository, "add", "big.md", "fits.md")
+    big, fits = GitIndex().read(_absolute(repository, "big.md", "fits.md"), 100)
+    assert isinstance(big, BlobTooLarge) and big.size == 101
+    assert fits == b"y" * 100
+
+
+def test_what_the_commit_holds_as_no_file_is_refused(repository: Path) -> None:
+    (repository / "target.md").write_text("t\n")
+    (repository / "link.md").symlink_to("target.md")
+    git(repository, "add", "target.md", "link.md")
+    # An unresolved conflict: the three stages of a merge, and no stage 0.
+    blob = git(repository, "hash-object", "-w", "target.md")
+    entries = "".join(f"100644 {blob} {stage}\tconflict.md\n" for stage in (1, 2, 3))
+    git(repository, "update-index", "--index-info", stdin=entries.encode())
+
+    link, conflict, outside = GitIndex().read(
+        [*_absolute(repository, "link.md", "conflict.md"), "/elsewhere/doc.md"], 100
+    )
+    assert isinstance(link, NotStaged) and link.strerror == "is a symlink in the index"
+    assert isinstance(conflict, NotStaged) and "merge conflict" in str(conflict.strerror)
+    assert isinstance(outside, NotStaged) and "outside the git work tree" in str(outside.strerror)
+
+
+def test_names_are_literal_never_globs(repository: Path) -> None:
+    (repository / "a[b].md").write_text("bracket\n")
+    (repository / "ab.md").write_text("glob match\n")
+    (repository / "new\nline.md").write_text("newline\n")
+    git(repository, "add", "-A")
+    found = GitIndex().read(_absolute(repository, "a[b].md", "a*.md", "new\nline.md"), 100)
+    assert found == [b"bracket\n", None, b"newline\n"]
+
+
+def test_a_replace_ref_does_not_change_what_the_commit_holds(repository: Path) -> None:
+    (repository / "doc.md").write_text("recorded\n")
+    (repository / "other.md").write_text("substitute\n")
+    git(repository, "add", "doc.md", "other.md")
+    original = git(repository, "rev-parse", ":doc.md")
+    git(repository, "replace", original, git(repository, "rev-parse", ":other.md"))
+    assert git(repository, "cat-file", "-p", original) == "substitute"  # git itself is fooled
+    assert GitIndex().read(_absolute(repository, "doc.md"), 100) == [b"recorded\n"]
+
+
+def test_the_repository_config_runs_no_program(repository: Path) -> None:
+    """A hostile .git/config names a file-system monitor: reading the index
+    runs it, unless told not to."""
+    proof = repository.parent / "fsmonitor-ran"
+    git(repository, "config", "core.fsmonitor", f"touch {proof}; false")
+    (repository / "doc.md").write_text("staged\n")
+    git(repository, "-c", "core.fsmonitor=false", "add", "doc.md")
+    index = GitIndex()
+    assert index.read(_absolute(repository, "doc.md"), 100) == [b"staged\n"]
+    assert index.files_in(".", (".md",)) == [os.path.join(".", "doc.md")]
+    assert not proof.exists()
+    git(repository, "ls-files")  # the hazard is real: plain git runs it
+    assert proof.exists()
+
+
+def test_the_index_of_the_commit_is_the_one_git_hands_its_hooks(
+    repository: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`git commit PATH` and `git commit -a` run hooks with GIT_INDEX_FILE naming
+    an index of their own: that one is what the commit holds."""
+    (repository / "doc.md").write_text("in the main index\n")
+    git(repository, "add", "doc.md")
+    monkeypatch.setenv("GIT_INDEX_FILE", str(repository / ".git" / "other-index"))
+    assert GitIndex().read(_absolute(repository, "doc.md"), 100) == [None]
+
+
+def test_only_the_variables_naming_the_repository_reach_git() -> None:
+    environ = {
+        "PATH": "/bin",
+        "HOME": "/home/u",
+        "GIT_INDEX_FILE": "/r/.git/next-index.lock",
+        "GIT_DIR": "/r/.git",
+        "GIT_CONFIG_PARAMETERS": "'core.fsmonitor'='touch /tmp/x'",
+        "GIT_EXTERNAL_DIFF": "evil",
+        "GIT_TRACE": "/tmp/trace",
+    }
+    assert git_environment(environ) == {
+        "PATH": "/bin",
+        "HOME": "/home/u",
+        "GIT_INDEX_FILE": "/r/.git/next-index.lock",
+        "GIT_DIR": "/r/.git",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_TERMINAL_PROMPT": "0",
+    }
+
+
+def test_outside_a_repository_git_says_so(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(project.parent))
+    (project / ".git").rmdir()
+    with pytest.raises(GitError, match="not a git repository"):
+        GitIndex()
+
+
+def test_what_git_says_is_shown_never_obeyed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Git writes the ASCII controls as "?" itself, and passes C1 controls (CSI
+    # here, which a terminal obeys as ESC [) through.
+    monkeypatch.setenv("GIT_DIR", str(project / "no\u009b2Jrepository"))
+    with pytest.raises(GitError) as raised:
+        GitIndex()
+    assert "no\\x9b2Jrepository" in str(raised.value)
+    assert "\u009b" not in str(raised.value)

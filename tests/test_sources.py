@@ -1,0 +1,170 @@
+"""A --staged run judges the commit being made (the git index), in real git repositories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check.compare import DocumentStatus
+from icpp_sizer_check.errors import UsageError
+from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
+from icpp_sizer_check.report import messages as say
+from icpp_sizer_check.results import RunResult, Staging
+from icpp_sizer_check.runner import run
+from icpp_sizer_check.sources import Index, source_for, stage_command
+from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit, git
+
+STAGE_DOCUMENT = f"git add {DOCUMENT.as_posix()}"
+REGENERATE = f"icpp-sizer-check --write --config {CONFIG.as_posix()}"
+
+
+def staged_run(*configs: Path, write: bool = False) -> RunResult:
+    return run(list(configs) or [CONFIG], write=write, source=Index())
+
+
+@pytest.fixture
+def committed_repository(repository: Path) -> Path:
+    """The repository with its config and up-to-date document committed."""
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    git(repository, "add", "-A")
+    git(repository, "commit", "-q", "-m", "sizing")
+    return repository
+
+
+def test_a_document_taken_out_of_the_index_is_missing_from_the_commit(
+    committed_repository: Path,
+) -> None:
+    git(committed_repository, "rm", "-q", "--cached", DOCUMENT.as_posix())
+    assert run([CONFIG]).exit_code == EXIT_OK  # the working tree still has it
+    result = staged_run()
+    (config,) = result.configs
+    assert (config.document_status, config.staging) == (
+        DocumentStatus.MISSING,
+        Staging.NOT_STAGED,
+    )
+    assert result.exit_code == EXIT_CHECK_FAILED
+    assert say.missing(config) == (
+        f"{DOCUMENT.as_posix()} is missing from the commit: the file on disk is up to date "
+        f"but not staged; stage it with: {STAGE_DOCUMENT}"
+    )
+    assert say.fix_command(config) == STAGE_DOCUMENT
+
+
+def test_a_new_config_whose_document_is_not_staged_fails(repository: Path) -> None:
+    git(repository, "add", CONFIG.as_posix())
+    assert run([CONFIG], write=True).exit_code == EXIT_OK  # written by hand, left unstaged
+    (config,) = staged_run().configs
+    assert (config.document_status, config.staging) == (
+        DocumentStatus.MISSING,
+        Staging.NOT_STAGED,
+    )
+    git(repository, "add", DOCUMENT.as_posix())
+    assert staged_run().exit_code == EXIT_OK
+
+
+def test_the_staged_bytes_are_judged_not_the_working_tree(committed_repository: Path) -> None:
+    document = committed_repository / DOCUMENT
+    document.write_bytes(GOLDEN.read_bytes().replace(b"| 4760 |", b"| 9999 |"))
+    git(committed_repository, "add", DOCUMENT.as_posix())
+    document.write_bytes(GOLDEN.read_bytes())  # up to date on disk only
+    result = staged_run()
+    (config,) = result.configs
+    assert (config.document_status, config.staging) == (DocumentStatus.STALE, Staging.NOT_STAGED)
+    assert "-Max number of concurrent users | 9999 |" in config.diff
+    assert say.stale(config).startswith(f"{DOCUMENT.as_posix()} is stale in the commit")
+
+    # The other way round: the commit is right, whatever the disk holds.
+    git(committed_repository, "add", DOCUMENT.as_posix())
+    document.write_text("scribbles\n")
+    assert staged_run().exit_code == EXIT_OK
+
+
+def test_a_document_stale_everywhere_needs_the_write_and_the_add(
+    committed_repository: Path,
+) -> None:
+    edit(committed_repository / CONFIG, "seq_len: 256", "seq_len: 512")
+    git(committed_repository, "add", CONFIG.as_posix())
+    (config,) = staged_run().configs
+    assert (config.document_status, config.staging) == (DocumentStatus.STALE, Staging.STAGED)
+    assert say.fix_command(config) == f"{REGENERATE} && {STAGE_DOCUMENT}"
+    git(committed_repository, "rm", "-q", "--cached", DOCUMENT.as_posix())
+    (config,) = staged_run().configs
+    assert say.missing(config) == (
+        f"{DOCUMENT.as_posix()} is missing from the commit; create it with: "
+        f"{REGENERATE} && {STAGE_DOCUMENT}"
+    )
+
+
+def test_the_write_fails_until_what_it_wrote_is_staged(committed_repository: Path) -> None:
+    edit(committed_repository / CONFIG, "seq_len: 256", "seq_len: 512")
+    git(committed_repository, "add", CONFIG.as_posix())
+    staged_before = git(committed_repository, "ls-files", "-s")
+    written = staged_run(write=True)
+    (config,) = written.configs
+    assert (config.document_status, config.staging) == (
+        DocumentStatus.WRITTEN,
+        Staging.NOT_STAGED,
+    )
+    assert written.exit_code == EXIT_CHECK_FAILED  # without --exit-non-zero-on-write too
+    assert say.written(config) == f"wrote {DOCUMENT.as_posix()}; stage it with: {STAGE_DOCUMENT}"
+    assert "| 4760 | 431 | 88 | 35" in (committed_repository / DOCUMENT).read_text()
+    assert git(committed_repository, "ls-files", "-s") == staged_before  # nothing staged
+
+    # Nothing left to write, and still not in the commit: still a failure.
+    (again,) = staged_run(write=True).configs
+    assert (again.document_status, again.staging) == (DocumentStatus.STALE, Staging.NOT_STAGED)
+    git(committed_repository, "add", DOCUMENT.as_posix())
+    assert staged_run(write=True).exit_code == EXIT_OK
+
+
+def test_model_files_are_read_from_disk(repository: Path) -> None:
+    from tests.runtimes.icpp_llama2.test_checkpoint import STORIES_15M, legacy
+
+    (repository / "models").mkdir()
+    (repository / "models" / "15M.bin").write_bytes(legacy(STORIES_15M))
+    config = repository / "configs" / "llm.yaml"
+    config.write_text("output: llm.md\nmodels:\n  - name: 15M\n    checkpoint: ../models/15M.bin\n")
+    assert run([config], write=True).exit_code == EXIT_OK
+    git(repository, "add", "configs/llm.yaml", "configs/llm.md")  # the model stays untracked
+    assert staged_run(config).exit_code == EXIT_OK
+
+
+def test_a_config_named_but_not_staged_is_an_error(repository: Path) -> None:
+    result = staged_run()
+    assert result.exit_code == EXIT_BAD_INPUT
+    (problem,) = result.problems
+    assert str(problem) == (
+        f"{CONFIG.as_posix()}: the config is not staged, so the commit does not hold it "
+        f"(--staged judges the commit); stage it with: git add {CONFIG.as_posix()}"
+    )
+
+
+def test_the_staged_config_is_read_not_the_working_tree(committed_repository: Path) -> None:
+    edit(committed_repository / CONFIG, "seq_len: 256", "seq_len: 512")  # not staged
+    assert run([CONFIG]).exit_code == EXIT_CHECK_FAILED
+    assert staged_run().exit_code == EXIT_OK
+
+
+def test_a_staged_document_too_large_is_refused_unread(committed_repository: Path) -> None:
+    (committed_repository / DOCUMENT).write_bytes(b"x" * (2 * 1024 * 1024 + 1))
+    git(committed_repository, "add", DOCUMENT.as_posix())
+    shutil.copy(GOLDEN, committed_repository / DOCUMENT)
+    result = staged_run(write=True)
+    assert result.exit_code == EXIT_BAD_INPUT and result.write_refused
+    assert "is staged at 2097153 bytes, far beyond any sizing document" in str(result.problems[0])
+
+
+def test_outside_a_repository_staged_is_a_usage_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(project.parent))
+    (project / ".git").rmdir()
+    with pytest.raises(UsageError, match="--staged judges the commit being made"):
+        source_for(staged=True)
+
+
+def test_a_name_that_reads_as_an_option_is_staged_as_a_path() -> None:
+    assert stage_command("-x.md") == "git add ./-x.md"
+    assert stage_command("a b.md") == "git add 'a b.md'"
