@@ -112,7 +112,7 @@ def formatter_rule(
     """In the modes whose promise is that a Markdown formatter leaves the document
     alone, no name or title (the default one included) may hold what a formatter
     rewrites."""
-    from icpp_sizer_check.markdown import formatter_rewrite
+    from icpp_sizer_check.formatters import formatter_rewrite
 
     data = accepted.data
     padded = accepted.get(("style",)) == Style.ALIGNED
