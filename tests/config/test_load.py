@@ -4,14 +4,22 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.config.load import load_config, parse_config
+from icpp_sizer_check.config.load import load_config, load_configs, parse_config
 from icpp_sizer_check.config.location import display_path, locate_config, regenerate_command
 from icpp_sizer_check.config.source import format_json_path
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.runtimes import get_runtime
 from icpp_sizer_check.runtimes.base import ModelSpec
-from tests.fixtures import BAD_CONFIGS, DATA, GOOD_CONFIGS, MODEL_YAML, REPO_CONFIG, expectation
+from tests.fixtures import (
+    BAD_CONFIGS,
+    CONFIG,
+    DATA,
+    GOOD_CONFIGS,
+    MODEL_YAML,
+    REPO_CONFIG,
+    expectation,
+)
 
 
 def parse(text: str, path: Path = Path("c.yaml")) -> list[ModelSpec]:
@@ -174,3 +182,31 @@ def test_a_default_title_a_formatter_rewrites_asks_for_a_title(tmp_path: Path) -
     assert parse_config(
         "style: aligned\ntitle: Draft\noutput: o.md\n" + MODEL_YAML, config
     ).title == ("Draft")
+
+
+def test_load_configs_keeps_the_good_and_places_each_problem_at_its_file(
+    project: Path,
+) -> None:
+    bad = project / "configs" / "bad.yaml"
+    bad.write_text("output: o.md\nmodels: []\n", encoding="utf-8")
+    configs, problems = load_configs([CONFIG, Path("configs/bad.yaml")])
+    assert [config.shown for config in configs] == ["configs/icpp_llama2.yaml"]
+    assert [(str(problem), problem.location) for problem in problems] == [
+        (
+            "configs/bad.yaml:2:9: models: must list at least one model; add a model",
+            str(bad),
+        )
+    ]
+
+
+def test_a_problem_whose_file_has_no_absolute_path_has_no_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    configs, problems = load_configs([Path("c.yaml")])
+    assert configs == []
+    assert [problem.location for problem in problems] == [""]
+    assert problems[0].message.startswith("cannot tell where the config is")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from icpp_sizer_check.config.schema import Accepted
+from icpp_sizer_check.config.schema import Accepted, inline_local_refs, schema_problems
+from icpp_sizer_check.config.source import ConfigSource
+from icpp_sizer_check.config.yaml_source import parse_yaml
 
 DATA = {
     "output": "o.md",
@@ -36,3 +38,33 @@ def test_many_refusals_are_answered_alike() -> None:
     accepted = Accepted({"models": [{"dim": 1.5}] * 5000}, refused)
     assert not any(accepted.usable(("models", index, "dim")) for index in range(5000))
     assert accepted.usable(("output",))
+
+
+def schema_messages(text: str) -> list[str]:
+    """The schema stage's messages on a config's text, as a user reads them."""
+    source = ConfigSource(parse_yaml(text), "c.yaml")
+    return [str(problem) for _, problem in schema_problems(source)]
+
+
+def test_a_value_of_the_wrong_type_names_the_expected_one_as_the_schema_does() -> None:
+    text = "runtime: llama_cpp_canister\noutput: o.md\nmodels:\n  - warmup: 'yes'\n"
+    expected = "c.yaml:4:13: models[0].warmup: expected boolean, got text ('yes')"
+    assert expected in schema_messages(text)
+
+
+def test_local_refs_are_inlined_with_their_sibling_keywords_and_defs_dropped() -> None:
+    schema = {
+        "$defs": {"count": {"type": "integer", "minimum": 1}, "name": {"type": "string"}},
+        "properties": {
+            "n": {"$ref": "#/$defs/count", "description": "how many"},
+            "m": {"$ref": "#/$defs/count", "items": [{"$ref": "#/$defs/name"}]},
+            "other": {"$ref": "https://example.com/s.json"},
+        },
+    }
+    assert inline_local_refs(schema) == {
+        "properties": {
+            "n": {"type": "integer", "minimum": 1, "description": "how many"},
+            "m": {"type": "integer", "minimum": 1, "items": [{"type": "string"}]},
+            "other": {"$ref": "https://example.com/s.json"},
+        },
+    }

@@ -773,3 +773,12 @@ def test_counts_beyond_any_model_are_refused_before_reading(
     path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, tensors, entries) + b"\0" * 4096)
     with pytest.raises(GgufError, match="more than the 65536 any model needs"):
         read_header(str(path))
+
+
+def test_a_missing_key_is_named_with_what_to_do() -> None:
+    with pytest.raises(GgufError) as raised:
+        architecture_of(parsed(build(entries=without("llama.embedding_length"))))
+    assert str(raised.value) == (
+        "the metadata has no 'llama.embedding_length', which llama.cpp needs; "
+        "convert the model again with a current llama.cpp"
+    )
