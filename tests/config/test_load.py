@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from icpp_sizer_check import cache
 from icpp_sizer_check.config.load import load_config, load_configs, parse_config
 from icpp_sizer_check.config.location import display_path, locate_config, regenerate_command
 from icpp_sizer_check.config.source import format_json_path
@@ -210,3 +211,15 @@ def test_a_problem_whose_file_has_no_absolute_path_has_no_location(
     assert configs == []
     assert [problem.location for problem in problems] == [""]
     assert problems[0].message.startswith("cannot tell where the config is")
+
+
+def test_load_configs_remembers_a_valid_config_unless_told_not_to(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project / "cache-home"))
+    monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
+    key = cache.validation_key((project / CONFIG).read_text(encoding="utf-8"))
+    assert load_configs([CONFIG], use_cache=False)[1] == []
+    assert not cache.was_validated(key)
+    assert load_configs([CONFIG])[1] == []
+    assert cache.was_validated(key)

@@ -782,3 +782,38 @@ def test_a_missing_key_is_named_with_what_to_do() -> None:
         "the metadata has no 'llama.embedding_length', which llama.cpp needs; "
         "convert the model again with a current llama.cpp"
     )
+
+
+def pattern_array(kind: int, payload: bytes, length: int) -> bytes:
+    body = struct.pack("<IQ", kind, length) + payload
+    return entry("gemma3.attention.sliding_window_pattern", ARRAY, body)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "shown"),
+    [
+        (bools([True] * 5), "5 bool"),
+        (pattern_array(INT32, struct.pack("<6i", *[1] * 6), 6), "6 int32"),
+        (pattern_array(0, bytes(6), 6), "6 uint8"),  # GGUF's type 0 is uint8
+    ],
+)
+def test_a_sliding_window_pattern_array_must_be_one_bool_per_layer(
+    pattern: bytes, shown: str
+) -> None:
+    window = u32("gemma3.attention.sliding_window", 512)
+    with pytest.raises(GgufError) as raised:
+        gemma3([window, pattern])
+    assert str(raised.value) == (
+        f"'gemma3.attention.sliding_window_pattern' is an array of {shown} items; "
+        "expected an integer or 6 bools, one per layer"
+    )
+
+
+def test_an_aperiodic_bool_pattern_is_refused_with_the_reason() -> None:
+    window = u32("gemma3.attention.sliding_window", 512)
+    with pytest.raises(GgufError) as raised:
+        gemma3([window, bools([True, False, False, True, True, False])])
+    assert str(raised.value) == (
+        "'gemma3.attention.sliding_window_pattern' marks sliding-window layers without a "
+        "period (every Nth layer global); this tool cannot size that layout"
+    )
