@@ -107,3 +107,18 @@ def test_the_document_is_a_markdown_file(project: Path, location: ConfigLocation
     assert output_target(location, "/x.md") == (
         "'/x.md': must be a path relative to the config's folder, not an absolute one"
     )
+
+
+def test_only_git_inside_the_project_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project may itself live below a folder named .git; what is refused is
+    the project's own .git, wherever the tool is run from."""
+    project = tmp_path / ".git" / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "c.yaml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    location = locate_config(project / "c.yaml")
+    assert output_target(location, "o.md") == ConfinedPath(
+        str(project / "o.md"), str(project / "o.md")
+    )

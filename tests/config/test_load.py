@@ -223,3 +223,12 @@ def test_load_configs_remembers_a_valid_config_unless_told_not_to(
     assert not cache.was_validated(key)
     assert load_configs([CONFIG])[1] == []
     assert cache.was_validated(key)
+
+
+def test_load_config_remembers_a_valid_config_by_default(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project / "cache-home"))
+    monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
+    load_config(project / CONFIG)
+    assert cache.was_validated(cache.validation_key((project / CONFIG).read_text()))
