@@ -7,6 +7,7 @@ import pytest
 from icpp_sizer_check import cache
 from icpp_sizer_check.config.load import load_config, load_configs, parse_config
 from icpp_sizer_check.config.location import display_path, locate_config, regenerate_command
+from icpp_sizer_check.config.schema import validator
 from icpp_sizer_check.config.source import format_json_path
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.package_data import config_schema
@@ -232,3 +233,33 @@ def test_load_config_remembers_a_valid_config_by_default(
     monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
     load_config(project / CONFIG)
     assert cache.was_validated(cache.validation_key((project / CONFIG).read_text()))
+
+
+def schema_runs(text: str, **options: bool) -> int:
+    """How often parse_config asks the schema's validator while parsing ``text``."""
+    before = validator.cache_info()
+    parse_config(text, Path("c.yaml"), **options)
+    after = validator.cache_info()
+    return (after.hits + after.misses) - (before.hits + before.misses)
+
+
+@pytest.mark.usefixtures("project")
+def test_a_config_validated_before_skips_the_schema_unless_the_cache_is_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    cache_home = tmp_path_factory.mktemp("cache-home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    monkeypatch.setenv(cache.DISABLE_VARIABLE, "1")
+    text = "output: out.md\n" + MODEL_YAML
+    assert [schema_runs(text), schema_runs(text)] == [1, 1]
+    assert list(cache_home.rglob("*")) == []  # nothing remembered, not even a stray key
+    monkeypatch.delenv(cache.DISABLE_VARIABLE)
+    assert [schema_runs(text, use_cache=False), schema_runs(text, use_cache=False)] == [1, 1]
+    assert list(cache_home.rglob("*")) == []
+    assert [schema_runs(text), schema_runs(text)] == [1, 0]
+    assert cache.was_validated(cache.validation_key(text))
+
+
+@pytest.mark.usefixtures("project")
+def test_a_config_parsed_from_text_alone_carries_no_digest_of_bytes() -> None:
+    assert parse_config("output: out.md\n" + MODEL_YAML, Path("c.yaml")).source_digest == ""

@@ -24,6 +24,7 @@ def test_a_path_is_usable_when_no_refusal_is_at_above_or_below_it() -> None:
     assert accepted.get(("canister", "wasm")) == "wasm32"
     assert accepted.get(("canister", "memory_mib")) is None
     assert accepted.get(("models", 5, "name")) is None
+    assert accepted.get(("models", 2, "name")) is None  # just past the last model
 
 
 def test_keys_of_a_mapping_split_into_accepted_and_refused() -> None:
