@@ -430,88 +430,212 @@ def test_truncated_header_message_says_what_and_where() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"GGU", "3 bytes long, too short for a GGUF model"),
-        (build(magic=b"GGML"), "starts with 'GGML', not 'GGUF'"),
-        (build(magic=b"\x1b[2J"), r"starts with '\\x1b\[2J', not 'GGUF'"),
-        (build(version=1), "GGUF version 1, which llama.cpp no longer reads"),
-        (build(version=4), "GGUF version 4; this tool reads versions 2 and 3"),
-        (build(version=0), "GGUF version 0; this tool reads versions 2 and 3"),
-        (build(version=swapped(3)), "big-endian GGUF"),
-        (build(counts=(2**63, 9)), "claims 9223372036854775808 tensors"),
-        (build(counts=(2, 2**64 - 1)), "metadata entries, more than the"),
+        (
+            b"GGU",
+            "the file is 3 bytes long, too short for a GGUF model",
+        ),
+        (
+            build(magic=b"GGML"),
+            "the file starts with 'GGML', not 'GGUF': it is not a GGUF model",
+        ),
+        (
+            build(magic=b"\x1b[2J"),
+            "the file starts with '\\x1b[2J', not 'GGUF': it is not a GGUF model",
+        ),
+        (
+            build(version=1),
+            (
+                "the file is GGUF version 1, which llama.cpp no longer reads; convert the "
+                "model again with a current llama.cpp (version 3)"
+            ),
+        ),
+        (
+            build(version=4),
+            (
+                "the file is GGUF version 4; this tool reads versions 2 and 3: is the file a "
+                "GGUF model?"
+            ),
+        ),
+        (
+            build(version=0),
+            (
+                "the file is GGUF version 0; this tool reads versions 2 and 3: is the file a "
+                "GGUF model?"
+            ),
+        ),
+        (
+            build(version=swapped(3)),
+            (
+                "the file is a big-endian GGUF; llama.cpp on wasm32 reads only little-endian "
+                "files: convert the model again without --bigendian"
+            ),
+        ),
+        (
+            build(counts=(2**63, 9)),
+            (
+                "the header claims 9223372036854775808 tensors, more than the 65536 any model "
+                "needs; the header is corrupt"
+            ),
+        ),
+        (
+            build(counts=(2, 2**64 - 1)),
+            (
+                "the header claims 18446744073709551615 metadata entries, more than the 65536 "
+                "any model needs; the header is corrupt"
+            ),
+        ),
         (
             build(entries=[string("k") + struct.pack("<I", 13) + b"\0" * 8]),
-            "value type 13, which GGUF does not define",
+            (
+                "metadata key 'k' has value type 13, which GGUF does not define (0-12); the "
+                "header is corrupt"
+            ),
         ),
         (
             build(entries=[entry("k", ARRAY, struct.pack("<IQ", 99, 1) + b"\0" * 8)]),
-            "item type 99, which GGUF does not define",
+            (
+                "the array 'k' has item type 99, which GGUF does not define (0-12); the "
+                "header is corrupt"
+            ),
         ),
         (
             build(entries=[entry("k", ARRAY, struct.pack("<IQ", STRING, 2**60))]),
-            "claims 1152921504606846976 items",
+            (
+                "the array 'k' claims 1152921504606846976 items, more than the 751 bytes left "
+                "in the file can hold; the file is truncated or its header corrupt"
+            ),
         ),
         (
             build(entries=[entry("k", ARRAY, struct.pack("<IQ", UINT64, 2**61))]),
-            "claims 2305843009213693952 items",
+            (
+                "the array 'k' claims 2305843009213693952 items, more than the 751 bytes left "
+                "in the file can hold; the file is truncated or its header corrupt"
+            ),
         ),
-        (build(entries=[struct.pack("<Q", 2**62) + b"key"]), "claims 4611686018427387904 bytes"),
+        (
+            build(entries=[struct.pack("<Q", 2**62) + b"key"]),
+            (
+                "the key of metadata entry 0 claims 4611686018427387904 bytes at byte 24, "
+                "more than the 768 left in the file; the file is truncated or its header "
+                "corrupt"
+            ),
+        ),
         (
             build(entries=[entry("k", STRING, struct.pack("<Q", 2**40))]),
-            "claims 1099511627776 bytes",
+            (
+                "the value of 'k' claims 1099511627776 bytes at byte 37, more than the 755 "
+                "left in the file; the file is truncated or its header corrupt"
+            ),
         ),
         (
             build(entries=[entry(b"bad\xff\x1bkey", UINT32, b"\0" * 4)]),
-            r"metadata entry 0 at byte 24 is not UTF-8 text \('bad\\xff\\x1bkey'\)",
+            (
+                "the key of metadata entry 0 at byte 24 is not UTF-8 text "
+                "('bad\\xff\\x1bkey'); the header is corrupt"
+            ),
         ),
-        (build(entries=[u32("k", 1), u32("k", 2)]), "key 'k' appears twice"),
+        (
+            build(entries=[u32("k", 1), u32("k", 2)]),
+            ("metadata key 'k' appears twice (again at byte 41); llama.cpp refuses such a file"),
+        ),
         (
             build(entries=[*LLAMA_ENTRIES, u32("general.alignment", 48)], alignment=16),
-            "general.alignment must be a uint32 power of two",
+            (
+                "general.alignment must be a uint32 power of two (it is the uint32 48); "
+                "llama.cpp refuses the file"
+            ),
         ),
         (
             build(entries=[*LLAMA_ENTRIES, entry("general.alignment", UINT64, b"\0" * 8)]),
-            "general.alignment must be a uint32 power of two",
+            (
+                "general.alignment must be a uint32 power of two (it is the uint64 0); "
+                "llama.cpp refuses the file"
+            ),
         ),
         (
             build(
                 entries=[entry("k", ARRAY, struct.pack("<IQ", ARRAY, 1) + struct.pack("<IQ", 0, 0))]
             ),
-            "the array 'k' holds arrays, which llama.cpp refuses",
+            "the array 'k' holds arrays, which llama.cpp refuses; the file is not a model",
         ),
         (
             build(tensors=[tensor_info("t", (32,), kind=4)]),
-            "tensor 't' has ggml type 4, which this tool does not know",
+            (
+                "tensor 't' has ggml type 4, which this tool does not know (a retired type, "
+                "or one newer than this tool); requantize the model"
+            ),
         ),
-        (build(tensors=[tensor_info("t", (32,), kind=2**31)]), "ggml type 2147483648"),
+        (
+            build(tensors=[tensor_info("t", (32,), kind=2**31)]),
+            (
+                "tensor 't' has ggml type 2147483648, which this tool does not know (a "
+                "retired type, or one newer than this tool); requantize the model"
+            ),
+        ),
         (
             build(tensors=[tensor_info("t", (33, 2), kind=8)]),
-            "rows of 33 values, not a multiple of its block size 32",
+            (
+                "tensor 't' of type q8_0 has rows of 33 values, not a multiple of its block "
+                "size 32; llama.cpp refuses it"
+            ),
         ),
-        (build(tensors=[tensor_info("t", (1, 1, 1, 1, 1))]), "5 dimensions; ggml allows at most 4"),
-        (build(tensors=[tensor_info("t", (2**63,))]), "negative dimension"),
+        (
+            build(tensors=[tensor_info("t", (1, 1, 1, 1, 1))]),
+            "tensor 't' has 5 dimensions; ggml allows at most 4",
+        ),
+        (
+            build(tensors=[tensor_info("t", (2**63,))]),
+            "tensor 't' has a negative dimension; the header is corrupt",
+        ),
         (
             build(tensors=[tensor_info("x" * 64, (1,))]),
-            "64 bytes long; llama.cpp allows at most 63",
+            ("the name of tensor 0 at byte 442 is 64 bytes long; llama.cpp allows at most 63"),
         ),
-        (build(tensors=[tensor_info(b"\xc3(", (1,))]), "not UTF-8 text"),
+        (
+            build(tensors=[tensor_info(b"\xc3(", (1,))]),
+            (
+                "the name of tensor 0 at byte 442 is not UTF-8 text ('\\xc3('); the header is "
+                "corrupt"
+            ),
+        ),
         (
             build(tensors=[tensor_info("t", (32,)), tensor_info("t", (32,), offset=128)]),
-            "tensor 't' appears twice",
+            "tensor 't' appears twice; llama.cpp refuses it",
         ),
         (
             build(tensors=[tensor_info("t", (32,), offset=32)]),
-            "offset 32 where llama.cpp expects 0",
+            (
+                "tensor 't' has offset 32 where llama.cpp expects 0 (tensors in order, each "
+                "padded to 32 bytes); the header is corrupt"
+            ),
         ),
-        (build(tensors=[tensor_info("t", (32, 1000))]), "past the end of the file"),
-        (build(tensors=[tensor_info("t", (2**31, 2**31))]), "past the end of the file"),
-        (build(data=b"\0" * 600), "tensor 'output_norm.weight' ends at byte"),
+        (
+            build(tensors=[tensor_info("t", (32, 1000))]),
+            (
+                "the data of tensor 't' ends at byte 128512, past the end of the file (1152 "
+                "bytes); the file is truncated: upload it again"
+            ),
+        ),
+        (
+            build(tensors=[tensor_info("t", (2**31, 2**31))]),
+            (
+                "the data of tensor 't' ends at byte 18446744073709552128, past the end of "
+                "the file (1152 bytes); the file is truncated: upload it again"
+            ),
+        ),
+        (
+            build(data=b"\0" * 600),
+            (
+                "the data of tensor 'output_norm.weight' ends at byte 1216, past the end of "
+                "the file (1176 bytes); the file is truncated: upload it again"
+            ),
+        ),
     ],
 )
 def test_broken_headers(content: bytes, message: str) -> None:
-    with pytest.raises(GgufError, match=message) as caught:
+    with pytest.raises(GgufError) as caught:
         parsed(content)
-    assert "\n" not in str(caught.value) and "\x1b" not in str(caught.value)
+    assert str(caught.value) == message
 
 
 def without(key: str) -> list[bytes]:
@@ -681,24 +805,25 @@ def test_per_layer_head_counts_take_the_largest() -> None:
     assert (architecture.sliding_window, architecture.sliding_window_pattern) == (0, 0)
 
 
+def refusal(path: str) -> str:
+    with pytest.raises(GgufError) as raised:
+        read_header(path)
+    return str(raised.value)
+
+
 def test_read_header_refuses_what_is_no_file(tmp_path: Path) -> None:
-    with pytest.raises(GgufError, match="no such file"):
-        read_header(str(tmp_path / "missing.gguf"))
-    with pytest.raises(GgufError, match="is a folder, not a GGUF file"):
-        read_header(str(tmp_path))
-    with pytest.raises(GgufError, match="NUL"):
-        read_header("a\0b")
+    assert refusal(str(tmp_path / "missing.gguf")) == "no such file"
+    assert refusal(str(tmp_path)) == "is a folder, not a GGUF file"
+    assert refusal("a\0b") == "no such file (the path holds a NUL character)"
     fifo = tmp_path / "fifo"
     if hasattr(os, "mkfifo"):
         os.mkfifo(fifo)
-        with pytest.raises(GgufError, match="a FIFO, a device or a socket"):
-            read_header(str(fifo))
+        assert refusal(str(fifo)) == "is a FIFO, a device or a socket, not a GGUF file"
 
 
 def test_read_header_of_a_file_that_cannot_be_opened(tmp_path: Path) -> None:
     # A name too long for the file system: an open that fails even for root.
-    with pytest.raises(GgufError, match="cannot open it: File name too long"):
-        read_header(str(tmp_path / ("m" * 300 + ".gguf")))
+    assert refusal(str(tmp_path / ("m" * 300 + ".gguf"))) == "cannot open it: File name too long"
 
 
 @pytest.mark.slow
@@ -816,4 +941,54 @@ def test_an_aperiodic_bool_pattern_is_refused_with_the_reason() -> None:
     assert str(raised.value) == (
         "'gemma3.attention.sliding_window_pattern' marks sliding-window layers without a "
         "period (every Nth layer global); this tool cannot size that layout"
+    )
+
+
+def only(*entries: bytes) -> bytes:
+    """A header of these metadata entries and no tensors, the file ending with the last."""
+    return b"GGUF" + struct.pack("<IQQ", 3, 0, len(entries)) + b"".join(entries)
+
+
+@pytest.mark.parametrize(
+    ("kind", "length", "size"), [(UINT32, 3, 4), (UINT64, 5000, 8), (STRING, 2, 0)]
+)
+def test_an_array_may_end_exactly_where_the_file_does(kind: int, length: int, size: int) -> None:
+    items = b"".join(string("ab") for _ in range(length)) if kind == STRING else b""
+    body = struct.pack("<IQ", kind, length) + (items or b"\1" * size * length)
+    field = parsed(only(entry("k", ARRAY, body))).fields["k"]
+    assert (field.item_type, field.length) == (kind, length)
+
+
+@pytest.mark.parametrize(
+    ("cut", "what"), [(2, "the item type of the array 'k'"), (6, "the length of the array 'k'")]
+)
+def test_an_array_cut_in_its_own_header_names_the_part(cut: int, what: str) -> None:
+    content = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 1)))[: 37 + cut]
+    with pytest.raises(GgufError) as raised:
+        parsed(content)
+    needed = 4 if "type" in what else 8
+    assert str(raised.value) == (
+        f"the file ends inside {what} (at byte {37 + cut}, {needed} bytes needed from byte "
+        f"{37 if needed == 4 else 41}); the file is truncated: upload it again"
+    )
+
+
+def test_an_array_claiming_more_items_than_the_file_holds_is_refused_before_reading() -> None:
+    # Ten uint32 need 40 bytes; the file holds 20 after the array's length.
+    content = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 10) + b"\0" * 20))
+    with pytest.raises(GgufError) as raised:
+        parsed(content)
+    assert str(raised.value) == (
+        "the array 'k' claims 10 items, more than the 20 bytes left in the file can hold; "
+        "the file is truncated or its header corrupt"
+    )
+
+
+def test_a_string_of_an_array_claiming_more_than_the_file_holds_is_named() -> None:
+    body = struct.pack("<IQ", STRING, 2) + string("ab") + struct.pack("<Q", 99) + b"x"
+    with pytest.raises(GgufError) as raised:
+        parsed(only(entry("k", ARRAY, body)))
+    assert str(raised.value) == (
+        "a string of the array 'k' claims 99 bytes at byte 59, more than the 1 left in the "
+        "file; the file is truncated or its header corrupt"
     )
