@@ -27,6 +27,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
     BOOL,
     FLOAT32,
     INT32,
+    MAX_KEPT_STRING,
     STRING,
     UINT32,
     UINT64,
@@ -992,3 +993,66 @@ def test_a_string_of_an_array_claiming_more_than_the_file_holds_is_named() -> No
         "a string of the array 'k' claims 99 bytes at byte 59, more than the 1 left in the "
         "file; the file is truncated or its header corrupt"
     )
+
+
+def refused_header(entries: list[bytes]) -> str:
+    with pytest.raises(GgufError) as raised:
+        architecture_of(parsed(build(entries=entries)))
+    return str(raised.value)
+
+
+def uint8s(key: str, count: int) -> bytes:
+    return entry(key, ARRAY, struct.pack("<IQ", 0, count) + b"\1" * count)  # type 0: uint8
+
+
+def test_a_list_of_numbers_where_strings_belong_is_named_as_such() -> None:
+    assert refused_header(
+        replaced("tokenizer.ggml.merges", uint8s("tokenizer.ggml.merges", 2))
+    ) == ("'tokenizer.ggml.merges' is an array of 2 uint8 items; expected an array of strings")
+
+
+def test_a_string_too_long_to_keep_is_refused_where_a_name_belongs() -> None:
+    huge = entry("general.architecture", STRING, string("x" * (MAX_KEPT_STRING + 1)))
+    assert refused_header(replaced("general.architecture", huge)) == (
+        f"'general.architecture' is a string of {MAX_KEPT_STRING + 1} bytes, more than any "
+        "model needs there; the header is corrupt"
+    )
+
+
+def test_a_per_layer_array_is_checked_value_by_value() -> None:
+    two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
+    heads = entry("llama.attention.head_count", ARRAY, struct.pack("<IQ2I", UINT32, 2, 2, 0))
+    entries = [item for item in two_layers if b"head_count" not in item[:40]] + [heads]
+    assert refused_header(entries) == (
+        "'llama.attention.head_count' holds 0; every value must be at least 1"
+    )
+    many = [*without("llama.attention.head_count"), uint8s("llama.attention.head_count", 5000)]
+    assert refused_header(many) == (
+        "'llama.attention.head_count' is an array of 5000 uint8 items; expected an integer "
+        "or one integer per layer"
+    )
+
+
+def test_the_least_values_llama_cpp_accepts_are_accepted() -> None:
+    """A layer may have no feed-forward block; a vocabulary of one token and
+    llama.cpp's most layers are allowed."""
+    feed_forward = entry("llama.feed_forward_length", ARRAY, struct.pack("<IQ2I", UINT32, 2, 0, 64))
+    two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
+    entries = [item for item in two_layers if b"feed_forward_length" not in item[:60]]
+    assert architecture_of(parsed(build(entries=[*entries, feed_forward]))).n_ff == 64
+    at_most = replaced("llama.block_count", u32("llama.block_count", 512))
+    assert architecture_of(parsed(build(entries=at_most))).n_layer == 512
+    no_tokenizer = [item for item in LLAMA_ENTRIES if b"tokenizer.ggml" not in item[:40]]
+    one_token = [*no_tokenizer, entry("tokenizer.ggml.model", STRING, string("none"))]
+    vocab = architecture_of(parsed(build(entries=[*one_token, u32("llama.vocab_size", 1)])))
+    assert vocab.n_vocab == 1
+    assert refused_header([*one_token, u32("llama.vocab_size", 0)]) == (
+        "'llama.vocab_size' is 0; it must be at least 1"
+    )
+
+
+def test_an_array_of_up_to_4096_numbers_keeps_its_values() -> None:
+    kept = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 4096) + b"\0" * 4 * 4096))
+    assert parsed(kept).fields["k"].items == (0,) * 4096
+    skipped = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 4097) + b"\0" * 4 * 4097))
+    assert parsed(skipped).fields["k"].items is None
