@@ -1056,3 +1056,92 @@ def test_an_array_of_up_to_4096_numbers_keeps_its_values() -> None:
     assert parsed(kept).fields["k"].items == (0,) * 4096
     skipped = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 4097) + b"\0" * 4 * 4097))
     assert parsed(skipped).fields["k"].items is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["embedding_length", "context_length", "attention.key_length", "attention.value_length"],
+)
+def test_a_size_of_at_least_one_is_accepted_and_zero_refused(key: str) -> None:
+    one = replaced(f"llama.{key}", u32(f"llama.{key}", 1))
+    assert architecture_of(parsed(build(entries=one)))
+    assert refused_header(replaced(f"llama.{key}", u32(f"llama.{key}", 0))) == (
+        f"'llama.{key}' is 0; it must be at least 1"
+    )
+
+
+def test_the_default_head_size_is_a_whole_number() -> None:
+    embedding = replaced("llama.embedding_length", u32("llama.embedding_length", 33))
+    architecture = architecture_of(parsed(build(entries=embedding)))
+    assert (architecture.head_dim_k, architecture.head_dim_v) == (16, 16)
+
+
+@pytest.mark.parametrize(("alignment", "accepted"), [(1, True), (2, True), (64, True), (3, False)])
+def test_the_alignment_is_any_power_of_two(alignment: int, accepted: bool) -> None:
+    content = build(entries=[*LLAMA_ENTRIES, u32("general.alignment", alignment)], alignment=64)
+    if accepted:
+        assert parsed(content).alignment == alignment
+    else:
+        with pytest.raises(GgufError, match="power of two"):
+            parsed(content)
+
+
+def test_the_alignment_must_be_a_uint32_even_when_a_power_of_two() -> None:
+    wide = entry("general.alignment", UINT64, struct.pack("<Q", 32))
+    with pytest.raises(GgufError) as raised:
+        parsed(build(entries=[*LLAMA_ENTRIES, wide]))
+    assert str(raised.value) == (
+        "general.alignment must be a uint32 power of two (it is the uint64 32); "
+        "llama.cpp refuses the file"
+    )
+
+
+FIRST_TENSOR = tensor_info("a" * 30, (32,))
+
+
+@pytest.mark.parametrize(
+    ("at", "needed", "what"),
+    [
+        (0, 8, "the length of the name of tensor 1"),
+        (9, 4, "the dimension count of tensor 't'"),
+        (9 + 4 + 8, 8, "the dimensions of tensor 't'"),
+        (9 + 4 + 16, 4, "the type of tensor 't'"),
+        (9 + 4 + 16 + 4, 8, "the offset of tensor 't'"),
+    ],
+)
+def test_a_tensor_info_cut_short_names_the_part(at: int, needed: int, what: str) -> None:
+    """``at``: where the part starts in the second tensor's info."""
+    second = 24 + len(FIRST_TENSOR)
+    content = b"GGUF" + struct.pack("<IQQ", 3, 2, 0) + FIRST_TENSOR + tensor_info("t", (32, 2))
+    cut = second + at + needed - 1
+    with pytest.raises(GgufError) as raised:
+        parsed(content[:cut])
+    assert str(raised.value) == (
+        f"the file ends inside {what} (at byte {cut}, {needed} bytes needed from byte "
+        f"{second + at}); the file is truncated: upload it again"
+    )
+
+
+def test_the_most_dimensions_and_the_largest_dimension_pass_their_own_checks() -> None:
+    header = parsed(build(tensors=[tensor_info("t", (32, 1, 1, 1))], data=b"\0" * 128))
+    assert header.tensors[0].dims == (32, 1, 1, 1)
+    with pytest.raises(GgufError, match="ends at byte .* past the end of the file"):
+        parsed(build(tensors=[tensor_info("t", (2**63 - 1,))]))
+
+
+def test_a_string_may_end_exactly_where_the_file_does_and_up_to_1_mib_is_kept() -> None:
+    assert parsed(only(entry("k", STRING, string("ab")))).fields["k"].value == "ab"
+    longest = "x" * MAX_KEPT_STRING
+    assert parsed(only(entry("k", STRING, string(longest)))).fields["k"].value == longest
+    field = parsed(only(entry("k", STRING, string(longest + "x")))).fields["k"]
+    assert (field.value, field.length) == (None, MAX_KEPT_STRING + 1)
+
+
+def test_a_key_cut_in_its_length_names_the_entry() -> None:
+    content = only(u32("a" * 20, 1), u32("b", 2))
+    with pytest.raises(GgufError) as raised:
+        parsed(content[:64])
+    assert str(raised.value) == (
+        "the file ends inside the length of the key of metadata entry 1 (at byte 64, 8 bytes "
+        "needed from byte 60); the file is truncated: upload it again"
+    )
