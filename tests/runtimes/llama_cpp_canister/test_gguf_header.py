@@ -1125,7 +1125,7 @@ def test_a_tensor_info_cut_short_names_the_part(at: int, needed: int, what: str)
 def test_the_most_dimensions_and_the_largest_dimension_pass_their_own_checks() -> None:
     header = parsed(build(tensors=[tensor_info("t", (32, 1, 1, 1))], data=b"\0" * 128))
     assert header.tensors[0].dims == (32, 1, 1, 1)
-    with pytest.raises(GgufError, match="ends at byte .* past the end of the file"):
+    with pytest.raises(GgufError, match=r"ends at byte \d+, past the end of the file"):
         parsed(build(tensors=[tensor_info("t", (2**63 - 1,))]))
 
 
