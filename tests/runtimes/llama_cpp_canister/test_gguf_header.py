@@ -1145,3 +1145,48 @@ def test_a_key_cut_in_its_length_names_the_entry() -> None:
         "the file ends inside the length of the key of metadata entry 1 (at byte 64, 8 bytes "
         "needed from byte 60); the file is truncated: upload it again"
     )
+
+
+def test_a_file_of_the_magic_alone_ends_inside_the_version() -> None:
+    with pytest.raises(GgufError) as raised:
+        parsed(b"GGUF")
+    assert str(raised.value) == (
+        "the file ends inside the version (at byte 4, 4 bytes needed from byte 4); "
+        "the file is truncated: upload it again"
+    )
+
+
+def test_an_entry_cut_in_its_value_type_names_the_key() -> None:
+    content = only(u32("a" * 20, 1), u32("b", 2))
+    with pytest.raises(GgufError) as raised:
+        parsed(content[:71])
+    assert str(raised.value) == (
+        "the file ends inside the value type of 'b' (at byte 71, 4 bytes needed from byte 69); "
+        "the file is truncated: upload it again"
+    )
+
+
+def test_a_key_longer_than_any_kept_string_is_refused() -> None:
+    with pytest.raises(GgufError) as raised:
+        parsed(only(u32("k" * (MAX_KEPT_STRING + 1), 1)))
+    assert str(raised.value) == (
+        f"the key of metadata entry 0 at byte 24 is {MAX_KEPT_STRING + 1} bytes long; "
+        "the header is corrupt"
+    )
+
+
+def test_a_file_shorter_than_its_size_said_has_shrunk() -> None:
+    content = build()
+    with pytest.raises(GgufError) as raised:
+        parse(io.BytesIO(content[:4]), len(content))
+    assert str(raised.value) == (
+        "the file shrank while it was read; read it again when it is written"
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="Linux's /proc")
+def test_a_read_that_fails_is_a_gguf_error() -> None:
+    # Reading this process's memory at address 0 fails with EIO: a real read error.
+    with open("/proc/self/mem", "rb", buffering=0) as memory, pytest.raises(GgufError) as raised:
+        parse(memory, 100)
+    assert str(raised.value) == "cannot read it: Input/output error"
