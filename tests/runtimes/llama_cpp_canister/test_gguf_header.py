@@ -945,6 +945,13 @@ def test_an_aperiodic_bool_pattern_is_refused_with_the_reason() -> None:
     )
 
 
+def parse_refusal(content: bytes) -> str:
+    """What the reader says when it refuses ``content``."""
+    with pytest.raises(GgufError) as raised:
+        parsed(content)
+    return str(raised.value)
+
+
 def only(*entries: bytes) -> bytes:
     """A header of these metadata entries and no tensors, the file ending with the last."""
     return b"GGUF" + struct.pack("<IQQ", 3, 0, len(entries)) + b"".join(entries)
@@ -977,9 +984,7 @@ def test_an_array_cut_in_its_own_header_names_the_part(cut: int, what: str) -> N
 def test_an_array_claiming_more_items_than_the_file_holds_is_refused_before_reading() -> None:
     # Ten uint32 need 40 bytes; the file holds 20 after the array's length.
     content = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 10) + b"\0" * 20))
-    with pytest.raises(GgufError) as raised:
-        parsed(content)
-    assert str(raised.value) == (
+    assert parse_refusal(content) == (
         "the array 'k' claims 10 items, more than the 20 bytes left in the file can hold; "
         "the file is truncated or its header corrupt"
     )
@@ -987,9 +992,7 @@ def test_an_array_claiming_more_items_than_the_file_holds_is_refused_before_read
 
 def test_a_string_of_an_array_claiming_more_than_the_file_holds_is_named() -> None:
     body = struct.pack("<IQ", STRING, 2) + string("ab") + struct.pack("<Q", 99) + b"x"
-    with pytest.raises(GgufError) as raised:
-        parsed(only(entry("k", ARRAY, body)))
-    assert str(raised.value) == (
+    assert parse_refusal(only(entry("k", ARRAY, body))) == (
         "a string of the array 'k' claims 99 bytes at byte 59, more than the 1 left in the "
         "file; the file is truncated or its header corrupt"
     )
@@ -1088,9 +1091,7 @@ def test_the_alignment_is_any_power_of_two(alignment: int, accepted: bool) -> No
 
 def test_the_alignment_must_be_a_uint32_even_when_a_power_of_two() -> None:
     wide = entry("general.alignment", UINT64, struct.pack("<Q", 32))
-    with pytest.raises(GgufError) as raised:
-        parsed(build(entries=[*LLAMA_ENTRIES, wide]))
-    assert str(raised.value) == (
+    assert parse_refusal(build(entries=[*LLAMA_ENTRIES, wide])) == (
         "general.alignment must be a uint32 power of two (it is the uint64 32); "
         "llama.cpp refuses the file"
     )
@@ -1114,9 +1115,7 @@ def test_a_tensor_info_cut_short_names_the_part(at: int, needed: int, what: str)
     second = 24 + len(FIRST_TENSOR)
     content = b"GGUF" + struct.pack("<IQQ", 3, 2, 0) + FIRST_TENSOR + tensor_info("t", (32, 2))
     cut = second + at + needed - 1
-    with pytest.raises(GgufError) as raised:
-        parsed(content[:cut])
-    assert str(raised.value) == (
+    assert parse_refusal(content[:cut]) == (
         f"the file ends inside {what} (at byte {cut}, {needed} bytes needed from byte "
         f"{second + at}); the file is truncated: upload it again"
     )
@@ -1139,18 +1138,14 @@ def test_a_string_may_end_exactly_where_the_file_does_and_up_to_1_mib_is_kept() 
 
 def test_a_key_cut_in_its_length_names_the_entry() -> None:
     content = only(u32("a" * 20, 1), u32("b", 2))
-    with pytest.raises(GgufError) as raised:
-        parsed(content[:64])
-    assert str(raised.value) == (
+    assert parse_refusal(content[:64]) == (
         "the file ends inside the length of the key of metadata entry 1 (at byte 64, 8 bytes "
         "needed from byte 60); the file is truncated: upload it again"
     )
 
 
 def test_a_file_of_the_magic_alone_ends_inside_the_version() -> None:
-    with pytest.raises(GgufError) as raised:
-        parsed(b"GGUF")
-    assert str(raised.value) == (
+    assert parse_refusal(b"GGUF") == (
         "the file ends inside the version (at byte 4, 4 bytes needed from byte 4); "
         "the file is truncated: upload it again"
     )
@@ -1158,18 +1153,14 @@ def test_a_file_of_the_magic_alone_ends_inside_the_version() -> None:
 
 def test_an_entry_cut_in_its_value_type_names_the_key() -> None:
     content = only(u32("a" * 20, 1), u32("b", 2))
-    with pytest.raises(GgufError) as raised:
-        parsed(content[:71])
-    assert str(raised.value) == (
+    assert parse_refusal(content[:71]) == (
         "the file ends inside the value type of 'b' (at byte 71, 4 bytes needed from byte 69); "
         "the file is truncated: upload it again"
     )
 
 
 def test_a_key_longer_than_any_kept_string_is_refused() -> None:
-    with pytest.raises(GgufError) as raised:
-        parsed(only(u32("k" * (MAX_KEPT_STRING + 1), 1)))
-    assert str(raised.value) == (
+    assert parse_refusal(only(u32("k" * (MAX_KEPT_STRING + 1), 1))) == (
         f"the key of metadata entry 0 at byte 24 is {MAX_KEPT_STRING + 1} bytes long; "
         "the header is corrupt"
     )
