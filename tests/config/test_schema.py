@@ -69,3 +69,10 @@ def test_local_refs_are_inlined_with_their_sibling_keywords_and_defs_dropped() -
             "other": {"$ref": "https://example.com/s.json"},
         },
     }
+
+
+def test_a_missing_key_refuses_nothing_present() -> None:
+    """What is there beside a missing key is still checked by the later stages."""
+    source = ConfigSource(parse_yaml("models:\n  - name: m\n"), "c.yaml")
+    refused = [path for path, _ in schema_problems(source)]
+    assert refused and all(path is None for path in refused)

@@ -1012,6 +1012,10 @@ def test_a_list_of_numbers_where_strings_belong_is_named_as_such() -> None:
     assert refused_header(
         replaced("tokenizer.ggml.merges", uint8s("tokenizer.ggml.merges", 2))
     ) == ("'tokenizer.ggml.merges' is an array of 2 uint8 items; expected an array of strings")
+    int32s = entry("tokenizer.ggml.merges", ARRAY, struct.pack("<IQi", INT32, 1, 5))
+    assert refused_header(replaced("tokenizer.ggml.merges", int32s)) == (
+        "'tokenizer.ggml.merges' is an array of 1 int32 items; expected an array of strings"
+    )
 
 
 def test_a_string_too_long_to_keep_is_refused_where_a_name_belongs() -> None:
@@ -1181,3 +1185,28 @@ def test_a_read_that_fails_is_a_gguf_error() -> None:
     with open("/proc/self/mem", "rb", buffering=0) as memory, pytest.raises(GgufError) as raised:
         parse(memory, 100)
     assert str(raised.value) == "cannot read it: Input/output error"
+
+
+@pytest.mark.parametrize(
+    ("tail", "what"), [(b"\0" * 4, "the tensor count"), (b"\0" * 12, "the metadata count")]
+)
+def test_a_header_cut_in_its_counts_names_the_count(tail: bytes, what: str) -> None:
+    start = 8 if what == "the tensor count" else 16
+    assert parse_refusal(b"GGUF\3\0\0\0" + tail) == (
+        f"the file ends inside {what} (at byte {8 + len(tail)}, 8 bytes needed from byte "
+        f"{start}); the file is truncated: upload it again"
+    )
+
+
+@pytest.mark.parametrize(("tensors", "entries"), [(65_536, 0), (100, 0), (0, 100)])
+def test_counts_are_held_to_the_bytes_the_file_has_left(tensors: int, entries: int) -> None:
+    content = b"GGUF" + struct.pack("<IQQ", 3, tensors, entries) + b"\0" * 8
+    assert parse_refusal(content) == (
+        f"the header claims {tensors} tensors and {entries} metadata entries, more than the "
+        "8 bytes left in the file can hold; the file is truncated or its header corrupt"
+    )
+
+
+def test_entries_may_fill_the_file_to_its_last_byte() -> None:
+    """The smallest entry: an empty key, a type, a one-byte value (13 bytes)."""
+    assert parsed(only(entry("", 0, b"\7"))).fields[""].value == 7  # type 0: uint8
