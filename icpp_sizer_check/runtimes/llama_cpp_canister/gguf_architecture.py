@@ -97,8 +97,13 @@ def _string(header: GgufHeader, key: str) -> Optional[str]:
     field = header.fields.get(key)
     if field is None:
         return None
-    if field.type != STRING or not isinstance(field.value, str):
+    if field.type != STRING:
         raise GgufError(f"{shown(key)} is a {_type_name(field.type)}; expected a string")
+    if not isinstance(field.value, str):  # longer than the reader keeps
+        raise GgufError(
+            f"{shown(key)} is a string of {field.length} bytes, more than any model "
+            "needs there; the header is corrupt"
+        )
     return field.value
 
 
@@ -106,8 +111,13 @@ def _array_length(header: GgufHeader, key: str) -> Optional[int]:
     field = header.fields.get(key)
     if field is None:
         return None
-    if field.type != ARRAY or field.item_type != STRING:
+    if field.type != ARRAY:
         raise GgufError(f"{shown(key)} is a {_type_name(field.type)}; expected an array of strings")
+    if field.item_type != STRING:
+        raise GgufError(
+            f"{shown(key)} is an array of {field.length} {_type_name(field.item_type or 0)} "
+            "items; expected an array of strings"
+        )
     return field.length
 
 

@@ -27,6 +27,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
     BOOL,
     FLOAT32,
     INT32,
+    MAX_KEPT_STRING,
     STRING,
     UINT32,
     UINT64,
@@ -430,88 +431,212 @@ def test_truncated_header_message_says_what_and_where() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"GGU", "3 bytes long, too short for a GGUF model"),
-        (build(magic=b"GGML"), "starts with 'GGML', not 'GGUF'"),
-        (build(magic=b"\x1b[2J"), r"starts with '\\x1b\[2J', not 'GGUF'"),
-        (build(version=1), "GGUF version 1, which llama.cpp no longer reads"),
-        (build(version=4), "GGUF version 4; this tool reads versions 2 and 3"),
-        (build(version=0), "GGUF version 0; this tool reads versions 2 and 3"),
-        (build(version=swapped(3)), "big-endian GGUF"),
-        (build(counts=(2**63, 9)), "claims 9223372036854775808 tensors"),
-        (build(counts=(2, 2**64 - 1)), "metadata entries, more than the"),
+        (
+            b"GGU",
+            "the file is 3 bytes long, too short for a GGUF model",
+        ),
+        (
+            build(magic=b"GGML"),
+            "the file starts with 'GGML', not 'GGUF': it is not a GGUF model",
+        ),
+        (
+            build(magic=b"\x1b[2J"),
+            "the file starts with '\\x1b[2J', not 'GGUF': it is not a GGUF model",
+        ),
+        (
+            build(version=1),
+            (
+                "the file is GGUF version 1, which llama.cpp no longer reads; convert the "
+                "model again with a current llama.cpp (version 3)"
+            ),
+        ),
+        (
+            build(version=4),
+            (
+                "the file is GGUF version 4; this tool reads versions 2 and 3: is the file a "
+                "GGUF model?"
+            ),
+        ),
+        (
+            build(version=0),
+            (
+                "the file is GGUF version 0; this tool reads versions 2 and 3: is the file a "
+                "GGUF model?"
+            ),
+        ),
+        (
+            build(version=swapped(3)),
+            (
+                "the file is a big-endian GGUF; llama.cpp on wasm32 reads only little-endian "
+                "files: convert the model again without --bigendian"
+            ),
+        ),
+        (
+            build(counts=(2**63, 9)),
+            (
+                "the header claims 9223372036854775808 tensors, more than the 65536 any model "
+                "needs; the header is corrupt"
+            ),
+        ),
+        (
+            build(counts=(2, 2**64 - 1)),
+            (
+                "the header claims 18446744073709551615 metadata entries, more than the 65536 "
+                "any model needs; the header is corrupt"
+            ),
+        ),
         (
             build(entries=[string("k") + struct.pack("<I", 13) + b"\0" * 8]),
-            "value type 13, which GGUF does not define",
+            (
+                "metadata key 'k' has value type 13, which GGUF does not define (0-12); the "
+                "header is corrupt"
+            ),
         ),
         (
             build(entries=[entry("k", ARRAY, struct.pack("<IQ", 99, 1) + b"\0" * 8)]),
-            "item type 99, which GGUF does not define",
+            (
+                "the array 'k' has item type 99, which GGUF does not define (0-12); the "
+                "header is corrupt"
+            ),
         ),
         (
             build(entries=[entry("k", ARRAY, struct.pack("<IQ", STRING, 2**60))]),
-            "claims 1152921504606846976 items",
+            (
+                "the array 'k' claims 1152921504606846976 items, more than the 751 bytes left "
+                "in the file can hold; the file is truncated or its header corrupt"
+            ),
         ),
         (
             build(entries=[entry("k", ARRAY, struct.pack("<IQ", UINT64, 2**61))]),
-            "claims 2305843009213693952 items",
+            (
+                "the array 'k' claims 2305843009213693952 items, more than the 751 bytes left "
+                "in the file can hold; the file is truncated or its header corrupt"
+            ),
         ),
-        (build(entries=[struct.pack("<Q", 2**62) + b"key"]), "claims 4611686018427387904 bytes"),
+        (
+            build(entries=[struct.pack("<Q", 2**62) + b"key"]),
+            (
+                "the key of metadata entry 0 claims 4611686018427387904 bytes at byte 24, "
+                "more than the 768 left in the file; the file is truncated or its header "
+                "corrupt"
+            ),
+        ),
         (
             build(entries=[entry("k", STRING, struct.pack("<Q", 2**40))]),
-            "claims 1099511627776 bytes",
+            (
+                "the value of 'k' claims 1099511627776 bytes at byte 37, more than the 755 "
+                "left in the file; the file is truncated or its header corrupt"
+            ),
         ),
         (
             build(entries=[entry(b"bad\xff\x1bkey", UINT32, b"\0" * 4)]),
-            r"metadata entry 0 at byte 24 is not UTF-8 text \('bad\\xff\\x1bkey'\)",
+            (
+                "the key of metadata entry 0 at byte 24 is not UTF-8 text "
+                "('bad\\xff\\x1bkey'); the header is corrupt"
+            ),
         ),
-        (build(entries=[u32("k", 1), u32("k", 2)]), "key 'k' appears twice"),
+        (
+            build(entries=[u32("k", 1), u32("k", 2)]),
+            ("metadata key 'k' appears twice (again at byte 41); llama.cpp refuses such a file"),
+        ),
         (
             build(entries=[*LLAMA_ENTRIES, u32("general.alignment", 48)], alignment=16),
-            "general.alignment must be a uint32 power of two",
+            (
+                "general.alignment must be a uint32 power of two (it is the uint32 48); "
+                "llama.cpp refuses the file"
+            ),
         ),
         (
             build(entries=[*LLAMA_ENTRIES, entry("general.alignment", UINT64, b"\0" * 8)]),
-            "general.alignment must be a uint32 power of two",
+            (
+                "general.alignment must be a uint32 power of two (it is the uint64 0); "
+                "llama.cpp refuses the file"
+            ),
         ),
         (
             build(
                 entries=[entry("k", ARRAY, struct.pack("<IQ", ARRAY, 1) + struct.pack("<IQ", 0, 0))]
             ),
-            "the array 'k' holds arrays, which llama.cpp refuses",
+            "the array 'k' holds arrays, which llama.cpp refuses; the file is not a model",
         ),
         (
             build(tensors=[tensor_info("t", (32,), kind=4)]),
-            "tensor 't' has ggml type 4, which this tool does not know",
+            (
+                "tensor 't' has ggml type 4, which this tool does not know (a retired type, "
+                "or one newer than this tool); requantize the model"
+            ),
         ),
-        (build(tensors=[tensor_info("t", (32,), kind=2**31)]), "ggml type 2147483648"),
+        (
+            build(tensors=[tensor_info("t", (32,), kind=2**31)]),
+            (
+                "tensor 't' has ggml type 2147483648, which this tool does not know (a "
+                "retired type, or one newer than this tool); requantize the model"
+            ),
+        ),
         (
             build(tensors=[tensor_info("t", (33, 2), kind=8)]),
-            "rows of 33 values, not a multiple of its block size 32",
+            (
+                "tensor 't' of type q8_0 has rows of 33 values, not a multiple of its block "
+                "size 32; llama.cpp refuses it"
+            ),
         ),
-        (build(tensors=[tensor_info("t", (1, 1, 1, 1, 1))]), "5 dimensions; ggml allows at most 4"),
-        (build(tensors=[tensor_info("t", (2**63,))]), "negative dimension"),
+        (
+            build(tensors=[tensor_info("t", (1, 1, 1, 1, 1))]),
+            "tensor 't' has 5 dimensions; ggml allows at most 4",
+        ),
+        (
+            build(tensors=[tensor_info("t", (2**63,))]),
+            "tensor 't' has a negative dimension; the header is corrupt",
+        ),
         (
             build(tensors=[tensor_info("x" * 64, (1,))]),
-            "64 bytes long; llama.cpp allows at most 63",
+            ("the name of tensor 0 at byte 442 is 64 bytes long; llama.cpp allows at most 63"),
         ),
-        (build(tensors=[tensor_info(b"\xc3(", (1,))]), "not UTF-8 text"),
+        (
+            build(tensors=[tensor_info(b"\xc3(", (1,))]),
+            (
+                "the name of tensor 0 at byte 442 is not UTF-8 text ('\\xc3('); the header is "
+                "corrupt"
+            ),
+        ),
         (
             build(tensors=[tensor_info("t", (32,)), tensor_info("t", (32,), offset=128)]),
-            "tensor 't' appears twice",
+            "tensor 't' appears twice; llama.cpp refuses it",
         ),
         (
             build(tensors=[tensor_info("t", (32,), offset=32)]),
-            "offset 32 where llama.cpp expects 0",
+            (
+                "tensor 't' has offset 32 where llama.cpp expects 0 (tensors in order, each "
+                "padded to 32 bytes); the header is corrupt"
+            ),
         ),
-        (build(tensors=[tensor_info("t", (32, 1000))]), "past the end of the file"),
-        (build(tensors=[tensor_info("t", (2**31, 2**31))]), "past the end of the file"),
-        (build(data=b"\0" * 600), "tensor 'output_norm.weight' ends at byte"),
+        (
+            build(tensors=[tensor_info("t", (32, 1000))]),
+            (
+                "the data of tensor 't' ends at byte 128512, past the end of the file (1152 "
+                "bytes); the file is truncated: upload it again"
+            ),
+        ),
+        (
+            build(tensors=[tensor_info("t", (2**31, 2**31))]),
+            (
+                "the data of tensor 't' ends at byte 18446744073709552128, past the end of "
+                "the file (1152 bytes); the file is truncated: upload it again"
+            ),
+        ),
+        (
+            build(data=b"\0" * 600),
+            (
+                "the data of tensor 'output_norm.weight' ends at byte 1216, past the end of "
+                "the file (1176 bytes); the file is truncated: upload it again"
+            ),
+        ),
     ],
 )
 def test_broken_headers(content: bytes, message: str) -> None:
-    with pytest.raises(GgufError, match=message) as caught:
+    with pytest.raises(GgufError) as caught:
         parsed(content)
-    assert "\n" not in str(caught.value) and "\x1b" not in str(caught.value)
+    assert str(caught.value) == message
 
 
 def without(key: str) -> list[bytes]:
@@ -681,24 +806,25 @@ def test_per_layer_head_counts_take_the_largest() -> None:
     assert (architecture.sliding_window, architecture.sliding_window_pattern) == (0, 0)
 
 
+def refusal(path: str) -> str:
+    with pytest.raises(GgufError) as raised:
+        read_header(path)
+    return str(raised.value)
+
+
 def test_read_header_refuses_what_is_no_file(tmp_path: Path) -> None:
-    with pytest.raises(GgufError, match="no such file"):
-        read_header(str(tmp_path / "missing.gguf"))
-    with pytest.raises(GgufError, match="is a folder, not a GGUF file"):
-        read_header(str(tmp_path))
-    with pytest.raises(GgufError, match="NUL"):
-        read_header("a\0b")
+    assert refusal(str(tmp_path / "missing.gguf")) == "no such file"
+    assert refusal(str(tmp_path)) == "is a folder, not a GGUF file"
+    assert refusal("a\0b") == "no such file (the path holds a NUL character)"
     fifo = tmp_path / "fifo"
     if hasattr(os, "mkfifo"):
         os.mkfifo(fifo)
-        with pytest.raises(GgufError, match="a FIFO, a device or a socket"):
-            read_header(str(fifo))
+        assert refusal(str(fifo)) == "is a FIFO, a device or a socket, not a GGUF file"
 
 
 def test_read_header_of_a_file_that_cannot_be_opened(tmp_path: Path) -> None:
     # A name too long for the file system: an open that fails even for root.
-    with pytest.raises(GgufError, match="cannot open it: File name too long"):
-        read_header(str(tmp_path / ("m" * 300 + ".gguf")))
+    assert refusal(str(tmp_path / ("m" * 300 + ".gguf"))) == "cannot open it: File name too long"
 
 
 @pytest.mark.slow
@@ -773,3 +899,314 @@ def test_counts_beyond_any_model_are_refused_before_reading(
     path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, tensors, entries) + b"\0" * 4096)
     with pytest.raises(GgufError, match="more than the 65536 any model needs"):
         read_header(str(path))
+
+
+def test_a_missing_key_is_named_with_what_to_do() -> None:
+    with pytest.raises(GgufError) as raised:
+        architecture_of(parsed(build(entries=without("llama.embedding_length"))))
+    assert str(raised.value) == (
+        "the metadata has no 'llama.embedding_length', which llama.cpp needs; "
+        "convert the model again with a current llama.cpp"
+    )
+
+
+def pattern_array(kind: int, payload: bytes, length: int) -> bytes:
+    body = struct.pack("<IQ", kind, length) + payload
+    return entry("gemma3.attention.sliding_window_pattern", ARRAY, body)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "shown"),
+    [
+        (bools([True] * 5), "5 bool"),
+        (pattern_array(INT32, struct.pack("<6i", *[1] * 6), 6), "6 int32"),
+        (pattern_array(0, bytes(6), 6), "6 uint8"),  # GGUF's type 0 is uint8
+    ],
+)
+def test_a_sliding_window_pattern_array_must_be_one_bool_per_layer(
+    pattern: bytes, shown: str
+) -> None:
+    window = u32("gemma3.attention.sliding_window", 512)
+    with pytest.raises(GgufError) as raised:
+        gemma3([window, pattern])
+    assert str(raised.value) == (
+        f"'gemma3.attention.sliding_window_pattern' is an array of {shown} items; "
+        "expected an integer or 6 bools, one per layer"
+    )
+
+
+def test_an_aperiodic_bool_pattern_is_refused_with_the_reason() -> None:
+    window = u32("gemma3.attention.sliding_window", 512)
+    with pytest.raises(GgufError) as raised:
+        gemma3([window, bools([True, False, False, True, True, False])])
+    assert str(raised.value) == (
+        "'gemma3.attention.sliding_window_pattern' marks sliding-window layers without a "
+        "period (every Nth layer global); this tool cannot size that layout"
+    )
+
+
+def parse_refusal(content: bytes) -> str:
+    """What the reader says when it refuses ``content``."""
+    with pytest.raises(GgufError) as raised:
+        parsed(content)
+    return str(raised.value)
+
+
+def only(*entries: bytes) -> bytes:
+    """A header of these metadata entries and no tensors, the file ending with the last."""
+    return b"GGUF" + struct.pack("<IQQ", 3, 0, len(entries)) + b"".join(entries)
+
+
+@pytest.mark.parametrize(
+    ("kind", "length", "size"), [(UINT32, 3, 4), (UINT64, 5000, 8), (STRING, 2, 0)]
+)
+def test_an_array_may_end_exactly_where_the_file_does(kind: int, length: int, size: int) -> None:
+    items = b"".join(string("ab") for _ in range(length)) if kind == STRING else b""
+    body = struct.pack("<IQ", kind, length) + (items or b"\1" * size * length)
+    field = parsed(only(entry("k", ARRAY, body))).fields["k"]
+    assert (field.item_type, field.length) == (kind, length)
+
+
+@pytest.mark.parametrize(
+    ("cut", "what"), [(2, "the item type of the array 'k'"), (6, "the length of the array 'k'")]
+)
+def test_an_array_cut_in_its_own_header_names_the_part(cut: int, what: str) -> None:
+    content = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 1)))[: 37 + cut]
+    with pytest.raises(GgufError) as raised:
+        parsed(content)
+    needed = 4 if "type" in what else 8
+    assert str(raised.value) == (
+        f"the file ends inside {what} (at byte {37 + cut}, {needed} bytes needed from byte "
+        f"{37 if needed == 4 else 41}); the file is truncated: upload it again"
+    )
+
+
+def test_an_array_claiming_more_items_than_the_file_holds_is_refused_before_reading() -> None:
+    # Ten uint32 need 40 bytes; the file holds 20 after the array's length.
+    content = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 10) + b"\0" * 20))
+    assert parse_refusal(content) == (
+        "the array 'k' claims 10 items, more than the 20 bytes left in the file can hold; "
+        "the file is truncated or its header corrupt"
+    )
+
+
+def test_a_string_of_an_array_claiming_more_than_the_file_holds_is_named() -> None:
+    body = struct.pack("<IQ", STRING, 2) + string("ab") + struct.pack("<Q", 99) + b"x"
+    assert parse_refusal(only(entry("k", ARRAY, body))) == (
+        "a string of the array 'k' claims 99 bytes at byte 59, more than the 1 left in the "
+        "file; the file is truncated or its header corrupt"
+    )
+
+
+def refused_header(entries: list[bytes]) -> str:
+    with pytest.raises(GgufError) as raised:
+        architecture_of(parsed(build(entries=entries)))
+    return str(raised.value)
+
+
+def uint8s(key: str, count: int) -> bytes:
+    return entry(key, ARRAY, struct.pack("<IQ", 0, count) + b"\1" * count)  # type 0: uint8
+
+
+def test_a_list_of_numbers_where_strings_belong_is_named_as_such() -> None:
+    assert refused_header(
+        replaced("tokenizer.ggml.merges", uint8s("tokenizer.ggml.merges", 2))
+    ) == ("'tokenizer.ggml.merges' is an array of 2 uint8 items; expected an array of strings")
+    int32s = entry("tokenizer.ggml.merges", ARRAY, struct.pack("<IQi", INT32, 1, 5))
+    assert refused_header(replaced("tokenizer.ggml.merges", int32s)) == (
+        "'tokenizer.ggml.merges' is an array of 1 int32 items; expected an array of strings"
+    )
+
+
+def test_a_string_too_long_to_keep_is_refused_where_a_name_belongs() -> None:
+    huge = entry("general.architecture", STRING, string("x" * (MAX_KEPT_STRING + 1)))
+    assert refused_header(replaced("general.architecture", huge)) == (
+        f"'general.architecture' is a string of {MAX_KEPT_STRING + 1} bytes, more than any "
+        "model needs there; the header is corrupt"
+    )
+
+
+def test_a_per_layer_array_is_checked_value_by_value() -> None:
+    two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
+    heads = entry("llama.attention.head_count", ARRAY, struct.pack("<IQ2I", UINT32, 2, 2, 0))
+    entries = [item for item in two_layers if b"head_count" not in item[:40]] + [heads]
+    assert refused_header(entries) == (
+        "'llama.attention.head_count' holds 0; every value must be at least 1"
+    )
+    many = [*without("llama.attention.head_count"), uint8s("llama.attention.head_count", 5000)]
+    assert refused_header(many) == (
+        "'llama.attention.head_count' is an array of 5000 uint8 items; expected an integer "
+        "or one integer per layer"
+    )
+
+
+def test_the_least_values_llama_cpp_accepts_are_accepted() -> None:
+    """A layer may have no feed-forward block; a vocabulary of one token and
+    llama.cpp's most layers are allowed."""
+    feed_forward = entry("llama.feed_forward_length", ARRAY, struct.pack("<IQ2I", UINT32, 2, 0, 64))
+    two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
+    entries = [item for item in two_layers if b"feed_forward_length" not in item[:60]]
+    assert architecture_of(parsed(build(entries=[*entries, feed_forward]))).n_ff == 64
+    at_most = replaced("llama.block_count", u32("llama.block_count", 512))
+    assert architecture_of(parsed(build(entries=at_most))).n_layer == 512
+    no_tokenizer = [item for item in LLAMA_ENTRIES if b"tokenizer.ggml" not in item[:40]]
+    one_token = [*no_tokenizer, entry("tokenizer.ggml.model", STRING, string("none"))]
+    vocab = architecture_of(parsed(build(entries=[*one_token, u32("llama.vocab_size", 1)])))
+    assert vocab.n_vocab == 1
+    assert refused_header([*one_token, u32("llama.vocab_size", 0)]) == (
+        "'llama.vocab_size' is 0; it must be at least 1"
+    )
+
+
+def test_an_array_of_up_to_4096_numbers_keeps_its_values() -> None:
+    kept = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 4096) + b"\0" * 4 * 4096))
+    assert parsed(kept).fields["k"].items == (0,) * 4096
+    skipped = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 4097) + b"\0" * 4 * 4097))
+    assert parsed(skipped).fields["k"].items is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["embedding_length", "context_length", "attention.key_length", "attention.value_length"],
+)
+def test_a_size_of_at_least_one_is_accepted_and_zero_refused(key: str) -> None:
+    one = replaced(f"llama.{key}", u32(f"llama.{key}", 1))
+    assert architecture_of(parsed(build(entries=one)))
+    assert refused_header(replaced(f"llama.{key}", u32(f"llama.{key}", 0))) == (
+        f"'llama.{key}' is 0; it must be at least 1"
+    )
+
+
+def test_the_default_head_size_is_a_whole_number() -> None:
+    embedding = replaced("llama.embedding_length", u32("llama.embedding_length", 33))
+    architecture = architecture_of(parsed(build(entries=embedding)))
+    assert (architecture.head_dim_k, architecture.head_dim_v) == (16, 16)
+
+
+@pytest.mark.parametrize(("alignment", "accepted"), [(1, True), (2, True), (64, True), (3, False)])
+def test_the_alignment_is_any_power_of_two(alignment: int, accepted: bool) -> None:
+    content = build(entries=[*LLAMA_ENTRIES, u32("general.alignment", alignment)], alignment=64)
+    if accepted:
+        assert parsed(content).alignment == alignment
+    else:
+        with pytest.raises(GgufError, match="power of two"):
+            parsed(content)
+
+
+def test_the_alignment_must_be_a_uint32_even_when_a_power_of_two() -> None:
+    wide = entry("general.alignment", UINT64, struct.pack("<Q", 32))
+    assert parse_refusal(build(entries=[*LLAMA_ENTRIES, wide])) == (
+        "general.alignment must be a uint32 power of two (it is the uint64 32); "
+        "llama.cpp refuses the file"
+    )
+
+
+FIRST_TENSOR = tensor_info("a" * 30, (32,))
+
+
+@pytest.mark.parametrize(
+    ("at", "needed", "what"),
+    [
+        (0, 8, "the length of the name of tensor 1"),
+        (9, 4, "the dimension count of tensor 't'"),
+        (9 + 4 + 8, 8, "the dimensions of tensor 't'"),
+        (9 + 4 + 16, 4, "the type of tensor 't'"),
+        (9 + 4 + 16 + 4, 8, "the offset of tensor 't'"),
+    ],
+)
+def test_a_tensor_info_cut_short_names_the_part(at: int, needed: int, what: str) -> None:
+    """``at``: where the part starts in the second tensor's info."""
+    second = 24 + len(FIRST_TENSOR)
+    content = b"GGUF" + struct.pack("<IQQ", 3, 2, 0) + FIRST_TENSOR + tensor_info("t", (32, 2))
+    cut = second + at + needed - 1
+    assert parse_refusal(content[:cut]) == (
+        f"the file ends inside {what} (at byte {cut}, {needed} bytes needed from byte "
+        f"{second + at}); the file is truncated: upload it again"
+    )
+
+
+def test_the_most_dimensions_and_the_largest_dimension_pass_their_own_checks() -> None:
+    header = parsed(build(tensors=[tensor_info("t", (32, 1, 1, 1))], data=b"\0" * 128))
+    assert header.tensors[0].dims == (32, 1, 1, 1)
+    with pytest.raises(GgufError, match=r"ends at byte \d+, past the end of the file"):
+        parsed(build(tensors=[tensor_info("t", (2**63 - 1,))]))
+
+
+def test_a_string_may_end_exactly_where_the_file_does_and_up_to_1_mib_is_kept() -> None:
+    assert parsed(only(entry("k", STRING, string("ab")))).fields["k"].value == "ab"
+    longest = "x" * MAX_KEPT_STRING
+    assert parsed(only(entry("k", STRING, string(longest)))).fields["k"].value == longest
+    field = parsed(only(entry("k", STRING, string(longest + "x")))).fields["k"]
+    assert (field.value, field.length) == (None, MAX_KEPT_STRING + 1)
+
+
+def test_a_key_cut_in_its_length_names_the_entry() -> None:
+    content = only(u32("a" * 20, 1), u32("b", 2))
+    assert parse_refusal(content[:64]) == (
+        "the file ends inside the length of the key of metadata entry 1 (at byte 64, 8 bytes "
+        "needed from byte 60); the file is truncated: upload it again"
+    )
+
+
+def test_a_file_of_the_magic_alone_ends_inside_the_version() -> None:
+    assert parse_refusal(b"GGUF") == (
+        "the file ends inside the version (at byte 4, 4 bytes needed from byte 4); "
+        "the file is truncated: upload it again"
+    )
+
+
+def test_an_entry_cut_in_its_value_type_names_the_key() -> None:
+    content = only(u32("a" * 20, 1), u32("b", 2))
+    assert parse_refusal(content[:71]) == (
+        "the file ends inside the value type of 'b' (at byte 71, 4 bytes needed from byte 69); "
+        "the file is truncated: upload it again"
+    )
+
+
+def test_a_key_longer_than_any_kept_string_is_refused() -> None:
+    assert parse_refusal(only(u32("k" * (MAX_KEPT_STRING + 1), 1))) == (
+        f"the key of metadata entry 0 at byte 24 is {MAX_KEPT_STRING + 1} bytes long; "
+        "the header is corrupt"
+    )
+
+
+def test_a_file_shorter_than_its_size_said_has_shrunk() -> None:
+    content = build()
+    with pytest.raises(GgufError) as raised:
+        parse(io.BytesIO(content[:4]), len(content))
+    assert str(raised.value) == (
+        "the file shrank while it was read; read it again when it is written"
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="Linux's /proc")
+def test_a_read_that_fails_is_a_gguf_error() -> None:
+    # Reading this process's memory at address 0 fails with EIO: a real read error.
+    with open("/proc/self/mem", "rb", buffering=0) as memory, pytest.raises(GgufError) as raised:
+        parse(memory, 100)
+    assert str(raised.value) == "cannot read it: Input/output error"
+
+
+@pytest.mark.parametrize(
+    ("tail", "what"), [(b"\0" * 4, "the tensor count"), (b"\0" * 12, "the metadata count")]
+)
+def test_a_header_cut_in_its_counts_names_the_count(tail: bytes, what: str) -> None:
+    start = 8 if what == "the tensor count" else 16
+    assert parse_refusal(b"GGUF\3\0\0\0" + tail) == (
+        f"the file ends inside {what} (at byte {8 + len(tail)}, 8 bytes needed from byte "
+        f"{start}); the file is truncated: upload it again"
+    )
+
+
+@pytest.mark.parametrize(("tensors", "entries"), [(65_536, 0), (100, 0), (0, 100)])
+def test_counts_are_held_to_the_bytes_the_file_has_left(tensors: int, entries: int) -> None:
+    content = b"GGUF" + struct.pack("<IQQ", 3, tensors, entries) + b"\0" * 8
+    assert parse_refusal(content) == (
+        f"the header claims {tensors} tensors and {entries} metadata entries, more than the "
+        "8 bytes left in the file can hold; the file is truncated or its header corrupt"
+    )
+
+
+def test_entries_may_fill_the_file_to_its_last_byte() -> None:
+    """The smallest entry: an empty key, a type, a one-byte value (13 bytes)."""
+    assert parsed(only(entry("", 0, b"\7"))).fields[""].value == 7  # type 0: uint8
