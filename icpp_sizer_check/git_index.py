@@ -176,6 +176,30 @@ class GitIndex:
         blobs = _blobs(list(dict.fromkeys(u for u in usable if isinstance(u, str))), limit)
         return [blobs[item] if isinstance(item, str) else item for item in usable]
 
+    def committed_path(self, logical: str) -> str:
+        """Where the commit holds the file ``logical`` (absolute, its symlinks
+        kept) leads to. Past its symlinks only when each is staged as it stands
+        on disk, so that a checkout of the commit leads there too; else the path
+        itself: an untracked symlink (pre-commit leaves it on disk) or an
+        unstaged one must not stand in for what the commit holds."""
+        path = os.path.normpath(logical)
+        real = os.path.realpath(path)
+        name = self.name(path)
+        if real == path or name is None:
+            return real
+        parts = name.split("/")
+        prefixes = ("/".join(parts[:count]) for count in range(1, len(parts) + 1))
+        links = [p for p in prefixes if os.path.islink(os.path.join(self.top, p))]
+        entries = _entries([os.path.join(self.top, link) for link in links])
+        held = [entries.get(link, [("", "", "")])[0] for link in links]
+        targets = _blobs([oid for mode, oid, _ in held if mode == "120000"], 4096)
+        staged = all(
+            mode == "120000"
+            and targets.get(oid) == os.fsencode(os.readlink(os.path.join(self.top, link)))
+            for link, (mode, oid, _) in zip(links, held)
+        )
+        return real if staged else path
+
     def files_in(self, folder: str, suffixes: Tuple[str, ...]) -> List[str]:
         """The files directly inside ``folder`` (as given) whose names end in
         ``suffixes``, in name order, named from ``folder`` as given."""

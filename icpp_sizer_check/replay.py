@@ -129,7 +129,8 @@ def _key_for(given: list[str], index: GitIndex | None) -> tuple[str, int] | None
     files = _config_files(given, index)
     if not files or not cache.usable(files, os.environ):
         return None
-    names = paths.unique_files(files)  # each config once, as the full run checks it
+    # Each config once, as the full run checks it.
+    names = paths.unique_files(files, staged=index is not None)
     configs = [
         (os.path.abspath(name), os.path.realpath(name), cache.digest([data]))
         for name, data in zip(names, _config_bytes(names, index))
@@ -138,7 +139,8 @@ def _key_for(given: list[str], index: GitIndex | None) -> tuple[str, int] | None
 
 
 def _staged_documents_match(index: GitIndex, documents: list[tuple[str, str]]) -> bool:
-    """Whether the index holds each document (real path, hash) with those bytes."""
+    """Whether the index holds each document (where the commit holds it, hash)
+    with those bytes."""
     found = index.read([real for real, _ in documents], paths.MAX_DOCUMENT_BYTES)
     return all(
         isinstance(data, bytes) and cache.digest([data]) == expected
@@ -227,7 +229,7 @@ def replay(plain: list[str] | None, staged: bool = False) -> bool:
             if os.path.realpath(path) != real_path:
                 return False
             if index is not None and limit is None:  # a document, judged in the index
-                staged_documents.append((real_path, expected))
+                staged_documents.append((index.committed_path(path), expected))
             elif _hash_of(path, limit) != expected:
                 return False
             if size is not None and os.stat(path).st_size != size:

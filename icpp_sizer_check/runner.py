@@ -232,7 +232,7 @@ def run(
     source = source or WorkingTree()
     # Each config once, however often or by whatever path it was named (a hard
     # link in another folder is another config: see unique_files).
-    names = unique_files([str(path) for path in config_paths])
+    names = unique_files([str(path) for path in config_paths], source.staged)
     config_paths = [Path(name) for name in names]
     # Decided for every config before any is loaded: the first config's
     # validation must not read a cache that lies inside the last one's project.
@@ -262,7 +262,7 @@ def run(
             result.problems.append(outcome)
         else:
             checked.append(outcome)
-    judged = source.documents([item.config.output for item in checked])
+    judged = source.documents([Path(item.config.output_location) for item in checked])
     checked, refused_copies = _judged(checked, judged)
     result.problems.extend(refused_copies)
     may_write = write and not result.problems

@@ -39,7 +39,8 @@ class FileSource(Protocol):
         """A config's bytes; ConfigError when it cannot be used."""
 
     def documents(self, files: Sequence[Path]) -> List[Judged]:
-        """What the run judges of each document (``files``: real paths)."""
+        """What the run judges of each document (``files``: as the configs name
+        them, from each config's real folder, symlinks kept)."""
 
 
 class WorkingTree:
@@ -99,7 +100,8 @@ class Index:
 
     def documents(self, files: Sequence[Path]) -> List[Judged]:
         try:
-            return list(self.index.read([str(file) for file in files], paths.MAX_DOCUMENT_BYTES))
+            where = [self.index.committed_path(str(file)) for file in files]
+            return list(self.index.read(where, paths.MAX_DOCUMENT_BYTES))
         except GitError as error:
             raise UsageError(f"cannot read the git index: {error}") from None
 
