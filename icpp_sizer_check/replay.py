@@ -94,7 +94,8 @@ def _config_bytes(names: list[str], index: GitIndex | None) -> list[bytes]:
     ValueError when one is not a config the check could read."""
     if index is None:
         return [paths.read_regular(name, paths.MAX_CONFIG_BYTES + 1) for name in names]
-    found = index.read([os.path.realpath(name) for name in names], paths.MAX_CONFIG_BYTES)
+    where = [index.committed_path(os.path.abspath(name)) for name in names]
+    found = index.read(where, paths.MAX_CONFIG_BYTES)
     held = [data for data in found if isinstance(data, bytes)]
     if len(held) != len(found):
         raise ValueError("a config the index does not hold as a file")

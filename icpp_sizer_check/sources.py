@@ -78,7 +78,8 @@ class Index:
     def read_config(self, location: ConfigLocation) -> bytes:
         file = location.shown
         try:
-            (found,) = self.index.read([location.real], paths.MAX_CONFIG_BYTES)
+            where = self.index.committed_path(location.absolute)
+            (found,) = self.index.read([where], paths.MAX_CONFIG_BYTES)
         except GitError as error:
             raise unreadable_config(file, f"git says: {error}") from None
         if found is None:

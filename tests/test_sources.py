@@ -223,3 +223,15 @@ def test_a_config_hard_linked_on_disk_is_its_own_config_in_the_commit(
     result = staged_run(CONFIG, other)
     assert len(result.configs) == 2
     assert result.exit_code == EXIT_CHECK_FAILED
+
+
+def test_a_config_named_through_an_untracked_symlink_is_not_in_the_commit(
+    committed_repository: Path,
+) -> None:
+    link = CONFIG.with_name("link.yaml")
+    (committed_repository / link).symlink_to(CONFIG.name)  # on disk only
+    result = staged_run(link)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "the config is not staged" in str(result.problems[0])
+    git(committed_repository, "add", link.as_posix())  # a checkout resolves it as the disk does
+    assert staged_run(link).exit_code == EXIT_OK
