@@ -203,7 +203,7 @@ class GitIndex:
     def files_in(self, folder: str, suffixes: Tuple[str, ...]) -> List[str]:
         """The files directly inside ``folder`` (as given) whose names end in
         ``suffixes``, in name order, named from ``folder`` as given."""
-        real = os.path.realpath(folder)
+        real = self.committed_path(os.path.abspath(folder))
         prefix = self.name(real) if real != self.top else ""
         if prefix is None:
             return []

@@ -156,3 +156,15 @@ def test_what_git_says_is_shown_never_obeyed(
         GitIndex()
     assert "no\\x9b2Jrepository" in str(raised.value)
     assert "\u009b" not in str(raised.value)
+
+
+def test_files_in_a_folder_reached_through_an_untracked_symlink_are_not_in_the_commit(
+    repository: Path,
+) -> None:
+    (repository / "elsewhere").mkdir()
+    (repository / "elsewhere" / "a.yaml").write_text("x: 1\n")
+    git(repository, "add", "elsewhere/a.yaml")
+    os.symlink("elsewhere", repository / "linked")  # on disk only
+    assert GitIndex().files_in("linked", (".yaml",)) == []
+    git(repository, "add", "linked")  # now a checkout of the commit holds it too
+    assert GitIndex().files_in("linked", (".yaml",)) == [os.path.join("linked", "a.yaml")]
