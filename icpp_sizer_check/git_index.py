@@ -13,6 +13,8 @@ runs with a fixed argument list, no shell, and these guards:
 - ``--no-replace-objects``: a replace ref would show other bytes than the blob
   the commit records;
 - ``--literal-pathspecs``: a file name is a name, never a glob;
+- no lazy fetch and no transport: a blob a partial clone lacks is missing,
+  never fetched through a program the config names;
 - of the ``GIT_*`` variables, only those naming the repository, its index, its
   objects and the config files pass; ``GIT_INDEX_FILE`` must, since ``git
   commit -a`` and ``git commit PATH`` hand their hooks an index of their own.
@@ -93,6 +95,12 @@ def git_environment(environ: Mapping[str, str]) -> Dict[str, str]:
     }
     kept["GIT_OPTIONAL_LOCKS"] = "0"  # a reader takes no lock and writes nothing
     kept["GIT_TERMINAL_PROMPT"] = "0"
+    # A config may make the repository a partial clone: a blob it lacks is then
+    # fetched, through a transport that config names (ext:: runs a command,
+    # core.sshCommand another). No fetch (git 2.45 on), and on older gits no
+    # transport at all: an empty list of allowed protocols overrides any config.
+    kept["GIT_ALLOW_PROTOCOL"] = ""
+    kept["GIT_NO_LAZY_FETCH"] = "1"
     return kept
 
 
