@@ -69,8 +69,11 @@ class GitError(OSError):
 class NotStaged(OSError):
     """In the index, but not as a file the check can read."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, remedy: str) -> None:
         super().__init__(errno.EINVAL, reason)
+        # What makes the commit hold the file, with "{add}" for the command
+        # that stages it and "{unstage}" for the one that takes it out.
+        self.remedy = remedy
 
 
 class BlobTooLarge(OSError):
@@ -144,7 +147,7 @@ def _blobs(object_ids: Sequence[str], limit: int) -> Dict[str, Union[bytes, OSEr
     for line in sizes.decode("ascii").splitlines():
         object_id, kind, size = [*line.split(" "), "", ""][:3]
         if kind != "blob":
-            found[object_id] = NotStaged("is not in the object store")
+            found[object_id] = NotStaged("is not in the object store", "stage it again with: {add}")
         elif int(size) > limit:
             found[object_id] = BlobTooLarge(int(size))
         else:
@@ -179,7 +182,10 @@ class GitIndex:
         names = [self.name(file) for file in files]
         inside = [file for file, name in zip(files, names) if name is not None]
         entries = _entries(inside) if inside else {}
-        outside = NotStaged(f"is outside the git work tree {self.top}")
+        outside = NotStaged(
+            f"is outside the git work tree {self.top}",
+            "keep it inside the repository, or drop --staged",
+        )
         usable = [outside if name is None else _usable(entries.get(name, [])) for name in names]
         blobs = _blobs(list(dict.fromkeys(u for u in usable if isinstance(u, str))), limit)
         return [blobs[item] if isinstance(item, str) else item for item in usable]
@@ -230,8 +236,14 @@ def _usable(entries: List[Tuple[str, str, str]]) -> str | NotStaged | None:
     if not entries:
         return None
     if any(stage != "0" for _, _, stage in entries):
-        return NotStaged("has an unresolved merge conflict in the index")
+        return NotStaged(
+            "has an unresolved merge conflict in the index",
+            "resolve the conflict, then stage the result with: {add}",
+        )
     mode, object_id, _ = entries[0]
     if mode not in REGULAR_MODES:
-        return NotStaged(f"is {_KINDS.get(mode, 'not a file')} in the index")
+        return NotStaged(
+            f"is {_KINDS.get(mode, 'not a file')} in the index",
+            "the commit needs a file there: {unstage}, then stage the file with: {add}",
+        )
     return object_id

@@ -37,7 +37,7 @@ from icpp_sizer_check.results import (
     document_verdict,
 )
 from icpp_sizer_check.runtimes import get_runtime
-from icpp_sizer_check.sources import Copy, FileSource, Judged, WorkingTree
+from icpp_sizer_check.sources import Copy, FileSource, Judged, WorkingTree, staged_remedy
 
 
 def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
@@ -153,7 +153,8 @@ def _judge(item: _Checked, judged: Judged) -> _Checked | Problem:
             "command, then stage the result",
         )
     if isinstance(judged, OSError):
-        return _output_problem(config, f"{judged.strerror}; the commit needs the document there")
+        remedy = staged_remedy(judged, config.output_shown)
+        return _output_problem(config, f"{judged.strerror}; {remedy}")
     same = judged == item.committed
     comparison = item.comparison if same else _compare(config, judged, item.text)
     return item._replace(staged=_Staged(judged, comparison))

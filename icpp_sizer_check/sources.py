@@ -17,7 +17,7 @@ from icpp_sizer_check import paths
 from icpp_sizer_check.config.location import ConfigLocation
 from icpp_sizer_check.config.read import config_too_large, read_config_bytes, unreadable_config
 from icpp_sizer_check.errors import ConfigError, Problem, UsageError
-from icpp_sizer_check.git_index import BlobTooLarge, GitError, GitIndex, Staged
+from icpp_sizer_check.git_index import BlobTooLarge, GitError, GitIndex, NotStaged, Staged
 
 
 class Copy(Enum):
@@ -96,7 +96,7 @@ class Index:
         if isinstance(found, BlobTooLarge):
             raise config_too_large(file)
         if isinstance(found, OSError):
-            raise unreadable_config(file, f"it {found.strerror}")
+            raise unreadable_config(file, f"it {found.strerror}; {staged_remedy(found, file)}")
         return found
 
     def documents(self, files: Sequence[Path]) -> List[Judged]:
@@ -112,6 +112,16 @@ def stage_command(shown: str) -> str:
     import shlex
 
     return f"git add {shlex.quote(f'./{shown}' if shown.startswith('-') else shown)}"
+
+
+def staged_remedy(error: OSError, shown: str) -> str:
+    """What makes the commit hold the file named ``shown`` as a file, where the
+    index holds something else there (``error``: what it holds)."""
+    import shlex
+
+    remedy = error.remedy if isinstance(error, NotStaged) else "stage the file with: {add}"
+    named = shlex.quote(f"./{shown}" if shown.startswith("-") else shown)
+    return remedy.format(add=stage_command(shown), unstage=f"git rm --cached {named}")
 
 
 def source_for(staged: bool) -> FileSource:

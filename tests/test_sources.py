@@ -235,3 +235,44 @@ def test_a_config_named_through_an_untracked_symlink_is_not_in_the_commit(
     assert "the config is not staged" in str(result.problems[0])
     git(committed_repository, "add", link.as_posix())  # a checkout resolves it as the disk does
     assert staged_run(link).exit_code == EXIT_OK
+
+
+def _conflict(repository: Path, name: str) -> None:
+    """``name`` as an unresolved merge leaves it: three stages, no stage 0."""
+    blob = git(repository, "hash-object", "-w", name)
+    entries = "".join(f"100644 {blob} {stage}\t{name}\n" for stage in (1, 2, 3))
+    git(repository, "update-index", "--force-remove", name)
+    git(repository, "update-index", "--index-info", stdin=entries.encode())
+
+
+def test_a_document_the_index_holds_as_no_file_is_refused_with_its_remedy(
+    committed_repository: Path,
+) -> None:
+    _conflict(committed_repository, DOCUMENT.as_posix())
+    (problem,) = staged_run().problems
+    assert str(problem).endswith(
+        "has an unresolved merge conflict in the index; resolve the conflict, then stage "
+        f"the result with: {STAGE_DOCUMENT}"
+    )
+    git(committed_repository, "rm", "-q", "--cached", DOCUMENT.as_posix())
+    document = committed_repository / DOCUMENT
+    shutil.copy(document, document.with_name("copy.md"))
+    document.unlink()
+    document.symlink_to("copy.md")
+    git(committed_repository, "add", DOCUMENT.as_posix())  # the symlink, staged
+    document.unlink()
+    shutil.copy(document.with_name("copy.md"), document)  # the file, not staged
+    (problem,) = staged_run().problems
+    assert str(problem).endswith(
+        "is a symlink in the index; the commit needs a file there: git rm --cached "
+        f"{DOCUMENT.as_posix()}, then stage the file with: {STAGE_DOCUMENT}"
+    )
+
+
+def test_a_config_in_conflict_is_refused_with_its_remedy(committed_repository: Path) -> None:
+    _conflict(committed_repository, CONFIG.as_posix())
+    (problem,) = staged_run().problems
+    assert str(problem).endswith(
+        "has an unresolved merge conflict in the index; resolve the conflict, then stage "
+        f"the result with: git add {CONFIG.as_posix()}"
+    )
