@@ -196,23 +196,37 @@ class GitIndex:
         on disk, so that a checkout of the commit leads there too; else the path
         itself: an untracked symlink (pre-commit leaves it on disk) or an
         unstaged one must not stand in for what the commit holds."""
-        path = os.path.normpath(logical)
-        real = os.path.realpath(path)
-        name = self.name(path)
-        if real == path or name is None:
-            return real
-        parts = name.split("/")
-        prefixes = ("/".join(parts[:count]) for count in range(1, len(parts) + 1))
-        links = [p for p in prefixes if os.path.islink(os.path.join(self.top, p))]
-        entries = _entries([os.path.join(self.top, link) for link in links])
-        held = [entries.get(link, [("", "", "")])[0] for link in links]
+        links = self._symlinks_on(logical)
+        names = [self.name(link) for link in links]
+        entries = _entries(links) if links and None not in names else {}
+        held = [entries.get(name or "", [("", "", "")])[0] for name in names]
         targets = _blobs([oid for mode, oid, _ in held if mode == "120000"], 4096)
         staged = all(
-            mode == "120000"
-            and targets.get(oid) == os.fsencode(os.readlink(os.path.join(self.top, link)))
+            mode == "120000" and targets.get(oid) == os.fsencode(os.readlink(link))
             for link, (mode, oid, _) in zip(links, held)
         )
-        return real if staged else path
+        return os.path.realpath(logical) if staged else os.path.normpath(logical)
+
+    def _symlinks_on(self, logical: str) -> List[str]:
+        """Each symlink on the way from the work tree's top to ``logical``,
+        named from its real folder (as the index names it)."""
+        start = self.top.rstrip(os.sep) + os.sep
+        if not logical.startswith(start):
+            return []
+        found = []
+        folder = self.top
+        for part in logical[len(start) :].split(os.sep):
+            place = os.path.join(folder, part)
+            if part in ("", os.curdir):
+                continue
+            if part == os.pardir:
+                folder = os.path.dirname(folder)  # ``folder`` is real: no link to go back through
+            elif os.path.islink(place):
+                found.append(place)
+                folder = os.path.realpath(place)
+            else:
+                folder = place
+        return found
 
     def files_in(self, folder: str, suffixes: Tuple[str, ...]) -> List[str]:
         """The files directly inside ``folder`` (as given) whose names end in
