@@ -2,12 +2,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from icpp_sizer_check import cache
-from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, REPO_CONFIG, Run, edit, probe
+from tests.fixtures import (
+    CONFIG,
+    DOCUMENT,
+    GOLDEN,
+    REPO_CONFIG,
+    Run,
+    clean_env,
+    edit,
+    probe,
+    run_process,
+)
 
 
 def check(project: Path, home: Path, *args: str, **env: str) -> tuple[int, bool]:
@@ -213,3 +224,31 @@ def test_the_caches_are_usable_only_outside_what_a_change_writes(
 
 def test_a_name_no_path_can_hold_leaves_the_caches_unused() -> None:
     assert cache.usable(["bad\0name.yaml"], {}) is False
+
+
+# In a mount namespace of its own: the project bind-mounted at the path "$2".
+_BIND = ["unshare", "-rm", "sh", "-c", 'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh"]
+
+
+def _can_bind_mount(tmp_path: Path) -> bool:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    try:
+        return subprocess.run([*_BIND, tmp_path / "a", tmp_path / "b", "true"]).returncode == 0
+    except OSError:
+        return False
+
+
+def test_a_cache_reaching_the_checkout_by_another_path_is_ignored(
+    committed: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A bind mount (or a name in another case, on a file system that ignores
+    # case) names the checkout by a path no symlink resolution undoes.
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    if not _can_bind_mount(elsewhere):
+        pytest.skip("no mount namespace here")
+    (elsewhere / "alias").mkdir()
+    env = {**clean_env(), "XDG_CACHE_HOME": str(elsewhere / "alias" / ".cache")}
+    prefix = [*_BIND, str(committed), str(elsewhere / "alias")]
+    assert run_process(committed, env=env, prefix=prefix).returncode == 0
+    assert not (committed / ".cache").exists()
