@@ -51,9 +51,22 @@ def test_a_config_that_cannot_be_read_says_why(project: Path) -> None:
     assert read_problem(project / "configs" / "none.yaml") == (
         "configs/none.yaml: cannot read the config: No such file or directory"
     )
+    # A folder named as a config is refused when it is located; one that
+    # takes a config's place after that is refused when it is read.
     assert read_problem(project / "configs") == (
-        "configs: cannot read the config: is a folder, not a regular file"
+        f"{project / 'configs'}/: the config is a folder, not a file; "
+        "name a .yaml or .yml file in it"
     )
+    replaced = project / "configs" / "replaced.yaml"
+    replaced.write_text("")
+    location = locate_config(replaced)
+    replaced.unlink()
+    replaced.mkdir()
+    with pytest.raises(ConfigError) as raised:
+        read_config_bytes(location)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "configs/replaced.yaml: cannot read the config: is a folder, not a regular file"
+    ]
 
 
 @pytest.mark.parametrize("bom", [b"\xff\xfe", b"\xfe\xff"])
