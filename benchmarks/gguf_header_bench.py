@@ -170,7 +170,7 @@ def table(rows: dict[str, list[Run]]) -> str:
 
 def describe(python: str, path: Path) -> str:
     code = (
-        "from icpp_sizer_check.runtimes.llama_cpp_canister import gguf_header as g\n"
+        "from icpp_sizer_check.gguf import header as g\n"
         f"header = g.read_header({str(path)!r})\n"
         "print(f'file: {header.file_bytes:,} bytes (sparse), '\n"
         "      f'header {header.data_offset:,} bytes')\n"

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
-    ARCHITECTURES,
-    MAX_LAYERS,
-    Architecture,
-)
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
+from icpp_sizer_check.gguf.format import (
     ARRAY,
     BOOL,
     BUFFER_ALIGNMENT,
@@ -21,7 +16,12 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
     GgufHeader,
     shown,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import pad, read_header
+from icpp_sizer_check.gguf.header import pad, read_header
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    ARCHITECTURES,
+    MAX_LAYERS,
+    Architecture,
+)
 
 # gemma3's sliding-window pattern when the file has no key for it (llama.cpp's
 # gemma3 hparams: set_swa_pattern(6), five sliding layers then a global one).

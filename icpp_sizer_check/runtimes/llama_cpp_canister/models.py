@@ -7,6 +7,11 @@ from __future__ import annotations
 from typing import Any, Collection, Mapping, NamedTuple, Optional
 
 from icpp_sizer_check.errors import JsonPath
+from icpp_sizer_check.gguf.ggml_types import (
+    BY_NAME,
+    DEFAULT_CACHE_TYPE,
+    is_quantized,
+)
 from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.results import FileRead
 from icpp_sizer_check.runtimes.base import Finding, ModelFile, ResolvedModel
@@ -14,11 +19,6 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     REQUIRED_KEYS,
     Architecture,
     Settings,
-)
-from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import (
-    BY_NAME,
-    DEFAULT_CACHE_TYPE,
-    is_quantized,
 )
 
 SETTING_KEYS = Settings._fields

@@ -10,7 +10,7 @@ checked against the bytes left in the file before it is used: no header can
 make the reader allocate more than the file holds or loop past its end. Every
 problem raises :class:`GgufError`, and nothing else escapes.
 
-The layout is gguf_format's; the reading window gguf_source's.
+The layout is format's; the reading window source's.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ import struct
 from typing import BinaryIO
 
 from icpp_sizer_check.errors import printable
-from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import GGML_TYPES
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
+from icpp_sizer_check.gguf.format import (
     ARRAY,
     DEFAULT_ALIGNMENT,
     FORMATS,
@@ -46,7 +45,8 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
     TensorInfo,
     shown,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_source import Source
+from icpp_sizer_check.gguf.ggml_types import GGML_TYPES
+from icpp_sizer_check.gguf.source import Source
 
 
 def _decode(raw: bytes, what: str, at: int) -> str:

@@ -17,12 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
-    architecture_of,
-    read_architecture,
-)
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
+from icpp_sizer_check.gguf.format import (
     ARRAY,
     BOOL,
     FLOAT32,
@@ -34,7 +29,12 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
     GgufError,
     GgufHeader,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import parse, read_header
+from icpp_sizer_check.gguf.header import parse, read_header
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
+    architecture_of,
+    read_architecture,
+)
 from tests.fixtures import REPO, examples
 
 
