@@ -10,7 +10,7 @@ runtime knows a row of its tables, a unit, or how its columns are headed.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Generic, Mapping, NamedTuple, Sequence, TypeVar
 
 from icpp_sizer_check.canister import WasmTarget
 from icpp_sizer_check.compare import ColumnLayout
@@ -35,21 +35,41 @@ class ModelFile(NamedTuple):
     shown: str  # as messages name it
 
 
-class ResolvedModel(NamedTuple):
+# A runtime's values of one model (its hyperparameters, a model file's header,
+# ...): its own type, which only it builds and reads.
+V = TypeVar("V")
+
+
+class ResolvedModel(Generic[V]):
     """A model's values as the runtime needs them, and the files read for them."""
 
-    values: object
-    reads: tuple[FileRead, ...] = ()
+    __slots__ = ("reads", "values")
+
+    def __init__(self, values: V, reads: tuple[FileRead, ...] = ()) -> None:
+        self.values = values
+        self.reads = reads
 
 
-class ModelSpec(NamedTuple):
-    """One model of a valid config."""
+class ModelSpec(Generic[V]):
+    """One model of a valid config: what the config says of it, and its values."""
 
-    name: str
-    threshold: int  # the runtime's threshold key, from the model or the top level
-    position: Position | None
-    values: object  # the runtime's own (hyperparameters, a model file's header, ...)
-    reads: tuple[FileRead, ...] = ()
+    __slots__ = ("name", "position", "resolved", "threshold")
+
+    def __init__(
+        self, name: str, threshold: int, position: Position | None, resolved: ResolvedModel[V]
+    ) -> None:
+        self.name = name
+        self.threshold = threshold  # the runtime's threshold key, from the model or the top level
+        self.position = position
+        self.resolved = resolved
+
+    @property
+    def values(self) -> V:
+        return self.resolved.values
+
+    @property
+    def reads(self) -> tuple[FileRead, ...]:
+        return self.resolved.reads
 
 
 class Evaluation(NamedTuple):
@@ -62,7 +82,11 @@ class Evaluation(NamedTuple):
 class Runtime(NamedTuple):
     """A runtime's parts, each declared once: its keys and defaults, its
     document's layout, how it resolves a model and how it sizes a config's
-    models. How it words a model is its results' own (``ModelResult.account``)."""
+    models. How it words a model is its results' own (``ModelResult.account``).
+
+    Its two functions are typed with its own values (``ResolvedModel[Llama2Model]``);
+    here, where every runtime is held alike, their values are ``Any``: a
+    config's models go to the runtime that resolved them, by its name."""
 
     name: str
     schema_definition: str  # the key in the schema's $defs of one model
@@ -80,11 +104,11 @@ class Runtime(NamedTuple):
     # findings when they cannot be resolved.
     resolve_model: Callable[
         [int, Mapping[str, Any], frozenset[str], ModelFile | None],
-        tuple[ResolvedModel | None, list[Finding]],
+        tuple[ResolvedModel[Any] | None, list[Finding]],
     ]
     # (models, memory_mib, target, options): ``models`` sized for a canister of
     # ``memory_mib``; ``options``: the config's values of ``config_keys`` that it writes.
     evaluate: Callable[
-        [Sequence[ModelSpec], int, WasmTarget, Mapping[str, Any]],
+        [Sequence[ModelSpec[Any]], int, WasmTarget, Mapping[str, Any]],
         Evaluation,
     ]

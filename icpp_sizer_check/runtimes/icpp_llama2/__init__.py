@@ -22,19 +22,14 @@ from icpp_sizer_check.runtimes.icpp_llama2.messages import Llama2Account
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import remedy, size_model
 
 
-def _hyperparameters(model: ModelSpec) -> models.Llama2Model:
-    assert isinstance(model.values, models.Llama2Model)
-    return model.values
-
-
 def evaluate(
-    specs: Sequence[ModelSpec],
+    specs: Sequence[ModelSpec[models.Llama2Model]],
     memory_mib: int,
     target: WasmTarget,
     options: Mapping[str, Any],
 ) -> Evaluation:
     available = mib_to_bytes(memory_mib)
-    values = [_hyperparameters(spec) for spec in specs]
+    values = [spec.values for spec in specs]
     sizings = [size_model(value.hyperparameters) for value in values]
     results = []
     for spec, value, sizing in zip(specs, values, sizings):

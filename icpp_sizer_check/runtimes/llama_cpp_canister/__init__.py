@@ -24,11 +24,6 @@ DEFAULT_MEMORY_MIB = 3072
 DEFAULT_MAX_MODEL_FILE_MIB = 1536
 
 
-def _model(spec: ModelSpec) -> models.LlamaCppModel:
-    assert isinstance(spec.values, models.LlamaCppModel)
-    return spec.values
-
-
 def status_of(
     heap: int, headroom: int, file: int, limit: int, min_headroom: int, max_file: int
 ) -> ModelStatus:
@@ -44,14 +39,14 @@ def status_of(
 
 
 def evaluate(
-    specs: Sequence[ModelSpec],
+    specs: Sequence[ModelSpec[models.LlamaCppModel]],
     memory_mib: int,
     target: WasmTarget,
     options: Mapping[str, Any],
 ) -> Evaluation:
     limit = mib_to_bytes(memory_mib)
     max_file = mib_to_bytes(options.get("max_model_file_mib", DEFAULT_MAX_MODEL_FILE_MIB))
-    values = [_model(spec) for spec in specs]
+    values = [spec.values for spec in specs]
     sizings = [size_model(value.architecture, value.settings) for value in values]
     results, fits = [], []
     for spec, value, sizing in zip(specs, values, sizings):

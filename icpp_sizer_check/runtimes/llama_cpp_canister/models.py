@@ -137,7 +137,7 @@ def _shape_findings(index: int, arch: Architecture, origin: JsonPath) -> list[Fi
 
 def resolve_model(
     index: int, model: Mapping[str, Any], refused: Collection[str], file: ModelFile | None
-) -> tuple[ResolvedModel | None, list[Finding]]:
+) -> tuple[ResolvedModel[LlamaCppModel] | None, list[Finding]]:
     """The model's architecture and settings. ``model`` holds the keys the
     schema accepted; a key in ``refused`` was written but refused, so the
     model cannot be sized (the schema's message says why)."""
