@@ -72,6 +72,14 @@ class ModelSpec(Generic[V]):
         return self.resolved.reads
 
 
+class Canister(NamedTuple):
+    """What a config says of the canister its models are sized for."""
+
+    memory_mib: int
+    target: WasmTarget
+    options: Mapping[str, Any]  # the config's values of the runtime's config_keys
+
+
 class Evaluation(NamedTuple):
     """A config's models sized: the document's tables and each model's outcome."""
 
@@ -106,9 +114,5 @@ class Runtime(NamedTuple):
         [int, Mapping[str, Any], frozenset[str], ModelFile | None],
         tuple[ResolvedModel[Any] | None, list[Finding]],
     ]
-    # (models, memory_mib, target, options): ``models`` sized for a canister of
-    # ``memory_mib``; ``options``: the config's values of ``config_keys`` that it writes.
-    evaluate: Callable[
-        [Sequence[ModelSpec[Any]], int, WasmTarget, Mapping[str, Any]],
-        Evaluation,
-    ]
+    # (models, canister): ``models`` sized for the canister.
+    evaluate: Callable[[Sequence[ModelSpec[Any]], Canister], Evaluation]

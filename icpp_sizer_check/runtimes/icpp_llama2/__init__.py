@@ -6,9 +6,9 @@ per-user run state in MB, and how many users fit in the canister's memory.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
-from icpp_sizer_check.canister import WASM32, WASM64, WasmTarget, mib_to_bytes
+from icpp_sizer_check.canister import WASM32, WASM64, mib_to_bytes
 from icpp_sizer_check.results import (
     Margin,
     ModelResult,
@@ -16,19 +16,14 @@ from icpp_sizer_check.results import (
     model_status,
     required_users,
 )
-from icpp_sizer_check.runtimes.base import Evaluation, ModelSpec, Runtime
+from icpp_sizer_check.runtimes.base import Canister, Evaluation, ModelSpec, Runtime
 from icpp_sizer_check.runtimes.icpp_llama2 import document, models
 from icpp_sizer_check.runtimes.icpp_llama2.messages import Llama2Account
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import remedy, size_model
 
 
-def evaluate(
-    specs: Sequence[ModelSpec[models.Llama2Model]],
-    memory_mib: int,
-    target: WasmTarget,
-    options: Mapping[str, Any],
-) -> Evaluation:
-    available = mib_to_bytes(memory_mib)
+def evaluate(specs: Sequence[ModelSpec[models.Llama2Model]], canister: Canister) -> Evaluation:
+    available = mib_to_bytes(canister.memory_mib)
     values = [spec.values for spec in specs]
     sizings = [size_model(value.hyperparameters) for value in values]
     results = []
@@ -38,7 +33,7 @@ def evaluate(
         status = model_status(users, spec.threshold)
         needed = required_users(spec.threshold)
         fix = (
-            remedy(value.hyperparameters, available, needed, target.heap_cap_mib)
+            remedy(value.hyperparameters, available, needed, canister.target.heap_cap_mib)
             if status != ModelStatus.OK
             else None
         )

@@ -8,11 +8,11 @@ conversation costs.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
-from icpp_sizer_check.canister import MIB, WASM32, WasmTarget, mib_to_bytes
+from icpp_sizer_check.canister import MIB, WASM32, mib_to_bytes
 from icpp_sizer_check.results import Margin, ModelResult, ModelStatus
-from icpp_sizer_check.runtimes.base import Evaluation, ModelSpec, Runtime
+from icpp_sizer_check.runtimes.base import Canister, Evaluation, ModelSpec, Runtime
 from icpp_sizer_check.runtimes.llama_cpp_canister import document, models
 from icpp_sizer_check.runtimes.llama_cpp_canister.messages import LlamaCppAccount
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import outcome, size_model
@@ -38,14 +38,9 @@ def status_of(
     return ModelStatus.OK
 
 
-def evaluate(
-    specs: Sequence[ModelSpec[models.LlamaCppModel]],
-    memory_mib: int,
-    target: WasmTarget,
-    options: Mapping[str, Any],
-) -> Evaluation:
-    limit = mib_to_bytes(memory_mib)
-    max_file = mib_to_bytes(options.get("max_model_file_mib", DEFAULT_MAX_MODEL_FILE_MIB))
+def evaluate(specs: Sequence[ModelSpec[models.LlamaCppModel]], canister: Canister) -> Evaluation:
+    limit = mib_to_bytes(canister.memory_mib)
+    max_file = mib_to_bytes(canister.options.get("max_model_file_mib", DEFAULT_MAX_MODEL_FILE_MIB))
     values = [spec.values for spec in specs]
     sizings = [size_model(value.architecture, value.settings) for value in values]
     results, fits = [], []
@@ -59,7 +54,7 @@ def evaluate(
             min_headroom,
             max_file,
             MIB,
-            target.heap_cap_mib,
+            canister.target.heap_cap_mib,
         )
         fits.append(held.max_ctx_size)
         headroom = limit - sizing.heap
