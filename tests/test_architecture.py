@@ -39,7 +39,7 @@ LAYERS: list[list[str]] = [
     ],
     ["results", "config.source"],
     ["config.location", "config.schema", "config.read"],
-    ["runtimes", "runtimes.base", "config.confine"],
+    ["runtimes", "runtimes.base", "runtimes.overrides", "config.confine"],
     [
         "runtimes.icpp_llama2",
         "runtimes.icpp_llama2.*",

@@ -10,6 +10,7 @@ from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus
 from icpp_sizer_check.runtimes.icpp_llama2.document import UNIT
 from icpp_sizer_check.runtimes.icpp_llama2.models import CheckpointSource, Llama2Model
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import ModelSizing, Remedy
+from icpp_sizer_check.runtimes.overrides import overrides_json, overrides_text
 
 
 def _users(count: int) -> str:
@@ -66,10 +67,7 @@ def _checkpoint_json(source: CheckpointSource | None) -> dict[str, Any] | None:
         "shared_classifier": source.shared_classifier,
         "group_size": source.group_size,
         "header": dict(source.header),
-        "overrides": {
-            key: {"header": source.header[key], "config": value}
-            for key, value in source.overrides.items()
-        },
+        "overrides": overrides_json(source.header, source.overrides),
     }
 
 
@@ -83,14 +81,13 @@ class Llama2Account(NamedTuple):
     def failure(self, config: ConfigResult, model: ModelResult) -> str:
         """Names the model, its users, threshold and shortfall (or by how much it
         does not fit at all)."""
-        _, sizing, fix = self
         if model.status == ModelStatus.DOES_NOT_FIT:
-            needed = sizing.fixed_total + sizing.run_state_total
+            needed = self.sizing.fixed_total + self.sizing.run_state_total
             short = needed - mib_to_bytes(config.memory_mib)
             what_to_do = (
-                f"even the {config.target.name} heap cap of {fix.cap_mib} MiB is too small: "
+                f"even the {config.target.name} heap cap of {self.fix.cap_mib} MiB is too small: "
                 "shrink the model"
-                if fix is not None and fix.beyond_one_canister
+                if self.fix is not None and self.fix.beyond_one_canister
                 else "raise canister.memory_mib or shrink the model"
             )
             return (
@@ -116,61 +113,51 @@ class Llama2Account(NamedTuple):
     def remedy(self, config: ConfigResult, model: ModelResult) -> str:
         """What would meet the threshold: a shorter context, or more memory; and when
         no memory up to the heap cap is enough, what the cap allows instead."""
-        values, sizing, fix = self
-        if fix is None:
+        if self.fix is None:
             return ""
-        if fix.beyond_one_canister:
-            return _beyond_one_canister(config, values, sizing, fix)
-        users = _users(fix.users)
-        memory = f"canister.memory_mib at least {fix.memory_mib} (now {config.memory_mib})"
-        if fix.max_seq_len is None:
+        if self.fix.beyond_one_canister:
+            return _beyond_one_canister(config, self.values, self.sizing, self.fix)
+        users = _users(self.fix.users)
+        memory = f"canister.memory_mib at least {self.fix.memory_mib} (now {config.memory_mib})"
+        if self.fix.max_seq_len is None:
             return (
                 f"to serve {users}: no seq_len can (the tokenizer and weights alone "
-                f"take {format_mb(sizing.fixed_total)} {UNIT}); {memory}"
+                f"take {format_mb(self.sizing.fixed_total)} {UNIT}); {memory}"
             )
         return (
-            f"to serve {users}: seq_len at most {fix.max_seq_len} "
-            f"(now {values.hyperparameters.seq_len}), or {memory}"
+            f"to serve {users}: seq_len at most {self.fix.max_seq_len} "
+            f"(now {self.values.hyperparameters.seq_len}), or {memory}"
         )
 
     def detail(self, model: ModelResult) -> str:
         """Users and threshold, and where the hyperparameters came from."""
-        values, _, _ = self
         users, threshold = model.margin
         text = f"model {model.name}: {users} users, threshold {threshold}"
-        source = values.checkpoint
+        source = self.values.checkpoint
         if source is None:
             return text + "; hyperparameters from the config"
         classifier = "shared classifier" if source.shared_classifier else "separate classifier"
         text += f"; hyperparameters from {source.path} ({source.format} header, {classifier})"
-        changed = [
-            f"{key} {source.header[key]} -> {value}"
-            for key, value in source.overrides.items()
-            if source.header[key] != value
-        ]
-        if changed:
-            text += "; the config overrides " + ", ".join(changed)
-        return text
+        return text + overrides_text(source.header, source.overrides)
 
     def model_json(self, model: ModelResult) -> dict[str, Any]:
         """The keys README's JSON section documents for an icpp_llama2 model."""
-        values, sizing, fix = self
         users, threshold = model.margin
         return {
             "users": users,
             "threshold": threshold,
             "headroom": model.margin.spare,
-            "hyperparameters": values.hyperparameters._asdict(),
-            "checkpoint": _checkpoint_json(values.checkpoint),
+            "hyperparameters": self.values.hyperparameters._asdict(),
+            "checkpoint": _checkpoint_json(self.values.checkpoint),
             "remedy": (
-                {**fix._asdict(), "beyond_one_canister": fix.beyond_one_canister}
-                if fix is not None
+                {**self.fix._asdict(), "beyond_one_canister": self.fix.beyond_one_canister}
+                if self.fix is not None
                 else None
             ),
             "bytes": {
-                "tokenizer": sizing.tokenizer_total,
-                "weights": sizing.weights_total,
-                "run_state_per_user": sizing.run_state_total,
-                "overall": sizing.overall_total,
+                "tokenizer": self.sizing.tokenizer_total,
+                "weights": self.sizing.weights_total,
+                "run_state_per_user": self.sizing.run_state_total,
+                "overall": self.sizing.overall_total,
             },
         }
