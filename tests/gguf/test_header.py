@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple, Optional, Union
 
 import pytest
 from hypothesis import given, settings
@@ -19,255 +18,46 @@ from hypothesis import strategies as st
 
 from icpp_sizer_check.gguf.format import (
     ARRAY,
-    BOOL,
     FLOAT32,
-    INT32,
     MAX_KEPT_STRING,
     STRING,
     UINT32,
     UINT64,
     GgufError,
-    GgufHeader,
 )
 from icpp_sizer_check.gguf.header import parse, read_header
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
     architecture_of,
     read_architecture,
 )
 from tests.fixtures import REPO, examples
-
-
-def require_gguf() -> Any:
-    """The gguf package; without it the tests skip, but under CI they fail."""
-    try:
-        import gguf
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            raise
-        pytest.skip("the gguf package is not installed", allow_module_level=True)
-    return gguf
-
-
-gguf = require_gguf()
-np = pytest.importorskip("numpy")
-
-
-class Spec(NamedTuple):
-    """A small model for GGUFWriter: the keys llama.cpp reads, and its tensors."""
-
-    arch: str
-    n_layer: int = 2
-    n_embd: int = 64
-    n_head: int = 4
-    n_head_kv: int = 2
-    head_dim: Optional[int] = None  # written as key_length/value_length when set
-    n_ff: int = 128
-    n_vocab: int = 96
-    weight_type: str = "F16"  # F16, Q8_0 or Q4_0
-    tied: bool = True
-    alignment: Optional[int] = None  # general.alignment; None: the default 32
-    tokenizer: str = "gpt2"  # "gpt2": tokens and merges; "none": vocab_size only
-    sliding_window: int = 0
-    pattern: Union[int, list[bool], None] = None
-    n_merges: int = 40
-
-    @property
-    def head_size(self) -> int:
-        return self.head_dim or self.n_embd // self.n_head
-
-
-def token_texts(count: int) -> list[str]:
-    """Tokens of several lengths and scripts, as a BPE vocabulary has."""
-    stems = ["a", "Ġthe", "é", "日本", "<|endoftext|>", "ing", "Ġ" + "x" * 20]
-    return [f"{stems[index % len(stems)]}{index}" for index in range(count)]
-
-
-def weights(spec: Spec, rows: int, columns: int, seed: int) -> tuple[Any, Any]:
-    """A matrix of ``rows`` x ``columns`` (numpy order) in the spec's type, and
-    that type for add_tensor (None: numpy's own dtype)."""
-    values = np.random.default_rng(seed).standard_normal((rows, columns)).astype(np.float32)
-    if spec.weight_type == "F16":
-        return values.astype(np.float16), None
-    kind = gguf.GGMLQuantizationType[spec.weight_type]
-    return gguf.quants.quantize(values, kind), kind
-
-
-def tensors_of(spec: Spec) -> list[tuple[str, Any, Any]]:
-    """(name, data, raw type) of every tensor, in file order."""
-    hd = spec.head_size
-    matrices = [("token_embd.weight", spec.n_vocab, spec.n_embd)]
-    for layer in range(spec.n_layer):
-        block = f"blk.{layer}"
-        matrices += [
-            (f"{block}.attn_q.weight", spec.n_head * hd, spec.n_embd),
-            (f"{block}.attn_k.weight", spec.n_head_kv * hd, spec.n_embd),
-            (f"{block}.attn_v.weight", spec.n_head_kv * hd, spec.n_embd),
-            (f"{block}.attn_output.weight", spec.n_embd, spec.n_head * hd),
-            (f"{block}.ffn_gate.weight", spec.n_ff, spec.n_embd),
-            (f"{block}.ffn_up.weight", spec.n_ff, spec.n_embd),
-            (f"{block}.ffn_down.weight", spec.n_embd, spec.n_ff),
-        ]
-    if not spec.tied:
-        matrices.append(("output.weight", spec.n_vocab, spec.n_embd))
-    tensors = []
-    for seed, (name, rows, columns) in enumerate(matrices):
-        data, kind = weights(spec, rows, columns, seed)
-        tensors.append((name, data, kind))
-    norms = [f"blk.{layer}.attn_norm.weight" for layer in range(spec.n_layer)]
-    tensors += [(name, np.ones(spec.n_embd, np.float32), None) for name in norms]
-    tensors.append(("output_norm.weight", np.ones(spec.n_embd, np.float32), None))
-    return tensors
-
-
-def write_model(path: Path, spec: Spec) -> Path:
-    writer = gguf.GGUFWriter(str(path), spec.arch)
-    writer.add_name("test model\twith a tab")
-    writer.add_context_length(512)
-    writer.add_embedding_length(spec.n_embd)
-    writer.add_block_count(spec.n_layer)
-    writer.add_feed_forward_length(spec.n_ff)
-    writer.add_head_count(spec.n_head)
-    writer.add_head_count_kv(spec.n_head_kv)
-    writer.add_layer_norm_rms_eps(1e-6)
-    writer.add_rope_dimension_count(spec.head_size)
-    if spec.head_dim is not None:
-        writer.add_key_length(spec.head_dim)
-        writer.add_value_length(spec.head_dim)
-    if spec.alignment is not None:
-        writer.add_custom_alignment(spec.alignment)
-    if spec.sliding_window or spec.arch == "gemma3":
-        writer.add_sliding_window(spec.sliding_window)
-    key = f"{spec.arch}.attention.sliding_window_pattern"
-    if isinstance(spec.pattern, int):
-        writer.add_uint32(key, spec.pattern)
-    elif spec.pattern is not None:
-        writer.add_array(key, spec.pattern)
-    if spec.tokenizer == "none":
-        writer.add_tokenizer_model("none")
-        writer.add_vocab_size(spec.n_vocab)
-    else:
-        writer.add_tokenizer_model("gpt2")
-        writer.add_token_list(token_texts(spec.n_vocab))
-        writer.add_token_types([1] * spec.n_vocab)
-        writer.add_token_merges([f"a{index} b" for index in range(spec.n_merges)])
-    for name, data, kind in tensors_of(spec):
-        writer.add_tensor(name, data, raw_dtype=kind)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path
-
-
-def padded(value: int, multiple: int = 32) -> int:
-    return -(-value // multiple) * multiple
-
-
-def expected_architecture(spec: Spec, path: Path) -> Architecture:
-    """The architecture the spec describes, from the spec and the data written."""
-    data_bytes = sum(padded(data.nbytes) for _, data, _ in tensors_of(spec))
-    swa = spec.arch == "gemma3" and spec.sliding_window > 0
-    pattern = spec.pattern if isinstance(spec.pattern, int) else 6
-    if isinstance(spec.pattern, list):
-        pattern = 3  # what the lists below encode
-    return Architecture(
-        n_layer=spec.n_layer,
-        n_embd=spec.n_embd,
-        n_head=spec.n_head,
-        n_head_kv=spec.n_head_kv,
-        head_dim_k=spec.head_size,
-        head_dim_v=spec.head_size,
-        n_ff=spec.n_ff,
-        n_vocab=spec.n_vocab,
-        tensor_data_bytes=data_bytes,
-        file_bytes=path.stat().st_size,
-        arch=spec.arch,
-        context_length=512,
-        sliding_window=spec.sliding_window if swa else 0,
-        sliding_window_pattern=pattern if swa else 0,
-        n_tensors=len(tensors_of(spec)),
-        n_merges=0 if spec.tokenizer == "none" else spec.n_merges,
-    )
-
-
-SPECS = {
-    "llama_gqa_f16_tied": Spec("llama"),
-    "llama_q8_0_untied_a64": Spec("llama", weight_type="Q8_0", tied=False, alignment=64),
-    "qwen3_head_dim_128_q8_0": Spec("qwen3", head_dim=128, weight_type="Q8_0", n_vocab=200),
-    "qwen3_q4_0_untied_none": Spec(
-        "qwen3", head_dim=32, weight_type="Q4_0", tied=False, tokenizer="none"
-    ),
-    "qwen2_f16_a64": Spec("qwen2", n_head_kv=4, alignment=64, n_vocab=100),
-    "qwen2_q4_0_tied": Spec("qwen2", n_head_kv=1, weight_type="Q4_0"),
-    "gemma3_default_pattern": Spec("gemma3", n_layer=7, n_head_kv=1, sliding_window=512),
-    "gemma3_pattern_4_q8_0": Spec(
-        "gemma3", n_layer=4, sliding_window=128, pattern=4, weight_type="Q8_0"
-    ),
-    "gemma3_bool_pattern": Spec(
-        "gemma3", n_layer=6, sliding_window=64, pattern=[True, True, False] * 2, alignment=64
-    ),
-    "gemma3_no_window_none": Spec("gemma3", n_layer=3, tokenizer="none"),
-}
+from tests.gguf.files import (
+    LLAMA_ENTRIES,
+    SPECS,
+    assert_same_as_gguf_reader,
+    build,
+    entry,
+    gguf,
+    np,
+    only,
+    parse_refusal,
+    parsed,
+    string,
+    strings,
+    tensor_info,
+    u32,
+    write_models,
+)
 
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("gguf")
-    return {name: write_model(folder / f"{name}.gguf", spec) for name, spec in SPECS.items()}
-
-
-def array_length(field: Any) -> int:
-    return int(field.parts[4][0])
-
-
-def assert_same_as_gguf_reader(path: Path) -> GgufHeader:
-    """Every key, value, tensor and offset as gguf.GGUFReader reads them."""
-    ours = read_header(str(path))
-    theirs = gguf.GGUFReader(str(path))
-    assert ours.data_offset == theirs.data_offset
-    assert ours.alignment == theirs.alignment
-    assert ours.file_bytes == path.stat().st_size
-    keys = [key for key in theirs.fields if not key.startswith("GGUF.")]
-    assert list(ours.fields) == keys
-    for key in keys:
-        field, mine = theirs.fields[key], ours.fields[key]
-        assert mine.type == field.types[0], key
-        if mine.type == ARRAY:
-            assert mine.item_type == int(field.parts[3][0]), key
-            assert mine.length == array_length(field), key
-            if mine.items is not None:
-                assert list(mine.items) == field.contents(), key
-        elif mine.value is None:  # a string too long to keep
-            assert mine.length == len(field.parts[-1]), key
-        else:
-            assert mine.value == field.contents(), key
-    assert [tensor.name for tensor in ours.tensors] == [tensor.name for tensor in theirs.tensors]
-    for mine, tensor in zip(ours.tensors, theirs.tensors):
-        assert list(mine.dims) == tensor.shape.tolist()
-        assert mine.ggml_type == int(tensor.tensor_type)
-        assert ours.data_offset + mine.offset == tensor.data_offset
-        assert mine.nbytes == tensor.n_bytes
-        assert mine.elements == tensor.n_elements
-    return ours
+    return write_models(tmp_path_factory.mktemp("gguf"))
 
 
 @pytest.mark.parametrize("name", SPECS)
 def test_equal_to_gguf_reader(models: dict[str, Path], name: str) -> None:
     assert_same_as_gguf_reader(models[name])
-
-
-@pytest.mark.parametrize("name", SPECS)
-def test_architecture(models: dict[str, Path], name: str) -> None:
-    path = models[name]
-    assert read_architecture(str(path)) == expected_architecture(SPECS[name], path)
-
-
-def test_tensor_data_is_the_file_section_at_alignment_32(models: dict[str, Path]) -> None:
-    """With the default alignment the padded tensors are the data section."""
-    path = models["llama_gqa_f16_tied"]
-    header = read_header(str(path))
-    assert read_architecture(str(path)).tensor_data_bytes == header.file_bytes - header.data_offset
 
 
 def test_every_value_type(tmp_path: Path) -> None:
@@ -302,81 +92,6 @@ def test_every_value_type(tmp_path: Path) -> None:
     assert header.fields["t.long"].items is None
     assert header.fields["t.long"].length == 5000
     assert header.fields["t.array.INT32"].items == (-2_000_000_000, -2_000_000_000)
-
-
-# Hand-built headers, byte by byte, for what no writer produces.
-
-
-def string(text: Union[str, bytes]) -> bytes:
-    raw = text.encode() if isinstance(text, str) else text
-    return struct.pack("<Q", len(raw)) + raw
-
-
-def entry(key: Union[str, bytes], kind: int, payload: bytes) -> bytes:
-    return string(key) + struct.pack("<I", kind) + payload
-
-
-def u32(key: str, value: int) -> bytes:
-    return entry(key, UINT32, struct.pack("<I", value))
-
-
-def strings(key: str, items: list[str]) -> bytes:
-    payload = struct.pack("<IQ", STRING, len(items)) + b"".join(string(item) for item in items)
-    return entry(key, ARRAY, payload)
-
-
-def tensor_info(
-    name: Union[str, bytes], dims: tuple[int, ...], kind: int = 0, offset: int = 0
-) -> bytes:
-    return (
-        string(name)
-        + struct.pack("<I", len(dims))
-        + b"".join(struct.pack("<Q", dim) for dim in dims)
-        + struct.pack("<IQ", kind, offset)
-    )
-
-
-LLAMA_ENTRIES = [
-    entry("general.architecture", STRING, string("llama")),
-    u32("llama.block_count", 1),
-    u32("llama.embedding_length", 32),
-    u32("llama.feed_forward_length", 64),
-    u32("llama.attention.head_count", 2),
-    u32("llama.context_length", 128),
-    entry("tokenizer.ggml.model", STRING, string("gpt2")),
-    strings("tokenizer.ggml.tokens", ["a", "b", "ab", "é"]),
-    strings("tokenizer.ggml.merges", ["a b"]),
-]
-LLAMA_TENSORS = [("token_embd.weight", (32, 4)), ("output_norm.weight", (32,))]
-
-
-def build(
-    entries: Optional[list[bytes]] = None,
-    tensors: Optional[list[bytes]] = None,
-    *,
-    magic: bytes = b"GGUF",
-    version: int = 3,
-    counts: Optional[tuple[int, int]] = None,
-    alignment: int = 32,
-    data: Optional[bytes] = None,
-) -> bytes:
-    """A GGUF file: the header, padding, then ``data`` (enough f32 zeros for
-    LLAMA_TENSORS when None)."""
-    entries = LLAMA_ENTRIES if entries is None else entries
-    if tensors is None:
-        tensors = [
-            tensor_info("token_embd.weight", (32, 4)),
-            tensor_info("output_norm.weight", (32,), offset=512),
-        ]
-    n_tensors, n_entries = counts if counts is not None else (len(tensors), len(entries))
-    head = magic + struct.pack("<IQQ", version, n_tensors, n_entries)
-    head += b"".join(entries) + b"".join(tensors)
-    head += b"\0" * (-len(head) % alignment)
-    return head + (b"\0" * (512 + 128) if data is None else data)
-
-
-def parsed(content: bytes) -> GgufHeader:
-    return parse(io.BytesIO(content), len(content))
 
 
 def test_hand_built_file_reads() -> None:
@@ -639,173 +354,6 @@ def test_broken_headers(content: bytes, message: str) -> None:
     assert str(caught.value) == message
 
 
-def without(key: str) -> list[bytes]:
-    return [item for item in LLAMA_ENTRIES if key.encode() not in item[:60]]
-
-
-def replaced(key: str, new: bytes) -> list[bytes]:
-    return [*without(key), new]
-
-
-@pytest.mark.parametrize(
-    ("entries", "message"),
-    [
-        (without("general.architecture"), "no 'general.architecture', which llama.cpp needs"),
-        (without("llama.block_count"), "no 'llama.block_count'"),
-        (without("llama.embedding_length"), "no 'llama.embedding_length'"),
-        (without("llama.attention.head_count"), "no 'llama.attention.head_count'"),
-        (without("llama.feed_forward_length"), "no 'llama.feed_forward_length'"),
-        (without("tokenizer.ggml.tokens"), "no 'tokenizer.ggml.tokens'"),
-        (
-            replaced(
-                "general.architecture", entry("general.architecture", STRING, string("mamba"))
-            ),
-            "architecture is 'mamba'; this tool sizes llama, qwen2, qwen3, gemma3",
-        ),
-        (
-            replaced(
-                "general.architecture",
-                entry("general.architecture", STRING, string(b"x\x1b[31m\xff")),
-            ),
-            r"architecture is 'x\\x1b\[31m\\xff'",
-        ),
-        (
-            replaced("general.architecture", u32("general.architecture", 1)),
-            "'general.architecture' is a uint32; expected a string",
-        ),
-        (
-            replaced("llama.block_count", entry("llama.block_count", STRING, string("2"))),
-            "'llama.block_count' is a string; expected an integer",
-        ),
-        (
-            replaced("llama.block_count", entry("llama.block_count", BOOL, b"\1")),
-            "'llama.block_count' is a bool; expected an integer",
-        ),
-        (
-            replaced("llama.block_count", u32("llama.block_count", 0)),
-            "'llama.block_count' is 0; it must be at least 1",
-        ),
-        (
-            replaced("llama.block_count", u32("llama.block_count", 513)),
-            "'llama.block_count' is 513; llama.cpp allows at most 512 layers",
-        ),
-        (
-            replaced(
-                "llama.block_count",
-                entry("llama.block_count", UINT64, struct.pack("<Q", 2**63)),
-            ),
-            "'llama.block_count' is 9223372036854775808; llama.cpp allows at most 512 layers",
-        ),
-        (
-            replaced("llama.attention.head_count_kv", u32("llama.attention.head_count_kv", 0)),
-            "'llama.attention.head_count_kv' is 0 in every layer; at least one layer needs",
-        ),
-        (
-            [
-                *LLAMA_ENTRIES,
-                entry("llama.attention.head_count_kv", ARRAY, struct.pack("<IQI", UINT32, 1, 0)),
-            ],
-            "'llama.attention.head_count_kv' is 0 in every layer; at least one layer needs",
-        ),
-        (
-            replaced("llama.attention.head_count", u32("llama.attention.head_count", 0)),
-            "'llama.attention.head_count' is 0; it must be at least 1",
-        ),
-        (
-            replaced(
-                "llama.attention.head_count",
-                entry("llama.attention.head_count", ARRAY, struct.pack("<IQii", INT32, 2, 2, 2)),
-            ),
-            "has 2 values for 1 layers",
-        ),
-        (
-            replaced(
-                "llama.attention.head_count",
-                entry("llama.attention.head_count", ARRAY, struct.pack("<IQf", FLOAT32, 1, 2.0)),
-            ),
-            "is an array of 1 float32 items; expected an integer or one integer per layer",
-        ),
-        (
-            replaced("tokenizer.ggml.merges", u32("tokenizer.ggml.merges", 3)),
-            "'tokenizer.ggml.merges' is a uint32; expected an array of strings",
-        ),
-        (
-            replaced("tokenizer.ggml.model", entry("tokenizer.ggml.model", STRING, string("none"))),
-            "no 'llama.vocab_size'",
-        ),
-    ],
-)
-def test_missing_or_wrong_keys(entries: list[bytes], message: str) -> None:
-    header = parsed(build(entries=entries))
-    with pytest.raises(GgufError, match=message):
-        architecture_of(header)
-
-
-def gemma3(extra: list[bytes], n_layer: int = 6) -> Architecture:
-    """A gemma3 header, ``extra`` entries replacing those of the same key."""
-    entries = [
-        entry("general.architecture", STRING, string("gemma3")),
-        u32("gemma3.block_count", n_layer),
-        u32("gemma3.embedding_length", 32),
-        u32("gemma3.feed_forward_length", 64),
-        u32("gemma3.attention.head_count", 2),
-        entry("tokenizer.ggml.model", STRING, string("none")),
-        u32("gemma3.vocab_size", 10),
-    ]
-    keys = {item[8 : 8 + struct.unpack_from("<Q", item)[0]] for item in extra}
-    kept = [item for item in entries if item[8 : 8 + struct.unpack_from("<Q", item)[0]] not in keys]
-    return architecture_of(parsed(build(entries=kept + extra)))
-
-
-def bools(flags: list[bool]) -> bytes:
-    payload = struct.pack("<IQ", BOOL, len(flags)) + bytes(flags)
-    return entry("gemma3.attention.sliding_window_pattern", ARRAY, payload)
-
-
-@pytest.mark.parametrize(
-    ("flags", "pattern"),
-    [
-        ([True] * 5 + [False], 6),
-        ([True, False] * 3, 2),
-        ([False] * 6, 1),
-        ([True] * 6, 7),  # every layer slides: no global layer among the six
-        ([True, True, False, True, True, False], 3),
-        ([True, True, True, True, True, False], 6),
-    ],
-)
-def test_bool_patterns_become_periods(flags: list[bool], pattern: int) -> None:
-    window = u32("gemma3.attention.sliding_window", 512)
-    architecture = gemma3([window, bools(flags)])
-    assert architecture.sliding_window_pattern == pattern
-    assert [architecture.is_swa(layer) for layer in range(6)] == flags
-
-
-def test_aperiodic_bool_pattern_is_refused() -> None:
-    window = u32("gemma3.attention.sliding_window", 512)
-    with pytest.raises(GgufError, match="without a period"):
-        gemma3([window, bools([True, False, False, True, True, False])])
-
-
-def test_gemma3_needs_its_sliding_window() -> None:
-    with pytest.raises(GgufError, match=r"no 'gemma3\.attention\.sliding_window'"):
-        gemma3([])
-
-
-def test_per_layer_head_counts_take_the_largest() -> None:
-    """Per-layer arrays size by their largest value (never short of
-    llama.cpp); the default head size divides by the first layer's count."""
-    per_layer = [
-        entry("gemma3.attention.head_count", ARRAY, struct.pack("<IQ3I", UINT32, 3, 2, 4, 4)),
-        entry("gemma3.attention.head_count_kv", ARRAY, struct.pack("<IQ3I", UINT32, 3, 1, 2, 0)),
-        entry("gemma3.feed_forward_length", ARRAY, struct.pack("<IQ3I", UINT32, 3, 64, 96, 64)),
-        u32("gemma3.attention.sliding_window", 0),
-    ]
-    architecture = gemma3(per_layer, n_layer=3)
-    assert (architecture.n_head, architecture.n_head_kv, architecture.n_ff) == (4, 2, 96)
-    assert architecture.head_dim_k == 32 // 2
-    assert (architecture.sliding_window, architecture.sliding_window_pattern) == (0, 0)
-
-
 def refusal(path: str) -> str:
     with pytest.raises(GgufError) as raised:
         read_header(path)
@@ -901,62 +449,6 @@ def test_counts_beyond_any_model_are_refused_before_reading(
         read_header(str(path))
 
 
-def test_a_missing_key_is_named_with_what_to_do() -> None:
-    with pytest.raises(GgufError) as raised:
-        architecture_of(parsed(build(entries=without("llama.embedding_length"))))
-    assert str(raised.value) == (
-        "the metadata has no 'llama.embedding_length', which llama.cpp needs; "
-        "convert the model again with a current llama.cpp"
-    )
-
-
-def pattern_array(kind: int, payload: bytes, length: int) -> bytes:
-    body = struct.pack("<IQ", kind, length) + payload
-    return entry("gemma3.attention.sliding_window_pattern", ARRAY, body)
-
-
-@pytest.mark.parametrize(
-    ("pattern", "shown"),
-    [
-        (bools([True] * 5), "5 bool"),
-        (pattern_array(INT32, struct.pack("<6i", *[1] * 6), 6), "6 int32"),
-        (pattern_array(0, bytes(6), 6), "6 uint8"),  # GGUF's type 0 is uint8
-    ],
-)
-def test_a_sliding_window_pattern_array_must_be_one_bool_per_layer(
-    pattern: bytes, shown: str
-) -> None:
-    window = u32("gemma3.attention.sliding_window", 512)
-    with pytest.raises(GgufError) as raised:
-        gemma3([window, pattern])
-    assert str(raised.value) == (
-        f"'gemma3.attention.sliding_window_pattern' is an array of {shown} items; "
-        "expected an integer or 6 bools, one per layer"
-    )
-
-
-def test_an_aperiodic_bool_pattern_is_refused_with_the_reason() -> None:
-    window = u32("gemma3.attention.sliding_window", 512)
-    with pytest.raises(GgufError) as raised:
-        gemma3([window, bools([True, False, False, True, True, False])])
-    assert str(raised.value) == (
-        "'gemma3.attention.sliding_window_pattern' marks sliding-window layers without a "
-        "period (every Nth layer global); this tool cannot size that layout"
-    )
-
-
-def parse_refusal(content: bytes) -> str:
-    """What the reader says when it refuses ``content``."""
-    with pytest.raises(GgufError) as raised:
-        parsed(content)
-    return str(raised.value)
-
-
-def only(*entries: bytes) -> bytes:
-    """A header of these metadata entries and no tensors, the file ending with the last."""
-    return b"GGUF" + struct.pack("<IQQ", 3, 0, len(entries)) + b"".join(entries)
-
-
 @pytest.mark.parametrize(
     ("kind", "length", "size"), [(UINT32, 3, 4), (UINT64, 5000, 8), (STRING, 2, 0)]
 )
@@ -998,89 +490,11 @@ def test_a_string_of_an_array_claiming_more_than_the_file_holds_is_named() -> No
     )
 
 
-def refused_header(entries: list[bytes]) -> str:
-    with pytest.raises(GgufError) as raised:
-        architecture_of(parsed(build(entries=entries)))
-    return str(raised.value)
-
-
-def uint8s(key: str, count: int) -> bytes:
-    return entry(key, ARRAY, struct.pack("<IQ", 0, count) + b"\1" * count)  # type 0: uint8
-
-
-def test_a_list_of_numbers_where_strings_belong_is_named_as_such() -> None:
-    assert refused_header(
-        replaced("tokenizer.ggml.merges", uint8s("tokenizer.ggml.merges", 2))
-    ) == ("'tokenizer.ggml.merges' is an array of 2 uint8 items; expected an array of strings")
-    int32s = entry("tokenizer.ggml.merges", ARRAY, struct.pack("<IQi", INT32, 1, 5))
-    assert refused_header(replaced("tokenizer.ggml.merges", int32s)) == (
-        "'tokenizer.ggml.merges' is an array of 1 int32 items; expected an array of strings"
-    )
-
-
-def test_a_string_too_long_to_keep_is_refused_where_a_name_belongs() -> None:
-    huge = entry("general.architecture", STRING, string("x" * (MAX_KEPT_STRING + 1)))
-    assert refused_header(replaced("general.architecture", huge)) == (
-        f"'general.architecture' is a string of {MAX_KEPT_STRING + 1} bytes, more than any "
-        "model needs there; the header is corrupt"
-    )
-
-
-def test_a_per_layer_array_is_checked_value_by_value() -> None:
-    two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
-    heads = entry("llama.attention.head_count", ARRAY, struct.pack("<IQ2I", UINT32, 2, 2, 0))
-    entries = [item for item in two_layers if b"head_count" not in item[:40]] + [heads]
-    assert refused_header(entries) == (
-        "'llama.attention.head_count' holds 0; every value must be at least 1"
-    )
-    many = [*without("llama.attention.head_count"), uint8s("llama.attention.head_count", 5000)]
-    assert refused_header(many) == (
-        "'llama.attention.head_count' is an array of 5000 uint8 items; expected an integer "
-        "or one integer per layer"
-    )
-
-
-def test_the_least_values_llama_cpp_accepts_are_accepted() -> None:
-    """A layer may have no feed-forward block; a vocabulary of one token and
-    llama.cpp's most layers are allowed."""
-    feed_forward = entry("llama.feed_forward_length", ARRAY, struct.pack("<IQ2I", UINT32, 2, 0, 64))
-    two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
-    entries = [item for item in two_layers if b"feed_forward_length" not in item[:60]]
-    assert architecture_of(parsed(build(entries=[*entries, feed_forward]))).n_ff == 64
-    at_most = replaced("llama.block_count", u32("llama.block_count", 512))
-    assert architecture_of(parsed(build(entries=at_most))).n_layer == 512
-    no_tokenizer = [item for item in LLAMA_ENTRIES if b"tokenizer.ggml" not in item[:40]]
-    one_token = [*no_tokenizer, entry("tokenizer.ggml.model", STRING, string("none"))]
-    vocab = architecture_of(parsed(build(entries=[*one_token, u32("llama.vocab_size", 1)])))
-    assert vocab.n_vocab == 1
-    assert refused_header([*one_token, u32("llama.vocab_size", 0)]) == (
-        "'llama.vocab_size' is 0; it must be at least 1"
-    )
-
-
 def test_an_array_of_up_to_4096_numbers_keeps_its_values() -> None:
     kept = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 4096) + b"\0" * 4 * 4096))
     assert parsed(kept).fields["k"].items == (0,) * 4096
     skipped = only(entry("k", ARRAY, struct.pack("<IQ", UINT32, 4097) + b"\0" * 4 * 4097))
     assert parsed(skipped).fields["k"].items is None
-
-
-@pytest.mark.parametrize(
-    "key",
-    ["embedding_length", "context_length", "attention.key_length", "attention.value_length"],
-)
-def test_a_size_of_at_least_one_is_accepted_and_zero_refused(key: str) -> None:
-    one = replaced(f"llama.{key}", u32(f"llama.{key}", 1))
-    assert architecture_of(parsed(build(entries=one)))
-    assert refused_header(replaced(f"llama.{key}", u32(f"llama.{key}", 0))) == (
-        f"'llama.{key}' is 0; it must be at least 1"
-    )
-
-
-def test_the_default_head_size_is_a_whole_number() -> None:
-    embedding = replaced("llama.embedding_length", u32("llama.embedding_length", 33))
-    architecture = architecture_of(parsed(build(entries=embedding)))
-    assert (architecture.head_dim_k, architecture.head_dim_v) == (16, 16)
 
 
 @pytest.mark.parametrize(("alignment", "accepted"), [(1, True), (2, True), (64, True), (3, False)])

@@ -25,7 +25,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
     read_architecture,
 )
 from tests.fixtures import Run, examples
-from tests.gguf.test_header import (
+from tests.gguf.files import (
     LLAMA_ENTRIES,
     SPECS,
     build,
