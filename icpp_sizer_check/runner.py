@@ -37,15 +37,15 @@ from icpp_sizer_check.results import (
     document_verdict,
 )
 from icpp_sizer_check.runtimes import get_runtime
+from icpp_sizer_check.runtimes.base import Canister
 from icpp_sizer_check.sources import Copy, FileSource, Judged, WorkingTree, staged_remedy
 
 
 def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
     """The document text and the per-model outcome for one config."""
     runtime = get_runtime(config.runtime)
-    evaluation = runtime.evaluate(
-        config.models, config.memory_mib, config.target, config.runtime_options
-    )
+    canister = Canister(config.memory_mib, config.target, config.runtime_options)
+    evaluation = runtime.evaluate(config.models, canister)
     text = render_document(config.title, config.command, evaluation.tables, config.style)
     return text, evaluation.models
 
