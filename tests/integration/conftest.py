@@ -17,7 +17,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in item.path.resolve().parents:
             item.add_marker(pytest.mark.integration)
-            # Under pytest-xdist (--dist loadgroup), a module's tests share one
-            # worker: its module fixtures (a build, a pre-commit environment)
-            # are made once, not once per worker. Modules still run in parallel.
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))

@@ -21,8 +21,7 @@ from typing import Callable
 
 import pytest
 
-# One pytest-xdist worker loads each model once (model_run) for all its tests.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("llama.cpp")]
+pytestmark = pytest.mark.integration
 
 
 def _require(module: str) -> None:
