@@ -50,20 +50,22 @@ STORIES = {"260K": STORIES_260K, "15M": STORIES_15M, "42M": STORIES_42M, "110M":
 # every run (derandomized, no example database): for the local loop, and for
 # mutation testing, which reruns the tests once per mutant and must score the
 # same twice. ci: every property keeps its own, larger, example count (see
-# examples()). HYPOTHESIS_PROFILE names the profile; unset, it is ci where
-# CI=true (as GitHub Actions and .ci/run set it) and dev elsewhere.
+# examples()). HYPOTHESIS_PROFILE names the profile; unset, it is ci for the
+# thorough run (pytest --thorough, as .ci/run and GitHub Actions run it) or
+# where CI=true, and dev elsewhere.
 DEV_PROFILE = "dev"
 CI_PROFILE = "ci"
 settings.register_profile(DEV_PROFILE, max_examples=10, derandomize=True, database=None)
 settings.register_profile(CI_PROFILE, settings.get_profile("default"))
 
 
-def choose_profile(environ: Mapping[str, str]) -> str:
-    """The hypothesis profile for a run in ``environ``."""
+def choose_profile(environ: Mapping[str, str], thorough: bool = False) -> str:
+    """The hypothesis profile for a run in ``environ``, ``thorough`` or not."""
     named = environ.get("HYPOTHESIS_PROFILE", "")
     if named:
         return named
-    return CI_PROFILE if environ.get("CI", "").lower() == "true" else DEV_PROFILE
+    ci = thorough or environ.get("CI", "").lower() == "true"
+    return CI_PROFILE if ci else DEV_PROFILE
 
 
 def example_count(thorough: int, profile: str) -> int:
@@ -75,6 +77,14 @@ def example_count(thorough: int, profile: str) -> int:
 
 HYPOTHESIS_PROFILE = choose_profile(os.environ)
 settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def use_profile(profile: str) -> None:
+    """Run under ``profile`` from now on; tests/conftest.py calls it once the
+    command line is read, before any test module is imported."""
+    global HYPOTHESIS_PROFILE
+    HYPOTHESIS_PROFILE = profile
+    settings.load_profile(profile)
 
 
 def examples(thorough: int) -> int:

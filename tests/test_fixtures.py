@@ -1,13 +1,29 @@
-"""The test set-up's own rules: which hypothesis profile a run uses, and what
-it means for a property's example count."""
+"""The test set-up's own rules: which tests a run selects, which hypothesis
+profile it uses, what it means for a property's example count, and what each
+test starts from."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from icpp_sizer_check import cache, paths
 from icpp_sizer_check.config.load import load_config
 from icpp_sizer_check.runtimes.icpp_llama2.models import Llama2Model
-from tests.fixtures import REPO_CONFIG, STORIES, choose_profile, example_count
+from tests.fixtures import (
+    CONFIG,
+    REPO,
+    REPO_CONFIG,
+    STORIES,
+    Run,
+    choose_profile,
+    clean_env,
+    example_count,
+)
 
 
 @pytest.mark.parametrize(
@@ -27,6 +43,54 @@ from tests.fixtures import REPO_CONFIG, STORIES, choose_profile, example_count
 )
 def test_the_profile_is_named_or_follows_ci(environ: dict[str, str], profile: str) -> None:
     assert choose_profile(environ) == profile
+
+
+@pytest.mark.parametrize(
+    ("environ", "profile"),
+    [({}, "ci"), ({"CI": "false"}, "ci"), ({"HYPOTHESIS_PROFILE": "dev"}, "dev")],
+)
+def test_the_thorough_run_is_ci_unless_a_profile_is_named(
+    environ: dict[str, str], profile: str
+) -> None:
+    assert choose_profile(environ, thorough=True) == profile
+
+
+def _selected(*args: str) -> list[str]:
+    """The test ids ``python -m pytest ARGS --collect-only`` selects in this checkout."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", *args],
+        cwd=REPO,
+        env={**clean_env(), "HYPOTHESIS_PROFILE": "dev"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode in (0, 5), completed.stdout + completed.stderr
+    return [line for line in completed.stdout.splitlines() if "::" in line]
+
+
+@pytest.mark.slow
+def test_the_plain_command_leaves_out_the_integration_tests_and_thorough_runs_them() -> None:
+    # test_guarantees.py holds slow properties: slow at the ci profile's
+    # counts only, the quick loop runs them at the dev profile's.
+    integration, guarantees = "tests/integration/test_zizmor.py", "tests/test_guarantees.py"
+    quick = set(_selected(integration, guarantees))
+    thorough = set(_selected(integration, guarantees, "--thorough"))
+    assert quick and all(test.startswith(guarantees) for test in quick)
+    left_out = thorough - quick
+    assert left_out and all(test.startswith(integration) for test in left_out)
+
+
+@pytest.mark.parametrize("turn", ["first", "second"])
+def test_each_test_starts_with_an_empty_cache_of_its_own_and_fresh_memos(
+    turn: str, committed: Path, run: Run
+) -> None:
+    """Whichever ran before it in the same process (both turns write records)."""
+    home = Path(os.environ["XDG_CACHE_HOME"])
+    assert home.is_dir() and not any(home.iterdir()), turn
+    assert cache._fingerprint == [] and paths._roots == {}
+    assert run("--config", str(CONFIG)).code == 0
+    assert any(home.rglob("*")) and cache._fingerprint and paths._roots
 
 
 def test_each_property_keeps_its_example_count_under_ci_and_runs_at_most_10_under_dev() -> None:

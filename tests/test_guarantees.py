@@ -345,6 +345,7 @@ def _only_config_errors(raw: bytes) -> None:
         assert all("\n" not in str(problem) for problem in error.problems)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(3000), deadline=None)
 @given(raw=st.binary(max_size=400))
 def test_random_bytes_never_crash(raw: bytes) -> None:

@@ -125,3 +125,13 @@ def test_the_equivalent_list_names_only_mutated_modules() -> None:
     reasons = parse_equivalent(EQUIVALENT_FILE.read_text(encoding="utf-8"))
     assert {module_of(name) for name in reasons} <= mutated
     assert all(len(reason) >= 20 for reason in reasons.values())
+
+
+def test_mutmut_runs_the_quick_tests_in_its_own_process() -> None:
+    """mutmut records which tests reach which function in the process it runs
+    pytest in: the parallel workers pyproject's addopts asks for would hide
+    that, so its pytest runs ask for none (the last -n wins)."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11 and newer")
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mutmut"]
+    assert config["pytest_add_cli_args"][-2:] == ["-n", "0"]
+    assert config["pytest_add_cli_args_test_selection"] == ["tests", "-m", "not integration"]

@@ -1,6 +1,6 @@
 """Every test under tests/integration is marked ``integration``, so that
-``pytest -m "not integration"`` leaves them out. The shared parts of these
-tests live in tests/integration/fixtures.py."""
+``pytest -m "not integration"`` (the quick loop) leaves them out. The shared
+parts of these tests live in tests/integration/fixtures.py."""
 
 from __future__ import annotations
 

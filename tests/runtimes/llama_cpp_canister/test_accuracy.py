@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 
 def _require(module: str) -> None:
-    """Skip the module without ``module``; fail under CI, so a skip there cannot hide a gap."""
+    """Skip without ``module``; fail under CI, so a skip there cannot hide a gap."""
     try:
         importlib.import_module(module)
     except ImportError as error:
@@ -39,7 +39,14 @@ def _require(module: str) -> None:
 
 
 _require("gguf")
-_require("llama_cpp")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _llama_cpp() -> None:
+    # Asked when a test of this module runs, not on import: a run that
+    # deselects them (the quick loop) neither reports nor fails their skip.
+    _require("llama_cpp")
+
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Settings  # noqa: E402
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model  # noqa: E402
