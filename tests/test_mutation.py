@@ -12,6 +12,7 @@ from tests.mutation.score import (
     parse_equivalent,
     parse_results,
     scores,
+    selected,
     short_names,
     stale_entries,
 )
@@ -73,6 +74,23 @@ def test_equivalent_mutants_leave_the_count_and_survivors_lower_the_score() -> N
 def test_a_module_of_only_equivalent_mutants_scores_full() -> None:
     (row,) = scores({"m.x_f__mutmut_1": "survived"}, {"m.x_f__mutmut_1": "why"})
     assert row.score == 100.0
+
+
+def test_only_the_mutants_a_glob_matches_are_selected() -> None:
+    statuses = parse_results(RESULTS)
+    assert selected(statuses, []) == statuses
+    assert list(selected(statuses, ["pkg.b.*"])) == ["pkg.b.x_g__mutmut_1"]
+    assert list(selected(statuses, ["pkg.a.x_f__mutmut_?", "*ǁCǁ*"])) == [
+        "pkg.a.x_f__mutmut_1",
+        "pkg.a.x_f__mutmut_2",
+        "pkg.a.x_f__mutmut_3",
+        "pkg.a.xǁCǁ__str____mutmut_1",
+    ]
+    # Exact case: mutant names are identifiers, and a glob means just those.
+    assert selected(statuses, ["PKG.*"]) == {}
+    # An equivalent entry outside the glob is not judged stale by a partial run.
+    equivalent = {"pkg.a.x_f__mutmut_3": "same", "pkg.c.x_h__mutmut_1": "same"}
+    assert stale_entries(selected(statuses, ["pkg.a.*"]), selected(equivalent, ["pkg.a.*"])) == []
 
 
 def test_stale_entries_of_the_equivalent_list_are_named() -> None:

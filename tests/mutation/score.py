@@ -7,6 +7,9 @@ reason, in ``equivalent.txt`` beside this file, and left out of the count.
     python -m tests.mutation            a fresh run (about 15 minutes on 2 cores)
     python -m tests.mutation --recheck  rerun only the last run's survivors
     python -m tests.mutation --report   print the last run's score, run nothing
+    python -m tests.mutation --only 'pkg.config.read.*'
+                                        run (or, with --recheck or --report,
+                                        take) only the mutants the glob matches
 
 mutmut runs under ``nice -n 10`` with at most two processes, on the quick test
 set (no integration tests) and the dev hypothesis profile. The command fails
@@ -17,6 +20,7 @@ mutant that no longer exists or that the tests now catch.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -92,6 +96,17 @@ def short_names(modules: Sequence[str]) -> Dict[str, str]:
     ):
         shared += 1
     return {module: ".".join(parts[shared:]) for module, parts in zip(modules, split)}
+
+
+def selected(names: Dict[str, str], globs: Sequence[str]) -> Dict[str, str]:
+    """The entries whose mutant name one of the globs matches; all of them without globs."""
+    if not globs:
+        return dict(names)
+    return {
+        name: value
+        for name, value in names.items()
+        if any(fnmatch.fnmatchcase(name, glob) for glob in globs)
+    }
 
 
 def stale_entries(statuses: Dict[str, str], equivalent: Dict[str, str]) -> List[str]:
@@ -171,6 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--report", action="store_true", help="print the last run's score")
     parser.add_argument("--max-children", type=int, default=2, help="mutmut processes (2)")
     parser.add_argument("--fail-under", type=float, default=DEFAULT_FAIL_UNDER)
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only the mutants whose name matches (repeatable); keeps the last run's copy",
+    )
     options = parser.parse_args(argv)
 
     try:
@@ -180,20 +202,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     children = f"--max-children={options.max_children}"
     if options.recheck:
-        last = parse_results(_mutmut("results", "--all", "true").stdout)
+        last = selected(parse_results(_mutmut("results", "--all", "true").stdout), options.only)
         rerun = [name for name, status in last.items() if status not in CAUGHT]
         if rerun and _mutmut("run", children, *rerun).returncode != 0:
             return 2
         # Then whatever mutmut itself no longer trusts (changed functions, or
         # timeouts after a new timeout setting) and left unchecked.
-        if _mutmut("run", children).returncode != 0:
+        if not options.only and _mutmut("run", children).returncode != 0:
+            return 2
+    elif options.only and not options.report:
+        # mutmut reruns every mutant it is given by name, whatever its last
+        # verdict; the copy and its test map are kept, so this is quick.
+        if _mutmut("run", children, *options.only).returncode != 0:
             return 2
     elif not options.report:
         # A fresh copy: mutmut keeps old verdicts while only the tests change.
         shutil.rmtree(MUTANTS_FOLDER, ignore_errors=True)
         if _mutmut("run", children).returncode != 0:
             return 2
-    statuses = parse_results(_mutmut("results", "--all", "true").stdout)
+    statuses = selected(parse_results(_mutmut("results", "--all", "true").stdout), options.only)
+    equivalent = selected(equivalent, options.only)
     if not statuses:
         print("no mutmut results; run `python -m tests.mutation` first", file=sys.stderr)
         return 2
