@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from icpp_sizer_check import cache
-from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, REPO_CONFIG, Run, edit, probe
+from tests.fixtures import (
+    CONFIG,
+    DOCUMENT,
+    GOLDEN,
+    REPO_CONFIG,
+    Run,
+    edit,
+    fingerprint_of_the_probed_tool,
+    probe,
+)
 
 
 def check(project: Path, home: Path, *args: str, **env: str) -> tuple[int, bool]:
@@ -138,7 +147,8 @@ def test_results_are_the_same_with_and_without_the_cache(committed: Path, run: R
 
 def plant_validated(program_folder: Path, config: Path) -> None:
     """A validation marker as a pull request could commit it, for ``config``'s bytes."""
-    key = cache.validation_key(config.read_text())
+    with fingerprint_of_the_probed_tool():
+        key = cache.validation_key(config.read_text())
     marker = program_folder / "validated" / key[:2] / key
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_bytes(b"")

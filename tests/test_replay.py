@@ -10,59 +10,96 @@ from typing import Callable
 import pytest
 
 from icpp_sizer_check import cache, replay
+from icpp_sizer_check.cli import main
 from icpp_sizer_check.replay import config_arguments, without_staged
-from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit, git
+from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit, fingerprint_of_the_probed_tool, git
 from tests.fixtures import probe as fresh_check
 
+# A check: its exit code, its output, and whether the full path ran.
+Check = Callable[..., tuple[int, str, bool]]
 
-def probe(cwd: Path, home: Path, *args: str, **env: str) -> tuple[int, str, bool]:
-    """Exit code, output, and whether the full path ran (it imports yaml; a
-    replay does not)."""
+
+def in_a_process(cwd: Path, home: Path, *args: str, **env: str) -> tuple[int, str, bool]:
+    """A check in a fresh interpreter, as a hook runs it: the full path is the
+    one that imports yaml (a replay does not)."""
     result = fresh_check(cwd, home, *args, **env)
     return result.code, result.out, "yaml" in result.loaded
 
 
-def test_an_unchanged_passing_check_is_replayed(committed: Path, home: Path) -> None:
-    first = probe(committed, home)
-    second = probe(committed, home)
+@pytest.fixture(params=["own-process", "in-process"])
+def check(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Check:
+    """Each check both ways: in a process of its own, and in this one, where
+    the full path is the one the replay did not answer (so that the tests
+    hold the code this interpreter imported)."""
+    if request.param == "own-process":
+        return in_a_process
+
+    def call(cwd: Path, home: Path, *args: str, **env: str) -> tuple[int, str, bool]:
+        answers: list[bool] = []
+        real = replay.replay
+
+        def answered(plain: list[str] | None, staged: bool = False) -> bool:
+            answers.append(real(plain, staged))
+            return answers[-1]
+
+        with monkeypatch.context() as patch:
+            for name in [name for name in os.environ if name.startswith("GITHUB_")]:
+                patch.delenv(name)
+            for name, value in {"XDG_CACHE_HOME": str(home), **env}.items():
+                patch.setenv(name, value)
+            patch.chdir(cwd)
+            patch.setattr(replay, "replay", answered)
+            code = main(list(args))
+        return code, capsys.readouterr().out, answers != [True]
+
+    return call
+
+
+def test_an_unchanged_passing_check_is_replayed(committed: Path, home: Path, check: Check) -> None:
+    first = check(committed, home)
+    second = check(committed, home)
     assert first[0] == second[0] == 0
     assert first[1] == second[1] and "is up to date" in first[1]
     assert (first[2], second[2]) == (True, False)
 
 
-def test_named_configs_are_replayed_too(committed: Path, home: Path) -> None:
-    probe(committed, home, "--config", str(CONFIG))
-    assert probe(committed, home, "--config", str(CONFIG))[2] is False
-    assert probe(committed, home, f"--config={CONFIG}")[2] is False  # the same check
+def test_named_configs_are_replayed_too(committed: Path, home: Path, check: Check) -> None:
+    check(committed, home, "--config", str(CONFIG))
+    assert check(committed, home, "--config", str(CONFIG))[2] is False
+    assert check(committed, home, f"--config={CONFIG}")[2] is False  # the same check
 
 
-def test_a_changed_document_is_checked_in_full(committed: Path, home: Path) -> None:
-    probe(committed, home)
+def test_a_changed_document_is_checked_in_full(committed: Path, home: Path, check: Check) -> None:
+    check(committed, home)
     (committed / DOCUMENT).write_bytes(GOLDEN.read_bytes().replace(b"\n", b"\r\n"))
-    code, output, full = probe(committed, home)
+    code, output, full = check(committed, home)
     assert (code, full) == (1, True)
     assert "only line endings differ" in output
 
 
-def test_a_changed_config_is_checked_in_full(committed: Path, home: Path) -> None:
-    probe(committed, home)
+def test_a_changed_config_is_checked_in_full(committed: Path, home: Path, check: Check) -> None:
+    check(committed, home)
     edit(committed / CONFIG, "seq_len: 256", "seq_len: 512")
-    assert probe(committed, home)[:1] == (1,)
+    assert check(committed, home)[:1] == (1,)
 
 
-def test_a_failing_check_is_never_recorded(committed: Path, home: Path) -> None:
+def test_a_failing_check_is_never_recorded(committed: Path, home: Path, check: Check) -> None:
     edit(
         committed / CONFIG,
         "    seq_len: 1024\n",
         "    seq_len: 1024\n    min_concurrent_users: 90\n",
     )
-    assert probe(committed, home)[::2] == (1, True)
-    assert probe(committed, home)[::2] == (1, True)
+    assert check(committed, home)[::2] == (1, True)
+    assert check(committed, home)[::2] == (1, True)
 
 
-def test_another_folder_is_another_key(committed: Path, home: Path) -> None:
-    from_root = probe(committed, home)
-    code, output, full = probe(committed / "configs", home, "--config", "icpp_llama2.yaml")
+def test_another_folder_is_another_key(committed: Path, home: Path, check: Check) -> None:
+    from_root = check(committed, home)
+    code, output, full = check(committed / "configs", home, "--config", "icpp_llama2.yaml")
     assert (code, full) == (0, True)
     # Paths are shown from the project root, wherever the tool started.
     assert output == from_root[1]
@@ -82,18 +119,18 @@ def test_another_folder_is_another_key(committed: Path, home: Path) -> None:
     ids=["verbose", "json", "write", "no-cache", "github-actions", "cache-off"],
 )
 def test_other_runs_are_never_replayed(
-    committed: Path, home: Path, args: list[str], env: dict[str, str]
+    committed: Path, home: Path, args: list[str], env: dict[str, str], check: Check
 ) -> None:
-    probe(committed, home)
-    assert probe(committed, home, *args, **env)[2] is True
+    check(committed, home)
+    assert check(committed, home, *args, **env)[2] is True
 
 
-def test_a_corrupt_record_is_ignored(committed: Path, home: Path) -> None:
-    probe(committed, home)
+def test_a_corrupt_record_is_ignored(committed: Path, home: Path, check: Check) -> None:
+    check(committed, home)
     (record,) = (home / "icpp-sizer-check" / "runs").glob("*/*")
     record.write_bytes(b"\x00garbage")
-    assert probe(committed, home)[::2] == (0, True)
-    assert probe(committed, home)[::2] == (0, False)  # recorded afresh
+    assert check(committed, home)[::2] == (0, True)
+    assert check(committed, home)[::2] == (0, False)  # recorded afresh
 
 
 @pytest.mark.parametrize(
@@ -114,14 +151,14 @@ def test_a_corrupt_record_is_ignored(committed: Path, home: Path) -> None:
     ids=lambda record: repr(record)[:40],
 )
 def test_a_malformed_record_of_any_shape_is_ignored(
-    committed: Path, home: Path, record: object
+    committed: Path, home: Path, record: object, check: Check
 ) -> None:
     import marshal
 
-    probe(committed, home)
+    check(committed, home)
     (entry,) = (home / "icpp-sizer-check" / "runs").glob("*/*")
     entry.write_bytes(marshal.dumps(record))
-    assert probe(committed, home)[::2] == (0, True)
+    assert check(committed, home)[::2] == (0, True)
 
 
 def test_a_config_saved_during_a_check_never_stores_the_old_pass(
@@ -146,45 +183,49 @@ def test_a_config_saved_during_a_check_never_stores_the_old_pass(
     assert main([]) == 0
     capsys.readouterr()
     # The new config fails its threshold: no record may answer for it.
-    assert probe(committed, home)[::2] == (1, True)
+    assert in_a_process(committed, home)[::2] == (1, True)
 
 
-def test_a_temp_file_left_by_a_killed_writer_forces_a_full_run(committed: Path, home: Path) -> None:
-    probe(committed, home)
+def test_a_temp_file_left_by_a_killed_writer_forces_a_full_run(
+    committed: Path, home: Path, check: Check
+) -> None:
+    check(committed, home)
     leftover = committed / DOCUMENT.parent / f".{DOCUMENT.name}.999999999.x1.tmp"
     leftover.write_text("half")
-    assert probe(committed, home)[::2] == (0, True)
+    assert check(committed, home)[::2] == (0, True)
     assert not leftover.exists()
-    assert probe(committed, home)[::2] == (0, False)
+    assert check(committed, home)[::2] == (0, False)
 
 
-def test_a_changed_checkpoint_header_is_checked_in_full(project: Path, home: Path) -> None:
+def test_a_changed_checkpoint_header_is_checked_in_full(
+    project: Path, home: Path, check: Check
+) -> None:
     header = struct.pack("<7i", 288, 768, 6, 6, 6, 32000, 256)
     (project / "models").mkdir()
     (project / "models" / "15M.bin").write_bytes(header + b"\0" * 64)
     (project / CONFIG).write_text(
         "output: sizes.md\nmodels:\n  - name: 15M\n    checkpoint: ../models/15M.bin\n"
     )
-    assert probe(project, home, "--write")[0] == 0
-    assert probe(project, home)[::2] == (0, True)
-    assert probe(project, home)[::2] == (0, False)
+    assert check(project, home, "--write")[0] == 0
+    assert check(project, home)[::2] == (0, True)
+    assert check(project, home)[::2] == (0, False)
     (project / "models" / "15M.bin").write_bytes(
         struct.pack("<7i", 288, 768, 6, 6, 6, 32000, 512) + b"\0" * 64
     )
-    assert probe(project, home)[::2] == (1, True)
+    assert check(project, home)[::2] == (1, True)
 
 
-def test_a_retargeted_symlink_is_checked_in_full(committed: Path, home: Path) -> None:
+def test_a_retargeted_symlink_is_checked_in_full(committed: Path, home: Path, check: Check) -> None:
     real = committed / "docs" / "sizes.md"
     real.parent.mkdir()
     shutil.move(committed / DOCUMENT, real)
     (committed / DOCUMENT).symlink_to(real)
-    probe(committed, home)
+    check(committed, home)
     twin = committed / "docs" / "twin.md"
     shutil.copy(real, twin)
     (committed / DOCUMENT).unlink()
     (committed / DOCUMENT).symlink_to(twin)
-    assert probe(committed, home)[::2] == (0, True)
+    assert check(committed, home)[::2] == (0, True)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +255,7 @@ def test_without_staged(argv: list[str], staged: bool, rest: list[str]) -> None:
     assert without_staged(argv) == (staged, rest)
 
 
-def test_a_grown_gguf_file_is_checked_in_full(project: Path, home: Path) -> None:
+def test_a_grown_gguf_file_is_checked_in_full(project: Path, home: Path, check: Check) -> None:
     """A GGUF file's size is sized and held to a limit: a record must not
     outlive a change of it, even with the header unchanged."""
     from tests.runtimes.llama_cpp_canister.gguf_files import SPECS_BY_NAME, write_model
@@ -226,12 +267,12 @@ def test_a_grown_gguf_file_is_checked_in_full(project: Path, home: Path) -> None
         "  - name: m\n    gguf: ../models/qwen3_q8_0_tied.gguf\n    ctx_size: 512\n"
     )
     assert model.stat().st_size < 11 << 20
-    assert probe(project, home, "--write")[0] == 0
-    assert probe(project, home)[::2] == (0, True)
-    assert probe(project, home)[::2] == (0, False)
+    assert check(project, home, "--write")[0] == 0
+    assert check(project, home)[::2] == (0, True)
+    assert check(project, home)[::2] == (0, False)
     with model.open("ab") as file:  # past the tensor data: the header is unchanged
         file.truncate(12 << 20)
-    code, output, full = probe(project, home)
+    code, output, full = check(project, home)
     assert (code, full) == (1, True)
     assert "its GGUF file is 12.00 MB, above max_model_file_mib 11" in output
 
@@ -244,44 +285,50 @@ def staged(repository: Path) -> Path:
     return repository
 
 
-def test_an_unchanged_passing_staged_check_is_replayed(staged: Path, home: Path) -> None:
-    first = probe(staged, home, "--staged")
-    second = probe(staged, home, "--staged", "--config", str(CONFIG))
-    third = probe(staged, home, "--config", str(CONFIG), "--staged")
+def test_an_unchanged_passing_staged_check_is_replayed(
+    staged: Path, home: Path, check: Check
+) -> None:
+    first = check(staged, home, "--staged")
+    second = check(staged, home, "--staged", "--config", str(CONFIG))
+    third = check(staged, home, "--config", str(CONFIG), "--staged")
     assert first[::2] == (0, True)
     assert second == third == (0, first[1], False)  # the same configs: the same check
 
 
 def test_a_staged_check_is_replayed_from_the_index_never_from_the_disk(
-    staged: Path, home: Path
+    staged: Path, home: Path, check: Check
 ) -> None:
     """The working tree keeps every byte the recorded pass read; the index no
     longer holds the document, or holds other bytes: the full check runs."""
-    assert probe(staged, home, "--staged")[::2] == (0, True)
+    assert check(staged, home, "--staged")[::2] == (0, True)
     git(staged, "rm", "-q", "--cached", str(DOCUMENT))
-    code, output, full = probe(staged, home, "--staged")
+    code, output, full = check(staged, home, "--staged")
     assert (code, full) == (1, True)
     assert "is missing from the commit" in output
 
     (staged / DOCUMENT).write_bytes(GOLDEN.read_bytes().replace(b"| 4760 |", b"| 9999 |"))
     git(staged, "add", str(DOCUMENT))
     shutil.copy(GOLDEN, staged / DOCUMENT)
-    assert probe(staged, home, "--staged")[::2] == (1, True)
+    assert check(staged, home, "--staged")[::2] == (1, True)
 
 
-def test_a_config_changed_in_the_index_only_is_checked_in_full(staged: Path, home: Path) -> None:
-    assert probe(staged, home, "--staged")[::2] == (0, True)
+def test_a_config_changed_in_the_index_only_is_checked_in_full(
+    staged: Path, home: Path, check: Check
+) -> None:
+    assert check(staged, home, "--staged")[::2] == (0, True)
     original = (staged / CONFIG).read_text()
     edit(staged / CONFIG, "seq_len: 256", "seq_len: 512")
     git(staged, "add", str(CONFIG))
     (staged / CONFIG).write_text(original)  # the disk as the record saw it
-    assert probe(staged, home, "--staged")[::2] == (1, True)
+    assert check(staged, home, "--staged")[::2] == (1, True)
 
 
-def test_records_of_the_index_and_of_the_working_tree_are_apart(staged: Path, home: Path) -> None:
-    assert probe(staged, home, "--staged")[::2] == (0, True)
-    assert probe(staged, home)[::2] == (0, True)  # not replayed from the staged record
-    assert probe(staged, home)[::2] == (0, False)
+def test_records_of_the_index_and_of_the_working_tree_are_apart(
+    staged: Path, home: Path, check: Check
+) -> None:
+    assert check(staged, home, "--staged")[::2] == (0, True)
+    assert check(staged, home)[::2] == (0, True)  # not replayed from the staged record
+    assert check(staged, home)[::2] == (0, False)
 
 
 def plant_a_pass(program_folder: Path) -> None:
@@ -290,9 +337,10 @@ def plant_a_pass(program_folder: Path) -> None:
     it holds, and printing a pass."""
     config = os.path.abspath(CONFIG)
     document = os.path.abspath(DOCUMENT)
-    key = replay.run_key(
-        [(config, os.path.realpath(config), cache.digest([Path(config).read_bytes()]))]
-    )
+    with fingerprint_of_the_probed_tool():
+        key = replay.run_key(
+            [(config, os.path.realpath(config), cache.digest([Path(config).read_bytes()]))]
+        )
     read = (document, os.path.realpath(document), None, cache.digest([DOCUMENT.read_bytes()]), None)
     record = {"version": replay.RECORD_VERSION, "reads": [read], "stdout": "planted pass\n"}
     entry = program_folder / replay.KIND / key[:2] / key
@@ -346,7 +394,7 @@ def test_a_planted_record_is_replayed_from_the_tools_own_cache(committed: Path, 
     stale document below."""
     (committed / DOCUMENT).write_text("stale\n")
     plant_a_pass(home / "icpp-sizer-check")
-    assert probe(committed, home)[:2] == (0, "planted pass\n")
+    assert in_a_process(committed, home)[:2] == (0, "planted pass\n")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS, ids=lambda layout: layout.__name__.strip("_"))
@@ -357,14 +405,16 @@ def test_a_record_planted_inside_the_checkout_is_never_read(
     env, records = layout(committed, tmp_path_factory.mktemp("outside"))
     plant_a_pass(records)
     planted = set(records.rglob("*"))
-    code, output, full = probe(committed, records, **env)  # env names the cache home
+    code, output, full = in_a_process(committed, records, **env)  # env names the cache home
     assert (code, full) == (1, True)
     assert "planted" not in output
     assert set(records.rglob("*")) == planted  # nothing written there either
 
 
-def test_a_passing_check_leaves_nothing_in_a_cache_inside_the_checkout(committed: Path) -> None:
+def test_a_passing_check_leaves_nothing_in_a_cache_inside_the_checkout(
+    committed: Path, check: Check
+) -> None:
     env, records = _xdg_inside(committed, committed)
-    assert probe(committed, records, **env)[::2] == (0, True)
-    assert probe(committed, records, **env)[::2] == (0, True)  # never replayed
+    assert check(committed, records, **env)[::2] == (0, True)
+    assert check(committed, records, **env)[::2] == (0, True)  # never replayed
     assert not records.exists()
