@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -54,6 +55,7 @@ def test_a_blob_past_the_limit_is_sized_and_never_read(repository: Path) -> None
     git(repository, "add", "big.md", "fits.md")
     big, fits = GitIndex().read(_absolute(repository, "big.md", "fits.md"), 100)
     assert isinstance(big, BlobTooLarge) and big.size == 101
+    assert (big.errno, big.strerror) == (errno.EFBIG, "is 101 bytes")
     assert fits == b"y" * 100
 
 

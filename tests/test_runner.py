@@ -6,6 +6,7 @@ from pathlib import Path
 
 from icpp_sizer_check.canister import WASM32, WASM64
 from icpp_sizer_check.compare import DocumentStatus
+from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import ModelStatus
@@ -117,8 +118,14 @@ def test_an_output_under_a_file_is_a_clear_error(project: Path) -> None:
     edit(project / CONFIG, "output: README_", "output: blocker/README_")
     result = run([CONFIG], write=True)
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "cannot read output configs/blocker/README_" in str(result.problems[0])
-    assert str(result.problems[0]).endswith(": Not a directory")
+    assert result.problems == [
+        Problem(
+            "configs/icpp_llama2.yaml",
+            "cannot read output configs/blocker/README_icpp_llama2_resource_requirements.md: "
+            "Not a directory",
+            location=str(project / CONFIG),  # where annotations name it from
+        )
+    ]
 
 
 # ---- what a run may touch -------------------------------------------------------------

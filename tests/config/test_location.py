@@ -281,3 +281,23 @@ def test_a_folder_is_named_as_a_folder(project: Path, run: Run, name: str, shown
     assert outcome.err == (
         f"{shown}: the config is a folder, not a file; name a .yaml or .yml file in it\n"
     )
+
+
+def test_a_fifo_config_is_refused_by_its_kind_never_opened(project: Path) -> None:
+    os.mkfifo(project / "configs" / "pipe.yaml")
+    with pytest.raises(ConfigError) as raised:
+        locate_config(Path("configs/pipe.yaml"))
+    assert [str(problem) for problem in raised.value.problems] == [
+        "configs/pipe.yaml: the config is a FIFO, a device or a socket, not a file; "
+        "name a .yaml or .yml file"
+    ]
+
+
+@pytest.mark.parametrize("root", [False, True])
+def test_a_folder_is_named_as_given_with_one_separator(project: Path, root: bool) -> None:
+    folder = Path("/") if root else project / "configs"  # absolute: named as given
+    with pytest.raises(ConfigError) as raised:
+        locate_config(folder)
+    (problem,) = raised.value.problems
+    assert problem.file == f"{folder}/".replace("//", "/")
+    assert problem.message == "the config is a folder, not a file; name a .yaml or .yml file in it"
