@@ -137,16 +137,16 @@ def test_a_corrupt_record_is_ignored(committed: Path, home: Path, check: Check) 
     "record",
     [
         [],
-        {"version": 2},
-        {"version": 2, "reads": "x", "stdout": "ok\n"},
-        {"version": 2, "reads": [("a", "b")], "stdout": "ok\n"},
-        {"version": 2, "reads": [["a", "b", None, "c"]], "stdout": "ok\n"},
-        {"version": 2, "reads": [], "stdout": 7},
-        {"version": "2", "reads": [], "stdout": "ok\n"},
-        {"version": 2, "reads": [], "stdout": "ok\n", "extra": 1},
-        {"version": 2, "reads": [(1, 2, 3, 4)], "stdout": "ok\n"},
+        {"version": replay.RECORD_VERSION},
+        {"version": replay.RECORD_VERSION, "reads": "x", "stdout": "ok\n"},
+        {"version": replay.RECORD_VERSION, "reads": [("a", "b")], "stdout": "ok\n"},
+        {"version": replay.RECORD_VERSION, "reads": [["a", "b", None, "c"]], "stdout": "ok\n"},
+        {"version": replay.RECORD_VERSION, "reads": [], "stdout": 7},
+        {"version": str(replay.RECORD_VERSION), "reads": [], "stdout": "ok\n"},
+        {"version": replay.RECORD_VERSION, "reads": [], "stdout": "ok\n", "extra": 1},
+        {"version": replay.RECORD_VERSION, "reads": [(1, 2, 3, 4)], "stdout": "ok\n"},
         # Well formed, but without the document a passing check reads.
-        {"version": 2, "reads": [], "stdout": "ok\n"},
+        {"version": replay.RECORD_VERSION, "reads": [], "stdout": "ok\n"},
     ],
     ids=lambda record: repr(record)[:40],
 )
@@ -418,3 +418,69 @@ def test_a_passing_check_leaves_nothing_in_a_cache_inside_the_checkout(
     assert check(committed, records, **env)[::2] == (0, True)
     assert check(committed, records, **env)[::2] == (0, True)  # never replayed
     assert not records.exists()
+
+
+GOOD_RECORD = {
+    "version": replay.RECORD_VERSION,
+    "reads": [("a.md", "/p/a.md", None, "h", None), ("m.bin", "/p/m.bin", 28, "h", 4096)],
+    "stdout": "ok\n",
+}
+
+
+def _changed(**fields: object) -> dict[str, object]:
+    return {**GOOD_RECORD, **fields}
+
+
+def _read(*fields: object) -> dict[str, object]:
+    return _changed(reads=[fields])
+
+
+def test_a_record_has_exactly_the_shape_remember_writes() -> None:
+    assert replay._is_record(GOOD_RECORD)
+    assert replay._is_record(_changed(reads=[]))
+    assert replay._is_record(_read("a", "b", 0, "h", 0))
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        [GOOD_RECORD],
+        _changed(extra=1),
+        {"version": replay.RECORD_VERSION, "reads": []},
+        _changed(version=replay.RECORD_VERSION - 1),
+        _changed(version=str(replay.RECORD_VERSION)),
+        _changed(stdout=b"ok\n"),
+        _changed(reads=tuple(GOOD_RECORD["reads"])),  # type: ignore[arg-type]
+        _changed(reads=[["a", "b", None, "h", None]]),
+        _read("a", "b", None, "h"),
+        _read("a", "b", None, "h", None, None),
+        _read(b"a", "b", None, "h", None),
+        _read("a", b"b", None, "h", None),
+        _read("a", "b", True, "h", None),
+        _read("a", "b", "28", "h", None),
+        _read("a", "b", None, b"h", None),
+        _read("a", "b", None, "h", True),
+        _read("a", "b", None, "h", 4096.0),
+    ],
+    ids=repr,
+)
+def test_a_record_of_any_other_shape_is_refused(record: object) -> None:
+    assert not replay._is_record(record)
+
+
+def test_a_record_reads_one_whole_document_per_config() -> None:
+    reads: list[tuple[str, str, int | None, str, int | None]] = GOOD_RECORD["reads"]  # type: ignore[assignment]
+    assert replay._reads_every_document(reads, 1)
+    assert not replay._reads_every_document(reads, 2)
+    assert not replay._reads_every_document(reads, 0)
+
+
+def test_a_temp_file_beside_a_document_is_one_a_writer_left(tmp_path: Path) -> None:
+    document = str(tmp_path / "doc.md")
+    assert not replay._leftover_temp_files([document])
+    for other in ("doc.md.1.x.tmp", ".doc.md.1.x.txt", ".other.md.1.x.tmp", ".doc.md.tmp"):
+        (tmp_path / other).write_text("")
+    assert not replay._leftover_temp_files([document])
+    (tmp_path / ".doc.md.123.x1.tmp").write_text("half")
+    assert replay._leftover_temp_files([str(tmp_path / "a.md"), document])
+    assert replay._leftover_temp_files([str(tmp_path / "gone" / "doc.md")])  # cannot be listed
