@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -368,3 +369,19 @@ def test_with_the_cache_off_the_fingerprint_leaves_no_memo(
     monkeypatch.setattr(cache, "_fingerprint", [])
     assert len(cache.tool_fingerprint()) == 64
     assert not (tmp_path / "icpp-sizer-check").exists()
+
+
+def test_versions_are_read_from_the_first_metadata_folder_on_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "typing_extensions-4.12.2.dist-info").mkdir()
+    (tmp_path / "PyYAML-5.4-py3.8.egg-info").mkdir()  # an old install: a tag after the version
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / "pyyaml-9.0.dist-info").mkdir()  # shadowed by the one before
+    monkeypatch.chdir(tmp_path)
+    # "" is the current folder; a folder that is not there is passed over.
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "gone"), "", str(tmp_path / "later")])
+    assert cache.installed_versions(["typing-extensions", "pyyaml"]) == [
+        "typing-extensions-4.12.2",
+        "pyyaml-5.4-py3.8",
+    ]
