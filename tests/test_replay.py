@@ -148,7 +148,18 @@ def test_a_corrupt_record_is_ignored(committed: Path, home: Path, check: Check) 
         # Well formed, but without the document a passing check reads.
         {"version": replay.RECORD_VERSION, "reads": [], "stdout": "ok\n"},
     ],
-    ids=lambda record: repr(record)[:40],
+    ids=[
+        "a-list",
+        "version-only",
+        "reads-a-string",
+        "read-of-two",
+        "read-a-list",
+        "stdout-a-number",
+        "version-a-string",
+        "an-extra-key",
+        "read-of-numbers",
+        "no-document",
+    ],
 )
 def test_a_malformed_record_of_any_shape_is_ignored(
     committed: Path, home: Path, record: object, check: Check
@@ -462,7 +473,25 @@ def test_a_record_has_exactly_the_shape_remember_writes() -> None:
         _read("a", "b", None, "h", True),
         _read("a", "b", None, "h", 4096.0),
     ],
-    ids=repr,
+    ids=[
+        "a-list",
+        "an-extra-key",
+        "no-stdout",
+        "an-older-version",
+        "version-a-string",
+        "stdout-bytes",
+        "reads-a-tuple",
+        "a-read-a-list",
+        "a-read-of-four",
+        "a-read-of-six",
+        "path-bytes",
+        "real-path-bytes",
+        "limit-a-bool",
+        "limit-a-string",
+        "hash-bytes",
+        "size-a-bool",
+        "size-a-float",
+    ],
 )
 def test_a_record_of_any_other_shape_is_refused(record: object) -> None:
     assert not replay._is_record(record)
