@@ -9,7 +9,7 @@ from typing import Callable
 
 import pytest
 
-from icpp_sizer_check import cache, replay
+from icpp_sizer_check import cache, paths, replay
 from icpp_sizer_check.cli import main
 from icpp_sizer_check.replay import config_arguments, without_staged
 from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit, fingerprint_of_the_probed_tool, git
@@ -53,6 +53,7 @@ def check(
                 patch.setenv(name, value)
             patch.chdir(cwd)
             patch.setattr(replay, "replay", answered)
+            patch.setattr(paths, "_roots", {})  # each run finds its roots afresh, as a process
             code = main(list(args))
         return code, capsys.readouterr().out, answers != [True]
 
@@ -513,3 +514,37 @@ def test_a_temp_file_beside_a_document_is_one_a_writer_left(tmp_path: Path) -> N
     (tmp_path / ".doc.md.123.x1.tmp").write_text("half")
     assert replay._leftover_temp_files([str(tmp_path / "a.md"), document])
     assert replay._leftover_temp_files([str(tmp_path / "gone" / "doc.md")])  # cannot be listed
+
+
+@pytest.mark.parametrize(
+    ("plain", "environ", "eligible"),
+    [
+        ([], {}, True),
+        (["a.yaml"], {"GITHUB_ACTIONS": "false"}, True),
+        (None, {}, False),
+        ([], {"GITHUB_ACTIONS": "true"}, False),
+    ],
+)
+def test_only_a_plain_check_outside_github_actions_is_replayed(
+    plain: list[str] | None, environ: dict[str, str], eligible: bool
+) -> None:
+    assert replay.eligible(plain, environ) is eligible
+
+
+def test_a_config_taken_out_of_the_index_is_checked_in_full(
+    staged: Path, home: Path, check: Check
+) -> None:
+    assert check(staged, home, "--staged")[::2] == (0, True)
+    git(staged, "rm", "-q", "--cached", str(CONFIG))  # the disk keeps every byte
+    code, _, full = check(staged, home, "--staged")
+    assert (code, full) == (2, True)
+
+
+def test_a_new_project_root_is_another_key(committed: Path, home: Path, check: Check) -> None:
+    """The same config, bytes and folder, in a project of its own: its paths
+    are named from another root."""
+    assert check(committed, home)[::2] == (0, True)
+    (committed / "configs" / ".git").mkdir()
+    code, output, full = check(committed, home)
+    assert (code, full) == (0, True)
+    assert output.startswith("icpp_llama2.yaml: README_icpp_llama2")
