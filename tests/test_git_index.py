@@ -72,6 +72,7 @@ def test_what_the_commit_holds_as_no_file_is_refused(repository: Path) -> None:
         [*_absolute(repository, "link.md", "conflict.md"), "/elsewhere/doc.md"], 100
     )
     assert isinstance(link, NotStaged) and link.strerror == "is a symlink in the index"
+    assert link.errno == errno.EINVAL
     assert isinstance(conflict, NotStaged)
     assert conflict.strerror == "has an unresolved merge conflict in the index"
     assert isinstance(outside, NotStaged) and "outside the git work tree" in str(outside.strerror)
@@ -212,3 +213,34 @@ def test_a_variable_not_naming_the_repository_never_reaches_git(
     monkeypatch.setenv("GIT_TRACE", str(tmp_path / "trace"))
     assert GitIndex().read(_absolute(repository, "doc.md"), 100) == [b"staged\n"]
     assert not (tmp_path / "trace").exists()
+
+
+def test_what_git_says_need_not_be_utf8(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_DIR", str(project) + os.fsdecode(b"/no\xffrepository"))
+    with pytest.raises(GitError) as raised:
+        GitIndex()
+    assert "no\ufffdrepository" in str(raised.value)
+
+
+def test_git_failing_without_a_word_is_named_by_its_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As when git is killed: no message to show."""
+    silent = tmp_path / "git"
+    silent.write_text("#!/bin/sh\nexit 1\n")
+    silent.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GitError) as raised:
+        GitIndex()
+    assert str(raised.value) == "git rev-parse failed"
+
+
+@pytest.mark.parametrize("folder", ["ends in a space ", "endsX"])
+def test_the_top_is_the_folder_whatever_its_name_ends_with(
+    repository: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    top = repository / folder
+    top.mkdir()
+    git(top, "init", "-q")
+    monkeypatch.chdir(top)
+    assert GitIndex().top == str(top)

@@ -548,3 +548,11 @@ def test_a_new_project_root_is_another_key(committed: Path, home: Path, check: C
     code, output, full = check(committed, home)
     assert (code, full) == (0, True)
     assert output.startswith("icpp_llama2.yaml: README_icpp_llama2")
+
+
+def test_a_document_is_read_one_byte_past_the_cap(tmp_path: Path) -> None:
+    """Enough to tell a document that grew past the cap, never more."""
+    document = tmp_path / "doc.md"
+    document.write_bytes(b"x" * (paths.MAX_DOCUMENT_BYTES + 5))
+    assert len(replay._read(str(document), None)) == paths.MAX_DOCUMENT_BYTES + 1
+    assert replay._read(str(document), 3) == b"xxx"  # a model file's header

@@ -224,6 +224,7 @@ def test_an_output_inside_another_output_is_refused(project: Path) -> None:
     result = run([CONFIG, Path("configs/other.yaml")], write=True)
     assert result.exit_code == EXIT_BAD_INPUT
     assert "is the folder of another config's output" in str(result.problems[0])
+    assert result.problems[0].location == str(project / CONFIG)  # the config whose output it is
     assert not DOCUMENT.exists()
 
 

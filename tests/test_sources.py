@@ -206,3 +206,12 @@ def test_an_index_git_cannot_read_is_named_with_the_config(
     problem = _config_problem(repository)
     assert problem.startswith(f"{CONFIG.as_posix()}: cannot read the config: git says: ")
     assert "index file" in problem  # what git said about it
+
+
+def test_documents_of_an_index_git_cannot_read_are_a_usage_error(repository: Path) -> None:
+    source = Index()
+    (repository / ".git" / "index").write_bytes(b"not an index")
+    with pytest.raises(UsageError) as raised:
+        source.documents([repository / DOCUMENT])
+    assert str(raised.value).startswith("cannot read the git index: ")
+    assert "index file" in str(raised.value)

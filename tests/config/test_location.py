@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.config.location import locate_config
+from icpp_sizer_check.config.location import display_path, locate_config
 from icpp_sizer_check.errors import ConfigError
 from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, clean_env, run_process
 
@@ -301,3 +301,9 @@ def test_a_folder_is_named_as_given_with_one_separator(project: Path, root: bool
     (problem,) = raised.value.problems
     assert problem.file == f"{folder}/".replace("//", "/")
     assert problem.message == "the config is a folder, not a file; name a .yaml or .yml file in it"
+
+
+def test_a_config_that_cannot_be_located_is_shown_as_named(project: Path) -> None:
+    assert display_path(Path("configs/icpp_llama2.yaml")) == "configs/icpp_llama2.yaml"
+    assert display_path(Path("configs")) == "configs"  # a folder: no root is sought
+    assert display_path(Path(os.fsdecode(b"configs/\xff.yaml"))) == "configs/\\xff.yaml"
