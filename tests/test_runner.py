@@ -6,12 +6,12 @@ from pathlib import Path
 
 from icpp_sizer_check.canister import WASM32, WASM64
 from icpp_sizer_check.compare import DocumentStatus
-from icpp_sizer_check.errors import Problem
+from icpp_sizer_check.errors import Position, Problem
 from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import ModelStatus
 from icpp_sizer_check.runner import run
-from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, edit
+from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, edit, git
 
 
 def test_missing_then_written_then_up_to_date(project: Path) -> None:
@@ -273,3 +273,38 @@ def test_a_leftover_named_with_an_impossible_pid_is_no_crash(committed: Path) ->
     odd.write_text("not ours")
     assert run([CONFIG]).exit_code == EXIT_OK
     assert odd.exists()  # not a temp file this tool could have made
+
+
+def test_a_staged_document_that_is_no_file_is_refused(repository: Path) -> None:
+    from icpp_sizer_check.sources import Index
+
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    git(repository, "add", CONFIG.as_posix())
+    blob = git(repository, "hash-object", "-w", DOCUMENT.as_posix())
+    entries = "".join(f"100644 {blob} {stage}\t{DOCUMENT.as_posix()}\n" for stage in (1, 2, 3))
+    git(repository, "update-index", "--index-info", stdin=entries.encode())
+    result = run([CONFIG], write=True, source=Index())
+    assert (result.exit_code, result.write_refused) == (EXIT_BAD_INPUT, True)
+    assert result.problems == [
+        Problem(
+            CONFIG.as_posix(),
+            f"'{DOCUMENT.as_posix()}' has an unresolved merge conflict in the index; "
+            "the commit needs the document there",
+            Position(6, 9),
+            "output",
+            str(repository / CONFIG),
+        )
+    ]
+
+
+def test_a_staged_document_too_large_is_named_with_its_size(repository: Path) -> None:
+    from icpp_sizer_check.sources import Index
+
+    (repository / DOCUMENT).write_bytes(b"x" * (2 * 1024 * 1024 + 1))
+    git(repository, "add", "-A")
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    (problem,) = run([CONFIG], source=Index()).problems
+    assert problem.message == (
+        f"'{DOCUMENT.as_posix()}' is staged at 2097153 bytes, far beyond any sizing document; "
+        "run the fix command, then stage the result"
+    )
