@@ -168,8 +168,11 @@ def test_only_clear_values_switch_the_cache_off(
     assert cache.enabled() is enabled
 
 
-def test_a_relative_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+@pytest.mark.parametrize("cache_home", ["relative/cache", ""])
+def test_a_relative_cache_home_is_ignored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache_home: str
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", cache_home)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert cache.cache_folder("runs") == str(tmp_path / ".cache" / "icpp-sizer-check" / "runs")
 
@@ -385,3 +388,24 @@ def test_versions_are_read_from_the_first_metadata_folder_on_the_path(
         "typing-extensions-4.12.2",
         "pyyaml-5.4-py3.8",
     ]
+
+
+def test_the_fingerprint_changes_with_the_contents_of_any_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Not only with their stats: a memo missed is computed from the bytes."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = tmp_path / "module.py"
+    files = [("module.py", str(source))]
+    monkeypatch.setattr(cache, "_package_files", lambda: files)
+
+    def fingerprint(content: bytes, name: str = "module.py") -> bytes:
+        source.write_bytes(content)
+        files[0] = (name, str(source))
+        monkeypatch.setattr(cache, "_fingerprint", [])
+        return cache.tool_fingerprint()
+
+    first = fingerprint(b"A = 1\n")
+    assert fingerprint(b"A = 2\n") != first
+    assert fingerprint(b"A = 1\n") == first  # the same bytes: the same fingerprint
+    assert fingerprint(b"A = 1\n", "other.py") != first
