@@ -307,3 +307,65 @@ def test_a_config_that_cannot_be_located_is_shown_as_named(project: Path) -> Non
     assert display_path(Path("configs/icpp_llama2.yaml")) == "configs/icpp_llama2.yaml"
     assert display_path(Path("configs")) == "configs"  # a folder: no root is sought
     assert display_path(Path(os.fsdecode(b"configs/\xff.yaml"))) == "configs/\\xff.yaml"
+
+
+def _refusal(config: Path) -> str:
+    """The one problem locating ``config`` raises, as shown."""
+    with pytest.raises(ConfigError) as raised:
+        locate_config(config)
+    (problem,) = raised.value.problems
+    return str(problem)
+
+
+def test_every_refusal_of_a_location_is_stated_whole(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.yaml").write_text("x: 1\n")
+    (project / "configs" / "stolen.yaml").symlink_to(outside / "secret.yaml")
+    (project / "configs" / "loop.yaml").symlink_to("loop.yaml")
+    root = os.path.realpath(project)
+    assert _refusal(Path("configs/stolen.yaml")) == (
+        f"configs/stolen.yaml: the config is a symlink to {outside / 'secret.yaml'}, "
+        f"outside the project ({root}); use a config inside it"
+    )
+    assert _refusal(Path("configs/loop.yaml")) == (
+        "configs/loop.yaml: the config is a symlink loop; point it at a file"
+    )
+    assert _refusal(Path(os.fsdecode(b"configs/sizes\xff.yaml"))) == (
+        f"configs/sizes\\xff.yaml: the path '{root}/configs/sizes\\xff.yaml' is not valid "
+        "UTF-8; rename the file or folder"
+    )
+    assert _refusal(Path("configs/x\x1b[31m.yaml")) == (
+        "configs/x\\x1b[31m.yaml: the config's path holds a control character, which would "
+        "reach the document's title and command; rename it"
+    )
+
+
+def test_a_config_leading_out_of_the_checkout_is_refused_whole(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    other = tmp_path_factory.mktemp("other-repo")
+    (other / ".git").mkdir()
+    (other / "sizes.yaml").write_text("x: 1\n")
+    (project / "linked").symlink_to(other)
+    assert _refusal(Path("linked/sizes.yaml")) == (
+        # Named from the root its path names (the folder holding .git), as given.
+        f"sizes.yaml: the config leads to {other / 'sizes.yaml'}, outside the git "
+        f"checkout of the current folder ({os.path.realpath(project)}); run from the "
+        "config's own project"
+    )
+
+
+def test_a_deleted_current_folder_is_named_with_what_to_do(project: Path) -> None:
+    gone = project / "gone"
+    gone.mkdir()
+    os.chdir(gone)
+    gone.rmdir()
+    try:
+        assert _refusal(Path("c.yaml")) == (
+            "c.yaml: cannot tell where the config is: the current folder is unusable "
+            "(No such file or directory); run from the project folder"
+        )
+    finally:
+        os.chdir(project)
