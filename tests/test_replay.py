@@ -4,6 +4,7 @@ import marshal
 import os
 import shutil
 import struct
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable
 
@@ -305,6 +306,31 @@ def test_an_unchanged_passing_staged_check_is_replayed(
     third = check(staged, home, "--config", str(CONFIG), "--staged")
     assert first[::2] == (0, True)
     assert second == third == (0, first[1], False)  # the same configs: the same check
+    assert check(staged, home, "--staged") == second  # ./configs/ as the index lists it
+
+
+def test_a_config_on_disk_only_is_no_config_of_the_commit(
+    staged: Path, home: Path, check: Check
+) -> None:
+    assert check(staged, home, "--staged")[::2] == (0, True)
+    (staged / "configs" / "draft.yaml").write_text("not staged, not even valid: [\n")
+    assert check(staged, home, "--staged")[::2] == (0, False)
+
+
+def test_a_config_named_outside_the_default_folder_is_replayed(
+    committed: Path, home: Path, check: Check
+) -> None:
+    shutil.move(committed / "configs", committed / "sizing")
+    named = ("--config", str(Path("sizing") / CONFIG.name))
+    assert check(committed, home, *named)[::2] == (0, True)
+    assert check(committed, home, *named)[::2] == (0, False)
+
+
+def test_a_config_is_read_one_byte_past_the_cap(tmp_path: Path) -> None:
+    config = tmp_path / "sizes.yaml"
+    config.write_bytes(b"#" * (paths.MAX_CONFIG_BYTES + 5))
+    (data,) = replay._config_bytes([str(config)], None)
+    assert len(data) == paths.MAX_CONFIG_BYTES + 1
 
 
 def test_a_staged_check_is_replayed_from_the_index_never_from_the_disk(
@@ -343,13 +369,14 @@ def test_records_of_the_index_and_of_the_working_tree_are_apart(
     assert check(staged, home)[::2] == (0, False)
 
 
-def plant_a_pass(program_folder: Path) -> None:
+def plant_a_pass(program_folder: Path, check: Check) -> None:
     """A record as a pull request could commit it: keyed for the plain check
-    of ./configs/ as the files stand, listing the document as read whatever
-    it holds, and printing a pass."""
+    of ./configs/ as the files stand (as ``check`` keys it), listing the
+    document as read whatever it holds, and printing a pass."""
     config = os.path.abspath(CONFIG)
     document = os.path.abspath(DOCUMENT)
-    with fingerprint_of_the_probed_tool():
+    keyed_as = fingerprint_of_the_probed_tool() if check is in_a_process else nullcontext()
+    with keyed_as:
         key = replay.run_key(
             [(config, os.path.realpath(config), cache.digest([Path(config).read_bytes()]))]
         )
@@ -401,23 +428,25 @@ LAYOUTS: list[Layout] = [
 ]
 
 
-def test_a_planted_record_is_replayed_from_the_tools_own_cache(committed: Path, home: Path) -> None:
+def test_a_planted_record_is_replayed_from_the_tools_own_cache(
+    committed: Path, home: Path, check: Check
+) -> None:
     """The plant is well formed: only where it lies keeps it from passing the
     stale document below."""
     (committed / DOCUMENT).write_text("stale\n")
-    plant_a_pass(home / "icpp-sizer-check")
-    assert in_a_process(committed, home)[:2] == (0, "planted pass\n")
+    plant_a_pass(home / "icpp-sizer-check", check)
+    assert check(committed, home)[:2] == (0, "planted pass\n")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS, ids=lambda layout: layout.__name__.strip("_"))
 def test_a_record_planted_inside_the_checkout_is_never_read(
-    committed: Path, tmp_path_factory: pytest.TempPathFactory, layout: Layout
+    committed: Path, tmp_path_factory: pytest.TempPathFactory, layout: Layout, check: Check
 ) -> None:
     (committed / DOCUMENT).write_text("stale\n")
     env, records = layout(committed, tmp_path_factory.mktemp("outside"))
-    plant_a_pass(records)
+    plant_a_pass(records, check)
     planted = set(records.rglob("*"))
-    code, output, full = in_a_process(committed, records, **env)  # env names the cache home
+    code, output, full = check(committed, records, **env)  # env names the cache home
     assert (code, full) == (1, True)
     assert "planted" not in output
     assert set(records.rglob("*")) == planted  # nothing written there either
