@@ -168,11 +168,14 @@ def test_only_clear_values_switch_the_cache_off(
     assert cache.enabled() is enabled
 
 
-@pytest.mark.parametrize("cache_home", ["relative/cache", ""])
+@pytest.mark.parametrize("cache_home", ["relative/cache", "", None])
 def test_a_relative_cache_home_is_ignored(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache_home: str
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache_home: str | None
 ) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", cache_home)
+    if cache_home is None:
+        monkeypatch.delenv("XDG_CACHE_HOME")
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", cache_home)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert cache.cache_folder("runs") == str(tmp_path / ".cache" / "icpp-sizer-check" / "runs")
 
@@ -409,3 +412,27 @@ def test_the_fingerprint_changes_with_the_contents_of_any_file(
     assert fingerprint(b"A = 2\n") != first
     assert fingerprint(b"A = 1\n") == first  # the same bytes: the same fingerprint
     assert fingerprint(b"A = 1\n", "other.py") != first
+
+
+def test_caches_switched_off_are_not_usable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    config = str(tmp_path / "project" / "sizes.yaml")
+    assert cache.usable([config], {}) is True
+    monkeypatch.setenv(cache.DISABLE_VARIABLE, "1")
+    assert cache.usable([config], {}) is False
+
+
+def test_a_cache_inside_the_checkout_of_the_current_folder_is_not_usable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even for a config of another project: the change under check writes there."""
+    (tmp_path / "checkout" / ".git").mkdir(parents=True)
+    (tmp_path / "project" / ".git").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "checkout")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "checkout" / ".cache"))
+    assert cache.usable([str(tmp_path / "project" / "sizes.yaml")], {}) is False
+    monkeypatch.chdir(tmp_path)  # no checkout here
+    assert cache.usable([str(tmp_path / "project" / "sizes.yaml")], {}) is True
