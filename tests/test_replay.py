@@ -309,6 +309,15 @@ def test_an_unchanged_passing_staged_check_is_replayed(
     assert check(staged, home, "--staged") == second  # ./configs/ as the index lists it
 
 
+def test_a_staged_pass_is_replayed_whatever_the_disk_holds(
+    staged: Path, home: Path, check: Check
+) -> None:
+    """The record holds the bytes the check judged: the index's."""
+    (staged / DOCUMENT).write_text("scribbles\n")  # the index keeps the document
+    assert check(staged, home, "--staged")[::2] == (0, True)
+    assert check(staged, home, "--staged")[::2] == (0, False)
+
+
 def test_a_config_on_disk_only_is_no_config_of_the_commit(
     staged: Path, home: Path, check: Check
 ) -> None:

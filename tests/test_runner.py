@@ -308,3 +308,15 @@ def test_a_staged_document_too_large_is_named_with_its_size(repository: Path) ->
         f"'{DOCUMENT.as_posix()}' is staged at 2097153 bytes, far beyond any sizing document; "
         "run the fix command, then stage the result"
     )
+
+
+def test_a_config_comparing_content_accepts_a_reformatted_document(project: Path) -> None:
+    edit(project / CONFIG, "output:", "compare: content\noutput:")
+    assert run([CONFIG], write=True).exit_code == EXIT_OK
+    # As a formatter pads a table: the same cells, other spaces.
+    DOCUMENT.write_text(DOCUMENT.read_text().replace("| ", "|  "))
+    (config,) = run([CONFIG]).configs
+    assert config.document_status == DocumentStatus.UP_TO_DATE
+    edit(project / CONFIG, "compare: content\n", "")
+    (config,) = run([CONFIG]).configs
+    assert config.document_status == DocumentStatus.STALE
