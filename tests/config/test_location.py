@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.config.location import display_path, locate_config
+from icpp_sizer_check.config.location import display_path, locate_config, regenerate_command
 from icpp_sizer_check.errors import ConfigError
 from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, clean_env, run_process
 
@@ -369,3 +369,13 @@ def test_a_deleted_current_folder_is_named_with_what_to_do(project: Path) -> Non
         )
     finally:
         os.chdir(project)
+
+
+def test_the_regenerate_command_names_any_config_as_a_path() -> None:
+    assert (
+        regenerate_command("configs/a.yaml") == "icpp-sizer-check --write --config configs/a.yaml"
+    )
+    assert regenerate_command("-sizes.yaml") == "icpp-sizer-check --write --config ./-sizes.yaml"
+    assert regenerate_command("my configs/a.yaml") == (
+        "icpp-sizer-check --write --config 'my configs/a.yaml'"
+    )
