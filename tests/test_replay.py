@@ -174,6 +174,17 @@ def test_a_malformed_record_of_any_shape_is_ignored(
     assert check(committed, home)[::2] == (0, True)
 
 
+def test_a_record_past_its_size_cap_is_ignored(committed: Path, home: Path, check: Check) -> None:
+    """A record holds a line per config: one larger than a mebibyte is not ours,
+    and is never read whole."""
+    check(committed, home)
+    (entry,) = (home / "icpp-sizer-check" / "runs").glob("*/*")
+    record = marshal.loads(entry.read_bytes())
+    record["stdout"] += "x" * replay.MAX_RECORD_BYTES
+    entry.write_bytes(marshal.dumps(record))
+    assert check(committed, home)[::2] == (0, True)
+
+
 def test_a_config_saved_during_a_check_never_stores_the_old_pass(
     committed: Path, home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
