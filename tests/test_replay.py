@@ -257,6 +257,11 @@ def test_a_retargeted_symlink_is_checked_in_full(committed: Path, home: Path, ch
     [
         ([], []),
         (["--config", "a.yaml", "--config=b.yaml"], ["a.yaml", "b.yaml"]),
+        (
+            ["--config=a.yaml", "--config", "b.yaml", "--config", "c.yaml"],
+            ["a.yaml", "b.yaml", "c.yaml"],
+        ),
+        (["--config=a.yaml", "--verbose"], None),
         (["--config"], None),
         (["--write"], None),
         (["-v"], None),

@@ -320,3 +320,17 @@ def test_a_config_comparing_content_accepts_a_reformatted_document(project: Path
     edit(project / CONFIG, "compare: content\n", "")
     (config,) = run([CONFIG]).configs
     assert config.document_status == DocumentStatus.STALE
+
+
+def test_a_document_may_be_as_large_as_a_check_reads_and_no_larger(project: Path) -> None:
+    from icpp_sizer_check.config.load import load_config
+    from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES
+    from icpp_sizer_check.runner import _too_large
+
+    config = load_config(CONFIG)
+    assert _too_large(config, MAX_DOCUMENT_BYTES) is None
+    problem = _too_large(config, MAX_DOCUMENT_BYTES + 1)
+    assert problem is not None and problem.message == (
+        f"'{DOCUMENT.as_posix()}' would be 2.00 MiB, above the 2 MiB a check reads of a "
+        "sizing document: shorten the model names, or list fewer models"  # compact already
+    )
