@@ -223,7 +223,10 @@ def test_an_output_inside_another_output_is_refused(project: Path) -> None:
     _second_config(project, f"{DOCUMENT.name}/nested.md")
     result = run([CONFIG, Path("configs/other.yaml")], write=True)
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "is the folder of another config's output" in str(result.problems[0])
+    assert str(result.problems[0]) == (
+        f"configs/icpp_llama2.yaml:6:9: output: '{DOCUMENT.as_posix()}' is the folder of "
+        "another config's output; give each config its own document"
+    )
     assert result.problems[0].location == str(project / CONFIG)  # the config whose output it is
     assert not DOCUMENT.exists()
 
