@@ -4,6 +4,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from icpp_sizer_check.canister import WASM32, WASM64
 from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.errors import Position, Problem
@@ -337,3 +339,28 @@ def test_a_document_may_be_as_large_as_a_check_reads_and_no_larger(project: Path
         f"'{DOCUMENT.as_posix()}' would be 2.00 MiB, above the 2 MiB a check reads of a "
         "sizing document: shorten the model names, or list fewer models"  # compact already
     )
+
+
+def test_configs_after_a_refused_output_are_still_checked(project: Path) -> None:
+    _second_config(project, DOCUMENT.name, "b.yaml")  # also CONFIG's output: refused
+    _second_config(project, "c.md", "c.yaml")
+    paths = [CONFIG, Path("configs/b.yaml"), Path("configs/c.yaml")]
+    result = run(paths)
+    assert [config.config_file for config in result.configs] == [
+        "configs/icpp_llama2.yaml",
+        "configs/c.yaml",
+    ]
+    assert "is also the output of" in str(result.problems[0])
+
+
+def test_a_config_that_fails_to_load_is_listed_as_named(project: Path) -> None:
+    result = run([CONFIG, Path("configs/missing.yaml")])
+    assert result.config_files == ["configs/icpp_llama2.yaml", "configs/missing.yaml"]
+
+
+def test_a_run_fills_the_validation_cache_by_default(
+    project: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))  # beside the project, not in it
+    run([CONFIG])
+    assert len(list((home / "icpp-sizer-check" / "validated").glob("*/*"))) == 1
