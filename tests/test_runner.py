@@ -364,3 +364,20 @@ def test_a_run_fills_the_validation_cache_by_default(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))  # beside the project, not in it
     run([CONFIG])
     assert len(list((home / "icpp-sizer-check" / "validated").glob("*/*"))) == 1
+
+
+def test_a_document_that_cannot_be_written_is_named_with_its_config(project: Path) -> None:
+    # Room for the document's name, not for the longer name of the temp file
+    # it is written through.
+    name = "a" * 240 + ".md"
+    edit(project / CONFIG, f"output: {DOCUMENT.name}", f"output: {name}")
+    result = run([CONFIG], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert result.problems == [
+        Problem(
+            "configs/icpp_llama2.yaml",
+            f"cannot write output configs/{name}: File name too long",
+            location=str(project / CONFIG),
+        )
+    ]
+    assert result.configs == []
