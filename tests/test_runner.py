@@ -381,3 +381,11 @@ def test_a_document_that_cannot_be_written_is_named_with_its_config(project: Pat
         )
     ]
     assert result.configs == []
+
+
+def test_a_document_that_cannot_be_written_stops_no_other_write(project: Path) -> None:
+    _second_config(project, "a" * 240 + ".md", "a.yaml")  # a name with no room for a temp file
+    result = run([Path("configs/a.yaml"), CONFIG], write=True)
+    assert "File name too long" in str(result.problems[0])
+    assert [config.config_file for config in result.configs] == ["configs/icpp_llama2.yaml"]
+    assert DOCUMENT.read_bytes() == GOLDEN.read_bytes()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from icpp_sizer_check import paths
 from icpp_sizer_check.config.location import display_path, locate_config, regenerate_command
 from icpp_sizer_check.errors import ConfigError
 from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, clean_env, run_process
@@ -379,3 +380,39 @@ def test_the_regenerate_command_names_any_config_as_a_path() -> None:
     assert regenerate_command("my configs/a.yaml") == (
         "icpp-sizer-check --write --config 'my configs/a.yaml'"
     )
+
+
+def test_a_symlink_cannot_make_the_repository_around_the_checkout_the_project(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config itself lies in the checkout, but its path reaches it through
+    the outer repository (a symlink out of the checkout, one back into it),
+    which would become its project."""
+    outer = tmp_path_factory.mktemp("outer")
+    (outer / ".git").mkdir()
+    checkout = outer / "inner"
+    (checkout / ".git").mkdir(parents=True)
+    (checkout / "configs").mkdir()
+    (checkout / "configs" / "sizes.yaml").write_text("x: 1\n")
+    (checkout / "up").symlink_to(outer)
+    (outer / "link").symlink_to(checkout / "configs")
+    monkeypatch.chdir(checkout)
+    monkeypatch.setattr(paths, "_roots", {})
+    assert locate_config(Path("configs/sizes.yaml")).root == str(checkout)
+    refusal = _refusal(Path("up/link/sizes.yaml"))
+    assert refusal.startswith("link/sizes.yaml: the config leads to ")
+    assert refusal.endswith(
+        f", outside the git checkout of the current folder ({checkout}); run from the "
+        "config's own project"
+    )
+
+
+def test_messages_name_a_document_through_a_symlinked_folder_as_written(
+    project: Path, run: Run
+) -> None:
+    (project / "deep").mkdir()
+    (project / "configs" / "sub").symlink_to("../deep")
+    (project / "configs" / "icpp_llama2.yaml").write_text(_config_text(f"sub/{DOCUMENT_NAME}"))
+    outcome = run("--write")
+    assert outcome.code == 0
+    assert f"wrote configs/sub/{DOCUMENT_NAME}" in outcome.out
