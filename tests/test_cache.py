@@ -399,7 +399,8 @@ def test_the_fingerprint_changes_with_the_contents_of_any_file(
     """Not only with their stats: a memo missed is computed from the bytes."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     source = tmp_path / "module.py"
-    files = [("module.py", str(source))]
+    (tmp_path / "last.py").write_text("B = 1\n")  # after it, unchanged
+    files = [("module.py", str(source)), ("last.py", str(tmp_path / "last.py"))]
     monkeypatch.setattr(cache, "_package_files", lambda: files)
 
     def fingerprint(content: bytes, name: str = "module.py") -> bytes:
