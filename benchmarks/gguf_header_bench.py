@@ -170,11 +170,14 @@ def table(rows: dict[str, list[Run]]) -> str:
 
 def describe(python: str, path: Path) -> str:
     code = (
-        "from icpp_sizer_check.runtimes.llama_cpp_canister import gguf_header as g\n"
+        "from icpp_sizer_check.gguf import header as g\n"
+        "from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (\n"
+        "    architecture_of,\n"
+        ")\n"
         f"header = g.read_header({str(path)!r})\n"
         "print(f'file: {header.file_bytes:,} bytes (sparse), '\n"
         "      f'header {header.data_offset:,} bytes')\n"
-        "print(f'architecture: {g.architecture_of(header)}')\n"
+        "print(f'architecture: {architecture_of(header)}')\n"
     )
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([python, "-c", code], env=environment, capture_output=True, text=True)

@@ -73,11 +73,37 @@ def usable(configs: Iterable[str], environ: Mapping[str, str]) -> bool:
         return False
     try:
         folder = os.path.realpath(program_folder())
-        return not any(
-            paths.is_inside(folder, it) for it in writable_by_the_change(configs, environ)
+        writable = writable_by_the_change(configs, environ)
+        return not any(paths.is_inside(folder, it) for it in writable) and not _reached_by(
+            folder, writable
         )
     except (OSError, ValueError):  # a deleted current folder, a NUL in a name
         return False
+
+
+def _reached_by(folder: str, writable: list[str]) -> bool:
+    """Whether ``folder`` or a folder above it is one of ``writable`` by its
+    device and inode: a bind mount, or a name in another case on a file system
+    that ignores case, reaches a folder by a path no symlink resolution undoes."""
+    identities = set()
+    for it in writable:
+        try:
+            status = os.stat(it)
+        except OSError:
+            continue
+        identities.add((status.st_dev, status.st_ino))
+    while True:
+        try:
+            status = os.stat(folder)
+        except OSError:  # not made yet: its parent is what holds it
+            pass
+        else:
+            if (status.st_dev, status.st_ino) in identities:
+                return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
 
 
 def writable_by_the_change(configs: Iterable[str], environ: Mapping[str, str]) -> list[str]:

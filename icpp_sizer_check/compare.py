@@ -11,7 +11,13 @@ from __future__ import annotations
 from enum import Enum
 from typing import Callable, NamedTuple
 
-from icpp_sizer_check.markdown import Table, normalized_lines, tables
+from icpp_sizer_check.markdown import (
+    Block,
+    Table,
+    normalized_lines,
+    parse_blocks,
+    same_blocks,
+)
 
 NO_NEWLINE = "\\ No newline at end of file\n"
 
@@ -104,9 +110,16 @@ def _model_names(document_tables: list[Table], layout: ColumnLayout) -> list[str
 
 def describe_changes(committed: str, regenerated: str, layout: ColumnLayout) -> Changes:
     """Changed cells, and added or removed models, table by table."""
-    old_parsed = tables(committed)
+    return changes_between(parse_blocks(committed), parse_blocks(regenerated), layout)
+
+
+def changes_between(
+    committed: list[Block], regenerated: list[Block], layout: ColumnLayout
+) -> Changes:
+    """describe_changes for documents already read into blocks."""
+    old_parsed = [block for block in committed if isinstance(block, Table)]
     old_tables = {table.heading: table for table in old_parsed}
-    new_tables = tables(regenerated)
+    new_tables = [block for block in regenerated if isinstance(block, Table)]
     row_counts: dict[str, int] = {}
     for table in new_tables:
         for row in table.rows:
@@ -194,8 +207,11 @@ def unified_diff(committed: list[str], regenerated: list[str], label: str, note:
     return "".join(shown)
 
 
-def describe_difference(committed: bytes, regenerated: bytes) -> str:
-    """A one-line account of a difference that a diff would hide or blur."""
+def describe_difference(
+    committed: bytes, regenerated: bytes, blocks: tuple[list[Block], list[Block]] | None = None
+) -> str:
+    """A one-line account of a difference that a diff would hide or blur
+    (``blocks``: both documents already read, when the caller has them)."""
     if committed.startswith(b"\xef\xbb\xbf") and committed[3:] == regenerated:
         return "only a UTF-8 byte order mark at the start differs"
     if committed.replace(b"\r\n", b"\n") == regenerated:
@@ -209,7 +225,9 @@ def describe_difference(committed: bytes, regenerated: bytes) -> str:
     stripped = b"\n".join(line.rstrip(b" \t") for line in committed.split(b"\n"))
     if stripped == b"\n".join(line.rstrip(b" \t") for line in regenerated.split(b"\n")):
         return "only trailing spaces differ"
-    if normalized_lines(committed.decode("utf-8")) == normalized_lines(regenerated.decode("utf-8")):
+    if blocks is None:
+        blocks = parse_blocks(committed.decode()), parse_blocks(regenerated.decode())
+    if same_blocks(*blocks):
         # A formatter such as prettier re-padded the tables: --write alone would be
         # undone by the formatter's next run, so name the settings that end it.
         return FORMATTING_ONLY
@@ -249,21 +267,21 @@ def compare_document(
     if committed == wanted:
         return Comparison(DocumentStatus.UP_TO_DATE)
     committed_text = committed.decode("utf-8", errors="replace")
-    if mode == CompareMode.CONTENT:
-        old_content = normalized_lines(committed_text)
-        new_content = normalized_lines(regenerated)
-        if old_content == new_content:
-            # The usual outcome for a formatted document: nothing more to work out.
-            return Comparison(DocumentStatus.UP_TO_DATE, summary=IGNORING_FORMATTING)
-    changes = describe_changes(committed_text, regenerated, layout)
+    # Each document is read once: a hostile one may be MAX_DOCUMENT_BYTES long.
+    old_blocks = parse_blocks(committed_text)
+    new_blocks = parse_blocks(regenerated)
+    if mode == CompareMode.CONTENT and same_blocks(old_blocks, new_blocks):
+        # The usual outcome for a formatted document: nothing more to work out.
+        return Comparison(DocumentStatus.UP_TO_DATE, summary=IGNORING_FORMATTING)
+    changes = changes_between(old_blocks, new_blocks, layout)
     old_lines = lines_of(committed_text)
     new_lines = lines_of(regenerated)
     first_line = first_difference_line(old_lines, new_lines)
     if mode == CompareMode.CONTENT:
         # Only real changes, not the formatter's padding, go into the diff.
         diff = unified_diff(
-            [line + "\n" for line in old_content],
-            [line + "\n" for line in new_content],
+            [line + "\n" for line in normalized_lines(old_blocks)],
+            [line + "\n" for line in normalized_lines(new_blocks)],
             label,
             ", formatting ignored",
         )
@@ -271,7 +289,7 @@ def compare_document(
     return Comparison(
         DocumentStatus.STALE,
         unified_diff(old_lines, new_lines, label),
-        describe_difference(committed, wanted),
+        describe_difference(committed, wanted, (old_blocks, new_blocks)),
         first_line,
         changes,
     )

@@ -13,6 +13,8 @@ runs with a fixed argument list, no shell, and these guards:
 - ``--no-replace-objects``: a replace ref would show other bytes than the blob
   the commit records;
 - ``--literal-pathspecs``: a file name is a name, never a glob;
+- no lazy fetch and no transport: a blob a partial clone lacks is missing,
+  never fetched through a program the config names;
 - of the ``GIT_*`` variables, only those naming the repository, its index, its
   objects and the config files pass; ``GIT_INDEX_FILE`` must, since ``git
   commit -a`` and ``git commit PATH`` hand their hooks an index of their own.
@@ -67,8 +69,11 @@ class GitError(OSError):
 class NotStaged(OSError):
     """In the index, but not as a file the check can read."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, remedy: str) -> None:
         super().__init__(errno.EINVAL, reason)
+        # What makes the commit hold the file, with "{add}" for the command
+        # that stages it and "{unstage}" for the one that takes it out.
+        self.remedy = remedy
 
 
 class BlobTooLarge(OSError):
@@ -93,6 +98,12 @@ def git_environment(environ: Mapping[str, str]) -> Dict[str, str]:
     }
     kept["GIT_OPTIONAL_LOCKS"] = "0"  # a reader takes no lock and writes nothing
     kept["GIT_TERMINAL_PROMPT"] = "0"
+    # A config may make the repository a partial clone: a blob it lacks is then
+    # fetched, through a transport that config names (ext:: runs a command,
+    # core.sshCommand another). No fetch (git 2.45 on), and on older gits no
+    # transport at all: an empty list of allowed protocols overrides any config.
+    kept["GIT_ALLOW_PROTOCOL"] = ""
+    kept["GIT_NO_LAZY_FETCH"] = "1"
     return kept
 
 
@@ -136,7 +147,7 @@ def _blobs(object_ids: Sequence[str], limit: int) -> Dict[str, Union[bytes, OSEr
     for line in sizes.decode("ascii").splitlines():
         object_id, kind, size = [*line.split(" "), "", ""][:3]
         if kind != "blob":
-            found[object_id] = NotStaged("is not in the object store")
+            found[object_id] = NotStaged("is not in the object store", "stage it again with: {add}")
         elif int(size) > limit:
             found[object_id] = BlobTooLarge(int(size))
         else:
@@ -171,15 +182,56 @@ class GitIndex:
         names = [self.name(file) for file in files]
         inside = [file for file, name in zip(files, names) if name is not None]
         entries = _entries(inside) if inside else {}
-        outside = NotStaged(f"is outside the git work tree {self.top}")
+        outside = NotStaged(
+            f"is outside the git work tree {self.top}",
+            "keep it inside the repository, or drop --staged",
+        )
         usable = [outside if name is None else _usable(entries.get(name, [])) for name in names]
         blobs = _blobs(list(dict.fromkeys(u for u in usable if isinstance(u, str))), limit)
         return [blobs[item] if isinstance(item, str) else item for item in usable]
 
+    def committed_path(self, logical: str) -> str:
+        """Where the commit holds the file ``logical`` (absolute, its symlinks
+        kept) leads to. Past its symlinks only when each is staged as it stands
+        on disk, so that a checkout of the commit leads there too; else the path
+        itself: an untracked symlink (pre-commit leaves it on disk) or an
+        unstaged one must not stand in for what the commit holds."""
+        links = self._symlinks_on(logical)
+        names = [self.name(link) for link in links]
+        entries = _entries(links) if links and None not in names else {}
+        held = [entries.get(name or "", [("", "", "")])[0] for name in names]
+        targets = _blobs([oid for mode, oid, _ in held if mode == "120000"], 4096)
+        staged = all(
+            mode == "120000" and targets.get(oid) == os.fsencode(os.readlink(link))
+            for link, (mode, oid, _) in zip(links, held)
+        )
+        return os.path.realpath(logical) if staged else os.path.normpath(logical)
+
+    def _symlinks_on(self, logical: str) -> List[str]:
+        """Each symlink on the way from the work tree's top to ``logical``,
+        named from its real folder (as the index names it)."""
+        start = self.top.rstrip(os.sep) + os.sep
+        if not logical.startswith(start):
+            return []
+        found = []
+        folder = self.top
+        for part in logical[len(start) :].split(os.sep):
+            place = os.path.join(folder, part)
+            if part in ("", os.curdir):
+                continue
+            if part == os.pardir:
+                folder = os.path.dirname(folder)  # ``folder`` is real: no link to go back through
+            elif os.path.islink(place):
+                found.append(place)
+                folder = os.path.realpath(place)
+            else:
+                folder = place
+        return found
+
     def files_in(self, folder: str, suffixes: Tuple[str, ...]) -> List[str]:
         """The files directly inside ``folder`` (as given) whose names end in
         ``suffixes``, in name order, named from ``folder`` as given."""
-        real = os.path.realpath(folder)
+        real = self.committed_path(os.path.abspath(folder))
         prefix = self.name(real) if real != self.top else ""
         if prefix is None:
             return []
@@ -198,8 +250,14 @@ def _usable(entries: List[Tuple[str, str, str]]) -> str | NotStaged | None:
     if not entries:
         return None
     if any(stage != "0" for _, _, stage in entries):
-        return NotStaged("has an unresolved merge conflict in the index")
+        return NotStaged(
+            "has an unresolved merge conflict in the index",
+            "resolve the conflict, then stage the result with: {add}",
+        )
     mode, object_id, _ = entries[0]
     if mode not in REGULAR_MODES:
-        return NotStaged(f"is {_KINDS.get(mode, 'not a file')} in the index")
+        return NotStaged(
+            f"is {_KINDS.get(mode, 'not a file')} in the index",
+            "the commit needs a file there: {unstage}, then stage the file with: {add}",
+        )
     return object_id

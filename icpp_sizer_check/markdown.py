@@ -1,26 +1,33 @@
-"""Just enough Markdown to read a sizing document back: headings, tables, code.
+"""A sizing document read back as GitHub renders it: headings, tables, code,
+paragraphs, in the blocks CommonMark and GitHub Flavored Markdown make of it.
 
 Formatters (prettier, mdformat) pad table cells, add outer pipes, widen the
 separator dashes, collapse blank lines and strip trailing spaces. Reading a
 document into blocks and comparing the blocks ignores all of that while still
-seeing every heading, cell and line of code.
+seeing every heading, cell and line of code, and where each one ends: four
+spaces of indentation make code, a blank line ends a table, a row after it is
+a paragraph. A construct the tool never writes (a list, a quote, HTML, a link
+definition) ends the reading: the rest is kept as raw lines.
+
+Every document is hostile, so the reader is linear in the text: string
+methods, no backtracking patterns, and each line looked at a bounded number
+of times (markdown-it, the reference in the tests, decides the same way).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from typing import List, NamedTuple, Tuple, Union
+from typing import List, NamedTuple, Sequence, Tuple, Union
 
-_SEPARATOR_CELL = re.compile(r"^:?-+:?$")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^(`{3,}|~{3,})(.*)$")
+from icpp_sizer_check import markdown_lines as md
+from icpp_sizer_check.markdown_lines import inline_text, split_row
+
+__all__ = ["inline_text", "split_row"]
 
 
 class Table(NamedTuple):
     heading: str  # the nearest heading above the table
     header: list[str]
-    rows: list[list[str]]
+    rows: list[list[str]]  # as many cells as the header, as GitHub renders them
 
 
 class Heading(NamedTuple):
@@ -29,240 +36,187 @@ class Heading(NamedTuple):
 
 
 class Code(NamedTuple):
-    info: str
+    info: str  # "" for an indented code block: it renders as a fence without one
     lines: Tuple[str, ...]
 
 
 class Paragraph(NamedTuple):
-    text: str  # white space collapsed
+    text: str  # white space collapsed; a hard line break kept as "\n"
 
 
-Block = Union[Heading, Table, Code, Paragraph]
+class Rule(NamedTuple):
+    """A thematic break (``---``, ``***``, ``___``)."""
 
 
-def split_row(line: str) -> list[str]:
-    """The cells of a table row, with or without outer pipes, stripped."""
-    body = line.strip()
-    if body.startswith("|"):
-        body = body[1:]
-    if body.endswith("|") and not body.endswith("\\|"):
-        body = body[:-1]
-    return [cell.strip() for cell in re.split(r"(?<!\\)\|", body)]
+class Raw(NamedTuple):
+    """The rest of the document from a construct the tool never writes, as written."""
+
+    lines: Tuple[str, ...]
 
 
-def _is_separator(line: str) -> bool:
-    cells = split_row(line)
-    return "|" in line and all(_SEPARATOR_CELL.match(cell) for cell in cells)
+Block = Union[Heading, Table, Code, Paragraph, Rule, Raw]
 
 
-def _starts_table(header: str, delimiter: str) -> bool:
-    """A header row and a delimiter row of as many cells: with any other count,
-    GitHub Flavored Markdown renders both lines as plain text, not a table."""
-    return (
-        "|" in header
-        and _is_separator(delimiter)
-        and len(split_row(delimiter)) == len(split_row(header))
-    )
+# The first characters of a line that may start a block other than a
+# paragraph; a line starting otherwise is text (or a table's header).
+_MAY_START_BLOCK = frozenset("`~>*-_+#<[0123456789")
+_MAY_END_PARAGRAPH = frozenset("`~>*-_+#<=0123456789")
+
+
+class _Reader:
+    """One pass over the lines; each method reads one block and returns the
+    index of the first line after it."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.blocks: List[Block] = []
+        self.heading = ""
+
+    def table(self, index: int, header: list[str]) -> int:
+        rows = []
+        index += 2
+        while index < len(self.lines):
+            columns, rest = md.indent(self.lines[index])
+            if columns >= 4 or not rest.strip() or md.ends_block(rest, in_paragraph=False):
+                break
+            cells = split_row(rest)[: len(header)]
+            rows.append(cells + [""] * (len(header) - len(cells)))
+            index += 1
+        self.blocks.append(Table(self.heading, header, rows))
+        return index
+
+    def fenced(self, index: int, indent: int, marker: str, rest: str) -> int:
+        info = md.SPACES.sub(" ", rest[len(marker) :].strip())
+        code = []
+        index += 1
+        while index < len(self.lines):
+            columns, closing = md.indent(self.lines[index])
+            closes = closing.startswith(marker) and not closing.lstrip(marker[0]).strip(" \t")
+            if columns < 4 and closes:
+                index += 1
+                break
+            code.append(md.dedent(self.lines[index], indent).rstrip())
+            index += 1
+        self.blocks.append(Code(info, tuple(code)))
+        return index
+
+    def indented(self, index: int) -> int:
+        end = index
+        code = []
+        while index < len(self.lines):
+            columns, rest = md.indent(self.lines[index])
+            if rest and columns < 4:
+                break
+            code.append(md.dedent(self.lines[index], 4).rstrip())
+            index += 1
+            end = index if rest else end
+        self.blocks.append(Code("", tuple(code[: len(code) - (index - end)])))
+        return end
+
+    def paragraph(self, index: int) -> int:
+        """A paragraph, or a setext heading if an underline ends it."""
+        start = index
+        index += 1
+        level = 0
+        while index < len(self.lines):
+            line = self.lines[index]
+            rest = line.lstrip(" \t")
+            if not rest:
+                break
+            # Most lines of text can only go on with the paragraph: one test here.
+            if rest[0] in _MAY_END_PARAGRAPH:
+                columns, rest = md.indent(line)
+                level = md.setext_level(rest) if columns < 4 else 0
+                if columns < 4 and (level or md.ends_block(rest, in_paragraph=True)):
+                    break
+            if md.table_header(self.lines, index) is not None:
+                break
+            index += 1
+        text = inline_text(self.lines[start:index])
+        if level:
+            self.heading = text
+            self.blocks.append(Heading(level, text))
+            return index + 1
+        self.blocks.append(Paragraph(text))
+        return index
+
+    def block(self, index: int) -> int:
+        """The block that starts at ``lines[index]`` (not blank), in the order
+        markdown-it tries them; the first character rules most of them out."""
+        columns, rest = md.indent(self.lines[index])
+        header = md.table_header(self.lines, index)
+        if header is not None:
+            return self.table(index, header)
+        if columns >= 4:
+            return self.indented(index)
+        first = rest[0]
+        if first == "#":
+            heading = md.heading(rest)
+            if heading is None:
+                return self.paragraph(index)
+            self.heading = heading[1]
+            self.blocks.append(Heading(*heading))
+            return index + 1
+        if first not in _MAY_START_BLOCK:
+            return self.paragraph(index)
+        marker = md.fence(rest)
+        if marker:
+            return self.fenced(index, columns, marker, rest)
+        if md.is_rule(rest):
+            self.blocks.append(Rule())
+            return index + 1
+        if first in ">[<" or md.list_item(rest, in_paragraph=False):
+            # A quote, a list, a link definition or HTML: none of the tool's.
+            self.blocks.append(Raw(tuple(self.lines[index:])))
+            return len(self.lines)
+        return self.paragraph(index)
 
 
 def parse_blocks(text: str) -> list[Block]:
-    """The document as headings, tables, code blocks and paragraphs, in order."""
-    lines = text.replace("\r\n", "\n").lstrip("\ufeff").split("\n")
-    blocks: List[Block] = []
-    heading = ""
-    paragraph: list[str] = []
+    """The document as its blocks, in order."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.replace("\0", "\ufffd").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the last line's line feed starts no line
+    reader = _Reader(lines)
     index = 0
-
-    def end_paragraph() -> None:
-        if paragraph:
-            blocks.append(Paragraph(" ".join(" ".join(paragraph).split())))
-            paragraph.clear()
-
     while index < len(lines):
-        line = lines[index]
-        stripped = line.strip()
-        fence = _FENCE.match(stripped)
-        heading_match = _HEADING.match(stripped)
-        if fence:
-            end_paragraph()
-            marker, info = fence.group(1), fence.group(2).strip()
-            code: list[str] = []
-            index += 1
-            while index < len(lines) and not lines[index].strip().startswith(marker):
-                code.append(lines[index].rstrip())
-                index += 1
-            blocks.append(Code(info, tuple(code)))
-        elif heading_match:
-            end_paragraph()
-            heading = heading_match.group(2)
-            blocks.append(Heading(len(heading_match.group(1)), heading))
-        elif index + 1 < len(lines) and _starts_table(stripped, lines[index + 1]):
-            end_paragraph()
-            table = Table(heading, split_row(stripped), [])
-            index += 2
-            while index < len(lines) and "|" in lines[index]:
-                table.rows.append(split_row(lines[index]))
-                index += 1
-            blocks.append(table)
-            continue
-        elif stripped:
-            paragraph.append(stripped)
-        else:
-            end_paragraph()
-        index += 1
-    end_paragraph()
-    return blocks
+        # Blank lines separate blocks and make none (the one test a blank line needs).
+        index = reader.block(index) if lines[index].strip(" \t") else index + 1
+    return reader.blocks
 
 
 def tables(text: str) -> list[Table]:
     return [block for block in parse_blocks(text) if isinstance(block, Table)]
 
 
-def normalized_lines(text: str) -> list[str]:
-    """One canonical line per heading, table row, code line and paragraph: equal
-    for two documents exactly when they differ only in formatting."""
+def same_blocks(first: Sequence[Block], second: Sequence[Block]) -> bool:
+    """The same blocks in the same order: two documents that render alike,
+    whatever their formatting. (Blocks are tuples: a Paragraph("x") must not
+    equal some other one-field block.)"""
+    return len(first) == len(second) and all(
+        type(one) is type(other) and one == other for one, other in zip(first, second)
+    )
+
+
+def normalized_lines(blocks: Sequence[Block]) -> list[str]:
+    """The blocks written out in the compact style, a blank line between two,
+    for a diff that shows what changed in content and nothing else."""
     out: list[str] = []
-    for block in parse_blocks(text):
+    for block in blocks:
+        if out:
+            out.append("")
         if isinstance(block, Heading):
             out.append(f"{'#' * block.level} {block.text}")
         elif isinstance(block, Table):
-            out.append(" | ".join(block.header))
-            out.append(" | ".join(["---"] * len(block.header)))
-            out.extend(" | ".join(row) for row in block.rows)
+            for row in (block.header, ["---"] * len(block.header), *block.rows):
+                out.append(" | ".join(cell.replace("|", "\\|") for cell in row))
         elif isinstance(block, Code):
-            out.append(f"```{block.info}")
-            out.extend(block.lines)
-            out.append("```")
+            out.extend((f"```{block.info}", *block.lines, "```"))
+        elif isinstance(block, Paragraph):
+            out.extend(block.text.split("\n"))
+        elif isinstance(block, Rule):
+            out.append("---")
         else:
-            out.append(block.text)
+            out.extend(block.lines)
     return out
-
-
-def display_width(text: str) -> int:
-    """Terminal columns, as formatters count them: wide East Asian characters
-    take two, nonspacing and enclosing marks none (prettier and wcwidth, which
-    mdformat uses, both skip every such mark, whatever its combining class)."""
-    width = 0
-    for character in text:
-        if unicodedata.category(character) in ("Mn", "Me"):
-            continue
-        width += 2 if unicodedata.east_asian_width(character) in ("W", "F") else 1
-    return width
-
-
-# What prettier (3.10) and mdformat (0.7, with mdformat-tables and wcwidth) do to
-# text in a table cell or a heading, measured by running both over every
-# printable ASCII character and every assigned code point in a model name
-# (tests/integration/test_formatters.py keeps checking it).
-_ESCAPED_BY_MDFORMAT = {
-    "\\": "it escapes it",
-    "`": "it escapes it as code syntax",
-    "[": "it escapes it as link syntax",
-    "]": "it escapes it as link syntax",
-    "<": "it escapes it as HTML syntax",
-}
-# "&amp;", "&#42;": mdformat decodes a character reference, or escapes it.
-_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-# Characters whose width prettier or mdformat counts otherwise than
-# display_width does, so that they re-pad an aligned table: Hangul fillers and
-# jamo, a few vowel killers, symbols that newer Unicode made wide, emoji that
-# prettier counts wide in their text form, emoji modifiers and presentation
-# selectors, the keycap mark. Format characters (zero-width space and joiner,
-# direction marks, ...) and code points this Python does not know are refused
-# as a whole.
-_DISPUTED_WIDTH = (
-    (0x1160, 0x11FF),
-    (0x1B44, 0x1B44),
-    (0x20E3, 0x20E3),
-    (0x261D, 0x261D),
-    (0x2630, 0x2637),
-    (0x268A, 0x268F),
-    (0x26F9, 0x26F9),
-    (0x270C, 0x270D),
-    (0x302E, 0x302F),
-    (0x3164, 0x3164),
-    (0x4DC0, 0x4DFF),
-    (0xA9C0, 0xA9C0),
-    (0xD7B0, 0xD7FF),
-    (0xFE0E, 0xFE0F),
-    (0xFFA0, 0xFFA0),
-    (0x111C0, 0x111C0),
-    (0x11235, 0x11235),
-    (0x1134D, 0x1134D),
-    (0x116B6, 0x116B6),
-    (0x1171E, 0x1171E),
-    (0x16FF0, 0x16FF1),
-    (0x1D300, 0x1D356),
-    (0x1D360, 0x1D376),
-    (0x1F3CB, 0x1F3CC),
-    (0x1F3FB, 0x1F3FF),
-    (0x1F574, 0x1F575),
-    (0x1F590, 0x1F590),
-)
-_REGIONAL_INDICATORS = re.compile("[\U0001f1e6-\U0001f1ff]+")
-
-
-def _shown(character: str) -> str:
-    """A character as a message can show it: itself when visible, else its code."""
-    if unicodedata.category(character)[0] in "LNPS":
-        return f"'{character}'"
-    return f"U+{ord(character):04X} {unicodedata.name(character, '(unnamed)')}"
-
-
-def _disputed_width(character: str) -> bool:
-    if unicodedata.category(character) in ("Cf", "Cn", "Co", "Cs"):
-        return True
-    code = ord(character)
-    return any(start <= code <= end for start, end in _DISPUTED_WIDTH)
-
-
-def formatter_rewrite(text: str, *, heading: bool = False, padded: bool = False) -> str:
-    """What prettier or mdformat would rewrite in ``text`` printed in a table
-    cell (or, with ``heading``, a heading), or "" when both leave it alone.
-    With ``padded`` the cell stands in an aligned table, so the formatters must
-    also count its width as display_width does."""
-    where = "a heading" if heading else "a table cell"
-    for index, character in enumerate(text):
-        before = text[index - 1] if index else ""
-        after = text[index + 1 : index + 2]
-        if character == "*":
-            return (
-                f"prettier and mdformat rewrite '*' in {where} "
-                "(mdformat escapes it, prettier turns *x* into _x_)"
-            )
-        if character in _ESCAPED_BY_MDFORMAT:
-            why = _ESCAPED_BY_MDFORMAT[character]
-            return f"mdformat rewrites {_shown(character)} in {where} ({why})"
-        if character == "_" and not (before.isalnum() and after.isalnum()):
-            return (
-                f"mdformat rewrites '_' in {where} unless it stands between two letters "
-                "or digits (it escapes it as emphasis syntax)"
-            )
-        reference = _CHARACTER_REFERENCE.match(text, index) if character == "&" else None
-        if reference:
-            return f"mdformat rewrites the character reference '{reference.group()}' in {where}"
-        if character == "\t":
-            return f"prettier and mdformat rewrite a tab in {where} (into a space)"
-        if character.isspace() and after.isspace():
-            return (
-                f"prettier and mdformat rewrite two white-space characters in a row "
-                f"in {where} (into one space)"
-            )
-        if character.isspace() and unicodedata.category(character) != "Zs":
-            return f"mdformat rewrites {_shown(character)} in {where}"
-        if heading and character == "#" and index == len(text) - 1:
-            return "mdformat rewrites a '#' that ends a heading (it escapes it)"
-        if padded and not heading and _disputed_width(character):
-            return (
-                f"prettier and mdformat do not both count the width of {_shown(character)} "
-                "as this tool does, so they re-pad the aligned table around it"
-            )
-    if padded and not heading:
-        # A flag is a pair of regional indicators; mdformat counts a lone one apart.
-        for run in _REGIONAL_INDICATORS.findall(text):
-            if len(run) % 2:
-                return (
-                    "mdformat counts the width of a regional indicator that is not part "
-                    "of a flag otherwise, so it re-pads the aligned table around it"
-                )
-    return ""

@@ -120,11 +120,13 @@ def configs_in(folder: str) -> list[str] | None:
     )
 
 
-def unique_files(names: list[str]) -> list[str]:
+def unique_files(names: list[str], staged: bool = False) -> list[str]:
     """``names`` without the later names of a config named before: by another
     path, through a symlink, or as a hard link beside it. A hard link in
     another folder is another config: its relative paths start from its own
-    folder, so it has a document of its own to check."""
+    folder, so it has a document of its own to check. ``staged``: the configs
+    are read from the git index, which holds no hard links (each name its own
+    bytes), so only the same real path is the same config."""
     seen: set[object] = set()
     unique = []
     for name in names:
@@ -133,7 +135,8 @@ def unique_files(names: list[str]) -> list[str]:
             # The same file, read from the same folder, in the same project:
             # the same check, to the byte.
             folder = os.path.dirname(os.path.realpath(name))
-            key: object = (status.st_dev, status.st_ino, folder, config_root(name))
+            file = os.path.realpath(name) if staged else (status.st_dev, status.st_ino)
+            key: object = (file, folder, config_root(name))
         except (OSError, ValueError):  # loading says what is wrong with it
             key = name
         if key not in seen:

@@ -12,7 +12,8 @@ from enum import Enum
 from typing import Sequence
 
 from icpp_sizer_check.canister import MIB
-from icpp_sizer_check.markdown import Table, display_width
+from icpp_sizer_check.formatters import display_width
+from icpp_sizer_check.markdown import Table
 
 
 def format_mb(byte_count: int) -> str:

@@ -94,7 +94,8 @@ def _config_bytes(names: list[str], index: GitIndex | None) -> list[bytes]:
     ValueError when one is not a config the check could read."""
     if index is None:
         return [paths.read_regular(name, paths.MAX_CONFIG_BYTES + 1) for name in names]
-    found = index.read([os.path.realpath(name) for name in names], paths.MAX_CONFIG_BYTES)
+    where = [index.committed_path(os.path.abspath(name)) for name in names]
+    found = index.read(where, paths.MAX_CONFIG_BYTES)
     held = [data for data in found if isinstance(data, bytes)]
     if len(held) != len(found):
         raise ValueError("a config the index does not hold as a file")
@@ -129,7 +130,8 @@ def _key_for(given: list[str], index: GitIndex | None) -> tuple[str, int] | None
     files = _config_files(given, index)
     if not files or not cache.usable(files, os.environ):
         return None
-    names = paths.unique_files(files)  # each config once, as the full run checks it
+    # Each config once, as the full run checks it.
+    names = paths.unique_files(files, staged=index is not None)
     configs = [
         (os.path.abspath(name), os.path.realpath(name), cache.digest([data]))
         for name, data in zip(names, _config_bytes(names, index))
@@ -138,7 +140,8 @@ def _key_for(given: list[str], index: GitIndex | None) -> tuple[str, int] | None
 
 
 def _staged_documents_match(index: GitIndex, documents: list[tuple[str, str]]) -> bool:
-    """Whether the index holds each document (real path, hash) with those bytes."""
+    """Whether the index holds each document (where the commit holds it, hash)
+    with those bytes."""
     found = index.read([real for real, _ in documents], paths.MAX_DOCUMENT_BYTES)
     return all(
         isinstance(data, bytes) and cache.digest([data]) == expected
@@ -227,7 +230,7 @@ def replay(plain: list[str] | None, staged: bool = False) -> bool:
             if os.path.realpath(path) != real_path:
                 return False
             if index is not None and limit is None:  # a document, judged in the index
-                staged_documents.append((real_path, expected))
+                staged_documents.append((index.committed_path(path), expected))
             elif _hash_of(path, limit) != expected:
                 return False
             if size is not None and os.stat(path).st_size != size:

@@ -5,7 +5,7 @@ commands; nothing here prints."""
 from __future__ import annotations
 
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from icpp_sizer_check.canister import DEFAULT_TARGET, WasmTarget
 from icpp_sizer_check.compare import Changes, Comparison, DocumentStatus
@@ -59,17 +59,42 @@ class Margin(NamedTuple):
         return self.have - self.need
 
 
+class ModelAccount(Protocol):
+    """A runtime's own account of a sized model: its values, its sizing, and
+    for a failing model what would make it pass, which it words. Only its
+    runtime builds one; the reporters ask it for sentences."""
+
+    def failure(self, config: ConfigResult, model: ModelResult) -> str:
+        """One line: why the model fails."""
+        ...
+
+    def failure_title(self, model: ModelResult) -> str:
+        """A few words: how the model fails (a GitHub annotation's title)."""
+        ...
+
+    def closest(self, model: ModelResult) -> str:
+        """How close the model is to its threshold, for the line of a config that passed."""
+        ...
+
+    def remedy(self, config: ConfigResult, model: ModelResult) -> str:
+        """One line: what would make the model meet its threshold."""
+        ...
+
+    def detail(self, model: ModelResult) -> str:
+        """One line: the model's margin and where its values came from."""
+        ...
+
+    def model_json(self, model: ModelResult) -> dict[str, Any]:
+        """The runtime's keys of a model in ``--format json``."""
+        ...
+
+
 class ModelResult(NamedTuple):
     name: str
     status: ModelStatus  # decided by the runtime's failing-model rule
     margin: Margin
     position: Position | None
-    # The runtime's own: the model's resolved values, its sizing, and for a
-    # failing model what would make it serve its threshold. Only the runtime
-    # reads them (its messages and JSON keys).
-    values: object = None
-    sizing: object = None
-    remedy: object = None
+    account: ModelAccount  # the runtime's own, in its own types
 
 
 class Staging(str, Enum):

@@ -37,15 +37,15 @@ from icpp_sizer_check.results import (
     document_verdict,
 )
 from icpp_sizer_check.runtimes import get_runtime
-from icpp_sizer_check.sources import Copy, FileSource, Judged, WorkingTree
+from icpp_sizer_check.runtimes.base import Canister
+from icpp_sizer_check.sources import Copy, FileSource, Judged, WorkingTree, staged_remedy
 
 
 def regenerate(config: SizerConfig) -> tuple[str, tuple[ModelResult, ...]]:
     """The document text and the per-model outcome for one config."""
     runtime = get_runtime(config.runtime)
-    evaluation = runtime.evaluate(
-        config.models, config.memory_mib, config.target, config.runtime_options
-    )
+    canister = Canister(config.memory_mib, config.target, config.runtime_options)
+    evaluation = runtime.evaluate(config.models, canister)
     text = render_document(config.title, config.command, evaluation.tables, config.style)
     return text, evaluation.models
 
@@ -153,7 +153,8 @@ def _judge(item: _Checked, judged: Judged) -> _Checked | Problem:
             "command, then stage the result",
         )
     if isinstance(judged, OSError):
-        return _output_problem(config, f"{judged.strerror}; the commit needs the document there")
+        remedy = staged_remedy(judged, config.output_shown)
+        return _output_problem(config, f"{judged.strerror}; {remedy}")
     same = judged == item.committed
     comparison = item.comparison if same else _compare(config, judged, item.text)
     return item._replace(staged=_Staged(judged, comparison))
@@ -232,7 +233,7 @@ def run(
     source = source or WorkingTree()
     # Each config once, however often or by whatever path it was named (a hard
     # link in another folder is another config: see unique_files).
-    names = unique_files([str(path) for path in config_paths])
+    names = unique_files([str(path) for path in config_paths], source.staged)
     config_paths = [Path(name) for name in names]
     # Decided for every config before any is loaded: the first config's
     # validation must not read a cache that lies inside the last one's project.
@@ -262,7 +263,7 @@ def run(
             result.problems.append(outcome)
         else:
             checked.append(outcome)
-    judged = source.documents([item.config.output for item in checked])
+    judged = source.documents([Path(item.config.output_location) for item in checked])
     checked, refused_copies = _judged(checked, judged)
     result.problems.extend(refused_copies)
     may_write = write and not result.problems

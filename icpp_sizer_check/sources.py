@@ -17,7 +17,7 @@ from icpp_sizer_check import paths
 from icpp_sizer_check.config.location import ConfigLocation
 from icpp_sizer_check.config.read import config_too_large, read_config_bytes, unreadable_config
 from icpp_sizer_check.errors import ConfigError, Problem, UsageError
-from icpp_sizer_check.git_index import BlobTooLarge, GitError, GitIndex, Staged
+from icpp_sizer_check.git_index import BlobTooLarge, GitError, GitIndex, NotStaged, Staged
 
 
 class Copy(Enum):
@@ -39,7 +39,8 @@ class FileSource(Protocol):
         """A config's bytes; ConfigError when it cannot be used."""
 
     def documents(self, files: Sequence[Path]) -> List[Judged]:
-        """What the run judges of each document (``files``: real paths)."""
+        """What the run judges of each document (``files``: as the configs name
+        them, from each config's real folder, symlinks kept)."""
 
 
 class WorkingTree:
@@ -77,7 +78,8 @@ class Index:
     def read_config(self, location: ConfigLocation) -> bytes:
         file = location.shown
         try:
-            (found,) = self.index.read([location.real], paths.MAX_CONFIG_BYTES)
+            where = self.index.committed_path(location.absolute)
+            (found,) = self.index.read([where], paths.MAX_CONFIG_BYTES)
         except GitError as error:
             raise unreadable_config(file, f"git says: {error}") from None
         if found is None:
@@ -94,12 +96,13 @@ class Index:
         if isinstance(found, BlobTooLarge):
             raise config_too_large(file)
         if isinstance(found, OSError):
-            raise unreadable_config(file, f"it {found.strerror}")
+            raise unreadable_config(file, f"it {found.strerror}; {staged_remedy(found, file)}")
         return found
 
     def documents(self, files: Sequence[Path]) -> List[Judged]:
         try:
-            return list(self.index.read([str(file) for file in files], paths.MAX_DOCUMENT_BYTES))
+            where = [self.index.committed_path(str(file)) for file in files]
+            return list(self.index.read(where, paths.MAX_DOCUMENT_BYTES))
         except GitError as error:
             raise UsageError(f"cannot read the git index: {error}") from None
 
@@ -109,6 +112,16 @@ def stage_command(shown: str) -> str:
     import shlex
 
     return f"git add {shlex.quote(f'./{shown}' if shown.startswith('-') else shown)}"
+
+
+def staged_remedy(error: OSError, shown: str) -> str:
+    """What makes the commit hold the file named ``shown`` as a file, where the
+    index holds something else there (``error``: what it holds)."""
+    import shlex
+
+    remedy = error.remedy if isinstance(error, NotStaged) else "stage the file with: {add}"
+    named = shlex.quote(f"./{shown}" if shown.startswith("-") else shown)
+    return remedy.format(add=stage_command(shown), unstage=f"git rm --cached {named}")
 
 
 def source_for(staged: bool) -> FileSource:

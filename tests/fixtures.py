@@ -210,7 +210,14 @@ from icpp_sizer_check.cli import main
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters
 code = main(sys.argv[1:])
 sys.stdout.flush()
-heavy = ("yaml", "jsonschema", "numpy", "gguf", "icpp_sizer_check.runtimes.llama_cpp_canister")
+heavy = (
+    "yaml",
+    "jsonschema",
+    "numpy",
+    "gguf",
+    "icpp_sizer_check.gguf.header",
+    "icpp_sizer_check.runtimes.llama_cpp_canister",
+)
 print("@@", code, " ".join(m for m in heavy if m in sys.modules))
 """
 
@@ -218,7 +225,8 @@ print("@@", code, " ".join(m for m in heavy if m in sys.modules))
 class Probe(NamedTuple):
     code: int
     out: str
-    # Of yaml, jsonschema, numpy, gguf and the GGUF runtime: those the run imported.
+    # Of yaml, jsonschema, numpy, gguf, the GGUF reader and the GGUF runtime:
+    # those the run imported.
     loaded: frozenset[str]
 
 

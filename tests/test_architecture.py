@@ -14,11 +14,32 @@ PACKAGE = REPO / "icpp_sizer_check"
 
 # Lowest first. A module may import from its own layer and the ones before it.
 LAYERS: list[list[str]] = [
-    ["", "exit_codes", "errors", "paths", "package_data", "canister", "markdown", "git_index"],
-    ["cache", "fileio", "config", "config.yaml_source", "config.text", "render", "compare"],
+    [
+        "",
+        "exit_codes",
+        "errors",
+        "paths",
+        "package_data",
+        "canister",
+        "markdown_lines",
+        "markdown",
+        "formatters",
+        "git_index",
+    ],
+    [
+        "cache",
+        "fileio",
+        "config",
+        "config.yaml_source",
+        "config.text",
+        "render",
+        "compare",
+        "gguf",
+        "gguf.*",
+    ],
     ["results", "config.source"],
     ["config.location", "config.schema", "config.read"],
-    ["runtimes", "runtimes.base", "config.confine"],
+    ["runtimes", "runtimes.base", "runtimes.overrides", "config.confine"],
     [
         "runtimes.icpp_llama2",
         "runtimes.icpp_llama2.*",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -15,9 +16,11 @@ from tests.fixtures import (
     GOLDEN,
     REPO_CONFIG,
     Run,
+    clean_env,
     edit,
     fingerprint_of_the_probed_tool,
     probe,
+    run_process,
 )
 
 # A verbose check (verbose runs are never replayed, so only the validation
@@ -437,3 +440,36 @@ def test_a_cache_inside_the_checkout_of_the_current_folder_is_not_usable(
     assert cache.usable([str(tmp_path / "project" / "sizes.yaml")], {}) is False
     monkeypatch.chdir(tmp_path)  # no checkout here
     assert cache.usable([str(tmp_path / "project" / "sizes.yaml")], {}) is True
+
+
+# In a mount namespace of its own: the project bind-mounted at the path "$2".
+_BIND = ["unshare", "-rm", "sh", "-c", 'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh"]
+
+
+def _can_bind_mount(tmp_path: Path) -> bool:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    try:
+        return subprocess.run([*_BIND, tmp_path / "a", tmp_path / "b", "true"]).returncode == 0
+    except OSError:
+        return False
+
+
+def test_a_cache_reaching_the_checkout_by_another_path_is_ignored(
+    committed: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A bind mount (or a name in another case, on a file system that ignores
+    # case) names the checkout by a path no symlink resolution undoes.
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    if not _can_bind_mount(elsewhere):
+        # CI runs where unshare(1) may make a mount namespace: a skip there
+        # would hide the gap.
+        reason = "no mount namespace here (unshare -rm fails)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    (elsewhere / "alias").mkdir()
+    env = {**clean_env(), "XDG_CACHE_HOME": str(elsewhere / "alias" / ".cache")}
+    prefix = [*_BIND, str(committed), str(elsewhere / "alias")]
+    assert run_process(committed, env=env, prefix=prefix).returncode == 0
+    assert not (committed / ".cache").exists()

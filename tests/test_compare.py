@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -272,7 +273,8 @@ def test_changed_cells_are_grouped_by_model_in_column_order() -> None:
     ]
 
 
-def test_ragged_rows_and_missing_rows_compare_the_cells_they_have() -> None:
+def test_ragged_rows_compare_as_rendered_and_missing_rows_are_skipped() -> None:
+    """A row with too few cells renders them empty; an extra cell is not shown."""
     header = "Memory Type | a<br>(MB) | b<br>(MB)"
     committed = _table_document(
         ("A", header, ["x | 1.00 |", "y | 1.00 | 1.00 | 5.00", "z | 1.00 | 1.00", "gone | 1 | 1"])
@@ -283,7 +285,9 @@ def test_ragged_rows_and_missing_rows_compare_the_cells_they_have() -> None:
     assert describe_changes(committed, regenerated).lines() == [
         "a · x: 1.00 → 3.00 MB",
         "a · z: 1.00 → 2.00 MB",
+        "b · x:  → 1.00 MB",
         "b · y: 1.00 → 4.00 MB",
+        "b · z: 1.00 →  MB",
     ]
 
 
@@ -356,7 +360,8 @@ def test_a_character_added_at_a_line_end_is_a_real_change(lines: list[str], extr
 
 def test_line_endings_and_trailing_spaces_together_are_not_only_trailing_spaces() -> None:
     wanted = TEXT.encode()
-    committed = wanted.replace(b"| 1\n", b"| 1  \n").replace(b"\n", b"\r\n")
+    # (Trailing spaces at the end of a paragraph: inside one, two make a line break.)
+    committed = wanted.replace(b"| 2\n", b"| 2  \n").replace(b"\n", b"\r\n")
     # Both together are neither account alone; a formatter could leave both.
     assert describe_difference(committed, wanted) == FORMATTING_ONLY
 
@@ -480,3 +485,37 @@ def test_content_mode_fails_a_document_whose_table_no_longer_renders_as_one() ->
     assert comparison.status == "stale"
     assert "\n-| Memory Type " in comparison.diff  # the header row is now plain text
     assert "\n+Memory Type | 260K<br>(MB) |" in comparison.diff
+
+
+def _indented(text: str) -> str:
+    return "".join(f"    {line}\n" for line in text.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("golden", "old", "new"),
+    [
+        # A blank line ends a table: the last row renders as a paragraph.
+        (GOLDEN, "\nTotal | 0.00 | 0.24", "\n\nTotal | 0.00 | 0.24"),
+        (ALIGNED_GOLDEN, "\n| Total               |", "\n\n| Total               |"),
+        # A table's heading escaped into text, or indented into code.
+        (GOLDEN, "### Tokenizer", "\\### Tokenizer"),
+        (ALIGNED_GOLDEN, "\n### Tokenizer", "\n    ### Tokenizer"),
+    ],
+)
+def test_content_mode_sees_the_blocks_github_renders(golden: Path, old: str, new: str) -> None:
+    regenerated = golden.read_text()
+    committed = regenerated.replace(old, new, 1)
+    assert committed != regenerated
+    comparison = compare_document(committed.encode(), regenerated, "doc.md", "content")
+    assert comparison.status == "stale"
+    assert comparison.diff
+
+
+@pytest.mark.parametrize("golden", [GOLDEN, ALIGNED_GOLDEN])
+def test_content_mode_fails_a_document_indented_into_code(golden: Path) -> None:
+    """Four spaces of indentation: on GitHub a code block, no heading, no table."""
+    regenerated = golden.read_text()
+    title, tables = regenerated.split("\n###", 1)
+    for committed in (_indented(regenerated), title + "\n" + _indented("###" + tables)):
+        comparison = compare_document(committed.encode(), regenerated, "doc.md", "content")
+        assert comparison.status == "stale"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,39 @@ def test_the_repository_config_runs_no_program(repository: Path) -> None:
     assert proof.exists()
 
 
+@pytest.mark.parametrize(
+    ("url", "setting"),
+    [
+        ("ext::sh -c touch% {proof}", ("protocol.ext.allow", "always")),
+        ("ssh://host/repository", ("core.sshCommand", "touch {proof}; false")),
+    ],
+)
+def test_a_missing_blob_fetches_nothing_from_the_repository_config(
+    repository: Path, url: str, setting: tuple[str, str]
+) -> None:
+    """A hostile .git/config makes the repository a partial clone: reading a
+    blob it lacks fetches it from a remote whose transport is a program."""
+    proof = repository.parent / f"{setting[0]}-ran"
+    (repository / "doc.md").write_text("staged\n")
+    git(repository, "add", "doc.md")
+    blob = git(repository, "rev-parse", ":doc.md")
+    (repository / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    for name, value in [
+        ("core.repositoryformatversion", "1"),
+        ("extensions.partialClone", "origin"),
+        ("remote.origin.promisor", "true"),
+        ("remote.origin.url", url.format(proof=proof)),
+        (setting[0], setting[1].format(proof=proof)),
+    ]:
+        git(repository, "config", name, value)
+    (found,) = GitIndex().read(_absolute(repository, "doc.md"), 100)
+    assert isinstance(found, NotStaged)
+    assert not proof.exists()
+    # The hazard is real: plain git runs it.
+    subprocess.run(["git", "cat-file", "-e", blob], cwd=repository, capture_output=True)
+    assert proof.exists()
+
+
 def test_the_index_of_the_commit_is_the_one_git_hands_its_hooks(
     repository: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,6 +174,8 @@ def test_only_the_variables_naming_the_repository_reach_git() -> None:
         "GIT_DIR": "/r/.git",
         "GIT_OPTIONAL_LOCKS": "0",
         "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ALLOW_PROTOCOL": "",
+        "GIT_NO_LAZY_FETCH": "1",
     }
 
 
@@ -244,3 +280,15 @@ def test_the_top_is_the_folder_whatever_its_name_ends_with(
     git(top, "init", "-q")
     monkeypatch.chdir(top)
     assert GitIndex().top == str(top)
+
+
+def test_files_in_a_folder_reached_through_an_untracked_symlink_are_not_in_the_commit(
+    repository: Path,
+) -> None:
+    (repository / "elsewhere").mkdir()
+    (repository / "elsewhere" / "a.yaml").write_text("x: 1\n")
+    git(repository, "add", "elsewhere/a.yaml")
+    os.symlink("elsewhere", repository / "linked")  # on disk only
+    assert GitIndex().files_in("linked", (".yaml",)) == []
+    git(repository, "add", "linked")  # now a checkout of the commit holds it too
+    assert GitIndex().files_in("linked", (".yaml",)) == [os.path.join("linked", "a.yaml")]

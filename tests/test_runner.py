@@ -11,8 +11,10 @@ from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.errors import Position, Problem
 from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from icpp_sizer_check.report import messages as say
-from icpp_sizer_check.results import ModelStatus
+from icpp_sizer_check.results import ConfigResult, ModelStatus
 from icpp_sizer_check.runner import run
+from icpp_sizer_check.runtimes.icpp_llama2.messages import Llama2Account
+from icpp_sizer_check.runtimes.icpp_llama2.sizing import Remedy
 from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, edit, git
 
 
@@ -67,17 +69,23 @@ def test_threshold_and_does_not_fit_statuses(project: Path) -> None:
     assert result.exit_code == EXIT_CHECK_FAILED
 
 
+def _remedies(config: ConfigResult) -> list[Remedy]:
+    """The remedies of a config's icpp_llama2 models that fail."""
+    accounts = [model.account for model in config.models]
+    return [a.fix for a in accounts if isinstance(a, Llama2Account) and a.fix is not None]
+
+
 def test_remedies_aim_no_higher_than_the_cap_of_the_configs_target(project: Path) -> None:
     # 60 users of 110M need 4844 MiB: beyond a wasm32 heap, within a wasm64 one.
     edit(project / CONFIG, "min_concurrent_users: 1", "min_concurrent_users: 60")
     wasm32 = run([CONFIG], write=True).configs[0]
     assert wasm32.target == WASM32
-    (fix,) = [m.remedy for m in wasm32.models if m.remedy]
+    (fix,) = _remedies(wasm32)
     assert (fix.cap_mib, fix.memory_mib, fix.users_at_cap, fix.canisters) == (4096, None, 49, 2)
     edit(project / CONFIG, "memory_mib: 3072", "memory_mib: 3072\n  wasm: wasm64")
     wasm64 = run([CONFIG], write=True).configs[0]
     assert wasm64.target == WASM64
-    (fix,) = [m.remedy for m in wasm64.models if m.remedy]
+    (fix,) = _remedies(wasm64)
     assert (fix.cap_mib, fix.memory_mib, fix.users_at_cap, fix.canisters) == (6144, 4844, 78, 1)
 
 
@@ -294,7 +302,7 @@ def test_a_staged_document_that_is_no_file_is_refused(repository: Path) -> None:
         Problem(
             CONFIG.as_posix(),
             f"'{DOCUMENT.as_posix()}' has an unresolved merge conflict in the index; "
-            "the commit needs the document there",
+            f"resolve the conflict, then stage the result with: git add {DOCUMENT.as_posix()}",
             Position(6, 9),
             "output",
             str(repository / CONFIG),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -195,7 +196,8 @@ def test_a_config_in_a_merge_conflict_is_refused(repository: Path) -> None:
     git(repository, "update-index", "--index-info", stdin=entries.encode())
     assert _config_problem(repository) == (
         f"{CONFIG.as_posix()}: cannot read the config: "
-        "it has an unresolved merge conflict in the index"
+        "it has an unresolved merge conflict in the index; resolve the conflict, then stage "
+        f"the result with: git add {CONFIG.as_posix()}"
     )
 
 
@@ -215,3 +217,110 @@ def test_documents_of_an_index_git_cannot_read_are_a_usage_error(repository: Pat
         source.documents([repository / DOCUMENT])
     assert str(raised.value).startswith("cannot read the git index: ")
     assert "index file" in str(raised.value)
+
+
+def _staged_copy(repository: Path) -> Path:
+    """The document, with an up-to-date copy beside it staged as copy.md."""
+    document = repository / DOCUMENT
+    shutil.copy(document, document.with_name("copy.md"))
+    git(repository, "add", DOCUMENT.with_name("copy.md").as_posix())
+    return document
+
+
+def test_a_document_reached_through_an_unstaged_symlink_is_judged_where_the_commit_holds_it(
+    committed_repository: Path,
+) -> None:
+    # The commit lacks the document; on disk, an untracked symlink in its place
+    # (pre-commit leaves untracked files alone) leads to a staged copy elsewhere.
+    document = _staged_copy(committed_repository)
+    git(committed_repository, "rm", "-q", "--cached", DOCUMENT.as_posix())
+    document.unlink()
+    document.symlink_to("copy.md")
+    (config,) = staged_run().configs
+    assert config.document_status == DocumentStatus.MISSING
+    # Staged as a symlink, it is what the commit holds, and a checkout resolves it.
+    git(committed_repository, "add", DOCUMENT.as_posix())
+    assert staged_run().exit_code == EXIT_OK
+
+
+def test_a_stale_staged_document_is_not_hidden_by_a_symlink_on_disk(
+    committed_repository: Path,
+) -> None:
+    document = _staged_copy(committed_repository)
+    edit(document, "| 4760 | 847", "| 9999 | 847")
+    git(committed_repository, "add", DOCUMENT.as_posix())
+    document.unlink()
+    document.symlink_to("copy.md")  # an unstaged change: the commit holds the stale file
+    (config,) = staged_run().configs
+    assert config.document_status == DocumentStatus.STALE
+
+
+def test_a_config_hard_linked_on_disk_is_its_own_config_in_the_commit(
+    committed_repository: Path,
+) -> None:
+    # Staged as a config of its own with a document the commit lacks; on disk,
+    # a hard link to the first config.
+    other = CONFIG.with_name("other.yaml")
+    text = (committed_repository / CONFIG).read_text()
+    (committed_repository / other).write_text(
+        text.replace(f"output: {DOCUMENT.name}", "output: other.md")
+    )
+    git(committed_repository, "add", other.as_posix())
+    (committed_repository / other).unlink()
+    os.link(committed_repository / CONFIG, committed_repository / other)
+    result = staged_run(CONFIG, other)
+    assert len(result.configs) == 2
+    assert result.exit_code == EXIT_CHECK_FAILED
+
+
+def test_a_config_named_through_an_untracked_symlink_is_not_in_the_commit(
+    committed_repository: Path,
+) -> None:
+    link = CONFIG.with_name("link.yaml")
+    (committed_repository / link).symlink_to(CONFIG.name)  # on disk only
+    result = staged_run(link)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "the config is not staged" in str(result.problems[0])
+    git(committed_repository, "add", link.as_posix())  # a checkout resolves it as the disk does
+    assert staged_run(link).exit_code == EXIT_OK
+
+
+def _conflict(repository: Path, name: str) -> None:
+    """``name`` as an unresolved merge leaves it: three stages, no stage 0."""
+    blob = git(repository, "hash-object", "-w", name)
+    entries = "".join(f"100644 {blob} {stage}\t{name}\n" for stage in (1, 2, 3))
+    git(repository, "update-index", "--force-remove", name)
+    git(repository, "update-index", "--index-info", stdin=entries.encode())
+
+
+def test_a_document_the_index_holds_as_no_file_is_refused_with_its_remedy(
+    committed_repository: Path,
+) -> None:
+    _conflict(committed_repository, DOCUMENT.as_posix())
+    (problem,) = staged_run().problems
+    assert str(problem).endswith(
+        "has an unresolved merge conflict in the index; resolve the conflict, then stage "
+        f"the result with: {STAGE_DOCUMENT}"
+    )
+    git(committed_repository, "rm", "-q", "--cached", DOCUMENT.as_posix())
+    document = committed_repository / DOCUMENT
+    shutil.copy(document, document.with_name("copy.md"))
+    document.unlink()
+    document.symlink_to("copy.md")
+    git(committed_repository, "add", DOCUMENT.as_posix())  # the symlink, staged
+    document.unlink()
+    shutil.copy(document.with_name("copy.md"), document)  # the file, not staged
+    (problem,) = staged_run().problems
+    assert str(problem).endswith(
+        "is a symlink in the index; the commit needs a file there: git rm --cached "
+        f"{DOCUMENT.as_posix()}, then stage the file with: {STAGE_DOCUMENT}"
+    )
+
+
+def test_a_config_in_conflict_is_refused_with_its_remedy(committed_repository: Path) -> None:
+    _conflict(committed_repository, CONFIG.as_posix())
+    (problem,) = staged_run().problems
+    assert str(problem).endswith(
+        "has an unresolved merge conflict in the index; resolve the conflict, then stage "
+        f"the result with: git add {CONFIG.as_posix()}"
+    )

@@ -13,6 +13,9 @@ from icpp_sizer_check import paths
 from icpp_sizer_check.config.location import ConfigLocation, safe_path
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+# Linux's PATH_MAX: no longer path can be opened. Resolving one costs time
+# quadratic in its length (each of its parts is looked up from the root).
+MAX_PATH_BYTES = 4096
 
 
 class BadPath(Exception):
@@ -33,6 +36,10 @@ def confined(location: ConfigLocation, relative: str) -> ConfinedPath:
     if os.path.isabs(relative) or relative.startswith("~"):
         raise BadPath("must be a path relative to the config's folder, not an absolute one")
     logical = os.path.join(location.base, relative)
+    if len(logical.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+        raise BadPath(
+            f"is longer than any path a file system can open; keep it under {MAX_PATH_BYTES} bytes"
+        )
     real = os.path.realpath(logical)
     try:
         mode = os.stat(real).st_mode

@@ -5,7 +5,7 @@ would rewrite. A part the schema refused is left to the schema's message."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from icpp_sizer_check.canister import DEFAULT_TARGET, TARGETS, memory_above_cap
 from icpp_sizer_check.compare import CompareMode
@@ -48,7 +48,7 @@ def canister_rule(source: ConfigSource, accepted: Accepted, runtime: Runtime) ->
 
 
 class ModelsChecked(NamedTuple):
-    resolved: list[ResolvedModel | None]
+    resolved: list[ResolvedModel[Any] | None]
     problems: list[Problem]
 
 
@@ -71,7 +71,7 @@ def model_rules(
     models = accepted.data.get("models")
     if not isinstance(models, list) or not accepted.reachable(("models",)):
         return ModelsChecked([], [])
-    resolved: list[ResolvedModel | None] = []
+    resolved: list[ResolvedModel[Any] | None] = []
     problems: list[Problem] = []
     first_seen: dict[str, int] = {}
     for index in range(len(models)):
@@ -112,7 +112,7 @@ def formatter_rule(
     """In the modes whose promise is that a Markdown formatter leaves the document
     alone, no name or title (the default one included) may hold what a formatter
     rewrites."""
-    from icpp_sizer_check.markdown import formatter_rewrite
+    from icpp_sizer_check.formatters import formatter_rewrite
 
     data = accepted.data
     padded = accepted.get(("style",)) == Style.ALIGNED

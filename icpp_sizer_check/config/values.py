@@ -30,7 +30,7 @@ class SizerConfig(NamedTuple):
     command: str
     output: Path  # the document actually read and written, after every symlink
     memory_mib: int
-    models: tuple[ModelSpec, ...]
+    models: tuple[ModelSpec[Any], ...]
     style: Style = Style.COMPACT
     compare: CompareMode = CompareMode.EXACT
     runtime: str = DEFAULT_RUNTIME
@@ -54,7 +54,7 @@ def build_config(
     source: ConfigSource,
     location: ConfigLocation,
     runtime: Runtime,
-    resolved: list[ResolvedModel | None],
+    resolved: list[ResolvedModel[Any] | None],
     output: ConfinedPath,
     source_digest: str,
 ) -> SizerConfig:
@@ -71,8 +71,7 @@ def build_config(
                 name=raw["name"],
                 threshold=raw.get(runtime.threshold_key, default_threshold),
                 position=source.document.position_of(("models", index)),
-                values=model.values,
-                reads=model.reads,
+                resolved=model,
             )
         )
     return SizerConfig(

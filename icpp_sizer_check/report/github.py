@@ -19,7 +19,7 @@ from itertools import groupby
 from typing import Iterable, Iterator
 
 from icpp_sizer_check.compare import DocumentStatus
-from icpp_sizer_check.errors import Problem
+from icpp_sizer_check.errors import Problem, printable
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.report.step_summary import STEP_SUMMARY_LIMIT, step_summary
@@ -99,7 +99,9 @@ def _config_lines(config: ConfigResult, workspace: str) -> Iterator[tuple[bool, 
     if config.document_status == DocumentStatus.STALE:
         title = _escape_data(f"{config.output_file}: diff, committed vs regenerated")
         yield True, f"::group::{title}"
-        yield False, config.diff.rstrip("\n")
+        # A committed document is anyone's text: its controls as escapes, as
+        # the log viewer renders ANSI and a terminal obeys it.
+        yield False, printable(config.diff, keep="\n\t").rstrip("\n")
         yield True, "::endgroup::"
         yield (
             True,

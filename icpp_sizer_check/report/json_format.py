@@ -15,7 +15,6 @@ from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.report import Destination
 from icpp_sizer_check.report.messages import fix_command
 from icpp_sizer_check.results import ConfigResult, ModelResult, RunResult
-from icpp_sizer_check.runtimes import get_runtime
 
 SCHEMA_VERSION = 1
 
@@ -56,7 +55,7 @@ def _model(config: ConfigResult, model: ModelResult) -> dict[str, Any]:
         "line": model.position.line if model.position else None,
         "column": model.position.column if model.position else None,
         # The runtime's own keys: its values, where they came from, its remedy, bytes.
-        **get_runtime(config.runtime).model_json(model),
+        **model.account.model_json(model),
     }
 
 

@@ -6,28 +6,27 @@ from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.config.location import regenerate_command
 from icpp_sizer_check.errors import Problem
 from icpp_sizer_check.results import ConfigResult, ModelResult, Staging
-from icpp_sizer_check.runtimes import get_runtime
 from icpp_sizer_check.sources import stage_command
 
 
 def model_failure(config: ConfigResult, model: ModelResult) -> str:
     """Why the model fails, in its runtime's words."""
-    return get_runtime(config.runtime).failure(config, model)
+    return model.account.failure(config, model)
 
 
 def failure_title(config: ConfigResult, model: ModelResult) -> str:
     """A few words on how the model fails, in its runtime's words."""
-    return get_runtime(config.runtime).failure_title(model)
+    return model.account.failure_title(model)
 
 
 def remedy(config: ConfigResult, model: ModelResult) -> str:
     """What would make the model meet its threshold, in its runtime's words."""
-    return get_runtime(config.runtime).remedy(config, model)
+    return model.account.remedy(config, model)
 
 
 def model_detail(config: ConfigResult, model: ModelResult) -> str:
     """The model's users and where its values came from, in its runtime's words."""
-    return get_runtime(config.runtime).detail(model)
+    return model.account.detail(model)
 
 
 def fix_command(config: ConfigResult) -> str:
@@ -76,7 +75,7 @@ def model_location(config: ConfigResult, model: ModelResult) -> str:
 def headroom(config: ConfigResult) -> str:
     """The closest call among a config's models, for the success line."""
     tightest = min(config.models, key=lambda model: (model.margin.spare, model.margin.have))
-    return f"smallest headroom: {get_runtime(config.runtime).closest(tightest)}"
+    return f"smallest headroom: {tightest.account.closest(tightest)}"
 
 
 def stale(config: ConfigResult) -> str:

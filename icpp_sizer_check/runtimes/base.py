@@ -10,13 +10,13 @@ runtime knows a row of its tables, a unit, or how its columns are headed.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple, Protocol, Sequence
+from typing import Any, Callable, Generic, Mapping, NamedTuple, Sequence, TypeVar
 
 from icpp_sizer_check.canister import WasmTarget
 from icpp_sizer_check.compare import ColumnLayout
 from icpp_sizer_check.errors import JsonPath, Position
 from icpp_sizer_check.markdown import Table
-from icpp_sizer_check.results import ConfigResult, FileRead, ModelResult
+from icpp_sizer_check.results import FileRead, ModelResult
 
 
 class Finding(NamedTuple):
@@ -35,21 +35,49 @@ class ModelFile(NamedTuple):
     shown: str  # as messages name it
 
 
-class ResolvedModel(NamedTuple):
+# A runtime's values of one model (its hyperparameters, a model file's header,
+# ...): its own type, which only it builds and reads.
+V = TypeVar("V")
+
+
+class ResolvedModel(Generic[V]):
     """A model's values as the runtime needs them, and the files read for them."""
 
-    values: object
-    reads: tuple[FileRead, ...] = ()
+    __slots__ = ("reads", "values")
+
+    def __init__(self, values: V, reads: tuple[FileRead, ...] = ()) -> None:
+        self.values = values
+        self.reads = reads
 
 
-class ModelSpec(NamedTuple):
-    """One model of a valid config."""
+class ModelSpec(Generic[V]):
+    """One model of a valid config: what the config says of it, and its values."""
 
-    name: str
-    threshold: int  # the runtime's threshold key, from the model or the top level
-    position: Position | None
-    values: object  # the runtime's own (hyperparameters, a model file's header, ...)
-    reads: tuple[FileRead, ...] = ()
+    __slots__ = ("name", "position", "resolved", "threshold")
+
+    def __init__(
+        self, name: str, threshold: int, position: Position | None, resolved: ResolvedModel[V]
+    ) -> None:
+        self.name = name
+        self.threshold = threshold  # the runtime's threshold key, from the model or the top level
+        self.position = position
+        self.resolved = resolved
+
+    @property
+    def values(self) -> V:
+        return self.resolved.values
+
+    @property
+    def reads(self) -> tuple[FileRead, ...]:
+        return self.resolved.reads
+
+
+class Canister(NamedTuple):
+    """What a config says of the canister its models are sized for."""
+
+    memory_mib: int
+    target: WasmTarget
+    options: Mapping[str, Any]  # the config's values of the runtime's config_keys
 
 
 class Evaluation(NamedTuple):
@@ -59,7 +87,15 @@ class Evaluation(NamedTuple):
     models: tuple[ModelResult, ...]
 
 
-class Runtime(Protocol):
+class Runtime(NamedTuple):
+    """A runtime's parts, each declared once: its keys and defaults, its
+    document's layout, how it resolves a model and how it sizes a config's
+    models. How it words a model is its results' own (``ModelResult.account``).
+
+    Its two functions are typed with its own values (``ResolvedModel[Llama2Model]``);
+    here, where every runtime is held alike, their values are ``Any``: a
+    config's models go to the runtime that resolved them, by its name."""
+
     name: str
     schema_definition: str  # the key in the schema's $defs of one model
     model_file_key: str  # the model key that names a model file, from the config's folder
@@ -70,51 +106,13 @@ class Runtime(Protocol):
     margin_unit: str  # what a model's margin counts ("users", "MiB headroom")
     config_keys: tuple[str, ...]  # top-level config keys of its own, handed to evaluate
     layout: ColumnLayout
-
-    def resolve_model(
-        self,
-        index: int,
-        model: Mapping[str, Any],
-        refused: frozenset[str],
-        file: ModelFile | None,
-    ) -> tuple[ResolvedModel | None, list[Finding]]:
-        """The values of model ``index`` from its keys the schema accepted
-        (``refused``: those written but refused, whose message is the schema's),
-        read from ``file`` where it names one; None with the findings when they
-        cannot be resolved."""
-        ...
-
-    def evaluate(
-        self,
-        models: Sequence[ModelSpec],
-        memory_mib: int,
-        target: WasmTarget,
-        options: Mapping[str, Any],
-    ) -> Evaluation:
-        """Size ``models`` for a canister of ``memory_mib``; ``options``: the
-        config's values of the runtime's ``config_keys`` that it writes."""
-        ...
-
-    def failure(self, config: ConfigResult, model: ModelResult) -> str:
-        """One line: why the model fails."""
-        ...
-
-    def failure_title(self, model: ModelResult) -> str:
-        """A few words: how the model fails (a GitHub annotation's title)."""
-        ...
-
-    def closest(self, model: ModelResult) -> str:
-        """How close the model is to its threshold, for the line of a config that passed."""
-        ...
-
-    def remedy(self, config: ConfigResult, model: ModelResult) -> str:
-        """One line: what would make the model meet its threshold."""
-        ...
-
-    def detail(self, model: ModelResult) -> str:
-        """One line: the model's users and where its values came from."""
-        ...
-
-    def model_json(self, model: ModelResult) -> dict[str, Any]:
-        """The runtime's keys of a model in ``--format json``."""
-        ...
+    # (index, model, refused, file): the values of model ``index`` from its keys
+    # the schema accepted (``refused``: those written but refused, whose message
+    # is the schema's), read from ``file`` where it names one; None with the
+    # findings when they cannot be resolved.
+    resolve_model: Callable[
+        [int, Mapping[str, Any], frozenset[str], ModelFile | None],
+        tuple[ResolvedModel[Any] | None, list[Finding]],
+    ]
+    # (models, canister): ``models`` sized for the canister.
+    evaluate: Callable[[Sequence[ModelSpec[Any]], Canister], Evaluation]

@@ -4,14 +4,24 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.config.load import load_config, parse_config
+from icpp_sizer_check import cache
+from icpp_sizer_check.config.load import load_config, load_configs, parse_config
 from icpp_sizer_check.config.location import display_path, locate_config, regenerate_command
+from icpp_sizer_check.config.schema import validator
 from icpp_sizer_check.config.source import format_json_path
 from icpp_sizer_check.errors import ConfigError
 from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.runtimes import get_runtime
 from icpp_sizer_check.runtimes.base import ModelSpec
-from tests.fixtures import BAD_CONFIGS, DATA, GOOD_CONFIGS, MODEL_YAML, REPO_CONFIG, expectation
+from tests.fixtures import (
+    BAD_CONFIGS,
+    CONFIG,
+    DATA,
+    GOOD_CONFIGS,
+    MODEL_YAML,
+    REPO_CONFIG,
+    expectation,
+)
 
 
 def parse(text: str, path: Path = Path("c.yaml")) -> list[ModelSpec]:
@@ -174,3 +184,82 @@ def test_a_default_title_a_formatter_rewrites_asks_for_a_title(tmp_path: Path) -
     assert parse_config(
         "style: aligned\ntitle: Draft\noutput: o.md\n" + MODEL_YAML, config
     ).title == ("Draft")
+
+
+def test_load_configs_keeps_the_good_and_places_each_problem_at_its_file(
+    project: Path,
+) -> None:
+    bad = project / "configs" / "bad.yaml"
+    bad.write_text("output: o.md\nmodels: []\n", encoding="utf-8")
+    configs, problems = load_configs([CONFIG, Path("configs/bad.yaml")])
+    assert [config.shown for config in configs] == ["configs/icpp_llama2.yaml"]
+    assert [(str(problem), problem.location) for problem in problems] == [
+        (
+            "configs/bad.yaml:2:9: models: must list at least one model; add a model",
+            str(bad),
+        )
+    ]
+
+
+def test_a_problem_whose_file_has_no_absolute_path_has_no_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    configs, problems = load_configs([Path("c.yaml")])
+    assert configs == []
+    assert [problem.location for problem in problems] == [""]
+    assert problems[0].message.startswith("cannot tell where the config is")
+
+
+def test_load_configs_remembers_a_valid_config_unless_told_not_to(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project / "cache-home"))
+    monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
+    key = cache.validation_key((project / CONFIG).read_text(encoding="utf-8"))
+    assert load_configs([CONFIG], use_cache=False)[1] == []
+    assert not cache.was_validated(key)
+    assert load_configs([CONFIG])[1] == []
+    assert cache.was_validated(key)
+
+
+def test_load_config_remembers_a_valid_config_by_default(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project / "cache-home"))
+    monkeypatch.delenv(cache.DISABLE_VARIABLE, raising=False)
+    load_config(project / CONFIG)
+    assert cache.was_validated(cache.validation_key((project / CONFIG).read_text()))
+
+
+def schema_runs(text: str, **options: bool) -> int:
+    """How often parse_config asks the schema's validator while parsing ``text``."""
+    before = validator.cache_info()
+    parse_config(text, Path("c.yaml"), **options)
+    after = validator.cache_info()
+    return (after.hits + after.misses) - (before.hits + before.misses)
+
+
+@pytest.mark.usefixtures("project")
+def test_a_config_validated_before_skips_the_schema_unless_the_cache_is_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    cache_home = tmp_path_factory.mktemp("cache-home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    monkeypatch.setenv(cache.DISABLE_VARIABLE, "1")
+    text = "output: out.md\n" + MODEL_YAML
+    assert [schema_runs(text), schema_runs(text)] == [1, 1]
+    assert list(cache_home.rglob("*")) == []  # nothing remembered, not even a stray key
+    monkeypatch.delenv(cache.DISABLE_VARIABLE)
+    assert [schema_runs(text, use_cache=False), schema_runs(text, use_cache=False)] == [1, 1]
+    assert list(cache_home.rglob("*")) == []
+    assert [schema_runs(text), schema_runs(text)] == [1, 0]
+    assert cache.was_validated(cache.validation_key(text))
+
+
+@pytest.mark.usefixtures("project")
+def test_a_config_parsed_from_text_alone_carries_no_digest_of_bytes() -> None:
+    assert parse_config("output: out.md\n" + MODEL_YAML, Path("c.yaml")).source_digest == ""

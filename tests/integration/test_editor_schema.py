@@ -73,6 +73,7 @@ SCHEMA_VERDICTS = {
     "output_climbs_out": PATH,
     "output_home": PATH,
     "output_name_too_long": PATH,
+    "output_path_too_long": PATH,
     "output_nul": PATH,
     "scalar_top_level": REJECTS,
     "title_two_lines": REJECTS,

@@ -17,7 +17,7 @@ import pytest
 from icpp_sizer_check.compare import FORMATTING_ONLY, CompareMode, compare_document
 from icpp_sizer_check.config.load import load_config
 from icpp_sizer_check.errors import ConfigError
-from icpp_sizer_check.markdown import formatter_rewrite
+from icpp_sizer_check.formatters import formatter_rewrite
 from icpp_sizer_check.runner import regenerate
 from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, size_model

@@ -24,6 +24,7 @@ from icpp_sizer_check.results import (
     required_users,
 )
 from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT
+from icpp_sizer_check.runtimes.icpp_llama2.messages import Llama2Account
 from icpp_sizer_check.runtimes.icpp_llama2.models import CheckpointSource, Llama2Model
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters, remedy, size_model
 from tests.fixtures import CONFIG, DOCUMENT, STORIES, STORIES_15M
@@ -59,7 +60,8 @@ def model_result(
     if status != ModelStatus.OK:
         fix = remedy(hyperparameters, available, required_users(threshold), target.heap_cap_mib)
     values = Llama2Model(hyperparameters, checkpoint)
-    return ModelResult(name, status, Margin(users, threshold), position, values, sizing, fix)
+    account = Llama2Account(values, sizing, fix)
+    return ModelResult(name, status, Margin(users, threshold), position, account)
 
 
 def stories(

@@ -432,3 +432,15 @@ def test_a_written_document_not_yet_staged_is_annotated(repository: Path) -> Non
     (config,) = json_report.as_document(result)["configs"]
     assert (config["passed"], config["written"]) == (False, True)
     assert (config["staging"], config["fix_command"]) == ("not-staged", stage)
+
+
+def test_a_diff_shows_terminal_controls_as_escapes() -> None:
+    # A terminal (or the log viewer, which renders ANSI) would act on them:
+    # colours that forge a line, a title, the clipboard (OSC 52).
+    committed = COMMITTED.replace(
+        "### Canister Metrics\n", "\x1b[32mOK\x1b]52;c;aGk=\x07\x1b[8m\n### Canister Metrics\n"
+    )
+    config = config_result(DocumentStatus.STALE, comparison(committed, COMMITTED))
+    out = logged(run_result([config]))
+    assert "\x1b" not in out and "\x07" not in out
+    assert "-\\x1b[32mOK\\x1b]52;c;aGk=\\x07\\x1b[8m\n" in out

@@ -3,6 +3,7 @@ from __future__ import annotations
 from icpp_sizer_check.canister import WASM64
 from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.report import messages as say
+from icpp_sizer_check.runtimes.icpp_llama2.messages import Llama2Account
 from tests.fixtures import STORIES_110M
 from tests.report.results import config_result, stale_at_512
 
@@ -100,6 +101,7 @@ def test_a_context_too_long_for_any_canister_offers_a_shorter_one() -> None:
         "enough: one canister of 4096 MiB cannot serve a single user; seq_len at most "
     )
     assert text.endswith("; no number of canisters can with seq_len 100000")
-    fix = failing.remedy
+    assert isinstance(failing.account, Llama2Account)
+    fix = failing.account.fix
     assert fix is not None and fix.max_seq_len is not None and fix.max_seq_len_at_cap
     assert f"at most {fix.max_seq_len} (now 100000), or at most {fix.max_seq_len_at_cap} " in text

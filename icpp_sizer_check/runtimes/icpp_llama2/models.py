@@ -83,7 +83,7 @@ def _header_values(
 
 def resolve_model(
     index: int, model: Mapping[str, Any], refused: Collection[str], file: ModelFile | None
-) -> tuple[ResolvedModel | None, list[Finding]]:
+) -> tuple[ResolvedModel[Llama2Model] | None, list[Finding]]:
     """Merge a checkpoint's header (if any) with the keys written beside it.
     ``model`` holds the keys the schema accepted; a key in ``refused`` was
     written but refused: its value is unknown, never the header's."""

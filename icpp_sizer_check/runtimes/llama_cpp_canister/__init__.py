@@ -8,19 +8,13 @@ conversation costs.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
-from icpp_sizer_check.canister import MIB, WASM32, WasmTarget, mib_to_bytes
-from icpp_sizer_check.results import ConfigResult, Margin, ModelResult, ModelStatus
-from icpp_sizer_check.runtimes.base import (
-    Evaluation,
-    Finding,
-    ModelFile,
-    ModelSpec,
-    ResolvedModel,
-    Runtime,
-)
-from icpp_sizer_check.runtimes.llama_cpp_canister import document, messages, models
+from icpp_sizer_check.canister import MIB, WASM32, mib_to_bytes
+from icpp_sizer_check.results import Margin, ModelResult, ModelStatus
+from icpp_sizer_check.runtimes.base import Canister, Evaluation, ModelSpec, Runtime
+from icpp_sizer_check.runtimes.llama_cpp_canister import document, models
+from icpp_sizer_check.runtimes.llama_cpp_canister.messages import LlamaCppAccount
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import outcome, size_model
 
 # The Internet Computer's default wasm_memory_limit.
@@ -28,11 +22,6 @@ DEFAULT_MEMORY_MIB = 3072
 # The largest model file the canister reads in one message: a 1,056 MiB file
 # is known to load, a 1,745 MiB one to fail (IC0524); the IC's cap is 2 GiB.
 DEFAULT_MAX_MODEL_FILE_MIB = 1536
-
-
-def _model(spec: ModelSpec) -> models.LlamaCppModel:
-    assert isinstance(spec.values, models.LlamaCppModel)
-    return spec.values
 
 
 def status_of(
@@ -49,80 +38,48 @@ def status_of(
     return ModelStatus.OK
 
 
-class LlamaCppCanister:
-    name = "llama_cpp_canister"
-    schema_definition = "llama_cpp_canister_model"
-    model_file_key = "gguf"
-    targets: tuple[WasmTarget, ...] = (WASM32,)
-    default_memory_mib = DEFAULT_MEMORY_MIB
-    threshold_key = "min_headroom_mib"
-    default_threshold = 0
-    margin_unit = "MiB headroom"
-    config_keys: tuple[str, ...] = ("max_model_file_mib",)
-    layout = document.LAYOUT
-
-    def resolve_model(
-        self,
-        index: int,
-        model: Mapping[str, Any],
-        refused: frozenset[str],
-        file: ModelFile | None,
-    ) -> tuple[ResolvedModel | None, list[Finding]]:
-        return models.resolve_model(index, model, refused, file)
-
-    def evaluate(
-        self,
-        specs: Sequence[ModelSpec],
-        memory_mib: int,
-        target: WasmTarget,
-        options: Mapping[str, Any],
-    ) -> Evaluation:
-        limit = mib_to_bytes(memory_mib)
-        max_file = mib_to_bytes(options.get("max_model_file_mib", DEFAULT_MAX_MODEL_FILE_MIB))
-        values = [_model(spec) for spec in specs]
-        sizings = [size_model(value.architecture, value.settings) for value in values]
-        results, fits = [], []
-        for spec, value, sizing in zip(specs, values, sizings):
-            min_headroom = mib_to_bytes(spec.threshold)
-            held = outcome(
-                value.architecture,
-                value.settings,
-                sizing,
-                limit,
-                min_headroom,
-                max_file,
-                MIB,
-                target.heap_cap_mib,
-            )
-            fits.append(held.max_ctx_size)
-            headroom = limit - sizing.heap
-            status = status_of(sizing.heap, headroom, sizing.file, limit, min_headroom, max_file)
-            margin = Margin(headroom // MIB, spec.threshold)
-            results.append(
-                ModelResult(spec.name, status, margin, spec.position, value, sizing, held)
-            )
-        tables = document.document_tables(
-            [spec.name for spec in specs], values, sizings, limit, fits
+def evaluate(specs: Sequence[ModelSpec[models.LlamaCppModel]], canister: Canister) -> Evaluation:
+    limit = mib_to_bytes(canister.memory_mib)
+    max_file = mib_to_bytes(canister.options.get("max_model_file_mib", DEFAULT_MAX_MODEL_FILE_MIB))
+    values = [spec.values for spec in specs]
+    sizings = [size_model(value.architecture, value.settings) for value in values]
+    results, fits = [], []
+    for spec, value, sizing in zip(specs, values, sizings):
+        min_headroom = mib_to_bytes(spec.threshold)
+        held = outcome(
+            value.architecture,
+            value.settings,
+            sizing,
+            limit,
+            min_headroom,
+            max_file,
+            MIB,
+            canister.target.heap_cap_mib,
         )
-        return Evaluation(tables, tuple(results))
-
-    def failure(self, config: ConfigResult, model: ModelResult) -> str:
-        return messages.failure(config, model)
-
-    def failure_title(self, model: ModelResult) -> str:
-        return messages.failure_title(model)
-
-    def closest(self, model: ModelResult) -> str:
-        return messages.closest(model)
-
-    def remedy(self, config: ConfigResult, model: ModelResult) -> str:
-        return messages.remedy(config, model)
-
-    def detail(self, model: ModelResult) -> str:
-        return messages.detail(model)
-
-    def model_json(self, model: ModelResult) -> dict[str, Any]:
-        return messages.model_json(model)
+        fits.append(held.max_ctx_size)
+        headroom = limit - sizing.heap
+        status = status_of(sizing.heap, headroom, sizing.file, limit, min_headroom, max_file)
+        margin = Margin(headroom // MIB, spec.threshold)
+        results.append(
+            ModelResult(
+                spec.name, status, margin, spec.position, LlamaCppAccount(value, sizing, held)
+            )
+        )
+    tables = document.document_tables([spec.name for spec in specs], values, sizings, limit, fits)
+    return Evaluation(tables, tuple(results))
 
 
-RUNTIME: Runtime = LlamaCppCanister()
+RUNTIME = Runtime(
+    name="llama_cpp_canister",
+    schema_definition="llama_cpp_canister_model",
+    model_file_key="gguf",
+    targets=(WASM32,),
+    default_memory_mib=DEFAULT_MEMORY_MIB,
+    threshold_key="min_headroom_mib",
+    default_threshold=0,
+    margin_unit="MiB headroom",
+    config_keys=("max_model_file_mib",),
+    layout=document.LAYOUT,
+    resolve_model=models.resolve_model,
+    evaluate=evaluate,
+)

@@ -14,13 +14,13 @@ from typing import TextIO
 
 from icpp_sizer_check.errors import printable
 from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from icpp_sizer_check.gguf.format import GgufError
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     OPTIONAL_KEYS,
     REQUIRED_KEYS,
     Architecture,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import read_architecture
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import GgufError
 
 # Optional keys written whatever their value: they say what the file is, and
 # the sizing uses them (the vocabulary's heap, the compute graph's size).

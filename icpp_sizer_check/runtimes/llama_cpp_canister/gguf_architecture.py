@@ -5,23 +5,24 @@ from __future__ import annotations
 
 from typing import Optional
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
-    ARCHITECTURES,
-    MAX_LAYERS,
-    Architecture,
-)
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
+from icpp_sizer_check.gguf.format import (
     ARRAY,
     BOOL,
     BUFFER_ALIGNMENT,
     INTEGER_TYPES,
     STRING,
     TYPE_NAMES,
+    Field,
     GgufError,
     GgufHeader,
     shown,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import pad, read_header
+from icpp_sizer_check.gguf.header import pad, read_header
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    ARCHITECTURES,
+    MAX_LAYERS,
+    Architecture,
+)
 
 # gemma3's sliding-window pattern when the file has no key for it (llama.cpp's
 # gemma3 hparams: set_swa_pattern(6), five sliding layers then a global one).
@@ -93,21 +94,35 @@ def _required_per_layer(
     return values
 
 
-def _string(header: GgufHeader, key: str) -> Optional[str]:
+def _field(header: GgufHeader, key: str, kind: int, expected: str) -> Optional[Field]:
+    """The field at ``key``, None when absent; one of another type than ``kind`` is refused."""
     field = header.fields.get(key)
+    if field is not None and field.type != kind:
+        raise GgufError(f"{shown(key)} is a {_type_name(field.type)}; expected {expected}")
+    return field
+
+
+def _string(header: GgufHeader, key: str) -> Optional[str]:
+    field = _field(header, key, STRING, "a string")
     if field is None:
         return None
-    if field.type != STRING or not isinstance(field.value, str):
-        raise GgufError(f"{shown(key)} is a {_type_name(field.type)}; expected a string")
+    if not isinstance(field.value, str):  # longer than the reader keeps
+        raise GgufError(
+            f"{shown(key)} is a string of {field.length} bytes, more than any model "
+            "needs there; the header is corrupt"
+        )
     return field.value
 
 
 def _array_length(header: GgufHeader, key: str) -> Optional[int]:
-    field = header.fields.get(key)
+    field = _field(header, key, ARRAY, "an array of strings")
     if field is None:
         return None
-    if field.type != ARRAY or field.item_type != STRING:
-        raise GgufError(f"{shown(key)} is a {_type_name(field.type)}; expected an array of strings")
+    if field.item_type != STRING:
+        raise GgufError(
+            f"{shown(key)} is an array of {field.length} {_type_name(field.item_type or 0)} "
+            "items; expected an array of strings"
+        )
     return field.length
 
 

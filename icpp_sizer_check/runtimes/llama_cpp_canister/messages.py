@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.render import format_mb
@@ -10,14 +10,7 @@ from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus
 from icpp_sizer_check.runtimes.llama_cpp_canister.document import UNIT
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import GgufSource, LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing, Outcome
-
-
-def _parts(model: ModelResult) -> tuple[LlamaCppModel, LlamaCppSizing, Outcome]:
-    values, sizing, held = model.values, model.sizing, model.remedy
-    assert isinstance(values, LlamaCppModel) and isinstance(sizing, LlamaCppSizing)
-    assert isinstance(held, Outcome)
-    return values, sizing, held
-
+from icpp_sizer_check.runtimes.overrides import overrides_json, overrides_text
 
 # The most the Internet Computer reads from stable memory in one message.
 MESSAGE_READ_CAP_MIB = 2048
@@ -33,51 +26,6 @@ def _file_too_large(sizing: LlamaCppSizing, held: Outcome) -> bool:
 
 def _heap_short(sizing: LlamaCppSizing, held: Outcome) -> bool:
     return held.headroom(sizing) < held.min_headroom
-
-
-def failure(config: ConfigResult, model: ModelResult) -> str:
-    """Why the model fails: a heap above the limit, a file the canister cannot
-    read in one message, or too little heap left free; the first by the
-    failing-model rule, then any other that holds too (each has its remedy)."""
-    _, sizing, held = _parts(model)
-    headroom = held.headroom(sizing)
-    file_reason = (
-        f"its GGUF file is {_mb(sizing.file)}, above max_model_file_mib {held.max_file // MIB}"
-    )
-    if model.status == ModelStatus.FILE_TOO_LARGE:
-        also = (
-            f"; and it leaves {_mb(headroom)} of heap free, below its min_headroom_mib of "
-            f"{held.min_headroom // MIB}"
-            if _heap_short(sizing, held)
-            else ""
-        )
-        return (
-            f"model {model.name}: {file_reason}: the canister cannot read it from stable "
-            f"memory in one message{also}"
-        )
-    also = f"; and {file_reason}" if _file_too_large(sizing, held) else ""
-    if model.status == ModelStatus.DOES_NOT_FIT:
-        return (
-            f"model {model.name} does not fit: its heap needs {_mb(sizing.heap)} but "
-            f"wasm_memory_limit is {config.memory_mib} MiB ({_mb(sizing.heap - held.limit)} "
-            f"short){also}"
-        )
-    return (
-        f"model {model.name} leaves {_mb(headroom)} of heap free, below its min_headroom_mib of "
-        f"{held.min_headroom // MIB} (short by {_mb(held.min_headroom - headroom)}){also}"
-    )
-
-
-def failure_title(model: ModelResult) -> str:
-    return {
-        ModelStatus.DOES_NOT_FIT: "Model does not fit",
-        ModelStatus.FILE_TOO_LARGE: "Model file too large",
-    }.get(model.status, "Too little heap headroom")
-
-
-def closest(model: ModelResult) -> str:
-    have, need = model.margin
-    return f"{model.name} leaves {have} MiB of heap free, minimum {need} (+{model.margin.spare})"
 
 
 def file_remedy_mib(sizing: LlamaCppSizing, held: Outcome) -> int | None:
@@ -113,84 +61,121 @@ def _heap_remedy(config: ConfigResult, values: LlamaCppModel, held: Outcome) -> 
     return f"{goal}: {ctx}, or canister.memory_mib at least {memory} (now {config.memory_mib})"
 
 
-def remedy(config: ConfigResult, model: ModelResult) -> str:
-    """What would pass, one remedy for each way the model fails: a shorter
-    context or more memory for the heap; a smaller file, or a larger limit."""
-    values, sizing, held = _parts(model)
-    remedies = []
-    if _heap_short(sizing, held):
-        remedies.append(_heap_remedy(config, values, held))
-    if _file_too_large(sizing, held):
-        file = _file_remedy(sizing, held)
-        remedies.append(f"and for its file: {file}" if remedies else file)
-    return "; ".join(remedies)
-
-
-def detail(model: ModelResult) -> str:
-    """The heap, the headroom, and where the architecture came from."""
-    values, sizing, _ = _parts(model)
-    have, need = model.margin
-    text = (
-        f"model {model.name}: heap {_mb(sizing.heap)}, {have} MiB free (minimum {need}), "
-        f"ctx_size {values.settings.ctx_size} ({sizing.context.n_ctx} KV cells)"
-    )
-    source = values.gguf
-    if source is None:
-        return text + "; architecture from the config"
-    text += f"; architecture from {source.path}"
-    changed = [
-        f"{key} {getattr(source.header, key)} -> {value}"
-        for key, value in source.overrides.items()
-        if getattr(source.header, key) != value
-    ]
-    if changed:
-        text += "; the config overrides " + ", ".join(changed)
-    return text
-
-
 def _gguf_json(source: GgufSource | None) -> dict[str, Any] | None:
     if source is None:
         return None
     return {
         "path": source.path,
         "header": source.header._asdict(),
-        "overrides": {
-            key: {"header": getattr(source.header, key), "config": value}
-            for key, value in source.overrides.items()
-        },
+        "overrides": overrides_json(source.header._asdict(), source.overrides),
     }
 
 
-def model_json(model: ModelResult) -> dict[str, Any]:
-    """The keys README's JSON section documents for a llama_cpp_canister model."""
-    values, sizing, held = _parts(model)
-    have, need = model.margin
-    return {
-        "headroom_mib": have,
-        "min_headroom_mib": need,
-        "headroom_bytes": held.headroom(sizing),
-        "max_ctx_size": held.max_ctx_size,
-        "n_ctx": sizing.context.n_ctx,
-        "architecture": values.architecture._asdict(),
-        "settings": values.settings._asdict(),
-        "gguf": _gguf_json(values.gguf),
-        "remedy": (
-            {
-                "ctx_size": held.ctx_for_headroom,
-                "memory_mib": held.memory_for_headroom_mib,
-                "max_model_file_mib": file_remedy_mib(sizing, held),
-            }
-            if model.status != ModelStatus.OK
-            else None
-        ),
-        "bytes": {
-            "weights": sizing.weights,
-            "kv_cache": sizing.kv_cache,
-            "output": sizing.output,
-            "compute": sizing.compute,
-            "overhead": sizing.overhead,
-            "heap": sizing.heap,
-            "session": sizing.session,
-            "file": sizing.file,
-        },
-    }
+class LlamaCppAccount(NamedTuple):
+    """llama_cpp_canister's account of a sized model: its values, sizing and outcome, worded."""
+
+    values: LlamaCppModel
+    sizing: LlamaCppSizing
+    held: Outcome  # the limits it was held to, and what would pass
+
+    def failure(self, config: ConfigResult, model: ModelResult) -> str:
+        """Why the model fails: a heap above the limit, a file the canister cannot
+        read in one message, or too little heap left free; the first by the
+        failing-model rule, then any other that holds too (each has its remedy)."""
+        headroom = self.held.headroom(self.sizing)
+        file_reason = (
+            f"its GGUF file is {_mb(self.sizing.file)}, above max_model_file_mib "
+            f"{self.held.max_file // MIB}"
+        )
+        if model.status == ModelStatus.FILE_TOO_LARGE:
+            also = (
+                f"; and it leaves {_mb(headroom)} of heap free, below its min_headroom_mib of "
+                f"{self.held.min_headroom // MIB}"
+                if _heap_short(self.sizing, self.held)
+                else ""
+            )
+            return (
+                f"model {model.name}: {file_reason}: the canister cannot read it from stable "
+                f"memory in one message{also}"
+            )
+        also = f"; and {file_reason}" if _file_too_large(self.sizing, self.held) else ""
+        if model.status == ModelStatus.DOES_NOT_FIT:
+            return (
+                f"model {model.name} does not fit: its heap needs {_mb(self.sizing.heap)} but "
+                f"wasm_memory_limit is {config.memory_mib} MiB "
+                f"({_mb(self.sizing.heap - self.held.limit)} short){also}"
+            )
+        short = _mb(self.held.min_headroom - headroom)
+        return (
+            f"model {model.name} leaves {_mb(headroom)} of heap free, below its "
+            f"min_headroom_mib of {self.held.min_headroom // MIB} (short by {short}){also}"
+        )
+
+    def failure_title(self, model: ModelResult) -> str:
+        return {
+            ModelStatus.DOES_NOT_FIT: "Model does not fit",
+            ModelStatus.FILE_TOO_LARGE: "Model file too large",
+        }.get(model.status, "Too little heap headroom")
+
+    def closest(self, model: ModelResult) -> str:
+        have, need = model.margin
+        return (
+            f"{model.name} leaves {have} MiB of heap free, minimum {need} (+{model.margin.spare})"
+        )
+
+    def remedy(self, config: ConfigResult, model: ModelResult) -> str:
+        """What would pass, one remedy for each way the model fails: a shorter
+        context or more memory for the heap; a smaller file, or a larger limit."""
+        remedies = []
+        if _heap_short(self.sizing, self.held):
+            remedies.append(_heap_remedy(config, self.values, self.held))
+        if _file_too_large(self.sizing, self.held):
+            file = _file_remedy(self.sizing, self.held)
+            remedies.append(f"and for its file: {file}" if remedies else file)
+        return "; ".join(remedies)
+
+    def detail(self, model: ModelResult) -> str:
+        """The heap, the headroom, and where the architecture came from."""
+        have, need = model.margin
+        text = (
+            f"model {model.name}: heap {_mb(self.sizing.heap)}, {have} MiB free (minimum {need}), "
+            f"ctx_size {self.values.settings.ctx_size} ({self.sizing.context.n_ctx} KV cells)"
+        )
+        source = self.values.gguf
+        if source is None:
+            return text + "; architecture from the config"
+        header = source.header._asdict()
+        return f"{text}; architecture from {source.path}" + overrides_text(header, source.overrides)
+
+    def model_json(self, model: ModelResult) -> dict[str, Any]:
+        """The keys README's JSON section documents for a llama_cpp_canister model."""
+        have, need = model.margin
+        return {
+            "headroom_mib": have,
+            "min_headroom_mib": need,
+            "headroom_bytes": self.held.headroom(self.sizing),
+            "max_ctx_size": self.held.max_ctx_size,
+            "n_ctx": self.sizing.context.n_ctx,
+            "architecture": self.values.architecture._asdict(),
+            "settings": self.values.settings._asdict(),
+            "gguf": _gguf_json(self.values.gguf),
+            "remedy": (
+                {
+                    "ctx_size": self.held.ctx_for_headroom,
+                    "memory_mib": self.held.memory_for_headroom_mib,
+                    "max_model_file_mib": file_remedy_mib(self.sizing, self.held),
+                }
+                if model.status != ModelStatus.OK
+                else None
+            ),
+            "bytes": {
+                "weights": self.sizing.weights,
+                "kv_cache": self.sizing.kv_cache,
+                "output": self.sizing.output,
+                "compute": self.sizing.compute,
+                "overhead": self.sizing.overhead,
+                "heap": self.sizing.heap,
+                "session": self.sizing.session,
+                "file": self.sizing.file,
+            },
+        }

@@ -13,12 +13,12 @@ import stat
 from typing import BinaryIO, cast
 
 from icpp_sizer_check import cache
+from icpp_sizer_check.gguf.format import GgufError
+from icpp_sizer_check.gguf.header import parse
 from icpp_sizer_check.results import FileRead
 from icpp_sizer_check.runtimes.base import ModelFile
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import architecture_of
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import GgufError
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import parse
 
 __all__ = ["GgufError", "read_model"]
 

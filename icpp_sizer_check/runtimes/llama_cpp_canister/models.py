@@ -7,6 +7,11 @@ from __future__ import annotations
 from typing import Any, Collection, Mapping, NamedTuple, Optional
 
 from icpp_sizer_check.errors import JsonPath
+from icpp_sizer_check.gguf.ggml_types import (
+    BY_NAME,
+    DEFAULT_CACHE_TYPE,
+    is_quantized,
+)
 from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.results import FileRead
 from icpp_sizer_check.runtimes.base import Finding, ModelFile, ResolvedModel
@@ -14,11 +19,6 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     REQUIRED_KEYS,
     Architecture,
     Settings,
-)
-from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import (
-    BY_NAME,
-    DEFAULT_CACHE_TYPE,
-    is_quantized,
 )
 
 SETTING_KEYS = Settings._fields
@@ -137,7 +137,7 @@ def _shape_findings(index: int, arch: Architecture, origin: JsonPath) -> list[Fi
 
 def resolve_model(
     index: int, model: Mapping[str, Any], refused: Collection[str], file: ModelFile | None
-) -> tuple[ResolvedModel | None, list[Finding]]:
+) -> tuple[ResolvedModel[LlamaCppModel] | None, list[Finding]]:
     """The model's architecture and settings. ``model`` holds the keys the
     schema accepted; a key in ``refused`` was written but refused, so the
     model cannot be sized (the schema's message says why)."""

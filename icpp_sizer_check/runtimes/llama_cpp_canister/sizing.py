@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
-from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import (
+from icpp_sizer_check.gguf.ggml_types import (
     BY_NAME,
     GgmlType,
     is_quantized,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 
 # llama.cpp pads the context to this many cells (llama-context.cpp).
 CTX_PADDING = 256

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import sys
 
+from icpp_sizer_check.gguf.ggml_types import BY_NAME
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
-from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import BY_NAME
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import pad
 from tests.runtimes.llama_cpp_canister.published import (
     PUBLISHED_HEAP,

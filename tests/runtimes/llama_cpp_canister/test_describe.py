@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.config.load import parse_config
+from icpp_sizer_check.gguf.format import STRING
+from icpp_sizer_check.gguf.header import parse
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.describe import (
     architecture_yaml,
@@ -22,10 +24,8 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
     architecture_of,
     read_architecture,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import STRING
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_header import parse
 from tests.fixtures import Run, examples
-from tests.runtimes.llama_cpp_canister.test_gguf_header import (
+from tests.gguf.files import (
     LLAMA_ENTRIES,
     SPECS,
     build,

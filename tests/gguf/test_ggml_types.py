@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import (
+from icpp_sizer_check.gguf.ggml_types import (
     BY_NAME,
     CACHE_TYPES,
     DEFAULT_CACHE_TYPE,

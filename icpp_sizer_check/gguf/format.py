@@ -15,7 +15,7 @@ import struct
 from typing import NamedTuple, Optional, Union
 
 from icpp_sizer_check.errors import printable
-from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import GGML_TYPES
+from icpp_sizer_check.gguf.ggml_types import GGML_TYPES
 
 MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, Optional
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
+from icpp_sizer_check.gguf.format import (
     CHUNK_BYTES,
     MAX_KEPT_STRING,
     U32,

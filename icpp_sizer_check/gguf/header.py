@@ -10,7 +10,7 @@ checked against the bytes left in the file before it is used: no header can
 make the reader allocate more than the file holds or loop past its end. Every
 problem raises :class:`GgufError`, and nothing else escapes.
 
-The layout is gguf_format's; the reading window gguf_source's.
+The layout is format's; the reading window source's.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from __future__ import annotations
 import os
 import stat
 import struct
-from typing import BinaryIO
+from typing import BinaryIO, Mapping, TypeVar
 
 from icpp_sizer_check.errors import printable
-from icpp_sizer_check.runtimes.llama_cpp_canister.ggml_types import GGML_TYPES
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
+from icpp_sizer_check.gguf.format import (
     ARRAY,
     DEFAULT_ALIGNMENT,
     FORMATS,
@@ -46,7 +45,18 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_format import (
     TensorInfo,
     shown,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_source import Source
+from icpp_sizer_check.gguf.ggml_types import GGML_TYPES
+from icpp_sizer_check.gguf.source import Source
+
+T = TypeVar("T")
+# Refusals of a type code the reader does not know.
+UNKNOWN_ITEM_TYPE = (
+    "{what} has item type {code}, which GGUF does not define (0-12); the header is corrupt"
+)
+UNKNOWN_GGML_TYPE = (
+    "{what} has ggml type {code}, which this tool does not know (a retired type, or one "
+    "newer than this tool); requantize the model"
+)
 
 
 def _decode(raw: bytes, what: str, at: int) -> str:
@@ -87,16 +97,20 @@ def _read_value(source: Source, kind: int, key: str) -> Field:
     )
 
 
+def _known(table: Mapping[int, T], code: int, refusal: str, what: str) -> T:
+    """The entry of ``table`` for a type ``code`` the file gives ``what``; a
+    code it lacks is refused with ``refusal``."""
+    found = table.get(code)
+    if found is None:
+        raise GgufError(refusal.format(what=what, code=code))
+    return found
+
+
 def _read_array(source: Source, key: str) -> Field:
     what = f"the array {shown(key)}"
     item_type = source.u32(f"the item type of {what}")
     length = source.u64(f"the length of {what}")
-    least = MIN_ITEM_BYTES.get(item_type)
-    if least is None:
-        raise GgufError(
-            f"{what} has item type {item_type}, which GGUF does not define (0-12); "
-            "the header is corrupt"
-        )
+    least = _known(MIN_ITEM_BYTES, item_type, UNKNOWN_ITEM_TYPE, what)
     if length * least > source.left():
         raise GgufError(
             f"{what} claims {length} items, more than the {source.left()} bytes left in the "
@@ -154,12 +168,7 @@ def _read_tensor_info(source: Source, number: int) -> TensorInfo:
         raise GgufError(f"tensor {shown(name)} has a negative dimension; the header is corrupt")
     ggml_type = source.u32(f"the type of tensor {shown(name)}")
     offset = source.u64(f"the offset of tensor {shown(name)}")
-    kind = GGML_TYPES.get(ggml_type)
-    if kind is None:
-        raise GgufError(
-            f"tensor {shown(name)} has ggml type {ggml_type}, which this tool does not "
-            "know (a retired type, or one newer than this tool); requantize the model"
-        )
+    kind = _known(GGML_TYPES, ggml_type, UNKNOWN_GGML_TYPE, f"tensor {shown(name)}")
     if dims and dims[0] % kind.block_size:
         raise GgufError(
             f"tensor {shown(name)} of type {kind.name} has rows of {dims[0]} values, not a "

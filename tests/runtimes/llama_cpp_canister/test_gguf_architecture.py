@@ -1,0 +1,368 @@
+"""What llama.cpp's keys in a GGUF header make of a model's architecture, and
+how a missing or wrong key is refused."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from icpp_sizer_check.gguf.format import (
+    ARRAY,
+    BOOL,
+    FLOAT32,
+    INT32,
+    MAX_KEPT_STRING,
+    STRING,
+    UINT32,
+    UINT64,
+    GgufError,
+)
+from icpp_sizer_check.gguf.header import read_header
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
+    architecture_of,
+    read_architecture,
+)
+from tests.gguf.files import (
+    LLAMA_ENTRIES,
+    SPECS,
+    Spec,
+    build,
+    entry,
+    padded,
+    parsed,
+    replaced,
+    string,
+    tensors_of,
+    u32,
+    without,
+    write_models,
+)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_models(tmp_path_factory.mktemp("gguf"))
+
+
+def expected_architecture(spec: Spec, path: Path) -> Architecture:
+    """The architecture the spec describes, from the spec and the data written."""
+    data_bytes = sum(padded(data.nbytes) for _, data, _ in tensors_of(spec))
+    swa = spec.arch == "gemma3" and spec.sliding_window > 0
+    pattern = spec.pattern if isinstance(spec.pattern, int) else 6
+    if isinstance(spec.pattern, list):
+        pattern = 3  # what the lists below encode
+    return Architecture(
+        n_layer=spec.n_layer,
+        n_embd=spec.n_embd,
+        n_head=spec.n_head,
+        n_head_kv=spec.n_head_kv,
+        head_dim_k=spec.head_size,
+        head_dim_v=spec.head_size,
+        n_ff=spec.n_ff,
+        n_vocab=spec.n_vocab,
+        tensor_data_bytes=data_bytes,
+        file_bytes=path.stat().st_size,
+        arch=spec.arch,
+        context_length=512,
+        sliding_window=spec.sliding_window if swa else 0,
+        sliding_window_pattern=pattern if swa else 0,
+        n_tensors=len(tensors_of(spec)),
+        n_merges=0 if spec.tokenizer == "none" else spec.n_merges,
+    )
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_architecture(models: dict[str, Path], name: str) -> None:
+    path = models[name]
+    assert read_architecture(str(path)) == expected_architecture(SPECS[name], path)
+
+
+def test_tensor_data_is_the_file_section_at_alignment_32(models: dict[str, Path]) -> None:
+    """With the default alignment the padded tensors are the data section."""
+    path = models["llama_gqa_f16_tied"]
+    header = read_header(str(path))
+    assert read_architecture(str(path)).tensor_data_bytes == header.file_bytes - header.data_offset
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        (without("general.architecture"), "no 'general.architecture', which llama.cpp needs"),
+        (without("llama.block_count"), "no 'llama.block_count'"),
+        (without("llama.embedding_length"), "no 'llama.embedding_length'"),
+        (without("llama.attention.head_count"), "no 'llama.attention.head_count'"),
+        (without("llama.feed_forward_length"), "no 'llama.feed_forward_length'"),
+        (without("tokenizer.ggml.tokens"), "no 'tokenizer.ggml.tokens'"),
+        (
+            replaced(
+                "general.architecture", entry("general.architecture", STRING, string("mamba"))
+            ),
+            "architecture is 'mamba'; this tool sizes llama, qwen2, qwen3, gemma3",
+        ),
+        (
+            replaced(
+                "general.architecture",
+                entry("general.architecture", STRING, string(b"x\x1b[31m\xff")),
+            ),
+            r"architecture is 'x\\x1b\[31m\\xff'",
+        ),
+        (
+            replaced("general.architecture", u32("general.architecture", 1)),
+            "'general.architecture' is a uint32; expected a string",
+        ),
+        (
+            replaced("llama.block_count", entry("llama.block_count", STRING, string("2"))),
+            "'llama.block_count' is a string; expected an integer",
+        ),
+        (
+            replaced("llama.block_count", entry("llama.block_count", BOOL, b"\1")),
+            "'llama.block_count' is a bool; expected an integer",
+        ),
+        (
+            replaced("llama.block_count", u32("llama.block_count", 0)),
+            "'llama.block_count' is 0; it must be at least 1",
+        ),
+        (
+            replaced("llama.block_count", u32("llama.block_count", 513)),
+            "'llama.block_count' is 513; llama.cpp allows at most 512 layers",
+        ),
+        (
+            replaced(
+                "llama.block_count",
+                entry("llama.block_count", UINT64, struct.pack("<Q", 2**63)),
+            ),
+            "'llama.block_count' is 9223372036854775808; llama.cpp allows at most 512 layers",
+        ),
+        (
+            replaced("llama.attention.head_count_kv", u32("llama.attention.head_count_kv", 0)),
+            "'llama.attention.head_count_kv' is 0 in every layer; at least one layer needs",
+        ),
+        (
+            [
+                *LLAMA_ENTRIES,
+                entry("llama.attention.head_count_kv", ARRAY, struct.pack("<IQI", UINT32, 1, 0)),
+            ],
+            "'llama.attention.head_count_kv' is 0 in every layer; at least one layer needs",
+        ),
+        (
+            replaced("llama.attention.head_count", u32("llama.attention.head_count", 0)),
+            "'llama.attention.head_count' is 0; it must be at least 1",
+        ),
+        (
+            replaced(
+                "llama.attention.head_count",
+                entry("llama.attention.head_count", ARRAY, struct.pack("<IQii", INT32, 2, 2, 2)),
+            ),
+            "has 2 values for 1 layers",
+        ),
+        (
+            replaced(
+                "llama.attention.head_count",
+                entry("llama.attention.head_count", ARRAY, struct.pack("<IQf", FLOAT32, 1, 2.0)),
+            ),
+            "is an array of 1 float32 items; expected an integer or one integer per layer",
+        ),
+        (
+            replaced("tokenizer.ggml.merges", u32("tokenizer.ggml.merges", 3)),
+            "'tokenizer.ggml.merges' is a uint32; expected an array of strings",
+        ),
+        (
+            replaced("tokenizer.ggml.model", entry("tokenizer.ggml.model", STRING, string("none"))),
+            "no 'llama.vocab_size'",
+        ),
+    ],
+)
+def test_missing_or_wrong_keys(entries: list[bytes], message: str) -> None:
+    header = parsed(build(entries=entries))
+    with pytest.raises(GgufError, match=message):
+        architecture_of(header)
+
+
+def gemma3(extra: list[bytes], n_layer: int = 6) -> Architecture:
+    """A gemma3 header, ``extra`` entries replacing those of the same key."""
+    entries = [
+        entry("general.architecture", STRING, string("gemma3")),
+        u32("gemma3.block_count", n_layer),
+        u32("gemma3.embedding_length", 32),
+        u32("gemma3.feed_forward_length", 64),
+        u32("gemma3.attention.head_count", 2),
+        entry("tokenizer.ggml.model", STRING, string("none")),
+        u32("gemma3.vocab_size", 10),
+    ]
+    keys = {item[8 : 8 + struct.unpack_from("<Q", item)[0]] for item in extra}
+    kept = [item for item in entries if item[8 : 8 + struct.unpack_from("<Q", item)[0]] not in keys]
+    return architecture_of(parsed(build(entries=kept + extra)))
+
+
+def bools(flags: list[bool]) -> bytes:
+    payload = struct.pack("<IQ", BOOL, len(flags)) + bytes(flags)
+    return entry("gemma3.attention.sliding_window_pattern", ARRAY, payload)
+
+
+@pytest.mark.parametrize(
+    ("flags", "pattern"),
+    [
+        ([True] * 5 + [False], 6),
+        ([True, False] * 3, 2),
+        ([False] * 6, 1),
+        ([True] * 6, 7),  # every layer slides: no global layer among the six
+        ([True, True, False, True, True, False], 3),
+        ([True, True, True, True, True, False], 6),
+    ],
+)
+def test_bool_patterns_become_periods(flags: list[bool], pattern: int) -> None:
+    window = u32("gemma3.attention.sliding_window", 512)
+    architecture = gemma3([window, bools(flags)])
+    assert architecture.sliding_window_pattern == pattern
+    assert [architecture.is_swa(layer) for layer in range(6)] == flags
+
+
+def test_aperiodic_bool_pattern_is_refused() -> None:
+    window = u32("gemma3.attention.sliding_window", 512)
+    with pytest.raises(GgufError, match="without a period"):
+        gemma3([window, bools([True, False, False, True, True, False])])
+
+
+def test_gemma3_needs_its_sliding_window() -> None:
+    with pytest.raises(GgufError, match=r"no 'gemma3\.attention\.sliding_window'"):
+        gemma3([])
+
+
+def test_per_layer_head_counts_take_the_largest() -> None:
+    """Per-layer arrays size by their largest value (never short of
+    llama.cpp); the default head size divides by the first layer's count."""
+    per_layer = [
+        entry("gemma3.attention.head_count", ARRAY, struct.pack("<IQ3I", UINT32, 3, 2, 4, 4)),
+        entry("gemma3.attention.head_count_kv", ARRAY, struct.pack("<IQ3I", UINT32, 3, 1, 2, 0)),
+        entry("gemma3.feed_forward_length", ARRAY, struct.pack("<IQ3I", UINT32, 3, 64, 96, 64)),
+        u32("gemma3.attention.sliding_window", 0),
+    ]
+    architecture = gemma3(per_layer, n_layer=3)
+    assert (architecture.n_head, architecture.n_head_kv, architecture.n_ff) == (4, 2, 96)
+    assert architecture.head_dim_k == 32 // 2
+    assert (architecture.sliding_window, architecture.sliding_window_pattern) == (0, 0)
+
+
+def test_a_missing_key_is_named_with_what_to_do() -> None:
+    with pytest.raises(GgufError) as raised:
+        architecture_of(parsed(build(entries=without("llama.embedding_length"))))
+    assert str(raised.value) == (
+        "the metadata has no 'llama.embedding_length', which llama.cpp needs; "
+        "convert the model again with a current llama.cpp"
+    )
+
+
+def pattern_array(kind: int, payload: bytes, length: int) -> bytes:
+    body = struct.pack("<IQ", kind, length) + payload
+    return entry("gemma3.attention.sliding_window_pattern", ARRAY, body)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "shown"),
+    [
+        (bools([True] * 5), "5 bool"),
+        (pattern_array(INT32, struct.pack("<6i", *[1] * 6), 6), "6 int32"),
+        (pattern_array(0, bytes(6), 6), "6 uint8"),  # GGUF's type 0 is uint8
+    ],
+)
+def test_a_sliding_window_pattern_array_must_be_one_bool_per_layer(
+    pattern: bytes, shown: str
+) -> None:
+    window = u32("gemma3.attention.sliding_window", 512)
+    with pytest.raises(GgufError) as raised:
+        gemma3([window, pattern])
+    assert str(raised.value) == (
+        f"'gemma3.attention.sliding_window_pattern' is an array of {shown} items; "
+        "expected an integer or 6 bools, one per layer"
+    )
+
+
+def test_an_aperiodic_bool_pattern_is_refused_with_the_reason() -> None:
+    window = u32("gemma3.attention.sliding_window", 512)
+    with pytest.raises(GgufError) as raised:
+        gemma3([window, bools([True, False, False, True, True, False])])
+    assert str(raised.value) == (
+        "'gemma3.attention.sliding_window_pattern' marks sliding-window layers without a "
+        "period (every Nth layer global); this tool cannot size that layout"
+    )
+
+
+def refused_header(entries: list[bytes]) -> str:
+    with pytest.raises(GgufError) as raised:
+        architecture_of(parsed(build(entries=entries)))
+    return str(raised.value)
+
+
+def uint8s(key: str, count: int) -> bytes:
+    return entry(key, ARRAY, struct.pack("<IQ", 0, count) + b"\1" * count)  # type 0: uint8
+
+
+def test_a_list_of_numbers_where_strings_belong_is_named_as_such() -> None:
+    assert refused_header(
+        replaced("tokenizer.ggml.merges", uint8s("tokenizer.ggml.merges", 2))
+    ) == ("'tokenizer.ggml.merges' is an array of 2 uint8 items; expected an array of strings")
+    int32s = entry("tokenizer.ggml.merges", ARRAY, struct.pack("<IQi", INT32, 1, 5))
+    assert refused_header(replaced("tokenizer.ggml.merges", int32s)) == (
+        "'tokenizer.ggml.merges' is an array of 1 int32 items; expected an array of strings"
+    )
+
+
+def test_a_string_too_long_to_keep_is_refused_where_a_name_belongs() -> None:
+    huge = entry("general.architecture", STRING, string("x" * (MAX_KEPT_STRING + 1)))
+    assert refused_header(replaced("general.architecture", huge)) == (
+        f"'general.architecture' is a string of {MAX_KEPT_STRING + 1} bytes, more than any "
+        "model needs there; the header is corrupt"
+    )
+
+
+def test_a_per_layer_array_is_checked_value_by_value() -> None:
+    two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
+    heads = entry("llama.attention.head_count", ARRAY, struct.pack("<IQ2I", UINT32, 2, 2, 0))
+    entries = [item for item in two_layers if b"head_count" not in item[:40]] + [heads]
+    assert refused_header(entries) == (
+        "'llama.attention.head_count' holds 0; every value must be at least 1"
+    )
+    many = [*without("llama.attention.head_count"), uint8s("llama.attention.head_count", 5000)]
+    assert refused_header(many) == (
+        "'llama.attention.head_count' is an array of 5000 uint8 items; expected an integer "
+        "or one integer per layer"
+    )
+
+
+def test_the_least_values_llama_cpp_accepts_are_accepted() -> None:
+    """A layer may have no feed-forward block; a vocabulary of one token and
+    llama.cpp's most layers are allowed."""
+    feed_forward = entry("llama.feed_forward_length", ARRAY, struct.pack("<IQ2I", UINT32, 2, 0, 64))
+    two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
+    entries = [item for item in two_layers if b"feed_forward_length" not in item[:60]]
+    assert architecture_of(parsed(build(entries=[*entries, feed_forward]))).n_ff == 64
+    at_most = replaced("llama.block_count", u32("llama.block_count", 512))
+    assert architecture_of(parsed(build(entries=at_most))).n_layer == 512
+    no_tokenizer = [item for item in LLAMA_ENTRIES if b"tokenizer.ggml" not in item[:40]]
+    one_token = [*no_tokenizer, entry("tokenizer.ggml.model", STRING, string("none"))]
+    vocab = architecture_of(parsed(build(entries=[*one_token, u32("llama.vocab_size", 1)])))
+    assert vocab.n_vocab == 1
+    assert refused_header([*one_token, u32("llama.vocab_size", 0)]) == (
+        "'llama.vocab_size' is 0; it must be at least 1"
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["embedding_length", "context_length", "attention.key_length", "attention.value_length"],
+)
+def test_a_size_of_at_least_one_is_accepted_and_zero_refused(key: str) -> None:
+    one = replaced(f"llama.{key}", u32(f"llama.{key}", 1))
+    assert architecture_of(parsed(build(entries=one)))
+    assert refused_header(replaced(f"llama.{key}", u32(f"llama.{key}", 0))) == (
+        f"'llama.{key}' is 0; it must be at least 1"
+    )
+
+
+def test_the_default_head_size_is_a_whole_number() -> None:
+    embedding = replaced("llama.embedding_length", u32("llama.embedding_length", 33))
+    architecture = architecture_of(parsed(build(entries=embedding)))
+    assert (architecture.head_dim_k, architecture.head_dim_v) == (16, 16)
