@@ -12,8 +12,9 @@ import re
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Mapping, NamedTuple, Sequence
+from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import pytest
 from hypothesis import settings
@@ -252,6 +253,39 @@ def probe(cwd: Path, cache_home: Path, *args: str, **env: str) -> Probe:
     out, _, tail = completed.stdout.rpartition("@@ ")
     code, *loaded = tail.split()
     return Probe(int(code), out, frozenset(loaded))
+
+
+_FINGERPRINT = """
+import sys
+from icpp_sizer_check import cache
+sys.stdout.write(cache.tool_fingerprint().decode())
+"""
+
+
+@contextmanager
+def fingerprint_of_the_probed_tool() -> Iterator[None]:
+    """Keys computed in the test as :func:`probe`'s process computes them.
+
+    A key covers the tool's own files. Under mutation testing the test imports
+    a mutated copy of the package while a process of its own imports the
+    installed one, so a record or marker planted with the test's key would
+    not be the one the process looks for."""
+    from icpp_sizer_check import cache
+
+    environment = {**clean_env(), cache.DISABLE_VARIABLE: "1"}  # no memo written
+    completed = subprocess.run(
+        [sys.executable, "-c", _FINGERPRINT],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    saved = list(cache._fingerprint)
+    cache._fingerprint[:] = [completed.stdout.encode()]
+    try:
+        yield
+    finally:
+        cache._fingerprint[:] = saved
 
 
 def run_process(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
@@ -55,6 +56,7 @@ def test_a_blob_past_the_limit_is_sized_and_never_read(repository: Path) -> None
     git(repository, "add", "big.md", "fits.md")
     big, fits = GitIndex().read(_absolute(repository, "big.md", "fits.md"), 100)
     assert isinstance(big, BlobTooLarge) and big.size == 101
+    assert (big.errno, big.strerror) == (errno.EFBIG, "is 101 bytes")
     assert fits == b"y" * 100
 
 
@@ -71,7 +73,9 @@ def test_what_the_commit_holds_as_no_file_is_refused(repository: Path) -> None:
         [*_absolute(repository, "link.md", "conflict.md"), "/elsewhere/doc.md"], 100
     )
     assert isinstance(link, NotStaged) and link.strerror == "is a symlink in the index"
-    assert isinstance(conflict, NotStaged) and "merge conflict" in str(conflict.strerror)
+    assert link.errno == errno.EINVAL
+    assert isinstance(conflict, NotStaged)
+    assert conflict.strerror == "has an unresolved merge conflict in the index"
     assert isinstance(outside, NotStaged) and "outside the git work tree" in str(outside.strerror)
 
 
@@ -192,6 +196,90 @@ def test_what_git_says_is_shown_never_obeyed(
         GitIndex()
     assert "no\\x9b2Jrepository" in str(raised.value)
     assert "\u009b" not in str(raised.value)
+
+
+def test_names_are_from_the_top_whatever_the_current_folder(
+    repository: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repository / "configs" / "sizes.yaml").write_text("x: 1\n")
+    git(repository, "add", "configs/sizes.yaml")
+    monkeypatch.chdir(repository / "configs")
+    index = GitIndex()
+    assert index.read(_absolute(repository, "configs/sizes.yaml"), 100) == [b"x: 1\n"]
+    assert index.files_in(".", (".yaml",)) == [os.path.join(".", "sizes.yaml")]
+
+
+def test_a_name_holding_a_tab_is_read(repository: Path) -> None:
+    (repository / "a\tb.md").write_text("tab\n")
+    git(repository, "add", "-A")
+    assert GitIndex().read(_absolute(repository, "a\tb.md"), 100) == [b"tab\n"]
+
+
+def test_many_files_are_read_in_one_batch(repository: Path) -> None:
+    names = [f"doc{number}.md" for number in range(60)]
+    for name in names:
+        (repository / name).write_text(f"{name}\n")
+    git(repository, "add", *names)
+    assert GitIndex().read(_absolute(repository, *names), 100) == [
+        f"{name}\n".encode() for name in names
+    ]
+
+
+def test_an_entry_whose_object_is_missing_is_no_file(repository: Path) -> None:
+    entry = "100644 1234567890123456789012345678901234567890 0\tghost.md\n"
+    git(repository, "update-index", "--index-info", stdin=entry.encode())
+    (ghost,) = GitIndex().read(_absolute(repository, "ghost.md"), 100)
+    assert isinstance(ghost, NotStaged) and ghost.strerror == "is not in the object store"
+
+
+def test_without_git_the_index_cannot_be_read(
+    repository: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git here
+    with pytest.raises(GitError) as raised:
+        GitIndex()
+    assert str(raised.value) == "cannot run git: No such file or directory"
+
+
+def test_a_variable_not_naming_the_repository_never_reaches_git(
+    repository: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (repository / "doc.md").write_text("staged\n")
+    git(repository, "add", "doc.md")
+    monkeypatch.setenv("GIT_TRACE", str(tmp_path / "trace"))
+    assert GitIndex().read(_absolute(repository, "doc.md"), 100) == [b"staged\n"]
+    assert not (tmp_path / "trace").exists()
+
+
+def test_what_git_says_need_not_be_utf8(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_DIR", str(project) + os.fsdecode(b"/no\xffrepository"))
+    with pytest.raises(GitError) as raised:
+        GitIndex()
+    assert "no\ufffdrepository" in str(raised.value)
+
+
+def test_git_failing_without_a_word_is_named_by_its_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As when git is killed: no message to show."""
+    silent = tmp_path / "git"
+    silent.write_text("#!/bin/sh\nexit 1\n")
+    silent.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GitError) as raised:
+        GitIndex()
+    assert str(raised.value) == "git rev-parse failed"
+
+
+@pytest.mark.parametrize("folder", ["ends in a space ", "endsX"])
+def test_the_top_is_the_folder_whatever_its_name_ends_with(
+    repository: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    top = repository / folder
+    top.mkdir()
+    git(top, "init", "-q")
+    monkeypatch.chdir(top)
+    assert GitIndex().top == str(top)
 
 
 def test_files_in_a_folder_reached_through_an_untracked_symlink_are_not_in_the_commit(

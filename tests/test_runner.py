@@ -4,15 +4,18 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from icpp_sizer_check.canister import WASM32, WASM64
 from icpp_sizer_check.compare import DocumentStatus
+from icpp_sizer_check.errors import Position, Problem
 from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import ConfigResult, ModelStatus
 from icpp_sizer_check.runner import run
 from icpp_sizer_check.runtimes.icpp_llama2.messages import Llama2Account
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Remedy
-from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, edit
+from tests.fixtures import CONFIG, DATA, DOCUMENT, GOLDEN, edit, git
 
 
 def test_missing_then_written_then_up_to_date(project: Path) -> None:
@@ -125,8 +128,14 @@ def test_an_output_under_a_file_is_a_clear_error(project: Path) -> None:
     edit(project / CONFIG, "output: README_", "output: blocker/README_")
     result = run([CONFIG], write=True)
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "cannot read output configs/blocker/README_" in str(result.problems[0])
-    assert str(result.problems[0]).endswith(": Not a directory")
+    assert result.problems == [
+        Problem(
+            "configs/icpp_llama2.yaml",
+            "cannot read output configs/blocker/README_icpp_llama2_resource_requirements.md: "
+            "Not a directory",
+            location=str(project / CONFIG),  # where annotations name it from
+        )
+    ]
 
 
 # ---- what a run may touch -------------------------------------------------------------
@@ -224,7 +233,11 @@ def test_an_output_inside_another_output_is_refused(project: Path) -> None:
     _second_config(project, f"{DOCUMENT.name}/nested.md")
     result = run([CONFIG, Path("configs/other.yaml")], write=True)
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "is the folder of another config's output" in str(result.problems[0])
+    assert str(result.problems[0]) == (
+        f"configs/icpp_llama2.yaml:6:9: output: '{DOCUMENT.as_posix()}' is the folder of "
+        "another config's output; give each config its own document"
+    )
+    assert result.problems[0].location == str(project / CONFIG)  # the config whose output it is
     assert not DOCUMENT.exists()
 
 
@@ -273,3 +286,114 @@ def test_a_leftover_named_with_an_impossible_pid_is_no_crash(committed: Path) ->
     odd.write_text("not ours")
     assert run([CONFIG]).exit_code == EXIT_OK
     assert odd.exists()  # not a temp file this tool could have made
+
+
+def test_a_staged_document_that_is_no_file_is_refused(repository: Path) -> None:
+    from icpp_sizer_check.sources import Index
+
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    git(repository, "add", CONFIG.as_posix())
+    blob = git(repository, "hash-object", "-w", DOCUMENT.as_posix())
+    entries = "".join(f"100644 {blob} {stage}\t{DOCUMENT.as_posix()}\n" for stage in (1, 2, 3))
+    git(repository, "update-index", "--index-info", stdin=entries.encode())
+    result = run([CONFIG], write=True, source=Index())
+    assert (result.exit_code, result.write_refused) == (EXIT_BAD_INPUT, True)
+    assert result.problems == [
+        Problem(
+            CONFIG.as_posix(),
+            f"'{DOCUMENT.as_posix()}' has an unresolved merge conflict in the index; "
+            f"resolve the conflict, then stage the result with: git add {DOCUMENT.as_posix()}",
+            Position(6, 9),
+            "output",
+            str(repository / CONFIG),
+        )
+    ]
+
+
+def test_a_staged_document_too_large_is_named_with_its_size(repository: Path) -> None:
+    from icpp_sizer_check.sources import Index
+
+    (repository / DOCUMENT).write_bytes(b"x" * (2 * 1024 * 1024 + 1))
+    git(repository, "add", "-A")
+    shutil.copy(GOLDEN, repository / DOCUMENT)
+    (problem,) = run([CONFIG], source=Index()).problems
+    assert problem.message == (
+        f"'{DOCUMENT.as_posix()}' is staged at 2097153 bytes, far beyond any sizing document; "
+        "run the fix command, then stage the result"
+    )
+
+
+def test_a_config_comparing_content_accepts_a_reformatted_document(project: Path) -> None:
+    edit(project / CONFIG, "output:", "compare: content\noutput:")
+    assert run([CONFIG], write=True).exit_code == EXIT_OK
+    # As a formatter pads a table: the same cells, other spaces.
+    DOCUMENT.write_text(DOCUMENT.read_text().replace("| ", "|  "))
+    (config,) = run([CONFIG]).configs
+    assert config.document_status == DocumentStatus.UP_TO_DATE
+    edit(project / CONFIG, "compare: content\n", "")
+    (config,) = run([CONFIG]).configs
+    assert config.document_status == DocumentStatus.STALE
+
+
+def test_a_document_may_be_as_large_as_a_check_reads_and_no_larger(project: Path) -> None:
+    from icpp_sizer_check.config.load import load_config
+    from icpp_sizer_check.paths import MAX_DOCUMENT_BYTES
+    from icpp_sizer_check.runner import _too_large
+
+    config = load_config(CONFIG)
+    assert _too_large(config, MAX_DOCUMENT_BYTES) is None
+    problem = _too_large(config, MAX_DOCUMENT_BYTES + 1)
+    assert problem is not None and problem.message == (
+        f"'{DOCUMENT.as_posix()}' would be 2.00 MiB, above the 2 MiB a check reads of a "
+        "sizing document: shorten the model names, or list fewer models"  # compact already
+    )
+
+
+def test_configs_after_a_refused_output_are_still_checked(project: Path) -> None:
+    _second_config(project, DOCUMENT.name, "b.yaml")  # also CONFIG's output: refused
+    _second_config(project, "c.md", "c.yaml")
+    paths = [CONFIG, Path("configs/b.yaml"), Path("configs/c.yaml")]
+    result = run(paths)
+    assert [config.config_file for config in result.configs] == [
+        "configs/icpp_llama2.yaml",
+        "configs/c.yaml",
+    ]
+    assert "is also the output of" in str(result.problems[0])
+
+
+def test_a_config_that_fails_to_load_is_listed_as_named(project: Path) -> None:
+    result = run([CONFIG, Path("configs/missing.yaml")])
+    assert result.config_files == ["configs/icpp_llama2.yaml", "configs/missing.yaml"]
+
+
+def test_a_run_fills_the_validation_cache_by_default(
+    project: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))  # beside the project, not in it
+    run([CONFIG])
+    assert len(list((home / "icpp-sizer-check" / "validated").glob("*/*"))) == 1
+
+
+def test_a_document_that_cannot_be_written_is_named_with_its_config(project: Path) -> None:
+    # Room for the document's name, not for the longer name of the temp file
+    # it is written through.
+    name = "a" * 240 + ".md"
+    edit(project / CONFIG, f"output: {DOCUMENT.name}", f"output: {name}")
+    result = run([CONFIG], write=True)
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert result.problems == [
+        Problem(
+            "configs/icpp_llama2.yaml",
+            f"cannot write output configs/{name}: File name too long",
+            location=str(project / CONFIG),
+        )
+    ]
+    assert result.configs == []
+
+
+def test_a_document_that_cannot_be_written_stops_no_other_write(project: Path) -> None:
+    _second_config(project, "a" * 240 + ".md", "a.yaml")  # a name with no room for a temp file
+    result = run([Path("configs/a.yaml"), CONFIG], write=True)
+    assert "File name too long" in str(result.problems[0])
+    assert [config.config_file for config in result.configs] == ["configs/icpp_llama2.yaml"]
+    assert DOCUMENT.read_bytes() == GOLDEN.read_bytes()

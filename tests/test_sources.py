@@ -11,11 +11,12 @@ import pytest
 from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.errors import UsageError
 from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
+from icpp_sizer_check.paths import MAX_CONFIG_BYTES
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import RunResult, Staging
 from icpp_sizer_check.runner import run
 from icpp_sizer_check.sources import Index, source_for, stage_command
-from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit, git
+from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, REPO_CONFIG, edit, git
 
 STAGE_DOCUMENT = f"git add {DOCUMENT.as_posix()}"
 REGENERATE = f"icpp-sizer-check --write --config {CONFIG.as_posix()}"
@@ -169,6 +170,53 @@ def test_outside_a_repository_staged_is_a_usage_error(
 def test_a_name_that_reads_as_an_option_is_staged_as_a_path() -> None:
     assert stage_command("-x.md") == "git add ./-x.md"
     assert stage_command("a b.md") == "git add 'a b.md'"
+
+
+def _config_problem(repository: Path) -> str:
+    """The one problem of a --staged check of the repository's config."""
+    result = staged_run()
+    assert result.exit_code == EXIT_BAD_INPUT
+    (problem,) = result.problems
+    return str(problem)
+
+
+def test_a_config_staged_too_large_is_refused_unread(repository: Path) -> None:
+    (repository / CONFIG).write_bytes(b"#" * (MAX_CONFIG_BYTES + 1))
+    git(repository, "add", CONFIG.as_posix())
+    shutil.copy(REPO_CONFIG, repository / CONFIG)  # a good config on disk only
+    assert _config_problem(repository) == (
+        f"{CONFIG.as_posix()}: the config is larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+        "is it the right file? split it into several configs"
+    )
+
+
+def test_a_config_in_a_merge_conflict_is_refused(repository: Path) -> None:
+    blob = git(repository, "hash-object", "-w", CONFIG.as_posix())
+    entries = "".join(f"100644 {blob} {stage}\t{CONFIG.as_posix()}\n" for stage in (1, 2, 3))
+    git(repository, "update-index", "--index-info", stdin=entries.encode())
+    assert _config_problem(repository) == (
+        f"{CONFIG.as_posix()}: cannot read the config: "
+        "it has an unresolved merge conflict in the index; resolve the conflict, then stage "
+        f"the result with: git add {CONFIG.as_posix()}"
+    )
+
+
+def test_an_index_git_cannot_read_is_named_with_the_config(
+    repository: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repository / ".git" / "index").write_bytes(b"not an index")
+    problem = _config_problem(repository)
+    assert problem.startswith(f"{CONFIG.as_posix()}: cannot read the config: git says: ")
+    assert "index file" in problem  # what git said about it
+
+
+def test_documents_of_an_index_git_cannot_read_are_a_usage_error(repository: Path) -> None:
+    source = Index()
+    (repository / ".git" / "index").write_bytes(b"not an index")
+    with pytest.raises(UsageError) as raised:
+        source.documents([repository / DOCUMENT])
+    assert str(raised.value).startswith("cannot read the git index: ")
+    assert "index file" in str(raised.value)
 
 
 def _staged_copy(repository: Path) -> Path:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from icpp_sizer_check.config.location import locate_config
+from icpp_sizer_check import paths
+from icpp_sizer_check.config.location import display_path, locate_config, regenerate_command
 from icpp_sizer_check.errors import ConfigError
 from tests.fixtures import DOCUMENT, GOLDEN, REPO_CONFIG, Run, clean_env, run_process
 
@@ -281,3 +282,137 @@ def test_a_folder_is_named_as_a_folder(project: Path, run: Run, name: str, shown
     assert outcome.err == (
         f"{shown}: the config is a folder, not a file; name a .yaml or .yml file in it\n"
     )
+
+
+def test_a_fifo_config_is_refused_by_its_kind_never_opened(project: Path) -> None:
+    os.mkfifo(project / "configs" / "pipe.yaml")
+    with pytest.raises(ConfigError) as raised:
+        locate_config(Path("configs/pipe.yaml"))
+    assert [str(problem) for problem in raised.value.problems] == [
+        "configs/pipe.yaml: the config is a FIFO, a device or a socket, not a file; "
+        "name a .yaml or .yml file"
+    ]
+
+
+@pytest.mark.parametrize("root", [False, True])
+def test_a_folder_is_named_as_given_with_one_separator(project: Path, root: bool) -> None:
+    folder = Path("/") if root else project / "configs"  # absolute: named as given
+    with pytest.raises(ConfigError) as raised:
+        locate_config(folder)
+    (problem,) = raised.value.problems
+    assert problem.file == f"{folder}/".replace("//", "/")
+    assert problem.message == "the config is a folder, not a file; name a .yaml or .yml file in it"
+
+
+def test_a_config_that_cannot_be_located_is_shown_as_named(project: Path) -> None:
+    assert display_path(Path("configs/icpp_llama2.yaml")) == "configs/icpp_llama2.yaml"
+    assert display_path(Path("configs")) == "configs"  # a folder: no root is sought
+    assert display_path(Path(os.fsdecode(b"configs/\xff.yaml"))) == "configs/\\xff.yaml"
+
+
+def _refusal(config: Path) -> str:
+    """The one problem locating ``config`` raises, as shown."""
+    with pytest.raises(ConfigError) as raised:
+        locate_config(config)
+    (problem,) = raised.value.problems
+    return str(problem)
+
+
+def test_every_refusal_of_a_location_is_stated_whole(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.yaml").write_text("x: 1\n")
+    (project / "configs" / "stolen.yaml").symlink_to(outside / "secret.yaml")
+    (project / "configs" / "loop.yaml").symlink_to("loop.yaml")
+    root = os.path.realpath(project)
+    assert _refusal(Path("configs/stolen.yaml")) == (
+        f"configs/stolen.yaml: the config is a symlink to {outside / 'secret.yaml'}, "
+        f"outside the project ({root}); use a config inside it"
+    )
+    assert _refusal(Path("configs/loop.yaml")) == (
+        "configs/loop.yaml: the config is a symlink loop; point it at a file"
+    )
+    assert _refusal(Path(os.fsdecode(b"configs/sizes\xff.yaml"))) == (
+        f"configs/sizes\\xff.yaml: the path '{root}/configs/sizes\\xff.yaml' is not valid "
+        "UTF-8; rename the file or folder"
+    )
+    assert _refusal(Path("configs/x\x1b[31m.yaml")) == (
+        "configs/x\\x1b[31m.yaml: the config's path holds a control character, which would "
+        "reach the document's title and command; rename it"
+    )
+
+
+def test_a_config_leading_out_of_the_checkout_is_refused_whole(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    other = tmp_path_factory.mktemp("other-repo")
+    (other / ".git").mkdir()
+    (other / "sizes.yaml").write_text("x: 1\n")
+    (project / "linked").symlink_to(other)
+    assert _refusal(Path("linked/sizes.yaml")) == (
+        # Named from the root its path names (the folder holding .git), as given.
+        f"sizes.yaml: the config leads to {other / 'sizes.yaml'}, outside the git "
+        f"checkout of the current folder ({os.path.realpath(project)}); run from the "
+        "config's own project"
+    )
+
+
+def test_a_deleted_current_folder_is_named_with_what_to_do(project: Path) -> None:
+    gone = project / "gone"
+    gone.mkdir()
+    os.chdir(gone)
+    gone.rmdir()
+    try:
+        assert _refusal(Path("c.yaml")) == (
+            "c.yaml: cannot tell where the config is: the current folder is unusable "
+            "(No such file or directory); run from the project folder"
+        )
+    finally:
+        os.chdir(project)
+
+
+def test_the_regenerate_command_names_any_config_as_a_path() -> None:
+    assert (
+        regenerate_command("configs/a.yaml") == "icpp-sizer-check --write --config configs/a.yaml"
+    )
+    assert regenerate_command("-sizes.yaml") == "icpp-sizer-check --write --config ./-sizes.yaml"
+    assert regenerate_command("my configs/a.yaml") == (
+        "icpp-sizer-check --write --config 'my configs/a.yaml'"
+    )
+
+
+def test_a_symlink_cannot_make_the_repository_around_the_checkout_the_project(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config itself lies in the checkout, but its path reaches it through
+    the outer repository (a symlink out of the checkout, one back into it),
+    which would become its project."""
+    outer = tmp_path_factory.mktemp("outer")
+    (outer / ".git").mkdir()
+    checkout = outer / "inner"
+    (checkout / ".git").mkdir(parents=True)
+    (checkout / "configs").mkdir()
+    (checkout / "configs" / "sizes.yaml").write_text("x: 1\n")
+    (checkout / "up").symlink_to(outer)
+    (outer / "link").symlink_to(checkout / "configs")
+    monkeypatch.chdir(checkout)
+    monkeypatch.setattr(paths, "_roots", {})
+    assert locate_config(Path("configs/sizes.yaml")).root == str(checkout)
+    refusal = _refusal(Path("up/link/sizes.yaml"))
+    assert refusal.startswith("link/sizes.yaml: the config leads to ")
+    assert refusal.endswith(
+        f", outside the git checkout of the current folder ({checkout}); run from the "
+        "config's own project"
+    )
+
+
+def test_messages_name_a_document_through_a_symlinked_folder_as_written(
+    project: Path, run: Run
+) -> None:
+    (project / "deep").mkdir()
+    (project / "configs" / "sub").symlink_to("../deep")
+    (project / "configs" / "icpp_llama2.yaml").write_text(_config_text(f"sub/{DOCUMENT_NAME}"))
+    outcome = run("--write")
+    assert outcome.code == 0
+    assert f"wrote configs/sub/{DOCUMENT_NAME}" in outcome.out
