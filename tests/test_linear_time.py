@@ -23,7 +23,7 @@ from icpp_sizer_check.paths import MAX_CONFIG_BYTES, MAX_DOCUMENT_BYTES
 from icpp_sizer_check.runtimes.icpp_llama2.document import LAYOUT
 from tests.fixtures import DATA, GOLDEN, REPO
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
 ALIGNED = DATA / "golden" / "icpp_llama2_resource_requirements.aligned.md"
 CEILING_SECONDS = 10.0
