@@ -473,3 +473,15 @@ def test_a_cache_reaching_the_checkout_by_another_path_is_ignored(
     prefix = [*_BIND, str(committed), str(elsewhere / "alias")]
     assert run_process(committed, env=env, prefix=prefix).returncode == 0
     assert not (committed / ".cache").exists()
+
+
+def test_a_folder_is_reached_by_its_identity_whatever_path_names_it(tmp_path: Path) -> None:
+    """usable() resolves symlinks before asking; here one stands in for a bind
+    mount, which names the project by another path no resolution undoes."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "alias").symlink_to(project)
+    records = str(tmp_path / "alias" / ".cache" / "icpp-sizer-check")  # not made yet
+    # A writable folder that does not exist is passed over; the others still count.
+    assert cache._reached_by(records, [str(tmp_path / "gone"), str(project)]) is True
+    assert cache._reached_by(str(tmp_path / "outside" / ".cache"), [str(project)]) is False
