@@ -256,6 +256,7 @@ def test_a_marker_planted_inside_a_checked_project_is_never_read(
         ("outside/cache", "outside", False),
         ("outside/cache", "relative/outside", True),  # a relative workspace is no workspace
         ("outside/cache", "outside/cache/icpp-sizer-check/runs", True),  # below, not around
+        ("not-made/cache", "not-made", False),  # by its path, with no folder yet to stat
     ],
 )
 def test_the_caches_are_usable_only_outside_what_a_change_writes(
