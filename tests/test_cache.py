@@ -256,6 +256,7 @@ def test_a_marker_planted_inside_a_checked_project_is_never_read(
         ("outside/cache", "outside", False),
         ("outside/cache", "relative/outside", True),  # a relative workspace is no workspace
         ("outside/cache", "outside/cache/icpp-sizer-check/runs", True),  # below, not around
+        ("not-made/cache", "not-made", False),  # by its path, with no folder yet to stat
     ],
 )
 def test_the_caches_are_usable_only_outside_what_a_change_writes(
@@ -473,3 +474,15 @@ def test_a_cache_reaching_the_checkout_by_another_path_is_ignored(
     prefix = [*_BIND, str(committed), str(elsewhere / "alias")]
     assert run_process(committed, env=env, prefix=prefix).returncode == 0
     assert not (committed / ".cache").exists()
+
+
+def test_a_folder_is_reached_by_its_identity_whatever_path_names_it(tmp_path: Path) -> None:
+    """usable() resolves symlinks before asking; here one stands in for a bind
+    mount, which names the project by another path no resolution undoes."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "alias").symlink_to(project)
+    records = str(tmp_path / "alias" / ".cache" / "icpp-sizer-check")  # not made yet
+    # A writable folder that does not exist is passed over; the others still count.
+    assert cache._reached_by(records, [str(tmp_path / "gone"), str(project)]) is True
+    assert cache._reached_by(str(tmp_path / "outside" / ".cache"), [str(project)]) is False

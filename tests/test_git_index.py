@@ -74,9 +74,13 @@ def test_what_the_commit_holds_as_no_file_is_refused(repository: Path) -> None:
     )
     assert isinstance(link, NotStaged) and link.strerror == "is a symlink in the index"
     assert link.errno == errno.EINVAL
+    assert (
+        link.remedy == "the commit needs a file there: {unstage}, then stage the file with: {add}"
+    )
     assert isinstance(conflict, NotStaged)
     assert conflict.strerror == "has an unresolved merge conflict in the index"
     assert isinstance(outside, NotStaged) and "outside the git work tree" in str(outside.strerror)
+    assert outside.remedy == "keep it inside the repository, or drop --staged"
 
 
 def test_names_are_literal_never_globs(repository: Path) -> None:
@@ -230,6 +234,7 @@ def test_an_entry_whose_object_is_missing_is_no_file(repository: Path) -> None:
     git(repository, "update-index", "--index-info", stdin=entry.encode())
     (ghost,) = GitIndex().read(_absolute(repository, "ghost.md"), 100)
     assert isinstance(ghost, NotStaged) and ghost.strerror == "is not in the object store"
+    assert ghost.remedy == "stage it again with: {add}"
 
 
 def test_without_git_the_index_cannot_be_read(
@@ -292,3 +297,50 @@ def test_files_in_a_folder_reached_through_an_untracked_symlink_are_not_in_the_c
     assert GitIndex().files_in("linked", (".yaml",)) == []
     git(repository, "add", "linked")  # now a checkout of the commit holds it too
     assert GitIndex().files_in("linked", (".yaml",)) == [os.path.join("linked", "a.yaml")]
+
+
+@pytest.mark.parametrize(
+    ("top", "spelled"),
+    [
+        ("", "linked/doc.md"),
+        ("", "./linked/doc.md"),
+        ("", "configs/../linked/doc.md"),
+        ("", "configs//../linked/doc.md"),
+        ("ends in a space ", "linked/doc.md"),
+    ],
+)
+def test_a_symlinked_folder_on_the_way_is_followed_only_as_it_is_staged(
+    repository: Path, monkeypatch: pytest.MonkeyPatch, top: str, spelled: str
+) -> None:
+    """An output path comes from a config as written: ".", "//" and ".." included."""
+    work_tree = repository / top
+    if top:
+        work_tree.mkdir()
+        git(work_tree, "init", "-q")
+        monkeypatch.chdir(work_tree)
+    (work_tree / "configs").mkdir(exist_ok=True)
+    (work_tree / "elsewhere").mkdir()
+    os.symlink("elsewhere", work_tree / "linked")  # on disk only
+    logical = f"{work_tree}{os.sep}{spelled}"
+    as_given = os.path.normpath(logical)
+    index = GitIndex()
+    assert index.committed_path(logical) == as_given
+    git(work_tree, "add", "linked")  # a checkout of the commit leads there too
+    assert index.committed_path(logical) == str(work_tree / "elsewhere" / "doc.md")
+    os.unlink(work_tree / "linked")
+    os.symlink("configs", work_tree / "linked")  # changed on disk, not staged
+    assert index.committed_path(logical) == as_given
+
+
+def test_a_path_leaving_the_work_tree_through_a_symlink_is_taken_as_given(
+    repository: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Out through one symlink and back in through another: no commit holds
+    the link outside, so no checkout of the commit leads where the disk does."""
+    outside = tmp_path_factory.mktemp("outside")
+    (repository / "docs").mkdir()
+    os.symlink(repository / "docs", outside / "back")
+    os.symlink(outside, repository / "out")
+    git(repository, "add", "out")
+    logical = str(repository / "out" / "back" / "doc.md")
+    assert GitIndex().committed_path(logical) == logical
