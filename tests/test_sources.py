@@ -11,11 +11,11 @@ import pytest
 from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.errors import UsageError
 from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
+from icpp_sizer_check.git_index import NotStaged
 from icpp_sizer_check.paths import MAX_CONFIG_BYTES
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import RunResult, Staging
 from icpp_sizer_check.runner import run
-from icpp_sizer_check.git_index import NotStaged
 from icpp_sizer_check.sources import Index, source_for, stage_command, staged_remedy
 from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, REPO_CONFIG, edit, git
 
