@@ -351,6 +351,24 @@ def test_a_config_named_outside_the_default_folder_is_replayed(
     assert check(committed, home, *named)[::2] == (0, False)
 
 
+def test_the_key_counts_each_config_as_the_check_does(
+    staged: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hard link beside a config is that config on disk, and a config of its
+    own in the index (which holds each name's bytes apart)."""
+    from icpp_sizer_check.git_index import GitIndex
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    other = CONFIG.with_name("other.yaml")
+    os.link(staged / CONFIG, staged / other)
+    git(staged, "add", other.as_posix())
+    names = [str(CONFIG), str(other)]
+    on_disk = replay._key_for(names, None)
+    in_the_index = replay._key_for(names, GitIndex())
+    assert on_disk is not None and on_disk[1] == 1
+    assert in_the_index is not None and in_the_index[1] == 2
+
+
 def test_a_config_is_read_one_byte_past_the_cap(tmp_path: Path) -> None:
     config = tmp_path / "sizes.yaml"
     config.write_bytes(b"#" * (paths.MAX_CONFIG_BYTES + 5))

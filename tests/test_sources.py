@@ -11,11 +11,12 @@ import pytest
 from icpp_sizer_check.compare import DocumentStatus
 from icpp_sizer_check.errors import UsageError
 from icpp_sizer_check.exit_codes import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
+from icpp_sizer_check.git_index import NotStaged
 from icpp_sizer_check.paths import MAX_CONFIG_BYTES
 from icpp_sizer_check.report import messages as say
 from icpp_sizer_check.results import RunResult, Staging
 from icpp_sizer_check.runner import run
-from icpp_sizer_check.sources import Index, source_for, stage_command
+from icpp_sizer_check.sources import Index, source_for, stage_command, staged_remedy
 from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, REPO_CONFIG, edit, git
 
 STAGE_DOCUMENT = f"git add {DOCUMENT.as_posix()}"
@@ -170,6 +171,20 @@ def test_outside_a_repository_staged_is_a_usage_error(
 def test_a_name_that_reads_as_an_option_is_staged_as_a_path() -> None:
     assert stage_command("-x.md") == "git add ./-x.md"
     assert stage_command("a b.md") == "git add 'a b.md'"
+
+
+def test_a_name_that_reads_as_an_option_is_unstaged_as_a_path() -> None:
+    symlink = NotStaged(
+        "is a symlink in the index",
+        "the commit needs a file there: {unstage}, then stage the file with: {add}",
+    )
+    assert staged_remedy(symlink, "-x.md") == (
+        "the commit needs a file there: git rm --cached ./-x.md, then stage the file with: "
+        "git add ./-x.md"
+    )
+    assert staged_remedy(symlink, "a b.md").startswith(
+        "the commit needs a file there: git rm --cached 'a b.md',"
+    )
 
 
 def _config_problem(repository: Path) -> str:
