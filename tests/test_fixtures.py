@@ -70,15 +70,19 @@ def _selected(*args: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_plain_command_leaves_out_the_integration_tests_and_thorough_runs_them() -> None:
+def test_the_plain_command_leaves_out_the_integration_and_timing_tests_and_thorough_runs_them() -> (
+    None
+):
     # test_guarantees.py holds slow properties: slow at the ci profile's
-    # counts only, the quick loop runs them at the dev profile's.
-    integration, guarantees = "tests/integration/test_zizmor.py", "tests/test_guarantees.py"
-    quick = set(_selected(integration, guarantees))
-    thorough = set(_selected(integration, guarantees, "--thorough"))
+    # counts only, the quick loop runs them at the dev profile's. The timing
+    # tests push megabytes of hostile text through every reader: thorough only.
+    integration, timing = "tests/integration/test_zizmor.py", "tests/test_linear_time.py"
+    guarantees = "tests/test_guarantees.py"
+    quick = set(_selected(integration, timing, guarantees))
+    thorough = set(_selected(integration, timing, guarantees, "--thorough"))
     assert quick and all(test.startswith(guarantees) for test in quick)
     left_out = thorough - quick
-    assert left_out and all(test.startswith(integration) for test in left_out)
+    assert {test.split("::")[0] for test in left_out} == {integration, timing}
 
 
 @pytest.mark.parametrize("turn", ["first", "second"])
