@@ -20,6 +20,7 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from icpp_sizer_check import paths
 from icpp_sizer_check.cli import main
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters
 
@@ -351,3 +352,15 @@ def model_names() -> st.SearchStrategy[str]:
         .map(str.strip)
         .filter(_accepted_name)
     )
+
+
+def start_as_a_process(patch: pytest.MonkeyPatch, cwd: Path, environ: Mapping[str, str]) -> None:
+    """What a process of the tool would start with, for a run of ``main`` in
+    this one: no GITHUB_* variables, ``environ`` set, ``cwd`` current, and no
+    project root found yet."""
+    for name in [name for name in os.environ if name.startswith("GITHUB_")]:
+        patch.delenv(name)
+    for name, value in environ.items():
+        patch.setenv(name, value)
+    patch.chdir(cwd)
+    patch.setattr(paths, "_roots", {})

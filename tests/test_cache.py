@@ -21,6 +21,7 @@ from tests.fixtures import (
     fingerprint_of_the_probed_tool,
     probe,
     run_process,
+    start_as_a_process,
 )
 
 # A verbose check (verbose runs are never replayed, so only the validation
@@ -58,11 +59,7 @@ def check(
             return real(source)
 
         with monkeypatch.context() as patch:
-            for name in [name for name in os.environ if name.startswith("GITHUB_")]:
-                patch.delenv(name)
-            for name, value in {"XDG_CACHE_HOME": str(home), **env}.items():
-                patch.setenv(name, value)
-            patch.chdir(project)
+            start_as_a_process(patch, project, {"XDG_CACHE_HOME": str(home), **env})
             patch.setattr(load, "schema_problems", schema_problems)
             code = main(["--verbose", *args])
         capsys.readouterr()

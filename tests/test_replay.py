@@ -13,7 +13,15 @@ import pytest
 from icpp_sizer_check import cache, paths, replay
 from icpp_sizer_check.cli import main
 from icpp_sizer_check.replay import config_arguments, without_staged
-from tests.fixtures import CONFIG, DOCUMENT, GOLDEN, edit, fingerprint_of_the_probed_tool, git
+from tests.fixtures import (
+    CONFIG,
+    DOCUMENT,
+    GOLDEN,
+    edit,
+    fingerprint_of_the_probed_tool,
+    git,
+    start_as_a_process,
+)
 from tests.fixtures import probe as fresh_check
 
 # A check: its exit code, its output, and whether the full path ran.
@@ -48,13 +56,8 @@ def check(
             return answers[-1]
 
         with monkeypatch.context() as patch:
-            for name in [name for name in os.environ if name.startswith("GITHUB_")]:
-                patch.delenv(name)
-            for name, value in {"XDG_CACHE_HOME": str(home), **env}.items():
-                patch.setenv(name, value)
-            patch.chdir(cwd)
+            start_as_a_process(patch, cwd, {"XDG_CACHE_HOME": str(home), **env})
             patch.setattr(replay, "replay", answered)
-            patch.setattr(paths, "_roots", {})  # each run finds its roots afresh, as a process
             code = main(list(args))
         return code, capsys.readouterr().out, answers != [True]
 

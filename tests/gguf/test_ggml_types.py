@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 import pytest
 
 from icpp_sizer_check.gguf.ggml_types import (
@@ -13,20 +10,7 @@ from icpp_sizer_check.gguf.ggml_types import (
     DEFAULT_CACHE_TYPE,
     GGML_TYPES,
 )
-
-
-def require_gguf() -> Any:
-    """The gguf package; without it the tests skip, but under CI they fail."""
-    try:
-        import gguf
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            raise
-        pytest.skip("the gguf package is not installed", allow_module_level=True)
-    return gguf
-
-
-gguf = require_gguf()
+from tests.gguf.files import gguf
 
 
 def test_the_table_is_gguf_quant_sizes() -> None:
