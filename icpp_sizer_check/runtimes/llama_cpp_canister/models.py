@@ -19,6 +19,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     REQUIRED_KEYS,
     Architecture,
     Settings,
+    largest,
 )
 
 SETTING_KEYS = Settings._fields
@@ -124,11 +125,12 @@ def _cache_findings(index: int, arch: Architecture, settings: Settings) -> list[
 
 
 def _shape_findings(index: int, arch: Architecture, origin: JsonPath) -> list[Finding]:
-    if arch.n_head % arch.n_head_kv:
+    if largest(arch.n_head) % largest(arch.n_head_kv):
         return [
             Finding(
                 origin,
-                f"n_head ({arch.n_head}) must be divisible by n_head_kv ({arch.n_head_kv}); "
+                f"n_head ({largest(arch.n_head)}) must be divisible by "
+                f"n_head_kv ({largest(arch.n_head_kv)}); "
                 "fix the architecture values",
             )
         ]

@@ -20,7 +20,11 @@ from icpp_sizer_check.gguf.ggml_types import (
     GgmlType,
     is_quantized,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    Architecture,
+    Settings,
+    largest,
+)
 
 # llama.cpp pads the context to this many cells (llama-context.cpp).
 CTX_PADDING = 256
@@ -76,8 +80,8 @@ def _layer_cells(arch: Architecture, context: Context) -> tuple[tuple[int, int],
 def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
     """K and V of every layer, one row a cell (llama_kv_cache's constructor)."""
     type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
-    k_row = type_k.row_bytes(arch.head_dim_k * arch.n_head_kv)
-    v_row = type_v.row_bytes(arch.head_dim_v * arch.n_head_kv)
+    k_row = type_k.row_bytes(arch.head_dim_k * largest(arch.n_head_kv))
+    v_row = type_v.row_bytes(arch.head_dim_v * largest(arch.n_head_kv))
     return sum(cells * layers * (k_row + v_row) for cells, layers in _layer_cells(arch, context))
 
 
@@ -126,16 +130,18 @@ def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> i
         arch.n_vocab + LOGITS_FLOOR_EMBD * arch.n_embd
     )
     attention = masks + 4 * n * (
-        4 * arch.n_embd + arch.n_head * arch.head_dim_k + 2 * arch.n_head_kv * arch.head_dim_k
+        4 * arch.n_embd
+        + largest(arch.n_head) * arch.head_dim_k
+        + 2 * largest(arch.n_head_kv) * arch.head_dim_k
     )
     if flash:
         # Flash attention reads an f32 cache through f16 copies of K and V.
         for kind, head_dim in ((type_k, arch.head_dim_k), (type_v, arch.head_dim_v)):
             if kind.name == "f32":
-                attention += longest * head_dim * arch.n_head_kv * 2
+                attention += longest * head_dim * largest(arch.n_head_kv) * 2
     else:
-        attention += 4 * n * longest * arch.n_head
-    feed_forward = masks + 4 * n * (3 * arch.n_ff + 4 * arch.n_embd)
+        attention += 4 * n * longest * largest(arch.n_head)
+    feed_forward = masks + 4 * n * (3 * largest(arch.n_ff) + 4 * arch.n_embd)
     return max(output_head, attention, feed_forward)
 
 
@@ -160,8 +166,8 @@ def session_bytes(arch: Architecture, settings: Settings, context: Context) -> i
     """The session file of one conversation at full context (llama_state_save_file):
     its header and tokens, then the state of each KV cache."""
     type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
-    k_row = type_k.row_bytes(arch.head_dim_k * arch.n_head_kv)
-    v_row = type_v.row_bytes(arch.head_dim_v * arch.n_head_kv)
+    k_row = type_k.row_bytes(arch.head_dim_k * largest(arch.n_head_kv))
+    v_row = type_v.row_bytes(arch.head_dim_v * largest(arch.n_head_kv))
     tokens = context.n_ctx
     state = 4 + len(arch.arch.encode())
     v_header = 4 + 8 if settings.flash_attn else 4 + 4 + 4
