@@ -203,20 +203,41 @@ def size_model(arch: Architecture, settings: Settings) -> LlamaCppSizing:
 
 def max_ctx_size(arch: Architecture, settings: Settings, budget: int) -> Optional[int]:
     """The largest ctx_size whose heap is at most ``budget`` bytes, the other
-    settings unchanged; None when not even one token's context fits. The heap
-    never shrinks as the context grows, so a bisection finds it."""
+    settings unchanged; None when not even one token's context fits.
 
-    def fits(ctx: int) -> bool:
-        return size_model(arch, settings._replace(ctx_size=ctx)).heap <= budget
+    The heap never shrinks as the context grows, and once the context holds a
+    whole batch it changes only where llama.cpp's padding does (every 256
+    tokens) and almost linearly: an interpolation search, snapped to the
+    padding and alternating with bisection so that it never takes more than
+    twice a bisection's steps, finds it in a handful of graphs."""
+    heaps: dict[int, int] = {}
 
-    if not fits(1):
+    def heap(ctx: int) -> int:
+        if ctx not in heaps:
+            heaps[ctx] = size_model(arch, settings._replace(ctx_size=ctx)).heap
+        return heaps[ctx]
+
+    if heap(1) > budget:
         return None
     low, high = 1, MAX_CTX_SIZE
-    if fits(high):
+    if heap(high) <= budget:
         return high
+    whole_batch = max(settings.batch_size, 1)
+    interpolate = True
     while high - low > 1:
+        if low >= whole_batch and low % CTX_PADDING == 0 and high - low <= CTX_PADDING:
+            return low  # every context above low pads to high's cells
         middle = (low + high) // 2
-        if fits(middle):
+        if interpolate:
+            span = heap(high) - heap(low)
+            guess = low + (budget - heap(low)) * (high - low) // max(span, 1)
+            if guess >= whole_batch:
+                guess = guess // CTX_PADDING * CTX_PADDING
+            if guess <= low:  # the answer is close above low: probe the next cells
+                guess = low + (CTX_PADDING if low >= whole_batch else 1)
+            middle = guess if low < guess < high else middle
+        interpolate = not interpolate
+        if heap(middle) <= budget:
             low = middle
         else:
             high = middle

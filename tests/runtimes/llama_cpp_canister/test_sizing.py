@@ -4,6 +4,8 @@ largest context that fits."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -283,3 +285,36 @@ def test_max_ctx_size_takes_a_heap_of_exactly_the_budget() -> None:
     assert heap(1) < heap(2)
     assert max_ctx_size(GEMMA_3_270M, Settings(1), heap(1)) == 1
     assert max_ctx_size(GEMMA_3_270M, Settings(1), heap(1) - 1) is None
+
+
+def _bisected(arch: Architecture, settings_: Settings, budget: int) -> Optional[int]:
+    """The plain bisection the interpolation search must agree with."""
+
+    def fits(ctx: int) -> bool:
+        return size_model(arch, settings_._replace(ctx_size=ctx)).heap <= budget
+
+    if not fits(1):
+        return None
+    low, high = 1, MAX_CTX_SIZE
+    if fits(high):
+        return high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    arch=st.sampled_from([QWEN3_0_6B, GEMMA_3_270M]),
+    batch=st.sampled_from([1, 3, 8, 100, 512, 2048, 5000]),
+    ubatch=st.sampled_from([1, 8, 64, 512]),
+    cache=st.sampled_from(["f32", "f16", "q8_0"]),
+    flash=st.booleans(),
+    budget=st.integers(2**28, 4 * 2**30),
+)
+def test_max_ctx_size_is_what_a_bisection_finds(
+    arch: Architecture, batch: int, ubatch: int, cache: str, flash: bool, budget: int
+) -> None:
+    settings_ = Settings(4096, batch, ubatch, cache, "f16", flash)
+    assert max_ctx_size(arch, settings_, budget) == _bisected(arch, settings_, budget)
