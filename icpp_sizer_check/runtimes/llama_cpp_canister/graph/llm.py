@@ -166,21 +166,30 @@ class GraphContext:
         return base, swa
 
     def build_attn(
-        self, inputs: AttentionInputs, q: Tensor, k: Tensor, v: Tensor, il: int
+        self,
+        inputs: AttentionInputs,
+        q: Tensor,
+        k: Optional[Tensor],
+        v: Optional[Tensor],
+        il: int,
     ) -> Tensor:
-        """build_attn with a KV cache; the sliding-window variant expands K before V."""
+        """build_attn with a KV cache; the sliding-window variant expands K
+        before V. Without K and V (a layer that reuses another's cache) it
+        only reads the cache."""
         cache, iswa = inputs.cache(self.arch, il), inputs.iswa
         if cache.k_rot is not None:
             q = mul_mat_hadamard(q, cache.k_rot)
-            k = mul_mat_hadamard(k, cache.k_rot)
+            k = k and mul_mat_hadamard(k, cache.k_rot)
         if cache.v_rot is not None:
-            v = mul_mat_hadamard(v, cache.v_rot)
+            v = v and mul_mat_hadamard(v, cache.v_rot)
         if iswa:
             self.gf.expand(q, k, v)
         else:
             self.gf.expand(q, v, k)
-        self.gf.expand(cache.cpy_k(k, il))
-        self.gf.expand(cache.cpy_v(v, il))
+        if k is not None:
+            self.gf.expand(cache.cpy_k(k, il))
+        if v is not None:
+            self.gf.expand(cache.cpy_v(v, il))
         cur = self.build_attn_mha(q, cache.get_k(il), cache.get_v(il), cache.kq_mask, cache.v_trans)
         if cache.v_rot is not None:
             cur = mul_mat_hadamard(cur, cache.v_rot)
@@ -261,13 +270,18 @@ class GraphContext:
 
     # the head
 
-    def build_output(self, cur: Tensor, logit_scale: bool = False) -> Tensor:
-        """The final norm and the logits (scaled, for granite), both graph outputs."""
+    def build_output(self, cur: Tensor, logit_scale: bool = False, softcap: bool = False) -> Tensor:
+        """The final norm and the logits (scaled, for granite; soft-capped,
+        scale, tanh, scale, for gemma3n), both graph outputs. gemma3n's output
+        matrix is a tensor of its own (a duplicate of the token embeddings)."""
         cur = self.build_norm(cur)
         cur.flags |= ggml.FLAG_OUTPUT
-        logits = ggml.mul_mat(self.tok_embd, cur)
+        output = self.weight(cur.ne[0], self.arch.n_vocab) if softcap else self.tok_embd
+        logits = ggml.mul_mat(output, cur)
         if logit_scale:
             logits = ggml.like("SCALE", logits)
+        if softcap:
+            logits = ggml.like("SCALE", ggml.like("UNARY", ggml.like("SCALE", logits)))
         logits.flags |= ggml.FLAG_OUTPUT
         self.gf.expand(logits)
         return logits
