@@ -129,13 +129,13 @@ def _context_figures(
     )
 
 
-def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
-    """Load ``model`` in a fresh process and create each of ``contexts`` in turn."""
-    request = {"model": str(model), "contexts": [list(context) for context in contexts]}
+def run_child(module: str, request: dict[str, Any], what: str) -> Any:
+    """Run ``python -m module`` in a fresh process with ``request`` as JSON on
+    stdin; its JSON answer on stdout. ``what`` names the run in a failure."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, "-m", "tests.runtimes.llama_cpp_canister.llama_cpp_probe"],
+        [sys.executable, "-m", module],
         input=json.dumps(request),
         capture_output=True,
         text=True,
@@ -146,10 +146,16 @@ def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(
-            f"the probe of {model.name} failed ({done.returncode}):\n{done.stderr[-4000:]}"
-        )
-    answer = json.loads(done.stdout)
+        raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)
+
+
+def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
+    """Load ``model`` in a fresh process and create each of ``contexts`` in turn."""
+    request = {"model": str(model), "contexts": [list(context) for context in contexts]}
+    answer = run_child(
+        "tests.runtimes.llama_cpp_canister.llama_cpp_probe", request, f"the probe of {model.name}"
+    )
     return ModelFigures(
         model_bytes=_mib(MODEL_BUFFER, answer["load_log"]),
         model_size=answer["model_size"],
@@ -189,35 +195,57 @@ def _saved_session_bytes(llama_cpp: Any, model: Any, context: Any, directory: st
     return size
 
 
+class LogCollector:
+    """llama.cpp's log, routed to this process; calling it gives what was
+    logged since the last call. Every level is kept (the 4-decimal compute
+    line is DEBUG), as bytes: a token text split at llama.cpp's log chunk is
+    not valid UTF-8 on its own."""
+
+    def __init__(self, llama_cpp: Any) -> None:
+        self._chunks: list[bytes] = []
+
+        @llama_cpp.llama_log_callback  # type: ignore[misc]
+        def collect(level: int, text: Optional[bytes], user_data: ctypes.c_void_p) -> None:
+            if text:
+                self._chunks.append(text)
+
+        self._callback = collect  # llama.cpp calls it for as long as the process logs
+        llama_cpp.llama_log_set(collect, ctypes.c_void_p(0))
+
+    def __call__(self) -> str:
+        text = b"".join(self._chunks).decode("utf-8", errors="replace")
+        self._chunks.clear()
+        return text
+
+
+def canister_params(llama_cpp: Any, vocab_only: bool = False) -> Any:
+    """Model parameters as a wasm32 canister has them: no mmap (every tensor
+    read into the heap), no x86 CPU_REPACK buffer (no second copy of a tied
+    embedding)."""
+    params = llama_cpp.llama_model_default_params()
+    if hasattr(llama_cpp, "LLAMA_LOAD_MODE_NONE"):
+        params.load_mode = llama_cpp.LLAMA_LOAD_MODE_NONE
+    else:  # older llama-cpp-python: a use_mmap flag
+        params.use_mmap = False
+    params.use_extra_bufts = False
+    params.vocab_only = vocab_only
+    return params
+
+
+def load_model(llama_cpp: Any, path: str, params: Any, log: LogCollector) -> Any:
+    model = llama_cpp.llama_model_load_from_file(path.encode(), params)
+    if not model:
+        raise RuntimeError("llama_model_load_from_file failed:\n" + log())
+    return model
+
+
 def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
     """In the child: load the model, then create, fill, save and free each context."""
     import llama_cpp
 
-    chunks: list[bytes] = []
-
-    # Keep every level (the 4-decimal compute line is DEBUG) as bytes: a token
-    # text split at llama.cpp's log chunk is not valid UTF-8 on its own.
-    @llama_cpp.llama_log_callback  # type: ignore[misc]
-    def collect(level: int, text: Optional[bytes], user_data: ctypes.c_void_p) -> None:
-        if text:
-            chunks.append(text)
-
-    def section() -> str:
-        text = b"".join(chunks).decode("utf-8", errors="replace")
-        chunks.clear()
-        return text
-
-    llama_cpp.llama_log_set(collect, ctypes.c_void_p(0))
+    section = LogCollector(llama_cpp)
     llama_cpp.llama_backend_init()
-    model_params = llama_cpp.llama_model_default_params()
-    if hasattr(llama_cpp, "LLAMA_LOAD_MODE_NONE"):
-        model_params.load_mode = llama_cpp.LLAMA_LOAD_MODE_NONE
-    else:  # older llama-cpp-python: a use_mmap flag
-        model_params.use_mmap = False
-    model_params.use_extra_bufts = False
-    model = llama_cpp.llama_model_load_from_file(request["model"].encode(), model_params)
-    if not model:
-        raise RuntimeError("llama_model_load_from_file failed:\n" + section())
+    model = load_model(llama_cpp, request["model"], canister_params(llama_cpp), section)
     answer: dict[str, Any] = {
         "model_size": int(llama_cpp.llama_model_size(model)),
         "load_log": section(),
