@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 MIB = 1024 * 1024
 # A 2-decimal MiB figure is within half its last digit of the true size; the
@@ -106,7 +106,7 @@ class ModelFigures(NamedTuple):
     log: str  # the load's log section
 
 
-def _mib(pattern: re.Pattern[str], text: str) -> Optional[float]:
+def log_mib(pattern: re.Pattern[str], text: str) -> Optional[float]:
     values = [float(value) for value in pattern.findall(text)]
     return sum(values) * MIB if values else None
 
@@ -114,15 +114,15 @@ def _mib(pattern: re.Pattern[str], text: str) -> Optional[float]:
 def _context_figures(
     ok: bool, n_ctx: Optional[int], session_bytes: Optional[int], log: str
 ) -> ContextFigures:
-    precise = _mib(COMPUTE_PRECISE, log)
+    precise = log_mib(COMPUTE_PRECISE, log)
     return ContextFigures(
         ok=ok,
         n_ctx=n_ctx,
-        kv_bytes=_mib(KV_BUFFER, log),
+        kv_bytes=log_mib(KV_BUFFER, log),
         kv_lines=len(KV_BUFFER.findall(log)),
         kv_cells=[[int(cells), int(layers)] for cells, layers in KV_CELLS.findall(log)],
-        output_bytes=_mib(OUTPUT_BUFFER, log),
-        compute_bytes=precise if precise is not None else _mib(COMPUTE_BUFFER, log),
+        output_bytes=log_mib(OUTPUT_BUFFER, log),
+        compute_bytes=precise if precise is not None else log_mib(COMPUTE_BUFFER, log),
         compute_precise=precise is not None,
         session_bytes=session_bytes,
         log=log,
@@ -157,7 +157,7 @@ def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
         "tests.runtimes.llama_cpp_canister.llama_cpp_probe", request, f"the probe of {model.name}"
     )
     return ModelFigures(
-        model_bytes=_mib(MODEL_BUFFER, answer["load_log"]),
+        model_bytes=log_mib(MODEL_BUFFER, answer["load_log"]),
         model_size=answer["model_size"],
         contexts=[
             _context_figures(context["ok"], context["n_ctx"], context["session"], context["log"])
@@ -239,6 +239,33 @@ def load_model(llama_cpp: Any, path: str, params: Any, log: LogCollector) -> Any
     return model
 
 
+def context_params(llama_cpp: Any, request: ContextRequest) -> Any:
+    """llama_init_from_model's parameters for ``request``: one sequence, one
+    thread, no unified KV and no full sliding-window cache."""
+    params = llama_cpp.llama_context_default_params()
+    params.n_ctx = request.n_ctx
+    params.n_batch = request.n_batch
+    params.n_ubatch = request.n_ubatch
+    params.n_seq_max = 1
+    params.n_threads = params.n_threads_batch = 1
+    params.type_k = CACHE_TYPE_IDS[request.cache_type_k]
+    params.type_v = CACHE_TYPE_IDS[request.cache_type_v]
+    params.flash_attn_type = (
+        llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        if request.flash_attn
+        else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    )
+    params.swa_full = False
+    params.kv_unified = False
+    return params
+
+
+def serve(measure: Callable[[Any], Any]) -> None:
+    """The child's end of run_child: the JSON request on stdin, ``measure``'s
+    answer as JSON on stdout."""
+    sys.stdout.write(json.dumps(measure(json.loads(sys.stdin.read()))))
+
+
 def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
     """In the child: load the model, then create, fill, save and free each context."""
     import llama_cpp
@@ -251,22 +278,8 @@ def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
         "load_log": section(),
         "contexts": [],
     }
-    for n_ctx, n_batch, n_ubatch, type_k, type_v, flash_attn in request["contexts"]:
-        params = llama_cpp.llama_context_default_params()
-        params.n_ctx = n_ctx
-        params.n_batch = n_batch
-        params.n_ubatch = n_ubatch
-        params.n_seq_max = 1
-        params.n_threads = params.n_threads_batch = 1
-        params.type_k = CACHE_TYPE_IDS[type_k]
-        params.type_v = CACHE_TYPE_IDS[type_v]
-        params.flash_attn_type = (
-            llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
-            if flash_attn
-            else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
-        )
-        params.swa_full = False
-        params.kv_unified = False
+    for request_context in request["contexts"]:
+        params = context_params(llama_cpp, ContextRequest(*request_context))
         context = llama_cpp.llama_init_from_model(model, params)
         padded = int(llama_cpp.llama_n_ctx(context)) if context else None
         log = section()  # the creation's: the buffers' size lines
@@ -285,8 +298,7 @@ def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="llama-cpp-probe-") as directory:
-        answer = _measure(json.loads(sys.stdin.read()), directory)
-    sys.stdout.write(json.dumps(answer))
+        serve(lambda request: _measure(request, directory))
 
 
 if __name__ == "__main__":

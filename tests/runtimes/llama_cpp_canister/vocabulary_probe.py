@@ -15,8 +15,6 @@ missing from the next file's figure.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,6 +24,7 @@ from tests.runtimes.llama_cpp_canister.llama_cpp_probe import (
     canister_params,
     load_model,
     run_child,
+    serve,
 )
 
 
@@ -65,9 +64,5 @@ def _measure(request: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def main() -> None:
-    sys.stdout.write(json.dumps(_measure(json.loads(sys.stdin.read()))))
-
-
 if __name__ == "__main__":
-    main()
+    serve(_measure)
