@@ -18,13 +18,14 @@ from typing import NamedTuple, Optional
 from icpp_sizer_check.gguf.ggml_types import (
     BY_NAME,
     GgmlType,
-    is_quantized,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     Architecture,
     Settings,
-    largest,
+    sliding_window_of,
+    swa_layers_of,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph import compute_buffer_bytes, reserve_ubatch
 from icpp_sizer_check.runtimes.llama_cpp_canister.vocabulary import vocabulary_bytes
 
 # llama.cpp pads the context to this many cells (llama-context.cpp).
@@ -57,8 +58,8 @@ def make_context(arch: Architecture, settings: Settings) -> Context:
     n_ctx = pad(settings.ctx_size, CTX_PADDING)
     n_batch = min(settings.ctx_size, settings.batch_size)
     n_ubatch = min(n_batch, settings.ubatch_size)
-    swa = arch.swa_layers() > 0
-    n_swa_cells = pad(min(n_ctx, arch.sliding_window + n_ubatch), CTX_PADDING) if swa else 0
+    window = sliding_window_of(arch)
+    n_swa_cells = pad(min(n_ctx, window + n_ubatch), CTX_PADDING) if arch.swa_layers() else 0
     return Context(n_ctx, n_batch, n_ubatch, n_swa_cells)
 
 
@@ -66,21 +67,52 @@ def _cache_type(name: str) -> GgmlType:
     return BY_NAME[name]
 
 
-def _layer_cells(arch: Architecture, context: Context) -> tuple[tuple[int, int], ...]:
-    """(cells, layers) of the full cache, then of the sliding-window cache
-    when there is one; counted, not walked, so a model costs the same
-    whatever its layer count."""
-    swa = arch.swa_layers()
-    full = (context.n_ctx, arch.n_layer - swa)
-    return (full, (context.n_swa_cells, swa)) if swa else (full,)
+def _caches(arch: Architecture, context: Context) -> list[tuple[int, list[int]]]:
+    """(cells, layers) of the full cache, then of the sliding-window cache when
+    some layer slides (llama_kv_cache_iswa makes both, even if the full one
+    holds no layer). Recurrent layers have no KV cache."""
+    layers = arch.attention_layers()
+    flags = swa_layers_of(arch)
+    sliding = [il for il in layers if flags[il]]
+    caches = [(context.n_ctx, [il for il in layers if not flags[il]])]
+    if sliding:
+        caches.append((context.n_swa_cells, sliding))
+    return caches
+
+
+def _kv_rows(arch: Architecture, settings: Settings, layer: int) -> tuple[int, int]:
+    """The bytes of one cell's K and V in ``layer``."""
+    type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
+    n_head_kv = arch.head_count_kv(layer)
+    return (
+        type_k.row_bytes(arch.head_dim_k * n_head_kv),
+        type_v.row_bytes(arch.head_dim_v * n_head_kv),
+    )
+
+
+def recurrent_state_bytes(arch: Architecture) -> int:
+    """One sequence's recurrent state (llama_memory_recurrent): lfm2 keeps the
+    last l_cache - 1 tokens of each short-convolution layer, f32."""
+    per_layer = (arch.shortconv_l_cache - 1) * arch.n_embd * 4
+    return sum(per_layer for il in range(arch.n_layer) if arch.is_recurrent(il))
 
 
 def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
-    """K and V of every layer, one row a cell (llama_kv_cache's constructor)."""
-    type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
-    k_row = type_k.row_bytes(arch.head_dim_k * largest(arch.n_head_kv))
-    v_row = type_v.row_bytes(arch.head_dim_v * largest(arch.n_head_kv))
-    return sum(cells * layers * (k_row + v_row) for cells, layers in _layer_cells(arch, context))
+    """K and V of every attention layer, one row a cell (llama_kv_cache's
+    constructor), and the recurrent layers' states. Without flash attention V
+    is stored transposed, each layer's rows as wide as the widest layer's."""
+    type_v = _cache_type(settings.cache_type_v)
+    widest_v = max(
+        (arch.head_dim_v * arch.head_count_kv(il) for il in arch.attention_layers()), default=0
+    )
+    total = 0
+    for cells, layers in _caches(arch, context):
+        for il in layers:
+            k_row, v_row = _kv_rows(arch, settings, il)
+            if not settings.flash_attn:
+                v_row = type_v.row_bytes(widest_v)
+            total += cells * (k_row + v_row)
+    return total + recurrent_state_bytes(arch)
 
 
 def output_bytes(arch: Architecture) -> int:
@@ -88,59 +120,10 @@ def output_bytes(arch: Architecture) -> int:
     return arch.n_vocab * 4
 
 
-def _rotation_bytes(head_dim: int, cache_type: GgmlType, is_k: bool) -> int:
-    """The Hadamard rotation inputs a quantized cache adds to the graph."""
-    if not is_quantized(cache_type) or head_dim % 64:
-        return 0
-    if not is_k:
-        return 4 * 64 * 64
-    size = 64
-    while head_dim % (size * 2) == 0:
-        size *= 2
-    return 4 * size * size
-
-
-# What lies under the logits in the compute buffer: per token, two hidden
-# states of n_embd floats; and the attention masks, which ggml-alloc's
-# placement leaves under them in some layouts and not in others (measured: 0
-# to all of them), so half of them counts.
-LOGITS_FLOOR_EMBD = 2
-LOGITS_MASK_SHARE = 2  # the masks' bytes are divided by this
-
-
 def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
-    """The compute buffer: the largest of the output head, attention and
-    feed-forward stages of the worst-case graph; the layers' stages lie over
-    the attention masks. llama.cpp has no closed form; this one is held to
-    real llama.cpp by the accuracy tests."""
-    n = min(context.n_ctx, context.n_ubatch)
-    flash = settings.flash_attn
-    # The caches some layer attends over: a full cache that holds no layer
-    # (every layer slides) has no mask in the graph, so none in the buffer.
-    caches = [cells for cells, layers in _layer_cells(arch, context) if layers]
-    longest = max(caches)
-    type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
-    rotations = _rotation_bytes(arch.head_dim_k, type_k, True) + _rotation_bytes(
-        arch.head_dim_v, type_v, False
-    )
-    masks = sum(n_kv * n * (2 if flash else 4) + rotations for n_kv in caches)
-    output_head = masks // LOGITS_MASK_SHARE + 4 * n * (
-        arch.n_vocab + LOGITS_FLOOR_EMBD * arch.n_embd
-    )
-    attention = masks + 4 * n * (
-        4 * arch.n_embd
-        + largest(arch.n_head) * arch.head_dim_k
-        + 2 * largest(arch.n_head_kv) * arch.head_dim_k
-    )
-    if flash:
-        # Flash attention reads an f32 cache through f16 copies of K and V.
-        for kind, head_dim in ((type_k, arch.head_dim_k), (type_v, arch.head_dim_v)):
-            if kind.name == "f32":
-                attention += longest * head_dim * largest(arch.n_head_kv) * 2
-    else:
-        attention += 4 * n * longest * largest(arch.n_head)
-    feed_forward = masks + 4 * n * (3 * largest(arch.n_ff) + 4 * arch.n_embd)
-    return max(output_head, attention, feed_forward)
+    """The compute buffer: llama.cpp's reserve graph, placed as ggml-alloc does."""
+    ubatch = reserve_ubatch(settings, context.n_ctx, context.n_ubatch, context.n_swa_cells)
+    return compute_buffer_bytes(arch, ubatch)
 
 
 def graph_nodes(arch: Architecture) -> int:
@@ -162,21 +145,26 @@ def overhead_bytes(arch: Architecture) -> int:
 
 def session_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
     """The session file of one conversation at full context (llama_state_save_file):
-    its header and tokens, then the state of each KV cache."""
-    type_k, type_v = _cache_type(settings.cache_type_k), _cache_type(settings.cache_type_v)
-    k_row = type_k.row_bytes(arch.head_dim_k * largest(arch.n_head_kv))
-    v_row = type_v.row_bytes(arch.head_dim_v * largest(arch.n_head_kv))
+    its header and tokens, then the state of each KV cache, then the recurrent
+    layers' states."""
     tokens = context.n_ctx
     state = 4 + len(arch.arch.encode())
     v_header = 4 + 8 if settings.flash_attn else 4 + 4 + 4
     # Each cache writes its cells' metadata, even a sliding window's as long as
     # the context, or a full cache that holds no layer (measured).
-    for cache_cells, layers in _layer_cells(arch, context):
+    for cache_cells, layers in _caches(arch, context):
         cells = min(tokens, cache_cells)
         state += 4 + 4  # streams, then the stream's cell count
         state += cells * 12 + 8  # each cell's position and sequence; v_trans, n_layer
-        state += layers * (4 + 8 + cells * k_row)
-        state += layers * (v_header + cells * v_row)
+        for il in layers:
+            k_row, v_row = _kv_rows(arch, settings, il)
+            state += 4 + 8 + cells * k_row + v_header + cells * v_row
+    recurrent = [il for il in range(arch.n_layer) if arch.is_recurrent(il)]
+    if recurrent:
+        # one cell (position, one sequence id), s_trans and n_layer, then per
+        # layer the conv state's type, row size and row, and an empty state row
+        row = (arch.shortconv_l_cache - 1) * arch.n_embd * 4
+        state += 4 + 12 + 8 + len(recurrent) * (2 * (4 + 8) + row)
     return 4 + 4 + 4 + 4 * tokens + state
 
 

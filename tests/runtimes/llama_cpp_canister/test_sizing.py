@@ -191,21 +191,6 @@ def test_sliding_layers_are_counted_as_is_swa_walks_them(
     assert arch.swa_layers() == sum(arch.is_swa(layer) for layer in range(n_layer))
 
 
-def test_sizing_never_walks_the_layers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A model's cost does not grow with its layer count: the sizing and both
-    bisections of the remedies run once per model and must stay cheap for a
-    config of thousands of models."""
-
-    def walked(self: Architecture, layer: int) -> bool:
-        raise AssertionError("the sizing walked the layers")
-
-    monkeypatch.setattr(Architecture, "is_swa", walked)
-    for arch in (QWEN3_0_6B, GEMMA_3_270M._replace(n_layer=512)):
-        settings_ = Settings(ctx_size=4096)
-        sizing = size_model(arch, settings_)
-        outcome(arch, settings_, sizing, 3072 * MIB, 4096 * MIB, 1536 * MIB, MIB, 4096)
-
-
 def _session(
     tokens: int, arch: str, caches: list[tuple[int, int]], kv_row: int, v_header: int
 ) -> int:
@@ -284,83 +269,6 @@ def test_overhead_is_the_vocabulary_and_the_scheduler_graph() -> None:
     assert size_model(t5, Settings(4096)).overhead == qwen - vocabulary_bytes(
         "gpt2", 151936, 151387
     ) + vocabulary_bytes("t5", 151936, 151387)
-
-
-# A small vocabulary and feed-forward, so that the attention stage is the largest.
-ATTENTION_BOUND = QWEN3_0_6B._replace(n_vocab=1000, n_ff=64)
-
-
-def test_compute_without_flash_attention_is_the_attention_stage_with_its_scores() -> None:
-    """The compute formula (sizing.compute_bytes) by its stages at 4096 cells
-    and 512 tokens: f32 masks of 4096 x 512; the attention stage adds the
-    hidden states (4 n_embd, the Q heads, K and V) and the f32 kq scores of
-    16 heads, more than the output head (half the masks, 1000 logits and 2
-    n_embd a token) or the feed-forward stage (3 n_ff + 4 n_embd a token)."""
-    masks = 4096 * 512 * 4
-    attention = masks + 4 * 512 * (4 * 1024 + 16 * 128 + 2 * 8 * 128) + 4 * 512 * 4096 * 16
-    assert attention == 159_383_552
-    assert masks // 2 + 4 * 512 * (1000 + 2 * 1024) < attention
-    assert masks + 4 * 512 * (3 * 64 + 4 * 1024) < attention
-    sizing = size_model(ATTENTION_BOUND, Settings(4096, flash_attn=False))
-    assert sizing.compute == attention
-
-
-@pytest.mark.parametrize(
-    ("cache_k", "cache_v", "copies"),
-    [
-        ("f32", "f32", 4096 * 128 * 8 * 2 + 4096 * 64 * 8 * 2),
-        ("f32", "f16", 4096 * 128 * 8 * 2),
-        ("f16", "f32", 4096 * 64 * 8 * 2),
-        ("f16", "f16", 0),
-    ],
-)
-def test_flash_attention_reads_an_f32_cache_through_f16_copies(
-    cache_k: str, cache_v: str, copies: int
-) -> None:
-    # f16 masks of 4096 x 512, the hidden states, then an f16 copy of each f32
-    # cache: 4096 cells x head size (K 128, V 64) x 8 KV heads x 2 bytes.
-    arch = ATTENTION_BOUND._replace(head_dim_v=64)
-    masks = 4096 * 512 * 2
-    attention = masks + 4 * 512 * (4 * 1024 + 16 * 128 + 2 * 8 * 128) + copies
-    assert masks + 4 * 512 * (3 * 64 + 4 * 1024) < attention  # the feed-forward stage
-    sizing = size_model(arch, Settings(4096, cache_type_k=cache_k, cache_type_v=cache_v))
-    assert sizing.compute == attention
-
-
-@pytest.mark.parametrize(
-    ("cache_k", "cache_v", "rotations"),
-    [
-        # K: the largest power of two from 64 dividing head_dim 128, squared, f32.
-        ("q8_0", "f16", 4 * 128 * 128),
-        # V: always 64 x 64.
-        ("f16", "q8_0", 4 * 64 * 64),
-        ("q4_0", "q4_0", 4 * 128 * 128 + 4 * 64 * 64),
-        ("f16", "f16", 0),
-    ],
-)
-def test_a_quantized_cache_adds_its_hadamard_rotations_to_the_masks(
-    cache_k: str, cache_v: str, rotations: int
-) -> None:
-    # Qwen3 at 4096 cells, 512 tokens, flash attention: the output head is the
-    # largest stage, half the masks under the logits of 151936 tokens.
-    masks = 4096 * 512 * 2 + rotations
-    output_head = masks // 2 + 4 * 512 * (151936 + 2 * 1024)
-    sizing = size_model(QWEN3_0_6B, Settings(4096, cache_type_k=cache_k, cache_type_v=cache_v))
-    assert sizing.compute == output_head
-
-
-def test_a_full_cache_without_layers_has_no_mask_or_scores_in_the_compute_buffer() -> None:
-    """Every layer slides (3 of a pattern of 6): the graph attends only over the
-    window's 1024 cells, so the masks and scores span 1024 cells, not 4096
-    (measured: the 4096-cell figures missed llama.cpp by +33 %)."""
-    arch = ATTENTION_BOUND._replace(
-        n_layer=3, arch="gemma3", sliding_window=512, sliding_window_pattern=6
-    )
-    masks = 1024 * 512 * 4
-    attention = masks + 4 * 512 * (4 * 1024 + 16 * 128 + 2 * 8 * 128) + 4 * 512 * 1024 * 16
-    sizing = size_model(arch, Settings(4096, flash_attn=False))
-    assert sizing.context.n_swa_cells == 1024
-    assert sizing.compute == attention
 
 
 def test_one_sliding_layer_has_its_own_cache() -> None:

@@ -1,0 +1,36 @@
+"""The compute buffer as llama.cpp reserves it: its graph, placed by ggml-alloc.
+
+llama.cpp sizes the compute buffer by building the graph of its largest
+ubatch and letting ggml-alloc place it (llama_context::sched_reserve); there
+is no closed form. This package does the same without data: :mod:`.ggml`
+makes the tensors, :mod:`.llm` and :mod:`.architectures` build each
+architecture's graph as llama.cpp does, :mod:`.alloc` places it. The tests
+hold each graph to the one llama.cpp reserves, node by node, and the buffer
+to llama.cpp's own dry run.
+"""
+
+from __future__ import annotations
+
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.alloc import buffer_size
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.architectures import reserve_graph
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import Ubatch
+
+
+def reserve_ubatch(settings: Settings, n_ctx: int, n_ubatch: int, swa_cells: int) -> Ubatch:
+    """The worst-case ubatch sched_reserve builds: min(n_ctx, n_ubatch) tokens,
+    each an output (n_outputs_max defaults to n_batch), one sequence."""
+    n_tokens = min(n_ctx, n_ubatch)
+    return Ubatch(
+        n_tokens=n_tokens,
+        n_outputs=n_tokens,
+        flash_attn=settings.flash_attn,
+        cache_type_k=settings.cache_type_k,
+        cache_type_v=settings.cache_type_v,
+        cache_cells=n_ctx,
+        swa_cells=swa_cells,
+    )
+
+
+def compute_buffer_bytes(arch: Architecture, ubatch: Ubatch) -> int:
+    return buffer_size(reserve_graph(arch, ubatch))
