@@ -206,4 +206,5 @@ def build_gemma3n(ctx: GraphContext) -> None:
     for il in range(ctx.arch.n_layer):
         cur = g.layer(cur, per_layer, il)
     cur = ggml.get_rows(g.unembed(cur), ctx.build_inp_out_ids())
-    ctx.build_output(cur, softcap=True)
+    # the output matrix is a duplicate of the embeddings, a tensor of its own
+    ctx.build_output(cur, softcap=True, output=ctx.weight(ctx.arch.n_embd, ctx.arch.n_vocab))

@@ -179,9 +179,9 @@ class GraphContext:
         cache, iswa = inputs.cache(self.arch, il), inputs.iswa
         if cache.k_rot is not None:
             q = mul_mat_hadamard(q, cache.k_rot)
-            k = k and mul_mat_hadamard(k, cache.k_rot)
+            k = None if k is None else mul_mat_hadamard(k, cache.k_rot)
         if cache.v_rot is not None:
-            v = v and mul_mat_hadamard(v, cache.v_rot)
+            v = None if v is None else mul_mat_hadamard(v, cache.v_rot)
         if iswa:
             self.gf.expand(q, k, v)
         else:
@@ -270,14 +270,19 @@ class GraphContext:
 
     # the head
 
-    def build_output(self, cur: Tensor, logit_scale: bool = False, softcap: bool = False) -> Tensor:
-        """The final norm and the logits (scaled, for granite; soft-capped,
-        scale, tanh, scale, for gemma3n), both graph outputs. gemma3n's output
-        matrix is a tensor of its own (a duplicate of the token embeddings)."""
+    def build_output(
+        self,
+        cur: Tensor,
+        logit_scale: bool = False,
+        softcap: bool = False,
+        output: Optional[Tensor] = None,
+    ) -> Tensor:
+        """The final norm and the logits (scaled, for granite; soft-capped:
+        scale, tanh, scale, for gemma3n), both graph outputs. The output
+        matrix is the token embeddings unless the model has its own."""
         cur = self.build_norm(cur)
         cur.flags |= ggml.FLAG_OUTPUT
-        output = self.weight(cur.ne[0], self.arch.n_vocab) if softcap else self.tok_embd
-        logits = ggml.mul_mat(output, cur)
+        logits = ggml.mul_mat(self.tok_embd if output is None else output, cur)
         if logit_scale:
             logits = ggml.like("SCALE", logits)
         if softcap:
