@@ -136,6 +136,16 @@ class Architecture(NamedTuple):
             return layer
         return GEMMA3N_KV_LAYERS - (2 if self.is_swa(layer) else 1)
 
+    def misreused_layers(self) -> tuple[int, ...]:
+        """The layers whose reused cache is of the other kind (sliding or
+        global): llama.cpp aborts loading such a model, as that cache is not
+        among the ones the layer's kind holds (llama_kv_cache's reuse assert)."""
+        return tuple(
+            il
+            for il in range(self.n_layer)
+            if self.kv_layer(il) != il and self.is_swa(self.kv_layer(il)) != self.is_swa(il)
+        )
+
     def attention_layers(self) -> tuple[int, ...]:
         """The layers with a KV cache."""
         return tuple(il for il in range(self.n_layer) if self.has_kv(il))

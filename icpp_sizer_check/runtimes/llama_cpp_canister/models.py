@@ -16,6 +16,7 @@ from icpp_sizer_check.package_data import config_schema
 from icpp_sizer_check.results import FileRead
 from icpp_sizer_check.runtimes.base import Finding, ModelFile, ResolvedModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    GEMMA3N_KV_LAYERS,
     REQUIRED_KEYS,
     Architecture,
     Settings,
@@ -132,6 +133,22 @@ def _shape_findings(index: int, arch: Architecture, origin: JsonPath) -> list[Fi
                 f"n_head ({largest(arch.n_head)}) must be divisible by "
                 f"n_head_kv ({largest(arch.n_head_kv)}); "
                 "fix the architecture values",
+            )
+        ]
+    misreused = arch.misreused_layers()
+    if misreused:
+        first, source = misreused[0], arch.kv_layer(misreused[0])
+
+        def kind(layer: int) -> str:
+            return "sliding" if arch.is_swa(layer) else "global"
+
+        return [
+            Finding(
+                origin,
+                f"layer {first} ({kind(first)}) reuses the cache of layer {source} "
+                f"({kind(source)}), and llama.cpp aborts loading such a model; fix "
+                f"sliding_window_pattern so that layer {GEMMA3N_KV_LAYERS - 2} slides "
+                f"and layer {GEMMA3N_KV_LAYERS - 1} does not",
             )
         ]
     return []

@@ -68,3 +68,9 @@ def test_gemma3n_loads_a_tied_embedding_twice() -> None:
     assert GEMMA_3N_E2B.weight_bytes() == 1300
     assert GEMMA_3N_E2B._replace(tied_embedding_bytes=0).weight_bytes() == 1000
     assert GEMMA_3N_E2B._replace(arch="gemma3").weight_bytes() == 1000
+
+
+def test_a_pattern_where_layer_19_slides_misleads_the_global_layers_past_it() -> None:
+    assert GEMMA_3N_E2B.misreused_layers() == ()
+    flags = tuple(il % 5 < 4 or il == 19 for il in range(30))
+    assert GEMMA_3N_E2B._replace(sliding_window_pattern=flags).misreused_layers() == (24, 29)
