@@ -87,11 +87,9 @@ def out_of_range(arch: Architecture, keys: Collection[str]) -> list[tuple[str, i
         if key not in keys or value is None:
             continue
         if isinstance(value, tuple):
-            bad = [
-                (il, item) for il, item in enumerate(value) if items and not _within(item, items)
-            ]
-            if bad and items:
-                found.append((f"{key}[{bad[0][0]}]", bad[0][1], *items))
+            outside = _first_outside(value, items) if items else None
+            if outside is not None and items:
+                found.append((f"{key}[{outside}]", value[outside], *items))
         elif single and not _within(value, single):
             found.append((key, value, *single))
     return found
@@ -99,6 +97,11 @@ def out_of_range(arch: Architecture, keys: Collection[str]) -> list[tuple[str, i
 
 def _within(value: int, bounds: Range) -> bool:
     return bounds[0] <= value <= bounds[1]
+
+
+def _first_outside(values: tuple[int, ...], bounds: Range) -> Optional[int]:
+    """The first layer whose value is outside ``bounds``, None when none is."""
+    return next((il for il, value in enumerate(values) if not _within(value, bounds)), None)
 
 
 def _written_values(written: Mapping[str, Any]) -> dict[str, Any]:
