@@ -129,27 +129,44 @@ def _context_figures(
     )
 
 
-def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
-    """Load ``model`` in a fresh process and create each of ``contexts`` in turn."""
-    request = {"model": str(model), "contexts": [list(context) for context in contexts]}
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+def run_child(
+    module: str,
+    request: dict[str, Any],
+    timeout: float,
+    what: str,
+    env: Optional[dict[str, str]] = None,
+) -> Any:
+    """Run ``python -m module`` in a fresh process with ``request`` as JSON on
+    stdin (and ``env`` added to the environment); its JSON answer."""
+    environment = {**os.environ, **(env or {})}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPO), environment.get("PYTHONPATH")])
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "tests.runtimes.llama_cpp_canister.llama_cpp_probe"],
+        [sys.executable, "-m", module],
         input=json.dumps(request),
         capture_output=True,
         text=True,
         errors="replace",
         cwd=REPO,
-        env=env,
-        timeout=TIMEOUT_SECONDS,
+        env=environment,
+        timeout=timeout,
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(
-            f"the probe of {model.name} failed ({done.returncode}):\n{done.stderr[-4000:]}"
-        )
-    answer = json.loads(done.stdout)
+        raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)
+
+
+def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
+    """Load ``model`` in a fresh process and create each of ``contexts`` in turn."""
+    request = {"model": str(model), "contexts": [list(context) for context in contexts]}
+    answer = run_child(
+        "tests.runtimes.llama_cpp_canister.llama_cpp_probe",
+        request,
+        TIMEOUT_SECONDS,
+        f"the probe of {model.name}",
+    )
     return ModelFigures(
         model_bytes=_mib(MODEL_BUFFER, answer["load_log"]),
         model_size=answer["model_size"],
@@ -189,6 +206,27 @@ def _saved_session_bytes(llama_cpp: Any, model: Any, context: Any, directory: st
     return size
 
 
+def context_params(llama_cpp: Any, request: ContextRequest) -> Any:
+    """llama_context_params for ``request``: one sequence, one thread, no
+    full-size sliding-window cache, no unified KV cache."""
+    params = llama_cpp.llama_context_default_params()
+    params.n_ctx = request.n_ctx
+    params.n_batch = request.n_batch
+    params.n_ubatch = request.n_ubatch
+    params.n_seq_max = 1
+    params.n_threads = params.n_threads_batch = 1
+    params.type_k = CACHE_TYPE_IDS[request.cache_type_k]
+    params.type_v = CACHE_TYPE_IDS[request.cache_type_v]
+    params.flash_attn_type = (
+        llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        if request.flash_attn
+        else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    )
+    params.swa_full = False
+    params.kv_unified = False
+    return params
+
+
 def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
     """In the child: load the model, then create, fill, save and free each context."""
     import llama_cpp
@@ -223,22 +261,8 @@ def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
         "load_log": section(),
         "contexts": [],
     }
-    for n_ctx, n_batch, n_ubatch, type_k, type_v, flash_attn in request["contexts"]:
-        params = llama_cpp.llama_context_default_params()
-        params.n_ctx = n_ctx
-        params.n_batch = n_batch
-        params.n_ubatch = n_ubatch
-        params.n_seq_max = 1
-        params.n_threads = params.n_threads_batch = 1
-        params.type_k = CACHE_TYPE_IDS[type_k]
-        params.type_v = CACHE_TYPE_IDS[type_v]
-        params.flash_attn_type = (
-            llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
-            if flash_attn
-            else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
-        )
-        params.swa_full = False
-        params.kv_unified = False
+    for fields in request["contexts"]:
+        params = context_params(llama_cpp, ContextRequest(*fields))
         context = llama_cpp.llama_init_from_model(model, params)
         padded = int(llama_cpp.llama_n_ctx(context)) if context else None
         log = section()  # the creation's: the buffers' size lines
