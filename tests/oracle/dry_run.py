@@ -72,9 +72,12 @@ def dry_run(
     contexts: Sequence[ContextRequest],
     graphs: Optional[Sequence[Optional[Path]]] = None,
     timeout: Optional[float] = None,
+    allocate: bool = False,
 ) -> DryRun:
     """llama.cpp's dry run of ``model`` with each of ``contexts``, in a fresh
     process; ``graphs[i]``, when given, is where context i's reserve graph goes.
+    ``allocate`` loads and creates for real instead (no no_alloc): the same
+    figures from real buffers, to hold the dry run to.
     Raises shim.Unavailable when llama_cpp, the compiler or the source is missing."""
     paths = list(graphs) if graphs is not None else [None] * len(contexts)
     request = {
@@ -82,6 +85,7 @@ def dry_run(
         "shim": str(shim.build()),
         "contexts": [list(context) for context in contexts],
         "graphs": [None if path is None else str(path) for path in paths],
+        "allocate": allocate,
     }
     answer = run_child(
         "tests.oracle.dry_run",
@@ -192,7 +196,7 @@ def _measure(request: dict[str, Any]) -> dict[str, Any]:
     params = llama_cpp.llama_model_default_params()
     params.load_mode = llama_cpp.LLAMA_LOAD_MODE_NONE
     params.use_extra_bufts = False
-    params.no_alloc = True
+    params.no_alloc = not request["allocate"]
     model = llama_cpp.llama_model_load_from_file(request["model"].encode(), params)
     text, errors = log.take()
     answer: dict[str, Any] = {

@@ -214,7 +214,9 @@ def write_sparse_gguf(
     read: :func:`file_architecture` answers what the written file has."""
     path = Path(path)
     writer = gguf.GGUFWriter(path, arch.arch)
-    writer.add_name(f"sparse {arch.arch}")
+    # Not the architecture: llama.cpp keys token attributes off general.name
+    # (a name holding "phi3" needs Phi-3's special tokens in the vocabulary).
+    writer.add_name("sparse model")
     _add_hparams(writer, arch)
     add_vocabulary(writer, arch.arch, arch.tokenizer, arch.n_vocab, arch.n_merges)
     tensors = tensors_of(arch, options)
