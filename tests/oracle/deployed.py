@@ -13,10 +13,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
-from tests.oracle.sparse_gguf import SparseOptions, WeightTypes
+from tests.oracle.sparse_gguf import MORE_BITS, SparseOptions, WeightTypes
+
+# The shapes measured from the real files (their tensor bytes included).
+from tests.runtimes.llama_cpp_canister.test_sizing import GEMMA_3_270M, QWEN3_0_6B
 
 Q8_0 = SparseOptions(WeightTypes("Q8_0"))
-Q4_K_M = SparseOptions(WeightTypes("Q4_K", token_embd="Q6_K", attn_v="Q6_K", ffn_down="Q6_K"))
+Q4_K_M = SparseOptions(
+    WeightTypes("Q4_K", token_embd="Q6_K", attn_v="Q6_K", ffn_down="Q6_K", raised_layers=MORE_BITS)
+)
 
 
 class Deployed(NamedTuple):
@@ -39,20 +44,7 @@ LFM2_2_6B_KV = tuple(8 if il in (2, 6, 10, 14, 18, 21, 24, 27) else 0 for il in 
 DEPLOYED = (
     Deployed(
         "Qwen3-0.6B-Q8_0",
-        _arch(
-            n_layer=28,
-            n_embd=1024,
-            n_head=16,
-            n_head_kv=8,
-            head_dim_k=128,
-            head_dim_v=128,
-            n_ff=3072,
-            n_vocab=151936,
-            arch="qwen3",
-            context_length=40960,
-            tokenizer="gpt2",
-            n_merges=151387,
-        ),
+        QWEN3_0_6B._replace(context_length=40960, tokenizer="gpt2"),
         Q8_0,
         639_446_688,
     ),
@@ -77,20 +69,7 @@ DEPLOYED = (
     ),
     Deployed(
         "gemma-3-270m-it-Q8_0",
-        _arch(
-            n_layer=18,
-            n_embd=640,
-            n_head=4,
-            n_head_kv=1,
-            head_dim_k=256,
-            head_dim_v=256,
-            n_ff=2048,
-            n_vocab=262144,
-            arch="gemma3",
-            context_length=32768,
-            sliding_window=512,
-            tokenizer="llama",
-        ),
+        GEMMA_3_270M._replace(context_length=32768, tokenizer="llama"),
         Q8_0,
         291_546_144,
     ),

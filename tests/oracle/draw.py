@@ -3,7 +3,7 @@
 :func:`draw_case` draws, with a ``random.Random``, one :class:`Case`: an
 :class:`Architecture` of one of architecture.ARCHITECTURES that its llama.cpp
 loader accepts, :class:`SparseOptions` (mixed weight types, tied or untied
-output) and several :class:`ContextRequest` settings (context 64 to 40,960,
+output) and several llama.cpp :class:`Settings` (context 64 to 40,960,
 padded or not; batch and ubatch 1 to 4,096; every KV cache type llama.cpp
 accepts; flash attention on or off, on whenever the V cache is quantized).
 
@@ -24,10 +24,10 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     ARCHITECTURES,
     Architecture,
     PerLayer,
+    Settings,
 )
 from tests.oracle.dry_run import CACHE_TYPES, UNQUANTIZED
 from tests.oracle.sparse_gguf import SparseOptions, WeightTypes
-from tests.runtimes.llama_cpp_canister.llama_cpp_probe import ContextRequest
 
 MATRIX_TYPES = ("F16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K", "MXFP4", "BF16", "Q4_1")
 HEAD_TYPES = ("Q6_K", "Q8_0", "F16", "Q4_K")
@@ -39,11 +39,12 @@ CONTEXTS_PER_CASE = 8
 class Case(NamedTuple):
     arch: Architecture
     options: SparseOptions
-    contexts: list[ContextRequest]
+    contexts: list[Settings]  # llama.cpp's settings, as the sizing takes them
 
 
 def _log_uniform(rng: random.Random, low: int, high: int) -> int:
-    return round(low * (high / low) ** rng.random())
+    value: float = low * (high / low) ** rng.random()
+    return round(value)
 
 
 def _uniform_array(rng: random.Random, value: int, n_layer: int) -> PerLayer:
@@ -72,10 +73,10 @@ def draw_arch(rng: random.Random, kind: str) -> Architecture:
         window = rng.choice((0, 64, 128, 512, 1024))
         pattern = rng.choice((0, 0, 2, 3, 6))
         if rng.random() < 0.25:
-            flags = tuple(rng.random() < 0.7 for _ in range(n_layer))
+            sliding = tuple(rng.random() < 0.7 for _ in range(n_layer))
             return _shape(
                 kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
-            )._replace(sliding_window=window, sliding_window_pattern=flags)
+            )._replace(sliding_window=window, sliding_window_pattern=sliding)
     elif kind == "phi3":
         window = rng.choice((0, 2047))  # read, then turned off by the loader
     elif kind == "exaone4" and n_layer == 64:
@@ -127,16 +128,16 @@ def draw_options(rng: random.Random) -> SparseOptions:
     return SparseOptions(types, tied=rng.random() < 0.5)
 
 
-def draw_context(rng: random.Random) -> ContextRequest:
+def draw_context(rng: random.Random) -> Settings:
     n_ctx = _log_uniform(rng, 64, 40960)
     if rng.random() < 0.3:
         n_ctx = -(-n_ctx // 256) * 256  # a padded value now and then
     type_v = rng.choice(CACHE_TYPES)
     flash_attn = True if type_v not in UNQUANTIZED else rng.random() < 0.5
-    return ContextRequest(
-        n_ctx=n_ctx,
-        n_batch=_log_uniform(rng, 1, 4096),
-        n_ubatch=_log_uniform(rng, 1, 4096),
+    return Settings(
+        ctx_size=n_ctx,
+        batch_size=_log_uniform(rng, 1, 4096),
+        ubatch_size=_log_uniform(rng, 1, 4096),
         cache_type_k=rng.choice(CACHE_TYPES),
         cache_type_v=type_v,
         flash_attn=flash_attn,

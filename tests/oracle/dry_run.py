@@ -80,7 +80,7 @@ def dry_run(
     figures from real buffers, to hold the dry run to.
     Raises shim.Unavailable when llama_cpp, the compiler or the source is missing."""
     paths = list(graphs) if graphs is not None else [None] * len(contexts)
-    request = {
+    request: dict[str, Any] = {
         "model": str(model),
         "shim": str(shim.build()),
         "contexts": [list(context) for context in contexts],
@@ -186,7 +186,7 @@ def _measure(request: dict[str, Any]) -> dict[str, Any]:
 
     log = _Log()
 
-    @llama_cpp.llama_log_callback  # type: ignore[misc]
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
     def collect(level: int, text: Optional[bytes], user_data: ctypes.c_void_p) -> None:
         if text:
             log.add(level, text)

@@ -37,9 +37,11 @@ from tests.oracle.vocabulary import add_vocabulary
 # llama.cpp's CPU buffer pads every tensor to 32 bytes too.
 ALIGNMENT = 32
 RMS_EPS = 1e-6
-# The types a weight matrix may have here (gguf.GGMLQuantizationType names).
-WEIGHT_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K")
-WEIGHT_TYPES += ("Q6_K", "Q3_K", "Q2_K", "IQ4_NL", "IQ4_XS", "MXFP4")
+# Weight types llama.cpp's CPU backend loads (gguf.GGMLQuantizationType names).
+WEIGHT_TYPES = (
+    *("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K"),
+    *("Q6_K", "Q3_K", "Q2_K", "IQ4_NL", "IQ4_XS", "MXFP4"),
+)
 # A matrix whose rows do not split into the asked type's blocks falls back,
 # as llama.cpp's quantizer does, to the first of these that fits.
 FALLBACK_TYPES = ("Q8_0", "F16")
@@ -54,6 +56,18 @@ class WeightTypes(NamedTuple):
     output: Optional[str] = None  # the untied output head
     attn_v: Optional[str] = None  # Q4_K_M files raise attn_v and ffn_down to Q6_K
     ffn_down: Optional[str] = None
+    # Which layers' attn_v and ffn_down take those types: every layer, or
+    # those llama.cpp's quantizer gives more bits (MORE_BITS, as Q4_K_M does).
+    raised_layers: str = "all"
+
+
+MORE_BITS = "more_bits"
+
+
+def more_bits(index: int, count: int) -> bool:
+    """llama-quant.cpp's use_more_bits: the first and last eighth of the
+    layers, and every third between."""
+    return index < count // 8 or index >= 7 * count // 8 or (index - count // 8) % 3 == 2
 
 
 class SparseOptions(NamedTuple):
@@ -91,9 +105,22 @@ def fitting_type(wanted: str, row: int) -> str:
     return "F32"
 
 
-def _layer_tensors(arch: Architecture, il: int, matrix: Any, vector: Any) -> list[Tensor]:
+def _raised(arch: Architecture, il: int, rule: str) -> tuple[bool, bool]:
+    """Whether layer ``il``'s attn_v and its ffn_down take their raised types
+    (attn_v counts attention layers only, as the quantizer does)."""
+    if rule != MORE_BITS:
+        return True, True
+    attention = [layer for layer in range(arch.n_layer) if not arch.is_recurrent(layer)]
+    index = attention.index(il) if il in attention else 0
+    return more_bits(index, len(attention)), more_bits(il, arch.n_layer)
+
+
+def _layer_tensors(
+    arch: Architecture, il: int, matrix: Any, vector: Any, rule: str
+) -> list[Tensor]:
     """Block ``il``'s tensors, as the architecture's load_arch_tensors creates them."""
     kind, n_embd, blk = arch.arch, arch.n_embd, f"blk.{il}"
+    raise_v, raise_down = _raised(arch, il, rule)
     # lfm2 reads each layer's heads; the others size every layer by layer 0's.
     at = il if kind == "lfm2" else 0
     n_ff = at_layer(arch.n_ff, at)
@@ -115,7 +142,7 @@ def _layer_tensors(arch: Architecture, il: int, matrix: Any, vector: Any) -> lis
         out += [
             matrix(f"{blk}.attn_q", n_embd, n_q),
             matrix(f"{blk}.attn_k", n_embd, n_k),
-            matrix(f"{blk}.attn_v", n_embd, n_v, "attn_v"),
+            matrix(f"{blk}.attn_v", n_embd, n_v, "attn_v" if raise_v else "matrix"),
         ]
     if kind == "qwen2":  # Qwen2 has q/k/v biases (optional to the loader)
         out += [vector(f"{blk}.attn_q", n_q, "bias"), vector(f"{blk}.attn_k", n_k, "bias")]
@@ -136,7 +163,7 @@ def _layer_tensors(arch: Architecture, il: int, matrix: Any, vector: Any) -> lis
         out.append(matrix(f"{blk}.ffn_up", n_embd, 2 * n_ff))
     else:
         out += [matrix(f"{blk}.ffn_gate", n_embd, n_ff), matrix(f"{blk}.ffn_up", n_embd, n_ff)]
-    out.append(matrix(f"{blk}.ffn_down", n_ff, n_embd, "ffn_down"))
+    out.append(matrix(f"{blk}.ffn_down", n_ff, n_embd, "ffn_down" if raise_down else "matrix"))
     return out
 
 
@@ -164,7 +191,7 @@ def tensors_of(arch: Architecture, options: SparseOptions) -> list[Tensor]:
             Tensor("output.weight", (arch.n_embd, arch.n_vocab), fitting_type(head, arch.n_embd))
         )
     for il in range(arch.n_layer):
-        out += _layer_tensors(arch, il, matrix, vector)
+        out += _layer_tensors(arch, il, matrix, vector, types.raised_layers)
     return out
 
 

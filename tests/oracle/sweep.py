@@ -28,7 +28,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
 from tests.oracle.draw import Case, draw_case
 from tests.oracle.dry_run import Answer, dry_run
 from tests.oracle.sparse_gguf import file_architecture, write_sparse_gguf
-from tests.runtimes.llama_cpp_canister.llama_cpp_probe import ContextRequest
+from tests.runtimes.llama_cpp_canister.accuracy_table import request_of
 
 BUFFERS = ("weights", "kv_cache", "output", "compute")
 COMPUTE_SLACK = (0.01, 256 * 1024)  # 1 %, or 256 KiB when that is larger
@@ -54,22 +54,11 @@ def within_bar(buffer: str, predicted: int, measured: int) -> bool:
     return abs(predicted - measured) <= max(share * measured, floor)
 
 
-def settings_of(context: ContextRequest) -> Settings:
-    return Settings(
-        ctx_size=context.n_ctx,
-        batch_size=context.n_batch,
-        ubatch_size=context.n_ubatch,
-        cache_type_k=context.cache_type_k,
-        cache_type_v=context.cache_type_v,
-        flash_attn=context.flash_attn,
-    )
-
-
-def compare(arch: Architecture, context: ContextRequest, answer: Answer) -> Comparison:
-    """How far the sizing of ``context`` lies from what llama.cpp answered."""
+def compare(arch: Architecture, settings: Settings, answer: Answer) -> Comparison:
+    """How far the sizing of ``settings`` lies from what llama.cpp answered."""
     if not answer.ok:
         return Comparison(arch.arch, False, {}, {})
-    sizing = size_model(arch, settings_of(context))
+    sizing = size_model(arch, settings)
     pairs = {
         "weights": (sizing.weights, answer.model),
         "kv_cache": (sizing.kv_cache, answer.context),
@@ -89,7 +78,7 @@ def run_case(case: Case, folder: Path) -> tuple[list[Comparison], list[Answer], 
     path = write_sparse_gguf(folder / "model.gguf", case.arch, case.options)
     arch = file_architecture(path, case.arch, case.options)
     start = time.perf_counter()
-    result = dry_run(path, case.contexts)
+    result = dry_run(path, [request_of(settings) for settings in case.contexts])
     seconds = time.perf_counter() - start
     path.unlink()
     if not result.load_ok:

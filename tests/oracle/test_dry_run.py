@@ -20,10 +20,16 @@ except ImportError:
     missing("the gguf package is not installed: pip install gguf")
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import ARCHITECTURES
-from tests.oracle.deployed import DEPLOYED, Deployed
+from tests.oracle.deployed import DEPLOYED, Q8_0, Deployed
 from tests.oracle.draw import small_shape
 from tests.oracle.dry_run import Answer, dry_run
-from tests.oracle.sparse_gguf import SparseOptions, WeightTypes, write_sparse_gguf
+from tests.oracle.sparse_gguf import (
+    WEIGHT_TYPES,
+    SparseOptions,
+    WeightTypes,
+    file_architecture,
+    write_sparse_gguf,
+)
 from tests.runtimes.llama_cpp_canister.gguf_files import (
     SPECS,
     ModelSpec,
@@ -102,10 +108,31 @@ def test_every_architecture_s_sparse_file_loads(tmp_path: Path, kind: str) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("weight_type", WEIGHT_TYPES)
+def test_each_weight_type_loads_and_sizes_the_model_buffer(
+    tmp_path: Path, weight_type: str
+) -> None:
+    """The model buffer is every tensor's bytes padded to 32, whatever the type."""
+    arch = small_shape("llama")._replace(n_embd=512, n_ff=1024)
+    options = SparseOptions(WeightTypes(weight_type), tied=False)
+    path = write_sparse_gguf(tmp_path / "model.gguf", arch, options)
+    result = dry_run(path, CONTEXTS[:1])
+    assert result.load_ok, result.load_error
+    written = file_architecture(path, arch, options)
+    assert result.contexts[0].model == written.tensor_data_bytes
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("model", DEPLOYED, ids=[model.name for model in DEPLOYED])
 def test_deployed_shapes_load_at_full_size(tmp_path: Path, model: Deployed) -> None:
     path = write_sparse_gguf(tmp_path / "model.gguf", model.arch, model.options)
-    assert abs(path.stat().st_size - model.published_file_bytes) < 0.06 * model.published_file_bytes
+    # Short token strings and an approximate quantization mix: near the
+    # published file; the Q8_0 files' tensors to the byte.
+    assert abs(path.stat().st_size - model.published_file_bytes) < 0.01 * model.published_file_bytes
+    written = file_architecture(path, model.arch, model.options)
+    if model.options == Q8_0:
+        assert written.tensor_data_bytes == model.arch.tensor_data_bytes
+        assert written.n_tensors == model.arch.n_tensors
     canister = ContextRequest(16384, 64, 64, "q8_0", "q8_0", True)
     result = dry_run(path, [canister])
     assert result.load_ok, result.load_error
