@@ -6,10 +6,10 @@ shared library against the installed llama_cpp package's own libraries and
 the headers of the same version's source distribution.
 
 The build lands in a folder named by a hash of what makes it (shim.cpp's
-bytes, the llama_cpp version, the compiler's version) and is reused while
-that folder exists; it is compiled into a temporary folder and renamed into
-place, so a build cut short or two builds at once never leave a half-written
-library where the next run looks.
+bytes, the llama_cpp version and library folder, the compiler's version) and
+is reused while that folder exists; it is compiled into a temporary folder
+and renamed into place, so a build cut short or two builds at once never
+leave a half-written library where the next run looks.
 
 This module imports neither llama_cpp nor the test tools: the dry run's fresh
 process builds (or finds) the shim through it. What is missing is raised as
@@ -82,10 +82,12 @@ def compiler_version(compiler: str = COMPILER) -> str:
     return done.stdout.splitlines()[0] if done.stdout else ""
 
 
-def build_key(source: bytes, llama_cpp_version: str, compiler: str) -> str:
-    """The build folder's name: a hash of every input the library depends on."""
+def build_key(source: bytes, llama_cpp_version: str, compiler: str, lib: str = "") -> str:
+    """The build folder's name: a hash of every input the library depends on
+    (``lib``, the folder its rpath and libllama.so link name: a build for
+    another environment's llama_cpp would load that one's libraries)."""
     digest = hashlib.sha256()
-    for part in (source, llama_cpp_version.encode(), compiler.encode()):
+    for part in (source, llama_cpp_version.encode(), compiler.encode(), lib.encode()):
         digest.update(len(part).to_bytes(8, "little") + part)
     return digest.hexdigest()[:20]
 
@@ -117,7 +119,7 @@ def build(environ: Mapping[str, str] = os.environ) -> Path:
     sdist = sdist_root(environ)
     version, lib = llama_cpp_library()
     source = SOURCE.read_bytes()
-    folder = BUILD_ROOT / build_key(source, version, compiler_version())
+    folder = BUILD_ROOT / build_key(source, version, compiler_version(), str(lib))
     library = folder / LIBRARY
     if library.is_file():
         return library

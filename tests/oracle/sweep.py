@@ -116,13 +116,15 @@ def sweep(cases: int, seed: int, kind: str = "") -> tuple[list[Comparison], floa
     rng = random.Random(seed)
     comparisons: list[Comparison] = []
     processes: list[float] = []
+    contexts: list[float] = []
     with tempfile.TemporaryDirectory(prefix="oracle-sweep-") as folder:
         while len(comparisons) < cases:
             found, answers, seconds = run_case(draw_case(rng, kind), Path(folder))
             comparisons += found
             processes.append(seconds)
-    per_context = statistics.median(a.seconds for a in answers) if answers else 0.0
-    return comparisons[:cases], statistics.mean(processes), per_context
+            contexts += [answer.seconds for answer in answers]
+    per_context = statistics.median(contexts) if contexts else 0.0
+    return comparisons[:cases], statistics.mean(processes) if processes else 0.0, per_context
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -155,3 +155,20 @@ def test_gemma3_reads_its_sliding_window_pattern(tmp_path: Path) -> None:
     # default: 5 layers slide over pad(128 + 512, 256) = 768 cells, 1 global of 4096
     assert default.context == row * (5 * 768 + 4096)
     assert every_other.context == row * (3 * 768 + 3 * 4096)
+
+
+def test_the_reserve_graph_is_written(tmp_path: Path) -> None:
+    """The prompt-processing ubatch's graph: its tensors as JSON lines, the
+    logits of every token last among the nodes."""
+    import json
+
+    arch = small_shape("qwen3")
+    path = write_sparse_gguf(tmp_path / "model.gguf", arch)
+    graph = tmp_path / "graph.jsonl"
+    result = dry_run(path, [ContextRequest(1000, 512, 96)], graphs=[graph])
+    assert result.contexts[0].ok
+    tensors = [json.loads(line) for line in graph.read_text().splitlines()]
+    nodes = [t for t in tensors if t["kind"] == "node"]
+    assert nodes[-1]["name"] == "result_output"
+    assert nodes[-1]["ne"] == [arch.n_vocab, 96, 1, 1]  # min(n_ctx, n_ubatch) outputs
+    assert {t["kind"] for t in tensors} >= {"node", "leaf"}

@@ -15,6 +15,7 @@ def test_every_input_changes_the_build_key() -> None:
     assert shim.build_key(b"source!", "0.3.36", "g++ 12.2.0") != key
     assert shim.build_key(b"source", "0.3.37", "g++ 12.2.0") != key
     assert shim.build_key(b"source", "0.3.36", "g++ 13.1.0") != key
+    assert shim.build_key(b"source", "0.3.36", "g++ 12.2.0", "/other/venv/lib") != key
     # The parts are framed: moving a byte from one to the next is another key.
     assert shim.build_key(b"ab", "c", "") != shim.build_key(b"a", "bc", "")
 
