@@ -15,7 +15,7 @@ import pytest
 from tests.fixtures import missing
 
 try:
-    import gguf  # noqa: F401
+    import gguf
 except ImportError:
     missing("the gguf package is not installed: pip install gguf")
 
@@ -172,3 +172,19 @@ def test_the_reserve_graph_is_written(tmp_path: Path) -> None:
     assert nodes[-1]["name"] == "result_output"
     assert nodes[-1]["ne"] == [arch.n_vocab, 96, 1, 1]  # min(n_ctx, n_ubatch) outputs
     assert {t["kind"] for t in tensors} >= {"node", "leaf"}
+
+
+def test_a_file_short_of_its_last_tensor_is_refused(tmp_path: Path) -> None:
+    """llama.cpp checks each tensor's data against the file's size: the
+    sparse file must reach the end of its last tensor, and does."""
+    import os
+
+    path = write_sparse_gguf(tmp_path / "model.gguf", small_shape("llama"))
+    reader = gguf.GGUFReader(path)
+    end = max(int(t.data_offset) + int(t.n_bytes) for t in reader.tensors)
+    del reader  # its memory map
+    assert dry_run(path, []).load_ok
+    os.truncate(path, end - 1)
+    short = dry_run(path, [])
+    assert not short.load_ok
+    assert "within the file bounds" in short.load_error
