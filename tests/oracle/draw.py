@@ -25,6 +25,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     Architecture,
     PerLayer,
     Settings,
+    at_layer,
 )
 from tests.oracle.dry_run import CACHE_TYPES, UNQUANTIZED
 from tests.oracle.sparse_gguf import SparseOptions, WeightTypes
@@ -77,6 +78,8 @@ def draw_arch(rng: random.Random, kind: str) -> Architecture:
             return _shape(
                 kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
             )._replace(sliding_window=window, sliding_window_pattern=sliding)
+    elif kind == "gemma3n":
+        return _gemma3n(rng, _shape(kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, 1, ""))
     elif kind == "phi3":
         window = rng.choice((0, 2047))  # read, then turned off by the loader
     elif kind == "exaone4" and n_layer == 64:
@@ -85,6 +88,31 @@ def draw_arch(rng: random.Random, kind: str) -> Architecture:
     return _shape(
         kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
     )._replace(sliding_window=window, sliding_window_pattern=pattern, shortconv_l_cache=l_cache)
+
+
+def _gemma3n(rng: random.Random, arch: Architecture) -> Architecture:
+    """gemma3n: often past the 20 layers that own a cache; a window it needs;
+    its default pattern, or flags where layer 18 slides and 19 does not (the
+    caches the later layers reuse); a vocabulary kept small, as its per-layer
+    table holds 256 x n_layer values a token."""
+    n_layer = rng.choice((arch.n_layer, rng.randint(21, 26)))
+    pattern: int | tuple[bool, ...] = rng.choice((0, 0, 5, 3))
+    if rng.random() < 0.25:
+        pattern = tuple(il == 18 or (il != 19 and rng.random() < 0.7) for il in range(n_layer))
+    elif pattern == 3 and n_layer > 20:
+        pattern = 5
+    tokenizer = rng.choice(("none", "gpt2", "llama"))
+    return arch._replace(
+        n_layer=n_layer,
+        n_head=at_layer(arch.n_head, 0),
+        n_head_kv=at_layer(arch.n_head_kv, 0),
+        n_ff=at_layer(arch.n_ff, 0),
+        n_vocab=_log_uniform(rng, 512, 16384),
+        tokenizer=tokenizer,
+        n_merges=rng.randint(1, 4000) if tokenizer == "gpt2" else 0,
+        sliding_window=rng.choice((64, 128, 512, 1024)),
+        sliding_window_pattern=pattern,
+    )
 
 
 def _shape(
@@ -181,4 +209,6 @@ def small_shape(kind: str) -> Architecture:
         return arch._replace(sliding_window=2047, tokenizer="none")
     if kind == "exaone4":
         return arch._replace(n_embd=64, n_head=1, n_head_kv=1, n_ff=64)
+    if kind == "gemma3n":  # two layers past the 20 that own a cache
+        return arch._replace(n_layer=22, sliding_window=128)
     return arch

@@ -31,6 +31,11 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     Architecture,
     at_layer,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.gemma3n import (
+    LAUREL_RANK,
+    N_ALTUP,
+    N_EMBD_ALTUP,
+)
 from tests.oracle.vocabulary import add_vocabulary
 
 # Each tensor's data starts on this boundary (general.alignment's default);
@@ -149,12 +154,12 @@ def _layer_tensors(
         out.append(vector(f"{blk}.attn_v", n_v, "bias"))
     if not (kind == "lfm2" and n_head_kv == 0):
         out.append(matrix(f"{blk}.attn_output", n_q, n_embd))
-    if kind in ("qwen3", "gemma3", "exaone4") or (kind == "lfm2" and n_head_kv):
+    if kind in ("qwen3", "gemma3", "gemma3n", "exaone4") or (kind == "lfm2" and n_head_kv):
         out += [
             vector(f"{blk}.attn_q_norm", arch.head_dim_k),
             vector(f"{blk}.attn_k_norm", arch.head_dim_k),
         ]
-    if kind in ("gemma3", "exaone4"):
+    if kind in ("gemma3", "gemma3n", "exaone4"):
         out.append(vector(f"{blk}.post_attention_norm", n_embd))
         out.append(vector(f"{blk}.post_ffw_norm", n_embd))
     if kind != "exaone4":
@@ -164,7 +169,44 @@ def _layer_tensors(
     else:
         out += [matrix(f"{blk}.ffn_gate", n_embd, n_ff), matrix(f"{blk}.ffn_up", n_embd, n_ff)]
     out.append(matrix(f"{blk}.ffn_down", n_ff, n_embd, "ffn_down" if raise_down else "matrix"))
+    if kind == "gemma3n":
+        out += _gemma3n_layer_tensors(n_embd, blk, matrix, vector)
     return out
+
+
+def _gemma3n_layer_tensors(n_embd: int, blk: str, matrix: Any, vector: Any) -> list[Tensor]:
+    """gemma3n's per-layer embedding gate, AltUp and LAuReL tensors (the
+    AltUp coefficients' rows of 4 stay F32, as no block type fits them)."""
+    n_altup, rank, ple = N_ALTUP, LAUREL_RANK, N_EMBD_ALTUP
+    return [
+        matrix(f"{blk}.inp_gate", n_embd, ple),
+        matrix(f"{blk}.proj", ple, n_embd),
+        vector(f"{blk}.post_norm", n_embd),
+        Tensor(f"{blk}.altup_correct_coef.weight", (n_altup, n_altup), "F32"),
+        vector(f"{blk}.altup_correct_scale", n_embd),
+        Tensor(f"{blk}.altup_predict_coef.weight", (n_altup, n_altup * n_altup), "F32"),
+        matrix(f"{blk}.altup_router", n_embd, n_altup),
+        vector(f"{blk}.altup_router_norm", n_embd),
+        matrix(f"{blk}.laurel_l", n_embd, rank),
+        matrix(f"{blk}.laurel_r", rank, n_embd),
+        vector(f"{blk}.laurel_post_norm", n_embd),
+    ]
+
+
+def _gemma3n_tensors(arch: Architecture, matrix: Any, vector: Any) -> list[Tensor]:
+    """gemma3n's tensors besides the blocks: the AltUp projections and the
+    per-layer embeddings' table, projection and norm."""
+    n_embd, ple = arch.n_embd, N_EMBD_ALTUP * arch.n_layer
+    kind = matrix("altup_proj", n_embd, n_embd).type  # one square matrix per extra copy
+    return [
+        *(
+            Tensor(f"{name}.weight", (n_embd, n_embd, N_ALTUP - 1), kind)
+            for name in ("altup_proj", "altup_unembd_proj")
+        ),
+        matrix("per_layer_token_embd", ple, arch.n_vocab),
+        matrix("per_layer_model_proj", n_embd, ple),
+        vector("per_layer_proj_norm", N_EMBD_ALTUP),
+    ]
 
 
 def tensors_of(arch: Architecture, options: SparseOptions) -> list[Tensor]:
@@ -190,6 +232,8 @@ def tensors_of(arch: Architecture, options: SparseOptions) -> list[Tensor]:
         out.append(
             Tensor("output.weight", (arch.n_embd, arch.n_vocab), fitting_type(head, arch.n_embd))
         )
+    if arch.arch == "gemma3n":
+        out += _gemma3n_tensors(arch, matrix, vector)
     for il in range(arch.n_layer):
         out += _layer_tensors(arch, il, matrix, vector, types.raised_layers)
     return out
@@ -276,4 +320,5 @@ def file_architecture(path: Path, arch: Architecture, options: SparseOptions) ->
         tensor_data_bytes=sum(padded(tensor.nbytes) for tensor in tensors),
         file_bytes=Path(path).stat().st_size,
         n_tensors=len(tensors),
+        tied_embedding_bytes=padded(tensors[0].nbytes) if options.tied else 0,
     )

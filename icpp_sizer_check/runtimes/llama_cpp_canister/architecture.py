@@ -27,6 +27,7 @@ ARCHITECTURES = (
     "granite",
     "smollm3",
     "exaone4",
+    "gemma3n",
 )
 DEFAULT_ARCH = "llama"
 # The most layers llama.cpp loads (llama-hparams.h's LLAMA_MAX_LAYERS): its
@@ -35,6 +36,12 @@ DEFAULT_ARCH = "llama"
 MAX_LAYERS = 512
 # gemma3's period of sliding layers when the file names none (load_swa_pattern(ml, 6)).
 GEMMA3_SWA_PATTERN = 6
+# gemma3n's period of sliding layers when the file names none (load_swa_pattern(ml, 5)).
+GEMMA3N_SWA_PATTERN = 5
+# gemma3n: only the first 20 layers own a KV cache (hparams.n_layer_kv_from_start,
+# set by its loader, not read from the file); each later layer attends over the
+# cache of layer 18 (sliding) or 19 (global), the last of each kind that owns one.
+GEMMA3N_KV_LAYERS = 20
 # exaone4's 64-layer model slides 3 layers in 4 over a 4096-token window.
 EXAONE4_SWA = (64, 4096, 4)
 # The tokenizer.ggml.model values llama.cpp loads, by the vocabulary they make.
@@ -80,6 +87,9 @@ class Architecture(NamedTuple):
     n_merges: int = 0  # BPE merges of the tokenizer (heap the vocabulary takes)
     tokenizer: str = DEFAULT_TOKENIZER  # tokenizer.ggml.model
     shortconv_l_cache: int = 0  # lfm2: {arch}.shortconv.l_cache, the convolution's length
+    # token_embd.weight's bytes, padded to 32, when the file has no
+    # output.weight (the embeddings double as the output matrix); else 0
+    tied_embedding_bytes: int = 0
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:
@@ -104,9 +114,41 @@ class Architecture(NamedTuple):
         """How many layers attend over a sliding window."""
         return sum(swa_layers_of(self))
 
+    def weight_bytes(self) -> int:
+        """The model buffer. gemma3n's loader makes its output matrix before
+        its token embeddings, so a tied embedding is loaded twice
+        (TENSOR_DUPLICATED finds no tensor to share yet)."""
+        duplicated = self.tied_embedding_bytes if self.arch == "gemma3n" else 0
+        return self.tensor_data_bytes + duplicated
+
+    def has_kv(self, layer: int) -> bool:
+        """Whether ``layer`` owns a KV cache (llama_hparams::has_kv): not a
+        recurrent layer, nor a gemma3n layer past the first 20."""
+        if self.arch == "gemma3n":
+            return layer < GEMMA3N_KV_LAYERS
+        return not self.is_recurrent(layer)
+
+    def kv_layer(self, layer: int) -> int:
+        """The layer whose cache ``layer`` attends over: its own, or for a
+        gemma3n layer without one the last that has one and slides as it does
+        (the memory's layer_reuse_cb)."""
+        if self.has_kv(layer) or self.is_recurrent(layer):
+            return layer
+        return GEMMA3N_KV_LAYERS - (2 if self.is_swa(layer) else 1)
+
+    def misreused_layers(self) -> tuple[int, ...]:
+        """The layers whose reused cache is of the other kind (sliding or
+        global): llama.cpp aborts loading such a model, as that cache is not
+        among the ones the layer's kind holds (llama_kv_cache's reuse assert)."""
+        return tuple(
+            il
+            for il in range(self.n_layer)
+            if self.kv_layer(il) != il and self.is_swa(self.kv_layer(il)) != self.is_swa(il)
+        )
+
     def attention_layers(self) -> tuple[int, ...]:
         """The layers with a KV cache."""
-        return tuple(il for il in range(self.n_layer) if not self.is_recurrent(il))
+        return tuple(il for il in range(self.n_layer) if self.has_kv(il))
 
 
 def _pattern_flags(pattern: int, n_layer: int) -> tuple[bool, ...]:
@@ -122,14 +164,15 @@ def sliding_window_of(arch: Architecture) -> int:
     (llama.cpp's src/models/<arch>.cpp, load_arch_hparams)."""
     if arch.arch == "exaone4":
         return (arch.sliding_window or EXAONE4_SWA[1]) if arch.n_layer == EXAONE4_SWA[0] else 0
-    if arch.arch in ("gemma3", "lfm2"):
+    if arch.arch in ("gemma3", "gemma3n", "lfm2"):
         return max(arch.sliding_window, 0)
     return 0
 
 
 def swa_layers_of(arch: Architecture) -> tuple[bool, ...]:
-    """Which layers slide: gemma3 and exaone4 by the file's pattern (a period,
-    or a flag per layer; 6 and 4 when it has none), lfm2 every attention layer."""
+    """Which layers slide: gemma3, gemma3n and exaone4 by the file's pattern (a
+    period, or a flag per layer; 6, 5 and 4 when it has none), lfm2 every
+    attention layer."""
     if sliding_window_of(arch) <= 0:
         return (False,) * arch.n_layer
     if arch.arch == "lfm2":
@@ -137,9 +180,11 @@ def swa_layers_of(arch: Architecture) -> tuple[bool, ...]:
     written = arch.sliding_window_pattern
     if isinstance(written, tuple):
         return written
-    default = GEMMA3_SWA_PATTERN if arch.arch == "gemma3" else EXAONE4_SWA[2]
+    default = DEFAULT_SWA_PATTERN.get(arch.arch, EXAONE4_SWA[2])
     return _pattern_flags(written or default, arch.n_layer)
 
+
+DEFAULT_SWA_PATTERN = {"gemma3": GEMMA3_SWA_PATTERN, "gemma3n": GEMMA3N_SWA_PATTERN}
 
 REQUIRED_KEYS = Architecture._fields[:10]
 OPTIONAL_KEYS = Architecture._fields[10:]

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    GEMMA3N_KV_LAYERS,
+    Architecture,
+)
 
 # The keys that take one value per layer, and what each may be written as instead.
 PER_LAYER_KEYS = {
@@ -95,10 +98,33 @@ def _shortconv_problems(arch: Architecture) -> list[ShapeProblem]:
     return []
 
 
+def _reuse_problems(arch: Architecture) -> list[ShapeProblem]:
+    """gemma3n's layers past the first 20 reuse layer 18's cache when they
+    slide and layer 19's when they do not; llama.cpp aborts loading a model
+    whose pattern gives one of them a cache of the other kind."""
+    misreused = arch.misreused_layers()
+    if not misreused:
+        return []
+    first, source = misreused[0], arch.kv_layer(misreused[0])
+
+    def kind(layer: int) -> str:
+        return "sliding" if arch.is_swa(layer) else "global"
+
+    return [
+        ShapeProblem(
+            ("sliding_window_pattern",),
+            f"layer {first} ({kind(first)}) reuses the cache of layer {source} "
+            f"({kind(source)}), and llama.cpp aborts loading such a model; fix "
+            f"sliding_window_pattern so that layer {GEMMA3N_KV_LAYERS - 2} slides "
+            f"and layer {GEMMA3N_KV_LAYERS - 1} does not",
+        )
+    ]
+
+
 def shape_problems(arch: Architecture) -> list[ShapeProblem]:
     """What llama.cpp would refuse or misread of ``arch``; the per-layer
     questions only once every per-layer value has one entry per layer."""
     lengths = _length_problems(arch)
     if lengths:
         return lengths
-    return _head_problems(arch) + _shortconv_problems(arch)
+    return _head_problems(arch) + _shortconv_problems(arch) + _reuse_problems(arch)

@@ -131,10 +131,16 @@ def graph_nodes(arch: Architecture) -> int:
     return max(MIN_GRAPH_NODES, GRAPH_NODES_PER_TENSOR * tensors)
 
 
+# Tensors a file holds per layer and besides the layers: a llama-like one's
+# (9 a layer, embeddings, norm, output), and gemma3n's (its loader's list).
+FILE_TENSORS = {"gemma3n": (24, 7)}
+LLAMA_LIKE_TENSORS = (9, 3)
+
+
 def estimated_tensors(arch: Architecture) -> int:
-    """Tensors of a llama-like file (9 a layer, embeddings, norm, output), for
-    a written architecture that leaves n_tensors out."""
-    return 9 * arch.n_layer + 3
+    """The file's tensors, for a written architecture that leaves n_tensors out."""
+    per_layer, others = FILE_TENSORS.get(arch.arch, LLAMA_LIKE_TENSORS)
+    return per_layer * arch.n_layer + others
 
 
 def overhead_bytes(arch: Architecture) -> int:
@@ -189,7 +195,7 @@ def size_model(arch: Architecture, settings: Settings) -> LlamaCppSizing:
     context = make_context(arch, settings)
     return LlamaCppSizing(
         context=context,
-        weights=arch.tensor_data_bytes,
+        weights=arch.weight_bytes(),
         kv_cache=kv_cache_bytes(arch, settings, context),
         output=output_bytes(arch),
         compute=compute_bytes(arch, settings, context),

@@ -129,6 +129,25 @@ def test_ungrouped_heads_written_over_a_gguf_header_are_found_at_the_key(tmp_pat
     assert finding.message.startswith("n_head (7) must be divisible by n_head_kv (")
 
 
+def test_a_gemma3n_layer_reusing_a_cache_of_the_other_kind_is_refused() -> None:
+    # layer 19 slides, yet the global layers past it reuse its cache
+    flags = (*(il % 5 < 4 for il in range(19)), True, False, True)
+    shape = {**SHAPE, "arch": "gemma3n", "n_layer": 22, "sliding_window": 512}
+    model = {"architecture": {**shape, "sliding_window_pattern": flags}, "ctx_size": 4096}
+    resolved, findings = _resolve(model)
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (
+            ("models", 3, "architecture", "sliding_window_pattern"),
+            "layer 20 (global) reuses the cache of layer 19 (sliding), and llama.cpp aborts "
+            "loading such a model; fix sliding_window_pattern so that layer 18 slides and "
+            "layer 19 does not",
+        )
+    ]
+    resolved, findings = _resolve({"architecture": shape, "ctx_size": 4096})
+    assert resolved is not None and findings == []
+
+
 def test_a_shape_problem_of_the_header_alone_is_found_at_the_file(tmp_path: Path) -> None:
     """A written n_layer the header's per-layer list does not match: the list
     is the file's, so the file is named."""

@@ -166,21 +166,30 @@ class GraphContext:
         return base, swa
 
     def build_attn(
-        self, inputs: AttentionInputs, q: Tensor, k: Tensor, v: Tensor, il: int
+        self,
+        inputs: AttentionInputs,
+        q: Tensor,
+        k: Optional[Tensor],
+        v: Optional[Tensor],
+        il: int,
     ) -> Tensor:
-        """build_attn with a KV cache; the sliding-window variant expands K before V."""
+        """build_attn with a KV cache; the sliding-window variant expands K
+        before V. Without K and V (a layer that reuses another's cache) it
+        only reads the cache."""
         cache, iswa = inputs.cache(self.arch, il), inputs.iswa
         if cache.k_rot is not None:
             q = mul_mat_hadamard(q, cache.k_rot)
-            k = mul_mat_hadamard(k, cache.k_rot)
+            k = None if k is None else mul_mat_hadamard(k, cache.k_rot)
         if cache.v_rot is not None:
-            v = mul_mat_hadamard(v, cache.v_rot)
+            v = None if v is None else mul_mat_hadamard(v, cache.v_rot)
         if iswa:
             self.gf.expand(q, k, v)
         else:
             self.gf.expand(q, v, k)
-        self.gf.expand(cache.cpy_k(k, il))
-        self.gf.expand(cache.cpy_v(v, il))
+        if k is not None:
+            self.gf.expand(cache.cpy_k(k, il))
+        if v is not None:
+            self.gf.expand(cache.cpy_v(v, il))
         cur = self.build_attn_mha(q, cache.get_k(il), cache.get_v(il), cache.kq_mask, cache.v_trans)
         if cache.v_rot is not None:
             cur = mul_mat_hadamard(cur, cache.v_rot)
@@ -261,13 +270,23 @@ class GraphContext:
 
     # the head
 
-    def build_output(self, cur: Tensor, logit_scale: bool = False) -> Tensor:
-        """The final norm and the logits (scaled, for granite), both graph outputs."""
+    def build_output(
+        self,
+        cur: Tensor,
+        logit_scale: bool = False,
+        softcap: bool = False,
+        output: Optional[Tensor] = None,
+    ) -> Tensor:
+        """The final norm and the logits (scaled, for granite; soft-capped:
+        scale, tanh, scale, for gemma3n), both graph outputs. The output
+        matrix is the token embeddings unless the model has its own."""
         cur = self.build_norm(cur)
         cur.flags |= ggml.FLAG_OUTPUT
-        logits = ggml.mul_mat(self.tok_embd, cur)
+        logits = ggml.mul_mat(self.tok_embd if output is None else output, cur)
         if logit_scale:
             logits = ggml.like("SCALE", logits)
+        if softcap:
+            logits = ggml.like("SCALE", ggml.like("UNARY", ggml.like("SCALE", logits)))
         logits.flags |= ggml.FLAG_OUTPUT
         self.gf.expand(logits)
         return logits

@@ -104,8 +104,9 @@ class KvCache:
         v_cur = ggml.reshape(v_cur, 1, v_cur.nelements)
         return ggml.set_rows(v_view, v_cur, self.v_idxs)
 
+    # a layer without a cache of its own reads the one it reuses (map_layer_ids)
     def get_k(self, il: int) -> Tensor:
-        k = self.k[il]
+        k = self.k[self.arch.kv_layer(il)]
         kind, n_embd_k_gqa = k.type, k.ne[0]
         head_dim, n_head_kv = self.head_dim_k, self.arch.head_count_kv(il)
         return ggml.view_nd(
@@ -120,7 +121,7 @@ class KvCache:
         )
 
     def get_v(self, il: int) -> Tensor:
-        v = self.v[il]
+        v = self.v[self.arch.kv_layer(il)]
         kind, n_embd_v_gqa = v.type, v.ne[0]
         head_dim, n_head_kv = self.arch.head_dim_v, self.arch.head_count_kv(il)
         if not self.v_trans:
