@@ -166,9 +166,16 @@ class GraphContext:
         return base, swa
 
     def build_attn(
-        self, inputs: AttentionInputs, q: Tensor, k: Tensor, v: Tensor, il: int
+        self,
+        inputs: AttentionInputs,
+        q: Tensor,
+        k: Tensor,
+        v: Tensor,
+        il: int,
+        project: bool = True,
     ) -> Tensor:
-        """build_attn with a KV cache; the sliding-window variant expands K before V."""
+        """build_attn with a KV cache; the sliding-window variant expands K
+        before V. Without ``project`` (no wo passed) the heads come back unmixed."""
         cache, iswa = inputs.cache(self.arch, il), inputs.iswa
         if cache.k_rot is not None:
             q = mul_mat_hadamard(q, cache.k_rot)
@@ -184,7 +191,7 @@ class GraphContext:
         cur = self.build_attn_mha(q, cache.get_k(il), cache.get_v(il), cache.kq_mask, cache.v_trans)
         if cache.v_rot is not None:
             cur = mul_mat_hadamard(cur, cache.v_rot)
-        return self.build_lora_mm(self.arch.n_embd, cur)
+        return self.build_lora_mm(self.arch.n_embd, cur) if project else cur
 
     def build_attn_mha(
         self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, v_trans: bool
@@ -261,10 +268,17 @@ class GraphContext:
 
     # the head
 
-    def build_output(self, cur: Tensor, logit_scale: bool = False) -> Tensor:
-        """The final norm and the logits (scaled, for granite), both graph outputs."""
+    def build_output(
+        self, cur: Tensor, logit_scale: bool = False, rows: Optional[Tensor] = None
+    ) -> Tensor:
+        """The final norm and the logits (scaled, for granite), both graph
+        outputs; with ``rows``, the norm of every token is an output too, and
+        only the output rows of it go to the logits (qwen35)."""
         cur = self.build_norm(cur)
         cur.flags |= ggml.FLAG_OUTPUT
+        if rows is not None:
+            cur = ggml.get_rows(cur, rows)
+            cur.flags |= ggml.FLAG_OUTPUT
         logits = ggml.mul_mat(self.tok_embd, cur)
         if logit_scale:
             logits = ggml.like("SCALE", logits)
