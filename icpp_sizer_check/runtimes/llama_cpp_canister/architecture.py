@@ -98,6 +98,9 @@ class Architecture(NamedTuple):
     # qwen35: {arch}.attention.recurrent_layers, one flag per layer (true: a
     # DeltaNet layer); when written it overrides full_attention_interval
     recurrent_layers: tuple[bool, ...] = ()
+    # {arch}.nextn_predict_layers: the last blocks of n_layer are multi-token
+    # prediction (MTP) layers, which the main context neither runs nor caches
+    nextn_predict_layers: int = 0
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:
@@ -114,11 +117,18 @@ class Architecture(NamedTuple):
         (lfm2: a layer with no key/value heads is a short convolution;
         qwen35: a gated DeltaNet layer, by its flags or its interval)."""
         if self.arch == "qwen35":
+            if layer >= self.trunk_layers():
+                return False
             if self.recurrent_layers:
                 return self.recurrent_layers[layer]
             interval = self.full_attention_interval or QWEN35_FULL_ATTENTION_INTERVAL
             return (layer + 1) % interval != 0
         return self.arch == "lfm2" and self.head_count_kv(layer) == 0
+
+    def trunk_layers(self) -> int:
+        """The layers the main context runs (llama_hparams::n_layer): all but
+        the MTP layers."""
+        return self.n_layer - self.nextn_predict_layers
 
     def positions_per_token(self) -> int:
         """The positions llama.cpp keeps of each token (llama_hparams::n_pos_per_embd)."""
@@ -126,7 +136,7 @@ class Architecture(NamedTuple):
 
     def recurrent_layers_of(self) -> tuple[int, ...]:
         """The layers with a recurrent state."""
-        return tuple(il for il in range(self.n_layer) if self.is_recurrent(il))
+        return tuple(il for il in range(self.trunk_layers()) if self.is_recurrent(il))
 
     def n_embd_r(self) -> int:
         """One recurrent layer's convolution state, in floats (llama_hparams::
@@ -151,8 +161,8 @@ class Architecture(NamedTuple):
         return sum(swa_layers_of(self))
 
     def attention_layers(self) -> tuple[int, ...]:
-        """The layers with a KV cache."""
-        return tuple(il for il in range(self.n_layer) if not self.is_recurrent(il))
+        """The layers with a KV cache (the MTP layers' is their own context's)."""
+        return tuple(il for il in range(self.trunk_layers()) if not self.is_recurrent(il))
 
 
 def _pattern_flags(pattern: int, n_layer: int) -> tuple[bool, ...]:

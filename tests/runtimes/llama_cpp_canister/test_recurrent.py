@@ -57,6 +57,16 @@ def test_qwen35_written_flags_override_the_interval() -> None:
     assert arch.attention_layers() == (1, 4)
 
 
+def test_qwen35_mtp_layers_neither_attend_nor_recur() -> None:
+    # blk.4 is the multi-token prediction block: the loader flags it not
+    # recurrent, the main context filters it out of the KV cache
+    arch = QWEN35._replace(n_layer=5, nextn_predict_layers=1)
+    assert arch.trunk_layers() == 4
+    assert arch.attention_layers() == (3,)
+    assert arch.recurrent_layers_of() == (0, 1, 2)
+    assert size_model(arch, Settings(512)) == size_model(QWEN35, Settings(512))
+
+
 def test_recurrent_rules_leave_other_architectures_alone() -> None:
     llama = QWEN35._replace(arch="llama", recurrent_layers=(True,) * 4)
     assert llama.recurrent_layers_of() == ()
@@ -83,6 +93,7 @@ def test_lfm2_state_is_its_convolution_alone() -> None:
 SAVED_SESSIONS = [
     (QWEN35, Settings(256, 256, 256), 196_766),
     (QWEN35, Settings(300, 512, 64, "q8_0", "q8_0"), 212_126),
+    (QWEN35._replace(n_layer=5, nextn_predict_layers=1), Settings(256, 256, 256), 196_766),
     (
         QWEN35._replace(
             n_layer=5,

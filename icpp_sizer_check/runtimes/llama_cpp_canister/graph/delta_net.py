@@ -31,14 +31,15 @@ def _l2_norm(cur: Tensor) -> Tensor:
 def build_qwen35(ctx: GraphContext) -> None:
     """llama_model_qwen35::graph: a norm, a DeltaNet or a gated attention
     block, a post-norm and a SwiGLU feed-forward a layer; the last layer keeps
-    every token, and only the final norm's output rows reach the logits."""
+    every token, and only the final norm's output rows reach the logits; the
+    MTP layers are not run."""
     arch = ctx.arch
     cur = ctx.build_inp_embd()
     attn = ctx.build_attn_inputs(hybrid=True)
     states = ctx.build_rs_inp()
     pos = ggml.input_tensor(I32, arch.positions_per_token() * ctx.n_tokens)
     out_ids = ctx.build_inp_out_ids()
-    for il in range(arch.n_layer):
+    for il in range(arch.trunk_layers()):
         residual = cur
         cur = ctx.build_norm(cur)
         ctx.gf.expand(cur)
