@@ -233,7 +233,6 @@ _PROBE = """
 import sys
 from icpp_sizer_check.cli import main
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 code = main(sys.argv[1:])
 sys.stdout.flush()
 heavy = (
