@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from icpp_sizer_check.runtimes.base import ModelFile
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import (
@@ -74,7 +76,7 @@ def test_heads_that_do_not_group_are_refused_with_the_fix() -> None:
     assert resolved is None
     assert [(f.path, f.message) for f in findings] == [
         (
-            ("models", 3, "architecture"),
+            ("models", 3, "architecture", "n_head_kv"),
             "n_head (16) must be divisible by n_head_kv (3); fix the architecture values",
         )
     ]
@@ -117,11 +119,129 @@ def test_a_gguf_models_read_is_kept_for_the_replay(tmp_path: Path) -> None:
     assert resolved.values.gguf.path == "models/qwen2_q8_0_untied.gguf"
 
 
-def test_ungrouped_heads_written_over_a_gguf_header_are_found_at_the_file(tmp_path: Path) -> None:
+def test_ungrouped_heads_written_over_a_gguf_header_are_found_at_the_key(tmp_path: Path) -> None:
     file = _gguf(tmp_path)
     model = {"ctx_size": 1024, "architecture": {"n_head": 7}}
     resolved, findings = resolve_model(2, model, frozenset(), file)
     assert resolved is None
     [finding] = findings
-    assert finding.path == ("models", 2, "gguf")
+    assert finding.path == ("models", 2, "architecture", "n_head")
     assert finding.message.startswith("n_head (7) must be divisible by n_head_kv (")
+
+
+def test_a_shape_problem_of_the_header_alone_is_found_at_the_file(tmp_path: Path) -> None:
+    """A written n_layer the header's per-layer list does not match: the list
+    is the file's, so the file is named."""
+    from tests.gguf.files import SPECS, write_model
+
+    path = write_model(tmp_path / "lfm2.gguf", SPECS["lfm2_per_layer_kv"])
+    file = ModelFile(path.name, str(path), str(path.resolve()), path.name)
+    model = {"ctx_size": 1024, "architecture": {"n_layer": 3}}
+    resolved, findings = resolve_model(2, model, frozenset(), file)
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (
+            ("models", 2, "gguf"),
+            "n_head_kv lists 6 values for n_layer 3; write one per layer, or one number for "
+            "every layer",
+        )
+    ]
+
+
+LFM2: dict[str, Any] = {
+    **SHAPE,
+    "arch": "lfm2",
+    "n_layer": 4,
+    "n_head": 32,
+    "n_head_kv": [0, 8, 0, 8],
+    "shortconv_l_cache": 3,
+}
+
+
+def test_per_layer_lists_are_taken_one_value_per_layer() -> None:
+    written = {**LFM2, "n_ff": [8192, 8192, 4096, 8192], "sliding_window_pattern": [True] * 4}
+    resolved, findings = _resolve({"architecture": written, "ctx_size": 4096})
+    assert findings == []
+    arch = resolved.values.architecture
+    assert (arch.n_head, arch.n_head_kv, arch.n_ff) == (32, (0, 8, 0, 8), (8192, 8192, 4096, 8192))
+    assert arch.sliding_window_pattern == (True,) * 4
+    assert arch.attention_layers() == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("changed", "key", "message"),
+    [
+        (
+            {"n_head_kv": [0, 8, 0]},
+            "n_head_kv",
+            "n_head_kv lists 3 values for n_layer 4; write one per layer, or one number for "
+            "every layer",
+        ),
+        (
+            {"sliding_window_pattern": [True]},
+            "sliding_window_pattern",
+            "sliding_window_pattern lists 1 values for n_layer 4; write one per layer, or a period",
+        ),
+        (
+            {"n_head_kv": [0, 8, 0, 3]},
+            "n_head_kv",
+            "n_head (32) must be divisible by n_head_kv (3) on layer 3; "
+            "fix the architecture values",
+        ),
+        (
+            {"n_head": [32, 32, 32, 12]},
+            "n_head_kv",
+            "n_head (12) must be divisible by n_head_kv (8) on layer 3; "
+            "fix the architecture values",
+        ),
+        (
+            {"n_head_kv": [0, 0, 0, 0]},
+            "n_head_kv",
+            "n_head_kv is 0 on every layer; at least one layer needs key/value heads",
+        ),
+        (
+            {"arch": "llama"},
+            "n_head_kv",
+            "n_head_kv is 0 on layer 0, and only lfm2's short-convolution layers have no "
+            "key/value heads; give the layer its heads, or set arch: lfm2",
+        ),
+        (
+            {"shortconv_l_cache": 1},
+            "shortconv_l_cache",
+            "shortconv_l_cache is 1, and lfm2's short-convolution layers (n_head_kv 0) need at "
+            "least 2; write the file's lfm2.shortconv.l_cache (3 in LFM2 models)",
+        ),
+    ],
+)
+def test_per_layer_shapes_llama_cpp_refuses_are_found_at_the_key(
+    changed: dict[str, Any], key: str, message: str
+) -> None:
+    resolved, findings = _resolve({"architecture": {**LFM2, **changed}, "ctx_size": 4096})
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (("models", 3, "architecture", key), message)
+    ]
+
+
+def test_an_unwritten_convolution_length_is_found_at_the_mapping() -> None:
+    written = {key: value for key, value in LFM2.items() if key != "shortconv_l_cache"}
+    _, findings = _resolve({"architecture": written, "ctx_size": 4096})
+    assert [f.path for f in findings] == [("models", 3, "architecture")]
+    assert findings[0].message.startswith("shortconv_l_cache is 0, and lfm2's")
+
+
+def test_a_header_values_range_is_checked_layer_by_layer() -> None:
+    arch = Architecture(**{**SHAPE, "n_layer": 2}, shortconv_l_cache=3)
+    assert out_of_range(arch._replace(n_head_kv=(0, 8)), {"n_head_kv"}) == []
+    assert out_of_range(arch._replace(n_ff=(1, 2**31)), {"n_ff"}) == [
+        ("n_ff[1]", 2**31, 0, 2**31 - 1)
+    ]
+    assert out_of_range(arch._replace(n_head=(1, 0)), {"n_head"}) == [
+        ("n_head[1]", 0, 1, 2**31 - 1)
+    ]
+    assert (
+        out_of_range(
+            arch._replace(sliding_window_pattern=(True, False)), {"sliding_window_pattern"}
+        )
+        == []
+    )
