@@ -18,7 +18,7 @@ sliding model.
 from __future__ import annotations
 
 import random
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     ARCHITECTURES,
@@ -79,12 +79,35 @@ def draw_arch(rng: random.Random, kind: str) -> Architecture:
             )._replace(sliding_window=window, sliding_window_pattern=sliding)
     elif kind == "phi3":
         window = rng.choice((0, 2047))  # read, then turned off by the loader
+    elif kind == "qwen35":
+        return _shape(
+            kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
+        )._replace(**_deltanet(rng, n_layer))
     elif kind == "exaone4" and n_layer == 64:
         n_embd, n_head, head_dim = 64, 1, 64
         heads_kv = 1
     return _shape(
         kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
     )._replace(sliding_window=window, sliding_window_pattern=pattern, shortconv_l_cache=l_cache)
+
+
+def _deltanet(rng: random.Random, n_layer: int) -> dict[str, Any]:
+    """qwen35's gated DeltaNet: key heads dividing the value heads, both
+    d_state wide; its layers by an interval (llama.cpp's 4 when unwritten)
+    or a flag per layer."""
+    n_group = rng.choice((1, 2, 4))
+    d_state = rng.choice((16, 32, 64, 128))
+    dt_rank = n_group * rng.choice((1, 2, 4))
+    flags = tuple(rng.random() < 0.7 for _ in range(n_layer)) if rng.random() < 0.3 else ()
+    return {
+        "ssm_d_conv": rng.choice((2, 3, 4)),
+        "ssm_d_inner": d_state * dt_rank,
+        "ssm_d_state": d_state,
+        "ssm_dt_rank": dt_rank,
+        "ssm_n_group": n_group,
+        "full_attention_interval": rng.choice((0, 0, 1, 2, 3, 4)),
+        "recurrent_layers": flags,
+    }
 
 
 def _shape(
@@ -181,4 +204,8 @@ def small_shape(kind: str) -> Architecture:
         return arch._replace(sliding_window=2047, tokenizer="none")
     if kind == "exaone4":
         return arch._replace(n_embd=64, n_head=1, n_head_kv=1, n_ff=64)
+    if kind == "qwen35":  # three DeltaNet layers, then full attention
+        return arch._replace(
+            n_layer=4, ssm_d_conv=4, ssm_d_inner=128, ssm_d_state=32, ssm_dt_rank=4, ssm_n_group=2
+        )
     return arch
