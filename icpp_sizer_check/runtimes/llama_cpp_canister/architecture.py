@@ -142,7 +142,7 @@ class Architecture(NamedTuple):
         """One recurrent layer's convolution state, in floats (llama_hparams::
         n_embd_r): lfm2 keeps l_cache - 1 tokens of its input, qwen35 d_conv - 1
         tokens of its query, key and value channels."""
-        if self.shortconv_l_cache:
+        if self.arch == "lfm2":
             return (self.shortconv_l_cache - 1) * self.n_embd
         channels = self.ssm_d_inner + 2 * self.ssm_n_group * self.ssm_d_state
         return max(self.ssm_d_conv - 1, 0) * channels

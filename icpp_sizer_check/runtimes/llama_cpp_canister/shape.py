@@ -9,9 +9,11 @@ is checked layer by layer, not by its largest value.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.deltanet_shape import (
+    ShapeProblem,
+    deltanet_problems,
+)
 
 # The keys that take one value per layer, and what each may be written as instead.
 PER_LAYER_KEYS = {
@@ -23,13 +25,6 @@ PER_LAYER_KEYS = {
 # The shortest convolution lfm2's short-convolution layers keep state for
 # (llama_hparams::n_embd_r: n_embd x (l_cache - 1) floats).
 MIN_SHORTCONV_L_CACHE = 2
-
-
-class ShapeProblem(NamedTuple):
-    """What is wrong, and the keys it involves, the one to fix first."""
-
-    keys: tuple[str, ...]
-    message: str
 
 
 def _length_problems(arch: Architecture) -> list[ShapeProblem]:
@@ -82,7 +77,7 @@ def _head_problems(arch: Architecture) -> list[ShapeProblem]:
 
 
 def _shortconv_problems(arch: Architecture) -> list[ShapeProblem]:
-    recurrent = any(arch.is_recurrent(il) for il in range(arch.n_layer))
+    recurrent = arch.arch == "lfm2" and bool(arch.recurrent_layers_of())
     if recurrent and arch.shortconv_l_cache < MIN_SHORTCONV_L_CACHE:
         return [
             ShapeProblem(
@@ -101,4 +96,6 @@ def shape_problems(arch: Architecture) -> list[ShapeProblem]:
     lengths = _length_problems(arch)
     if lengths:
         return lengths
+    if arch.arch == "qwen35":
+        return deltanet_problems(arch) or _head_problems(arch)
     return _head_problems(arch) + _shortconv_problems(arch)
