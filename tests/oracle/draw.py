@@ -80,9 +80,12 @@ def draw_arch(rng: random.Random, kind: str) -> Architecture:
     elif kind == "phi3":
         window = rng.choice((0, 2047))  # read, then turned off by the loader
     elif kind == "qwen35":
+        interval = rng.choice((0, 0, 2, 3, 4))
+        n_layer = max(n_layer, interval or 4)  # at least one attention layer
+        heads_kv = _uniform_array(rng, n_head_kv, n_layer)
         return _shape(
             kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
-        )._replace(**_deltanet(rng, n_layer))
+        )._replace(full_attention_interval=interval, **_deltanet(rng, n_layer))
     elif kind == "exaone4" and n_layer == 64:
         n_embd, n_head, head_dim = 64, 1, 64
         heads_kv = 1
@@ -93,19 +96,23 @@ def draw_arch(rng: random.Random, kind: str) -> Architecture:
 
 def _deltanet(rng: random.Random, n_layer: int) -> dict[str, Any]:
     """qwen35's gated DeltaNet: key heads dividing the value heads, both
-    d_state wide; its layers by an interval (llama.cpp's 4 when unwritten)
-    or a flag per layer."""
+    d_state wide; now and then a flag per layer instead of the interval, with
+    a DeltaNet and an attention layer at least (llama.cpp aborts without)."""
     n_group = rng.choice((1, 2, 4))
     d_state = rng.choice((16, 32, 64, 128))
     dt_rank = n_group * rng.choice((1, 2, 4))
-    flags = tuple(rng.random() < 0.7 for _ in range(n_layer)) if rng.random() < 0.3 else ()
+    flags: tuple[bool, ...] = ()
+    if rng.random() < 0.3:
+        drawn = [rng.random() < 0.7 for _ in range(n_layer)]
+        recurrent, attention = rng.sample(range(n_layer), 2)
+        drawn[recurrent], drawn[attention] = True, False
+        flags = tuple(drawn)
     return {
         "ssm_d_conv": rng.choice((2, 3, 4)),
         "ssm_d_inner": d_state * dt_rank,
         "ssm_d_state": d_state,
         "ssm_dt_rank": dt_rank,
         "ssm_n_group": n_group,
-        "full_attention_interval": rng.choice((0, 0, 1, 2, 3, 4)),
         "recurrent_layers": flags,
     }
 
