@@ -237,8 +237,12 @@ def _add_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
         uint(gguf.Keys.ShortConv.L_CACHE, arch.shortconv_l_cache)
     if name == "qwen35":
         add_qwen35_hparams(writer, arch)
-    if name == "granite":  # required by its loader
-        writer.add_float32(gguf.Keys.LLM.LOGIT_SCALE.format(arch=name), 1.0)
+    if name == "granite":
+        # The logit scale is required; Granite 3's files carry the embedding
+        # and residual scales too (IBM's config), and the sizing's graph has them.
+        writer.add_float32(gguf.Keys.LLM.LOGIT_SCALE.format(arch=name), 8.0)
+        writer.add_float32(gguf.Keys.LLM.EMBEDDING_SCALE.format(arch=name), 12.0)
+        writer.add_float32(gguf.Keys.LLM.RESIDUAL_SCALE.format(arch=name), 0.22)
 
 
 def write_sparse_gguf(
