@@ -18,7 +18,7 @@ sliding model.
 from __future__ import annotations
 
 import random
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     ARCHITECTURES,
@@ -74,7 +74,7 @@ def draw_arch(rng: random.Random, kind: str) -> Architecture:
         window = rng.choice((0, 64, 128, 512, 1024))
         pattern = rng.choice((0, 0, 2, 3, 6))
         if rng.random() < 0.25:
-            sliding = tuple(rng.random() < 0.7 for _ in range(n_layer))
+            sliding = _some_sliding(rng, n_layer)
             return _shape(
                 kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
             )._replace(sliding_window=window, sliding_window_pattern=sliding)
@@ -82,12 +82,27 @@ def draw_arch(rng: random.Random, kind: str) -> Architecture:
         return _gemma3n(rng, _shape(kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, 1, ""))
     elif kind == "phi3":
         window = rng.choice((0, 2047))  # read, then turned off by the loader
+    elif kind == "qwen35":
+        interval = rng.choice((0, 0, 2, 3, 4))
+        n_layer = max(n_layer, interval or 4)  # at least one attention layer
+        heads_kv = _uniform_array(rng, n_head_kv, n_layer)
+        return _shape(
+            kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
+        )._replace(full_attention_interval=interval, **_deltanet(rng, n_layer))
     elif kind == "exaone4" and n_layer == 64:
         n_embd, n_head, head_dim = 64, 1, 64
         heads_kv = 1
     return _shape(
         kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
     )._replace(sliding_window=window, sliding_window_pattern=pattern, shortconv_l_cache=l_cache)
+
+
+def _some_sliding(rng: random.Random, n_layer: int) -> tuple[bool, ...]:
+    """A flag per layer, most of them sliding and one at least (llama.cpp
+    aborts loading a model with a window and no sliding layer)."""
+    flags = [rng.random() < 0.7 for _ in range(n_layer)]
+    flags[rng.randrange(n_layer)] = True
+    return tuple(flags)
 
 
 def _gemma3n(rng: random.Random, arch: Architecture) -> Architecture:
@@ -98,7 +113,8 @@ def _gemma3n(rng: random.Random, arch: Architecture) -> Architecture:
     n_layer = rng.choice((arch.n_layer, rng.randint(21, 26)))
     pattern: int | tuple[bool, ...] = rng.choice((0, 0, 5, 3))
     if rng.random() < 0.25:
-        pattern = tuple(il == 18 or (il != 19 and rng.random() < 0.7) for il in range(n_layer))
+        drawn = _some_sliding(rng, n_layer)
+        pattern = tuple(il == 18 or (il != 19 and drawn[il]) for il in range(n_layer))
     elif pattern == 3 and n_layer > 20:
         pattern = 5
     tokenizer = rng.choice(("none", "gpt2", "llama"))
@@ -113,6 +129,29 @@ def _gemma3n(rng: random.Random, arch: Architecture) -> Architecture:
         sliding_window=rng.choice((64, 128, 512, 1024)),
         sliding_window_pattern=pattern,
     )
+
+
+def _deltanet(rng: random.Random, n_layer: int) -> dict[str, Any]:
+    """qwen35's gated DeltaNet: key heads dividing the value heads, both
+    d_state wide; now and then a flag per layer instead of the interval, with
+    a DeltaNet and an attention layer at least (llama.cpp aborts without)."""
+    n_group = rng.choice((1, 2, 4))
+    d_state = rng.choice((16, 32, 64, 128))
+    dt_rank = n_group * rng.choice((1, 2, 4))
+    flags: tuple[bool, ...] = ()
+    if rng.random() < 0.3:
+        drawn = [rng.random() < 0.7 for _ in range(n_layer)]
+        recurrent, attention = rng.sample(range(n_layer), 2)
+        drawn[recurrent], drawn[attention] = True, False
+        flags = tuple(drawn)
+    return {
+        "ssm_d_conv": rng.choice((2, 3, 4)),
+        "ssm_d_inner": d_state * dt_rank,
+        "ssm_d_state": d_state,
+        "ssm_dt_rank": dt_rank,
+        "ssm_n_group": n_group,
+        "recurrent_layers": flags,
+    }
 
 
 def _shape(
@@ -211,4 +250,8 @@ def small_shape(kind: str) -> Architecture:
         return arch._replace(n_embd=64, n_head=1, n_head_kv=1, n_ff=64)
     if kind == "gemma3n":  # two layers past the 20 that own a cache
         return arch._replace(n_layer=22, sliding_window=128)
+    if kind == "qwen35":  # three DeltaNet layers, then full attention
+        return arch._replace(
+            n_layer=4, ssm_d_conv=4, ssm_d_inner=128, ssm_d_state=32, ssm_dt_rank=4, ssm_n_group=2
+        )
     return arch

@@ -36,6 +36,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.graph.gemma3n import (
     N_ALTUP,
     N_EMBD_ALTUP,
 )
+from tests.oracle.sparse_qwen35 import add_qwen35_hparams, qwen35_block
 from tests.oracle.vocabulary import add_vocabulary
 
 # Each tensor's data starts on this boundary (general.alignment's default);
@@ -126,6 +127,11 @@ def _layer_tensors(
     """Block ``il``'s tensors, as the architecture's load_arch_tensors creates them."""
     kind, n_embd, blk = arch.arch, arch.n_embd, f"blk.{il}"
     raise_v, raise_down = _raised(arch, il, rule)
+    if kind == "qwen35":
+        return [
+            Tensor(name, ne, "F32") if role == "f32" else matrix(name, *ne, role)
+            for name, ne, role in qwen35_block(arch, il, raise_v, raise_down)
+        ]
     # lfm2 reads each layer's heads; the others size every layer by layer 0's.
     at = il if kind == "lfm2" else 0
     n_ff = at_layer(arch.n_ff, at)
@@ -273,6 +279,8 @@ def _add_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
         uint(gguf.Keys.Attention.SLIDING_WINDOW_PATTERN, pattern)
     if name == "lfm2":
         uint(gguf.Keys.ShortConv.L_CACHE, arch.shortconv_l_cache)
+    if name == "qwen35":
+        add_qwen35_hparams(writer, arch)
     if name == "granite":
         # The logit scale is required; Granite 3's files carry the embedding
         # and residual scales too (IBM's config), and the sizing's graph has them.

@@ -28,6 +28,7 @@ ARCHITECTURES = (
     "smollm3",
     "exaone4",
     "gemma3n",
+    "qwen35",
 )
 DEFAULT_ARCH = "llama"
 # The most layers llama.cpp loads (llama-hparams.h's LLAMA_MAX_LAYERS): its
@@ -44,6 +45,12 @@ GEMMA3N_SWA_PATTERN = 5
 GEMMA3N_KV_LAYERS = 20
 # exaone4's 64-layer model slides 3 layers in 4 over a 4096-token window.
 EXAONE4_SWA = (64, 4096, 4)
+# qwen35's period of full-attention layers when the file names none.
+QWEN35_FULL_ATTENTION_INTERVAL = 4
+# The architectures whose RoPE is multi-section (M-RoPE): each token has four
+# positions (llama_hparams::n_pos_per_embd).
+MROPE_ARCHITECTURES = ("qwen35",)
+MROPE_SECTIONS = 4
 # The tokenizer.ggml.model values llama.cpp loads, by the vocabulary they make.
 TOKENIZERS = ("llama", "gpt2", "bert", "t5", "none")
 DEFAULT_TOKENIZER = "gpt2"
@@ -90,6 +97,20 @@ class Architecture(NamedTuple):
     # token_embd.weight's bytes, padded to 32, when the file has no
     # output.weight (the embeddings double as the output matrix); else 0
     tied_embedding_bytes: int = 0
+    # qwen35's gated DeltaNet layers (llama_hparams' ssm_* fields)
+    ssm_d_conv: int = 0  # {arch}.ssm.conv_kernel: the convolution's length
+    ssm_d_inner: int = 0  # {arch}.ssm.inner_size: value heads x value head size
+    ssm_d_state: int = 0  # {arch}.ssm.state_size: the key (and value) head size
+    ssm_dt_rank: int = 0  # {arch}.ssm.time_step_rank: the value heads
+    ssm_n_group: int = 0  # {arch}.ssm.group_count: the key heads
+    # qwen35: {arch}.full_attention_interval, every Nth layer attends (0: 4)
+    full_attention_interval: int = 0
+    # qwen35: {arch}.attention.recurrent_layers, one flag per layer (true: a
+    # DeltaNet layer); when written it overrides full_attention_interval
+    recurrent_layers: tuple[bool, ...] = ()
+    # {arch}.nextn_predict_layers: the last blocks of n_layer are multi-token
+    # prediction (MTP) layers, which the main context neither runs nor caches
+    nextn_predict_layers: int = 0
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:
@@ -103,8 +124,43 @@ class Architecture(NamedTuple):
 
     def is_recurrent(self, layer: int) -> bool:
         """Whether ``layer`` keeps a recurrent state instead of a KV cache
-        (lfm2: a layer with no key/value heads is a short convolution)."""
+        (lfm2: a layer with no key/value heads is a short convolution;
+        qwen35: a gated DeltaNet layer, by its flags or its interval)."""
+        if self.arch == "qwen35":
+            if layer >= self.trunk_layers():
+                return False
+            if self.recurrent_layers:
+                return self.recurrent_layers[layer]
+            interval = self.full_attention_interval or QWEN35_FULL_ATTENTION_INTERVAL
+            return (layer + 1) % interval != 0
         return self.arch == "lfm2" and self.head_count_kv(layer) == 0
+
+    def trunk_layers(self) -> int:
+        """The layers the main context runs (llama_hparams::n_layer): all but
+        the MTP layers."""
+        return self.n_layer - self.nextn_predict_layers
+
+    def positions_per_token(self) -> int:
+        """The positions llama.cpp keeps of each token (llama_hparams::n_pos_per_embd)."""
+        return MROPE_SECTIONS if self.arch in MROPE_ARCHITECTURES else 1
+
+    def recurrent_layers_of(self) -> tuple[int, ...]:
+        """The layers with a recurrent state."""
+        return tuple(il for il in range(self.trunk_layers()) if self.is_recurrent(il))
+
+    def n_embd_r(self) -> int:
+        """One recurrent layer's convolution state, in floats (llama_hparams::
+        n_embd_r): lfm2 keeps l_cache - 1 tokens of its input, qwen35 d_conv - 1
+        tokens of its query, key and value channels."""
+        if self.arch == "lfm2":
+            return (self.shortconv_l_cache - 1) * self.n_embd
+        channels = self.ssm_d_inner + 2 * self.ssm_n_group * self.ssm_d_state
+        return max(self.ssm_d_conv - 1, 0) * channels
+
+    def n_embd_s(self) -> int:
+        """One recurrent layer's other state, in floats (llama_hparams::n_embd_s):
+        qwen35's DeltaNet matrix of each value head; none for lfm2."""
+        return self.ssm_d_state * self.ssm_d_inner
 
     def is_swa(self, layer: int) -> bool:
         """Whether ``layer`` attends over a sliding window."""
@@ -147,8 +203,8 @@ class Architecture(NamedTuple):
         )
 
     def attention_layers(self) -> tuple[int, ...]:
-        """The layers with a KV cache."""
-        return tuple(il for il in range(self.n_layer) if self.has_kv(il))
+        """The layers with a KV cache (the MTP layers' is their own context's)."""
+        return tuple(il for il in range(self.trunk_layers()) if self.has_kv(il))
 
 
 def _pattern_flags(pattern: int, n_layer: int) -> tuple[bool, ...]:

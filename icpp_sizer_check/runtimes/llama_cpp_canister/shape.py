@@ -9,12 +9,20 @@ is checked layer by layer, not by its largest value.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     GEMMA3N_KV_LAYERS,
     Architecture,
+    sliding_window_of,
+    swa_layers_of,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.deltanet_shape import (
+    ShapeProblem,
+    deltanet_problems,
+)
+
+# The architectures whose loader makes a sliding-window cache when they have a
+# window (lfm2's hybrid memory slides every attention layer, so never none).
+SLIDING_ARCHITECTURES = ("gemma3", "gemma3n", "exaone4")
 
 # The keys that take one value per layer, and what each may be written as instead.
 PER_LAYER_KEYS = {
@@ -26,13 +34,6 @@ PER_LAYER_KEYS = {
 # The shortest convolution lfm2's short-convolution layers keep state for
 # (llama_hparams::n_embd_r: n_embd x (l_cache - 1) floats).
 MIN_SHORTCONV_L_CACHE = 2
-
-
-class ShapeProblem(NamedTuple):
-    """What is wrong, and the keys it involves, the one to fix first."""
-
-    keys: tuple[str, ...]
-    message: str
 
 
 def _length_problems(arch: Architecture) -> list[ShapeProblem]:
@@ -85,7 +86,7 @@ def _head_problems(arch: Architecture) -> list[ShapeProblem]:
 
 
 def _shortconv_problems(arch: Architecture) -> list[ShapeProblem]:
-    recurrent = any(arch.is_recurrent(il) for il in range(arch.n_layer))
+    recurrent = arch.arch == "lfm2" and bool(arch.recurrent_layers_of())
     if recurrent and arch.shortconv_l_cache < MIN_SHORTCONV_L_CACHE:
         return [
             ShapeProblem(
@@ -121,10 +122,35 @@ def _reuse_problems(arch: Architecture) -> list[ShapeProblem]:
     ]
 
 
+def _sliding_problems(arch: Architecture) -> list[ShapeProblem]:
+    """gemma3, gemma3n and exaone4 make a sliding-window cache whenever they
+    have a window, and llama.cpp aborts loading when no layer slides
+    (GGML_ASSERT(hparams.is_swa_any()) in create_memory)."""
+    if arch.arch not in SLIDING_ARCHITECTURES or sliding_window_of(arch) <= 0:
+        return []
+    if any(swa_layers_of(arch)):
+        return []
+    return [
+        ShapeProblem(
+            ("sliding_window_pattern",),
+            f"sliding_window_pattern makes no layer of this {arch.arch} model slide, "
+            "and llama.cpp aborts loading a model with a window but no sliding "
+            "layer; mark at least one layer true (or a period of 2 or more)",
+        )
+    ]
+
+
 def shape_problems(arch: Architecture) -> list[ShapeProblem]:
     """What llama.cpp would refuse or misread of ``arch``; the per-layer
     questions only once every per-layer value has one entry per layer."""
     lengths = _length_problems(arch)
     if lengths:
         return lengths
-    return _head_problems(arch) + _shortconv_problems(arch) + _reuse_problems(arch)
+    if arch.arch == "qwen35":
+        return deltanet_problems(arch) or _head_problems(arch)
+    return (
+        _head_problems(arch)
+        + _shortconv_problems(arch)
+        + _sliding_problems(arch)
+        + _reuse_problems(arch)
+    )

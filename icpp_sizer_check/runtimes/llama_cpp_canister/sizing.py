@@ -91,10 +91,10 @@ def _kv_rows(arch: Architecture, settings: Settings, layer: int) -> tuple[int, i
 
 
 def recurrent_state_bytes(arch: Architecture) -> int:
-    """One sequence's recurrent state (llama_memory_recurrent): lfm2 keeps the
-    last l_cache - 1 tokens of each short-convolution layer, f32."""
-    per_layer = (arch.shortconv_l_cache - 1) * arch.n_embd * 4
-    return sum(per_layer for il in range(arch.n_layer) if arch.is_recurrent(il))
+    """One sequence's recurrent state (llama_memory_recurrent): each recurrent
+    layer's convolution state and its other state (qwen35's DeltaNet
+    matrices), f32."""
+    return len(arch.recurrent_layers_of()) * (arch.n_embd_r() + arch.n_embd_s()) * 4
 
 
 def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
@@ -161,16 +161,19 @@ def session_bytes(arch: Architecture, settings: Settings, context: Context) -> i
     for cache_cells, layers in _caches(arch, context):
         cells = min(tokens, cache_cells)
         state += 4 + 4  # streams, then the stream's cell count
-        state += cells * 12 + 8  # each cell's position and sequence; v_trans, n_layer
+        # each cell's position and sequence (and an M-RoPE cell's 2D position
+        # and token, llama_kv_cell_ext); v_trans, n_layer
+        state += cells * (12 + (12 if arch.positions_per_token() > 1 else 0)) + 8
         for il in layers:
             k_row, v_row = _kv_rows(arch, settings, il)
             state += 4 + 8 + cells * k_row + v_header + cells * v_row
-    recurrent = [il for il in range(arch.n_layer) if arch.is_recurrent(il)]
+    recurrent = arch.recurrent_layers_of()
     if recurrent:
         # one cell (position, one sequence id), s_trans and n_layer, then per
-        # layer the conv state's type, row size and row, and an empty state row
-        row = (arch.shortconv_l_cache - 1) * arch.n_embd * 4
-        state += 4 + 12 + 8 + len(recurrent) * (2 * (4 + 8) + row)
+        # layer the conv state's type, row size and row, and the other state's
+        # (an empty row for lfm2)
+        rows = (arch.n_embd_r() + arch.n_embd_s()) * 4
+        state += 4 + 12 + 8 + len(recurrent) * (2 * (4 + 8) + rows)
     return 4 + 4 + 4 + 4 * tokens + state
 
 

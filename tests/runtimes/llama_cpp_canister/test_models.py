@@ -148,6 +148,29 @@ def test_a_gemma3n_layer_reusing_a_cache_of_the_other_kind_is_refused() -> None:
     assert resolved is not None and findings == []
 
 
+@pytest.mark.parametrize(
+    ("arch", "pattern"),
+    [("gemma3", [False, False, False]), ("gemma3", 1), ("gemma3n", [False] * 3)],
+)
+def test_a_window_with_no_sliding_layer_is_refused(arch: str, pattern: Any) -> None:
+    # llama.cpp asserts is_swa_any() when it makes the sliding-window cache
+    shape = {**SHAPE, "arch": arch, "n_layer": 3, "sliding_window": 512}
+    model = {"architecture": {**shape, "sliding_window_pattern": pattern}, "ctx_size": 4096}
+    resolved, findings = _resolve(model)
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (
+            ("models", 3, "architecture", "sliding_window_pattern"),
+            f"sliding_window_pattern makes no layer of this {arch} model slide, and llama.cpp "
+            "aborts loading a model with a window but no sliding layer; mark at least one "
+            "layer true (or a period of 2 or more)",
+        )
+    ]
+    no_window = {**shape, "sliding_window": 0, "sliding_window_pattern": pattern}
+    if arch == "gemma3":  # without a window gemma3 makes no sliding cache at all
+        assert _resolve({"architecture": no_window, "ctx_size": 4096})[0] is not None
+
+
 def test_a_shape_problem_of_the_header_alone_is_found_at_the_file(tmp_path: Path) -> None:
     """A written n_layer the header's per-layer list does not match: the list
     is the file's, so the file is named."""

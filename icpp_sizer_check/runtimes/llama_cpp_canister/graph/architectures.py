@@ -6,6 +6,7 @@ from typing import Callable
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import ggml
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.delta_net import build_qwen35
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.gemma3n import build_gemma3n
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.llm import GraphContext
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import Ubatch
@@ -149,6 +150,7 @@ BUILDERS: dict[str, Callable[[GraphContext], None]] = {
     "smollm3": lambda ctx: build_llama_like(ctx, no_rope_step=SMOLLM3_NO_ROPE_STEP),
     "exaone4": build_exaone4,
     "gemma3n": build_gemma3n,
+    "qwen35": build_qwen35,
 }
 
 

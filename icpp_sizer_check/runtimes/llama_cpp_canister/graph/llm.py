@@ -172,10 +172,12 @@ class GraphContext:
         k: Optional[Tensor],
         v: Optional[Tensor],
         il: int,
+        project: bool = True,
     ) -> Tensor:
         """build_attn with a KV cache; the sliding-window variant expands K
         before V. Without K and V (a layer that reuses another's cache) it
-        only reads the cache."""
+        only reads the cache; without ``project`` (no wo passed) the heads
+        come back unmixed."""
         cache, iswa = inputs.cache(self.arch, il), inputs.iswa
         if cache.k_rot is not None:
             q = mul_mat_hadamard(q, cache.k_rot)
@@ -193,7 +195,7 @@ class GraphContext:
         cur = self.build_attn_mha(q, cache.get_k(il), cache.get_v(il), cache.kq_mask, cache.v_trans)
         if cache.v_rot is not None:
             cur = mul_mat_hadamard(cur, cache.v_rot)
-        return self.build_lora_mm(self.arch.n_embd, cur)
+        return self.build_lora_mm(self.arch.n_embd, cur) if project else cur
 
     def build_attn_mha(
         self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, v_trans: bool
@@ -276,12 +278,18 @@ class GraphContext:
         logit_scale: bool = False,
         softcap: bool = False,
         output: Optional[Tensor] = None,
+        rows: Optional[Tensor] = None,
     ) -> Tensor:
         """The final norm and the logits (scaled, for granite; soft-capped:
         scale, tanh, scale, for gemma3n), both graph outputs. The output
-        matrix is the token embeddings unless the model has its own."""
+        matrix is the token embeddings unless the model has its own. With
+        ``rows``, the norm of every token is an output too, and only the
+        output rows of it go to the logits (qwen35)."""
         cur = self.build_norm(cur)
         cur.flags |= ggml.FLAG_OUTPUT
+        if rows is not None:
+            cur = ggml.get_rows(cur, rows)
+            cur.flags |= ggml.FLAG_OUTPUT
         logits = ggml.mul_mat(self.tok_embd if output is None else output, cur)
         if logit_scale:
             logits = ggml.like("SCALE", logits)

@@ -148,20 +148,23 @@ class KvCache:
 
 
 class RecurrentStates:
-    """llama_memory_recurrent for one sequence: each recurrent layer's state
-    (a convolution's last tokens), and the input that picks it."""
+    """llama_memory_recurrent for one sequence: each recurrent layer's states
+    (a convolution's last tokens, and qwen35's DeltaNet matrices), and the
+    input that picks them."""
 
     def __init__(self, arch: Architecture) -> None:
-        size = (arch.shortconv_l_cache - 1) * arch.n_embd
-        self.states = {
-            il: ggml.external(F32, size, 1) for il in range(arch.n_layer) if arch.is_recurrent(il)
-        }
+        layers = arch.recurrent_layers_of()
+        self.states = {il: ggml.external(F32, arch.n_embd_r(), 1) for il in layers}
+        self.ssm_states = {il: ggml.external(F32, arch.n_embd_s(), 1) for il in layers}
         self.copy = ggml.input_tensor(I32, 1)
         self.copy_main = ggml.view_nd(self.copy, (1,), (), 0)
         self.copy_extra = ggml.view_nd(self.copy, (0,), (), 4)
 
     def state(self, il: int) -> Tensor:
         return self.states[il]
+
+    def ssm_state(self, il: int) -> Tensor:
+        return self.ssm_states[il]
 
 
 class AttentionInputs(NamedTuple):
