@@ -49,13 +49,17 @@ class KvCache:
         self.type_v: GgmlType = BY_NAME[ubatch.cache_type_v]
         self.k: dict[int, Tensor] = {}
         self.v: dict[int, Tensor] = {}
+        # hparams.n_embd_v_gqa_max: the widest V of the whole model, every
+        # layer's transposed V as wide (so narrower rows are padded)
+        self.n_embd_v_gqa_max = max(
+            (arch.head_dim_v * arch.head_count_kv(il) for il in arch.attention_layers()),
+            default=0,
+        )
         for il in layers:
             n_kv = arch.head_count_kv(il)
+            v_width = self.n_embd_v_gqa_max if self.v_trans else arch.head_dim_v * n_kv
             self.k[il] = ggml.external(self.type_k, arch.head_dim_k * n_kv, cells, 1)
-            self.v[il] = ggml.external(self.type_v, arch.head_dim_v * n_kv, cells, 1)
-        self.n_embd_v_gqa_max = max(
-            (arch.head_dim_v * arch.head_count_kv(il) for il in layers), default=0
-        )
+            self.v[il] = ggml.external(self.type_v, v_width, cells, 1)
         self.rotate_k = is_quantized(self.type_k) and arch.head_dim_k % ROTATION_MIN == 0
         self.rotate_v = is_quantized(self.type_v) and arch.head_dim_v % ROTATION_MIN == 0
         self.head_dim_k = arch.head_dim_k
