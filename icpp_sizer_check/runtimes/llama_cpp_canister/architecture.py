@@ -27,8 +27,12 @@ ARCHITECTURES = (
     "granite",
     "smollm3",
     "exaone4",
+    "granitehybrid",
 )
 DEFAULT_ARCH = "llama"
+# The architectures with recurrent layers: a layer with no key/value heads is
+# one (lfm2's short convolutions, granitehybrid's Mamba2 mixers).
+RECURRENT_ARCHS = ("lfm2", "granitehybrid")
 # The most layers llama.cpp loads (llama-hparams.h's LLAMA_MAX_LAYERS): its
 # per-layer hyperparameters are arrays of this size, and a file with more
 # blocks is refused. The sizing walks the layers, so the bound keeps it cheap.
@@ -80,6 +84,15 @@ class Architecture(NamedTuple):
     n_merges: int = 0  # BPE merges of the tokenizer (heap the vocabulary takes)
     tokenizer: str = DEFAULT_TOKENIZER  # tokenizer.ggml.model
     shortconv_l_cache: int = 0  # lfm2: {arch}.shortconv.l_cache, the convolution's length
+    # granitehybrid's Mamba2 layers (llama_hparams' ssm_*):
+    ssm_d_conv: int = 0  # {arch}.ssm.conv_kernel, the convolution's length
+    ssm_d_inner: int = 0  # {arch}.ssm.inner_size, the mixer's width (2 n_embd)
+    ssm_d_state: int = 0  # {arch}.ssm.state_size, the state per channel
+    ssm_dt_rank: int = 0  # {arch}.ssm.time_step_rank, which Mamba2 uses as its head count
+    ssm_n_group: int = 0  # {arch}.ssm.group_count, the groups of B and C
+    # {arch}.rope.scaling.finetuned: granitehybrid rotates its queries and keys
+    # only when true (llama.cpp's default); Granite 4.0's files say false.
+    rope_finetuned: bool = True
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:
@@ -93,8 +106,24 @@ class Architecture(NamedTuple):
 
     def is_recurrent(self, layer: int) -> bool:
         """Whether ``layer`` keeps a recurrent state instead of a KV cache
-        (lfm2: a layer with no key/value heads is a short convolution)."""
-        return self.arch == "lfm2" and self.head_count_kv(layer) == 0
+        (a layer with no key/value heads: lfm2's short convolution,
+        granitehybrid's Mamba2 mixer)."""
+        return self.arch in RECURRENT_ARCHS and self.head_count_kv(layer) == 0
+
+    def n_embd_r(self) -> int:
+        """A recurrent layer's convolution state, in values (llama_hparams::n_embd_r):
+        the last d_conv - 1 inputs of each convolved channel."""
+        if self.shortconv_l_cache:
+            return self.n_embd * (self.shortconv_l_cache - 1)
+        return max(self.ssm_d_conv - 1, 0) * self.ssm_conv_channels()
+
+    def n_embd_s(self) -> int:
+        """A recurrent layer's SSM state, in values (llama_hparams::n_embd_s)."""
+        return self.ssm_d_state * self.ssm_d_inner
+
+    def ssm_conv_channels(self) -> int:
+        """The channels Mamba2 convolves: x, then B and C of every group."""
+        return self.ssm_d_inner + 2 * self.ssm_n_group * self.ssm_d_state
 
     def is_swa(self, layer: int) -> bool:
         """Whether ``layer`` attends over a sliding window."""
@@ -107,6 +136,13 @@ class Architecture(NamedTuple):
     def attention_layers(self) -> tuple[int, ...]:
         """The layers with a KV cache."""
         return tuple(il for il in range(self.n_layer) if not self.is_recurrent(il))
+
+    def n_embd_v_gqa_max(self) -> int:
+        """The widest V of any layer (llama_hparams::n_embd_v_gqa_max): each
+        layer's transposed V is stored this wide."""
+        return max(
+            (self.head_dim_v * self.head_count_kv(il) for il in self.attention_layers()), default=0
+        )
 
 
 def _pattern_flags(pattern: int, n_layer: int) -> tuple[bool, ...]:

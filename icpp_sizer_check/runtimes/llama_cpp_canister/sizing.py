@@ -93,9 +93,9 @@ def _kv_rows(arch: Architecture, settings: Settings, layer: int) -> tuple[int, i
 
 
 def recurrent_state_bytes(arch: Architecture) -> int:
-    """One sequence's recurrent state (llama_memory_recurrent): lfm2 keeps the
-    last l_cache - 1 tokens of each short-convolution layer, f32."""
-    per_layer = (arch.shortconv_l_cache - 1) * arch.n_embd * 4
+    """One sequence's recurrent state (llama_memory_recurrent): each recurrent
+    layer's convolution state and SSM state (none for lfm2), f32."""
+    per_layer = (arch.n_embd_r() + arch.n_embd_s()) * 4
     return sum(per_layer for il in range(arch.n_layer) if arch.is_recurrent(il))
 
 
@@ -104,9 +104,7 @@ def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> 
     constructor), and the recurrent layers' states. Without flash attention V
     is stored transposed, each layer's rows as wide as the widest layer's."""
     type_v = _cache_type(settings.cache_type_v)
-    widest_v = max(
-        (arch.head_dim_v * arch.head_count_kv(il) for il in arch.attention_layers()), default=0
-    )
+    widest_v = arch.n_embd_v_gqa_max()
     total = 0
     for cells, layers in _caches(arch, context):
         for il in layers:
@@ -164,9 +162,9 @@ def session_bytes(arch: Architecture, settings: Settings, context: Context) -> i
     recurrent = [il for il in range(arch.n_layer) if arch.is_recurrent(il)]
     if recurrent:
         # one cell (position, one sequence id), s_trans and n_layer, then per
-        # layer the conv state's type, row size and row, and an empty state row
-        row = (arch.shortconv_l_cache - 1) * arch.n_embd * 4
-        state += 4 + 12 + 8 + len(recurrent) * (2 * (4 + 8) + row)
+        # layer the convolution state's type, row size and row, then the SSM
+        # state's (an empty row for lfm2)
+        state += 4 + 12 + 8 + len(recurrent) * 2 * (4 + 8) + recurrent_state_bytes(arch)
     return 4 + 4 + 4 + 4 * tokens + state
 
 

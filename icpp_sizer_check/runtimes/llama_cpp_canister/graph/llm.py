@@ -9,7 +9,7 @@ same tensors in the same order; the architectures' graphs
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import ggml
@@ -21,6 +21,9 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import (
     Ubatch,
     mul_mat_hadamard,
 )
+
+# build_rs's get_state_rows: the states and the ids of the rows to read.
+GetRows = Callable[[Tensor, Tensor], Tensor]
 
 
 class GraphContext:
@@ -60,7 +63,9 @@ class GraphContext:
         and the attention's inputs, with the output rows the last layer keeps."""
         embd = self.build_inp_embd()
         if scaled:
+            # build_inp_embd scales by f_embedding_scale and expands the result
             embd = ggml.like("SCALE", embd)
+            self.gf.expand(embd)
         pos = self.build_inp_pos()
         attn = self.build_attn_inputs(hybrid)
         self.out_ids = self.build_inp_out_ids()
@@ -242,18 +247,20 @@ class GraphContext:
         )
         target = ggml.view_nd(conv_state, (d_conv * n_embd, 1), (conv_state.nb[1],), 0)
         self.gf.expand(ggml.cpy(snapshot, target))
-        conv_out = ggml.new(F32, bx.ne[1], bx.ne[0] - d_conv, bx.ne[2], op="SSM_CONV")
-        conv_out.src = [bx, self.weight(d_conv + 1, n_embd)]
+        conv_out = ggml.ssm_conv(bx, self.weight(d_conv + 1, n_embd))
         y = self.build_lora_mm(n_embd, ggml.like("MUL", c, conv_out))
         return ggml.reshape(y, y.ne[0], n_tokens)
 
-    def build_rs(self, states: RecurrentStates, s: Tensor) -> Tensor:
-        """build_rs for one sequence: clear the state, read it, copy the rest (none)."""
+    def build_rs(
+        self, states: RecurrentStates, s: Tensor, get_rows: Optional[GetRows] = None
+    ) -> Tensor:
+        """build_rs for one sequence: clear the state, read it (by ``get_rows``:
+        Mamba2 scans it instead), copy the rest (none)."""
         size = s.ne[0]
         rows = ggml.reshape(s, size, s.ne[1])
         zero = ggml.view_nd(rows, (size,), (), 0)
         self.gf.expand(ggml.view_tensor(zero, "SCALE"))
-        out = ggml.get_rows(rows, states.copy_main)
+        out = (get_rows or ggml.get_rows)(rows, states.copy_main)
         self.gf.expand(out)
         extra = ggml.get_rows(rows, states.copy_extra)
         self.gf.expand(ggml.cpy(extra, ggml.view_nd(s, (size, 0), (s.nb[1],), s.nb[1])))

@@ -49,12 +49,9 @@ class KvCache:
         self.type_v: GgmlType = BY_NAME[ubatch.cache_type_v]
         self.k: dict[int, Tensor] = {}
         self.v: dict[int, Tensor] = {}
-        # hparams.n_embd_v_gqa_max: the widest V of the whole model, every
-        # layer's transposed V as wide (so narrower rows are padded)
-        self.n_embd_v_gqa_max = max(
-            (arch.head_dim_v * arch.head_count_kv(il) for il in arch.attention_layers()),
-            default=0,
-        )
+        # every layer's transposed V as wide as the model's widest (so
+        # narrower rows are padded)
+        self.n_embd_v_gqa_max = arch.n_embd_v_gqa_max()
         for il in layers:
             n_kv = arch.head_count_kv(il)
             v_width = self.n_embd_v_gqa_max if self.v_trans else arch.head_dim_v * n_kv
@@ -151,20 +148,23 @@ class KvCache:
 
 
 class RecurrentStates:
-    """llama_memory_recurrent for one sequence: each recurrent layer's state
-    (a convolution's last tokens), and the input that picks it."""
+    """llama_memory_recurrent for one sequence: each recurrent layer's states
+    (a convolution's last inputs, and Mamba2's SSM state), and the input that
+    picks them."""
 
     def __init__(self, arch: Architecture) -> None:
-        size = (arch.shortconv_l_cache - 1) * arch.n_embd
-        self.states = {
-            il: ggml.external(F32, size, 1) for il in range(arch.n_layer) if arch.is_recurrent(il)
-        }
+        layers = [il for il in range(arch.n_layer) if arch.is_recurrent(il)]
+        self.states = {il: ggml.external(F32, arch.n_embd_r(), 1) for il in layers}
+        self.ssm_states = {il: ggml.external(F32, arch.n_embd_s(), 1) for il in layers}
         self.copy = ggml.input_tensor(I32, 1)
         self.copy_main = ggml.view_nd(self.copy, (1,), (), 0)
         self.copy_extra = ggml.view_nd(self.copy, (0,), (), 4)
 
     def state(self, il: int) -> Tensor:
         return self.states[il]
+
+    def ssm_state(self, il: int) -> Tensor:
+        return self.ssm_states[il]
 
 
 class AttentionInputs(NamedTuple):

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import reserve_graph
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import KvCache, Ubatch
+from tests.runtimes.llama_cpp_canister.shapes import SMALL_GRANITEHYBRID
 
 # lfm2's layers of 2 and 4 key/value heads of 64: V rows of 128 and 256 values.
-UNEVEN = Architecture(
-    n_layer=4,
-    n_embd=256,
-    n_head=4,
-    n_head_kv=(0, 2, 0, 4),
-    head_dim_k=64,
-    head_dim_v=64,
-    n_ff=512,
-    n_vocab=4096,
-    tensor_data_bytes=0,
-    file_bytes=0,
-    arch="lfm2",
-    shortconv_l_cache=3,
+UNEVEN = SMALL_GRANITEHYBRID._replace(
+    arch="lfm2", n_layer=4, n_head_kv=(0, 2, 0, 4), shortconv_l_cache=3
 )
 
 
