@@ -20,6 +20,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     Architecture,
     Settings,
     largest,
+    mamba2_problem,
 )
 
 SETTING_KEYS = Settings._fields
@@ -125,6 +126,9 @@ def _cache_findings(index: int, arch: Architecture, settings: Settings) -> list[
 
 
 def _shape_findings(index: int, arch: Architecture, origin: JsonPath) -> list[Finding]:
+    problem = mamba2_problem(arch)
+    if problem is not None:
+        return [Finding(origin, f"{problem}; fix the architecture values")]
     if largest(arch.n_head) % largest(arch.n_head_kv):
         return [
             Finding(

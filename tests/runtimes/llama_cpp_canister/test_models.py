@@ -125,3 +125,58 @@ def test_ungrouped_heads_written_over_a_gguf_header_are_found_at_the_file(tmp_pa
     [finding] = findings
     assert finding.path == ("models", 2, "gguf")
     assert finding.message.startswith("n_head (7) must be divisible by n_head_kv (")
+
+
+GRANITEHYBRID: dict[str, Any] = {
+    **SHAPE,
+    "n_layer": 4,
+    "n_embd": 256,
+    "n_head_kv": (0, 0, 2, 0),
+    "arch": "granitehybrid",
+    "ssm_d_conv": 4,
+    "ssm_d_inner": 512,
+    "ssm_d_state": 16,
+    "ssm_dt_rank": 8,
+    "ssm_n_group": 1,
+}
+
+
+def test_a_granitehybrid_shape_llama_cpp_would_not_load_is_refused_with_the_fix() -> None:
+    """granite-hybrid.cpp requires the ssm keys, an expansion of 2 and heads and
+    groups that divide the mixer; a shape without them is not sized."""
+    resolved, findings = _resolve({"architecture": GRANITEHYBRID, "ctx_size": 1024})
+    assert resolved is not None and findings == []
+    for changed, message in (
+        (
+            {"ssm_d_state": 0, "ssm_n_group": 0},
+            "a granitehybrid model needs ssm_d_state, ssm_n_group of at least 1 "
+            "(the file's granitehybrid.ssm.* keys)",
+        ),
+        (
+            {"ssm_d_inner": 768},
+            "ssm_d_inner (768) must be twice n_embd (256), the only expansion llama.cpp supports",
+        ),
+        ({"ssm_dt_rank": 6}, "ssm_d_inner (512) must be divisible by ssm_dt_rank (6)"),
+        ({"ssm_n_group": 3}, "ssm_d_inner (512) must be divisible by ssm_n_group (3)"),
+    ):
+        model = {"architecture": {**GRANITEHYBRID, **changed}, "ctx_size": 1024}
+        resolved, findings = _resolve(model)
+        assert resolved is None
+        assert [(f.path, f.message) for f in findings] == [
+            (("models", 3, "architecture"), f"{message}; fix the architecture values")
+        ]
+
+
+def test_a_granitehybrid_file_whose_mamba2_shape_is_unread_is_refused(tmp_path: Path) -> None:
+    """Until the header's ssm keys are read, a granitehybrid file is refused
+    at the file rather than sized as if it had no Mamba2 layers."""
+    from tests.runtimes.llama_cpp_canister.granitehybrid_file import write_granitehybrid
+    from tests.runtimes.llama_cpp_canister.shapes import SMALL_GRANITEHYBRID
+
+    path = write_granitehybrid(tmp_path / "h.gguf", SMALL_GRANITEHYBRID)
+    file = ModelFile(path.name, str(path), str(path.resolve()), "models/h.gguf")
+    resolved, findings = resolve_model(1, {"ctx_size": 1024}, frozenset(), file)
+    assert resolved is None
+    [finding] = findings
+    assert finding.path == ("models", 1, "gguf")
+    assert finding.message.startswith("a granitehybrid model needs ssm_d_conv, ssm_d_inner, ")
