@@ -93,6 +93,9 @@ class Architecture(NamedTuple):
     # {arch}.rope.scaling.finetuned: granitehybrid rotates its queries and keys
     # only when true (llama.cpp's default); Granite 4.0's files say false.
     rope_finetuned: bool = True
+    # {arch}.expert_count: granitehybrid's mixture of experts (H-Tiny, H-Small);
+    # the dense H models have none, and only those are sized
+    n_expert: int = 0
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:
@@ -182,11 +185,16 @@ MAMBA2_KEYS = ("ssm_d_conv", "ssm_d_inner", "ssm_d_state", "ssm_dt_rank", "ssm_n
 
 
 def mamba2_problem(arch: Architecture) -> Optional[str]:
-    """Why llama.cpp would not load a granitehybrid shape (its loader's
-    required ssm keys and asserts: an expansion of 2, heads and groups that
-    divide the mixer), or None."""
+    """Why a granitehybrid shape is not sized: llama.cpp would not load it (its
+    loader's required ssm keys and asserts: an expansion of 2, heads and
+    groups that divide the mixer), or it has experts; None when it is sized."""
     if arch.arch != "granitehybrid":
         return None
+    if arch.n_expert:
+        return (
+            f"a granitehybrid model with experts (n_expert {arch.n_expert}) is not sized: "
+            "its mixture-of-experts feed-forward is not modelled, only the dense H models are"
+        )
     missing = [key for key in MAMBA2_KEYS if getattr(arch, key) < 1]
     if missing:
         return (

@@ -143,7 +143,8 @@ GRANITEHYBRID: dict[str, Any] = {
 
 def test_a_granitehybrid_shape_llama_cpp_would_not_load_is_refused_with_the_fix() -> None:
     """granite-hybrid.cpp requires the ssm keys, an expansion of 2 and heads and
-    groups that divide the mixer; a shape without them is not sized."""
+    groups that divide the mixer; a shape without them is not sized, nor one
+    with experts (Granite 4.0 H-Tiny and H-Small)."""
     resolved, findings = _resolve({"architecture": GRANITEHYBRID, "ctx_size": 1024})
     assert resolved is not None and findings == []
     for changed, message in (
@@ -158,6 +159,11 @@ def test_a_granitehybrid_shape_llama_cpp_would_not_load_is_refused_with_the_fix(
         ),
         ({"ssm_dt_rank": 6}, "ssm_d_inner (512) must be divisible by ssm_dt_rank (6)"),
         ({"ssm_n_group": 3}, "ssm_d_inner (512) must be divisible by ssm_n_group (3)"),
+        (
+            {"n_expert": 64},
+            "a granitehybrid model with experts (n_expert 64) is not sized: its "
+            "mixture-of-experts feed-forward is not modelled, only the dense H models are",
+        ),
     ):
         model = {"architecture": {**GRANITEHYBRID, **changed}, "ctx_size": 1024}
         resolved, findings = _resolve(model)
