@@ -14,14 +14,12 @@ from icpp_sizer_check.canister import MIB, WASM32, mib_to_bytes
 from icpp_sizer_check.results import Margin, ModelResult, ModelStatus
 from icpp_sizer_check.runtimes.base import Canister, Evaluation, ModelSpec, Runtime
 from icpp_sizer_check.runtimes.llama_cpp_canister import document, models
+from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import DEFAULT_MAX_MODEL_FILE_MIB
 from icpp_sizer_check.runtimes.llama_cpp_canister.messages import LlamaCppAccount
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import outcome, size_model
 
 # The Internet Computer's default wasm_memory_limit.
 DEFAULT_MEMORY_MIB = 3072
-# The largest model file the canister reads in one message: a 1,056 MiB file
-# is known to load, a 1,745 MiB one to fail (IC0524); the IC's cap is 2 GiB.
-DEFAULT_MAX_MODEL_FILE_MIB = 1536
 
 
 def status_of(

@@ -226,4 +226,8 @@ class Settings(NamedTuple):
     cache_type_k: str = "f16"  # -ctk
     cache_type_v: str = "f16"  # -ctv
     flash_attn: bool = True  # -fa auto: on for the CPU backend
-    warmup: bool = True  # --warmup (llama.cpp's default; the canister's fork turns it off)
+    # --warmup (llama.cpp's default; the canister's fork turns it off). Shown,
+    # never sized: upstream's warm-up decodes two tokens within the compute
+    # buffer reserved at load (tests/runtimes/llama_cpp_canister/
+    # test_warmup_llama_cpp.py).
+    warmup: bool = True

@@ -8,6 +8,7 @@ from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus
 from icpp_sizer_check.runtimes.llama_cpp_canister.document import UNIT
+from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import evidence_text
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import GgufSource, LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing, Outcome
 from icpp_sizer_check.runtimes.overrides import overrides_json, overrides_text
@@ -96,7 +97,7 @@ class LlamaCppAccount(NamedTuple):
             )
             return (
                 f"model {model.name}: {file_reason}: the canister cannot read it from stable "
-                f"memory in one message{also}"
+                f"memory in one message ({evidence_text()}){also}"
             )
         also = f"; and {file_reason}" if _file_too_large(self.sizing, self.held) else ""
         if model.status == ModelStatus.DOES_NOT_FIT:

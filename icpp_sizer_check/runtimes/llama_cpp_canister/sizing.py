@@ -26,14 +26,12 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     swa_layers_of,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import compute_buffer_bytes, reserve_ubatch
+from icpp_sizer_check.runtimes.llama_cpp_canister.vocabulary import vocabulary_bytes
 
 # llama.cpp pads the context to this many cells (llama-context.cpp).
 CTX_PADDING = 256
 # The largest ctx_size llama.cpp takes (an int32).
 MAX_CTX_SIZE = 2**31 - 1
-# The heap the vocabulary takes per token and per BPE merge (measured, §4.5).
-VOCAB_BYTES_PER_TOKEN = 160
-VOCAB_BYTES_PER_MERGE = 107
 # The scheduler's graph memory per node on wasm32: 30 split inputs x 2 tensor
 # structs of 256 bytes (336 on x86-64, where 22-23.4 KB per node was measured),
 # plus the graph's own arrays.
@@ -139,7 +137,7 @@ def estimated_tensors(arch: Architecture) -> int:
 
 def overhead_bytes(arch: Architecture) -> int:
     """The heap outside llama.cpp's buffers: the vocabulary and the graph scheduler."""
-    vocabulary = arch.n_vocab * VOCAB_BYTES_PER_TOKEN + arch.n_merges * VOCAB_BYTES_PER_MERGE
+    vocabulary = vocabulary_bytes(arch.tokenizer, arch.n_vocab, arch.n_merges)
     return vocabulary + graph_nodes(arch) * GRAPH_BYTES_PER_NODE
 
 

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 MIB = 1024 * 1024
 # A 2-decimal MiB figure is within half its last digit of the true size; the
@@ -106,7 +106,7 @@ class ModelFigures(NamedTuple):
     log: str  # the load's log section
 
 
-def _mib(pattern: re.Pattern[str], text: str) -> Optional[float]:
+def log_mib(pattern: re.Pattern[str], text: str) -> Optional[float]:
     values = [float(value) for value in pattern.findall(text)]
     return sum(values) * MIB if values else None
 
@@ -114,28 +114,28 @@ def _mib(pattern: re.Pattern[str], text: str) -> Optional[float]:
 def _context_figures(
     ok: bool, n_ctx: Optional[int], session_bytes: Optional[int], log: str
 ) -> ContextFigures:
-    precise = _mib(COMPUTE_PRECISE, log)
+    precise = log_mib(COMPUTE_PRECISE, log)
     return ContextFigures(
         ok=ok,
         n_ctx=n_ctx,
-        kv_bytes=_mib(KV_BUFFER, log),
+        kv_bytes=log_mib(KV_BUFFER, log),
         kv_lines=len(KV_BUFFER.findall(log)),
         kv_cells=[[int(cells), int(layers)] for cells, layers in KV_CELLS.findall(log)],
-        output_bytes=_mib(OUTPUT_BUFFER, log),
-        compute_bytes=precise if precise is not None else _mib(COMPUTE_BUFFER, log),
+        output_bytes=log_mib(OUTPUT_BUFFER, log),
+        compute_bytes=precise if precise is not None else log_mib(COMPUTE_BUFFER, log),
         compute_precise=precise is not None,
         session_bytes=session_bytes,
         log=log,
     )
 
 
-def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
-    """Load ``model`` in a fresh process and create each of ``contexts`` in turn."""
-    request = {"model": str(model), "contexts": [list(context) for context in contexts]}
+def run_child(module: str, request: dict[str, Any], what: str) -> Any:
+    """Run ``python -m module`` in a fresh process with ``request`` as JSON on
+    stdin; its JSON answer on stdout. ``what`` names the run in a failure."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, "-m", "tests.runtimes.llama_cpp_canister.llama_cpp_probe"],
+        [sys.executable, "-m", module],
         input=json.dumps(request),
         capture_output=True,
         text=True,
@@ -146,12 +146,18 @@ def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(
-            f"the probe of {model.name} failed ({done.returncode}):\n{done.stderr[-4000:]}"
-        )
-    answer = json.loads(done.stdout)
+        raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)
+
+
+def probe(model: Path, contexts: list[ContextRequest]) -> ModelFigures:
+    """Load ``model`` in a fresh process and create each of ``contexts`` in turn."""
+    request = {"model": str(model), "contexts": [list(context) for context in contexts]}
+    answer = run_child(
+        "tests.runtimes.llama_cpp_canister.llama_cpp_probe", request, f"the probe of {model.name}"
+    )
     return ModelFigures(
-        model_bytes=_mib(MODEL_BUFFER, answer["load_log"]),
+        model_bytes=log_mib(MODEL_BUFFER, answer["load_log"]),
         model_size=answer["model_size"],
         contexts=[
             _context_figures(context["ok"], context["n_ctx"], context["session"], context["log"])
@@ -189,56 +195,91 @@ def _saved_session_bytes(llama_cpp: Any, model: Any, context: Any, directory: st
     return size
 
 
+class LogCollector:
+    """llama.cpp's log, routed to this process; calling it gives what was
+    logged since the last call. Every level is kept (the 4-decimal compute
+    line is DEBUG), as bytes: a token text split at llama.cpp's log chunk is
+    not valid UTF-8 on its own."""
+
+    def __init__(self, llama_cpp: Any) -> None:
+        self._chunks: list[bytes] = []
+
+        @llama_cpp.llama_log_callback  # type: ignore[misc]
+        def collect(level: int, text: Optional[bytes], user_data: ctypes.c_void_p) -> None:
+            if text:
+                self._chunks.append(text)
+
+        self._callback = collect  # llama.cpp calls it for as long as the process logs
+        llama_cpp.llama_log_set(collect, ctypes.c_void_p(0))
+
+    def __call__(self) -> str:
+        text = b"".join(self._chunks).decode("utf-8", errors="replace")
+        self._chunks.clear()
+        return text
+
+
+def canister_params(llama_cpp: Any, vocab_only: bool = False) -> Any:
+    """Model parameters as a wasm32 canister has them: no mmap (every tensor
+    read into the heap), no x86 CPU_REPACK buffer (no second copy of a tied
+    embedding)."""
+    params = llama_cpp.llama_model_default_params()
+    if hasattr(llama_cpp, "LLAMA_LOAD_MODE_NONE"):
+        params.load_mode = llama_cpp.LLAMA_LOAD_MODE_NONE
+    else:  # older llama-cpp-python: a use_mmap flag
+        params.use_mmap = False
+    params.use_extra_bufts = False
+    params.vocab_only = vocab_only
+    return params
+
+
+def load_model(llama_cpp: Any, path: str, params: Any, log: LogCollector) -> Any:
+    model = llama_cpp.llama_model_load_from_file(path.encode(), params)
+    if not model:
+        raise RuntimeError("llama_model_load_from_file failed:\n" + log())
+    return model
+
+
+def context_params(llama_cpp: Any, request: ContextRequest) -> Any:
+    """llama_init_from_model's parameters for ``request``: one sequence, one
+    thread, no unified KV and no full sliding-window cache."""
+    params = llama_cpp.llama_context_default_params()
+    params.n_ctx = request.n_ctx
+    params.n_batch = request.n_batch
+    params.n_ubatch = request.n_ubatch
+    params.n_seq_max = 1
+    params.n_threads = params.n_threads_batch = 1
+    params.type_k = CACHE_TYPE_IDS[request.cache_type_k]
+    params.type_v = CACHE_TYPE_IDS[request.cache_type_v]
+    params.flash_attn_type = (
+        llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        if request.flash_attn
+        else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    )
+    params.swa_full = False
+    params.kv_unified = False
+    return params
+
+
+def serve(measure: Callable[[Any], Any]) -> None:
+    """The child's end of run_child: the JSON request on stdin, ``measure``'s
+    answer as JSON on stdout."""
+    sys.stdout.write(json.dumps(measure(json.loads(sys.stdin.read()))))
+
+
 def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
     """In the child: load the model, then create, fill, save and free each context."""
     import llama_cpp
 
-    chunks: list[bytes] = []
-
-    # Keep every level (the 4-decimal compute line is DEBUG) as bytes: a token
-    # text split at llama.cpp's log chunk is not valid UTF-8 on its own.
-    @llama_cpp.llama_log_callback  # type: ignore[misc]
-    def collect(level: int, text: Optional[bytes], user_data: ctypes.c_void_p) -> None:
-        if text:
-            chunks.append(text)
-
-    def section() -> str:
-        text = b"".join(chunks).decode("utf-8", errors="replace")
-        chunks.clear()
-        return text
-
-    llama_cpp.llama_log_set(collect, ctypes.c_void_p(0))
+    section = LogCollector(llama_cpp)
     llama_cpp.llama_backend_init()
-    model_params = llama_cpp.llama_model_default_params()
-    if hasattr(llama_cpp, "LLAMA_LOAD_MODE_NONE"):
-        model_params.load_mode = llama_cpp.LLAMA_LOAD_MODE_NONE
-    else:  # older llama-cpp-python: a use_mmap flag
-        model_params.use_mmap = False
-    model_params.use_extra_bufts = False
-    model = llama_cpp.llama_model_load_from_file(request["model"].encode(), model_params)
-    if not model:
-        raise RuntimeError("llama_model_load_from_file failed:\n" + section())
+    model = load_model(llama_cpp, request["model"], canister_params(llama_cpp), section)
     answer: dict[str, Any] = {
         "model_size": int(llama_cpp.llama_model_size(model)),
         "load_log": section(),
         "contexts": [],
     }
-    for n_ctx, n_batch, n_ubatch, type_k, type_v, flash_attn in request["contexts"]:
-        params = llama_cpp.llama_context_default_params()
-        params.n_ctx = n_ctx
-        params.n_batch = n_batch
-        params.n_ubatch = n_ubatch
-        params.n_seq_max = 1
-        params.n_threads = params.n_threads_batch = 1
-        params.type_k = CACHE_TYPE_IDS[type_k]
-        params.type_v = CACHE_TYPE_IDS[type_v]
-        params.flash_attn_type = (
-            llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
-            if flash_attn
-            else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
-        )
-        params.swa_full = False
-        params.kv_unified = False
+    for request_context in request["contexts"]:
+        params = context_params(llama_cpp, ContextRequest(*request_context))
         context = llama_cpp.llama_init_from_model(model, params)
         padded = int(llama_cpp.llama_n_ctx(context)) if context else None
         log = section()  # the creation's: the buffers' size lines
@@ -257,8 +298,7 @@ def _measure(request: dict[str, Any], directory: str) -> dict[str, Any]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="llama-cpp-probe-") as directory:
-        answer = _measure(json.loads(sys.stdin.read()), directory)
-    sys.stdout.write(json.dumps(answer))
+        serve(lambda request: _measure(request, directory))
 
 
 if __name__ == "__main__":

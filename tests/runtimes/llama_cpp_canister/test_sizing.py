@@ -17,6 +17,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
     outcome,
     size_model,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.vocabulary import vocabulary_bytes
 from tests.fixtures import examples
 
 MIB = 1024 * 1024
@@ -253,17 +254,23 @@ def test_a_shorter_window_is_padded_from_window_plus_ubatch() -> None:
 
 
 def test_overhead_is_the_vocabulary_and_the_scheduler_graph() -> None:
-    # 160 bytes a token, 107 a merge; 17,000 bytes a graph node, 8 nodes a tensor.
+    # The vocabulary by its tokenizer; 17,000 bytes a graph node, 8 nodes a tensor.
     qwen = size_model(QWEN3_0_6B, Settings(4096)).overhead
-    assert qwen == 151936 * 160 + 151387 * 107 + 8 * 310 * 17_000
+    assert qwen == vocabulary_bytes("gpt2", 151936, 151387) + 8 * 310 * 17_000
+    tokens = vocabulary_bytes("gpt2", 151936, 0)
     # No tensor count written: 9 a layer plus 3 (embeddings, norm, output).
     unknown = QWEN3_0_6B._replace(n_tensors=None, n_merges=0)
-    assert size_model(unknown, Settings(4096)).overhead == 151936 * 160 + 8 * 255 * 17_000
+    assert size_model(unknown, Settings(4096)).overhead == tokens + 8 * 255 * 17_000
     # A small graph still reserves 1024 nodes.
     small = QWEN3_0_6B._replace(n_tensors=None, n_layer=2, n_merges=0)
-    assert size_model(small, Settings(4096)).overhead == 151936 * 160 + 1024 * 17_000
+    assert size_model(small, Settings(4096)).overhead == tokens + 1024 * 17_000
     tiny = QWEN3_0_6B._replace(n_tensors=128, n_merges=0)
-    assert size_model(tiny, Settings(4096)).overhead == 151936 * 160 + 1024 * 17_000
+    assert size_model(tiny, Settings(4096)).overhead == tokens + 1024 * 17_000
+    # Another tokenizer, another vocabulary: a T5 (UGM) one of the same size.
+    t5 = QWEN3_0_6B._replace(tokenizer="t5")
+    assert size_model(t5, Settings(4096)).overhead == qwen - vocabulary_bytes(
+        "gpt2", 151936, 151387
+    ) + vocabulary_bytes("t5", 151936, 151387)
 
 
 def test_one_sliding_layer_has_its_own_cache() -> None:
