@@ -57,7 +57,7 @@ def write_granitehybrid(path: Path, arch: Architecture) -> Path:
     writer.add_context_length(arch.context_length or 8192)
     writer.add_embedding_length(arch.n_embd)
     writer.add_feed_forward_length(arch.ff_length(0))
-    writer.add_head_count(arch.head_count(0))
+    writer.add_head_count([arch.head_count(il) for il in range(arch.n_layer)])
     writer.add_head_count_kv([arch.head_count_kv(il) for il in range(arch.n_layer)])
     writer.add_key_length(arch.head_dim_k)
     writer.add_value_length(arch.head_dim_v)
