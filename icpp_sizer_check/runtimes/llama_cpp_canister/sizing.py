@@ -39,6 +39,12 @@ GRAPH_BYTES_PER_NODE = 17_000
 # llama.cpp's graph size: max(1024, 8 x tensors).
 MIN_GRAPH_NODES = 1024
 GRAPH_NODES_PER_TENSOR = 8
+# A llama-like layer's tensors: two norms, Q, K, V, the output and the
+# feed-forward's three; a Mamba2 layer (granitehybrid) has its norms and
+# feed-forward, then ssm_in, the convolution's weight and bias, dt's bias, A,
+# D, the grouped norm and ssm_out.
+LAYER_TENSORS = 9
+MAMBA2_LAYER_TENSORS = 13
 
 
 def pad(value: int, multiple: int) -> int:
@@ -131,8 +137,11 @@ def graph_nodes(arch: Architecture) -> int:
 
 def estimated_tensors(arch: Architecture) -> int:
     """Tensors of a llama-like file (9 a layer, embeddings, norm, output), for
-    a written architecture that leaves n_tensors out."""
-    return 9 * arch.n_layer + 3
+    a written architecture that leaves n_tensors out; a Mamba2 layer has 13."""
+    mamba2 = sum(arch.is_recurrent(il) for il in range(arch.n_layer))
+    if arch.arch != "granitehybrid":
+        mamba2 = 0
+    return LAYER_TENSORS * arch.n_layer + (MAMBA2_LAYER_TENSORS - LAYER_TENSORS) * mamba2 + 3
 
 
 def overhead_bytes(arch: Architecture) -> int:

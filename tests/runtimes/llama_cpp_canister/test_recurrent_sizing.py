@@ -12,6 +12,7 @@ import pytest
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
+    estimated_tensors,
     recurrent_state_bytes,
     size_model,
 )
@@ -65,3 +66,10 @@ def test_a_saved_session_holds_both_states_of_every_mamba2_layer(
     arch: Architecture, settings: Settings, measured: int
 ) -> None:
     assert size_model(arch, settings).session == measured
+
+
+def test_a_written_granitehybrid_without_n_tensors_counts_13_tensors_a_mamba2_layer() -> None:
+    """The graph's size (8 nodes a tensor) and so the scheduler's heap follow
+    the tensors: Granite 4.0 H-1B's file has 36 x 13 + 4 x 9 + 2 of them."""
+    assert estimated_tensors(GRANITE_4_0_H_1B) == 36 * 13 + 4 * 9 + 3
+    assert estimated_tensors(GRANITE_4_0_H_1B._replace(arch="lfm2")) == 40 * 9 + 3
