@@ -129,6 +129,15 @@ def _shape_findings(index: int, arch: Architecture, origin: JsonPath) -> list[Fi
     problem = mamba2_problem(arch)
     if problem is not None:
         return [Finding(origin, f"{problem}; fix the architecture values")]
+    if not largest(arch.n_head_kv):
+        # llama.cpp loads a hybrid without attention, then fails on its empty KV buffer
+        return [
+            Finding(
+                origin,
+                "n_head_kv is 0 in every layer; at least one layer needs a key/value head: "
+                "fix the architecture values",
+            )
+        ]
     if largest(arch.n_head) % largest(arch.n_head_kv):
         return [
             Finding(

@@ -186,3 +186,16 @@ def test_a_granitehybrid_file_whose_mamba2_shape_is_unread_is_refused(tmp_path: 
     [finding] = findings
     assert finding.path == ("models", 1, "gguf")
     assert finding.message.startswith("a granitehybrid model needs ssm_d_conv, ssm_d_inner, ")
+
+
+def test_a_hybrid_without_any_attention_layer_is_refused_with_the_fix() -> None:
+    """llama.cpp loads it and reserves its graph, then aborts on the KV cache's
+    missing buffer when a context is filled (measured: GGML_ASSERT(buffer))."""
+    for arch in ("granitehybrid", "lfm2"):
+        shape = {**GRANITEHYBRID, "arch": arch, "n_head_kv": (0, 0, 0, 0), "shortconv_l_cache": 3}
+        resolved, findings = _resolve({"architecture": shape, "ctx_size": 1024})
+        assert resolved is None
+        assert [f.message for f in findings] == [
+            "n_head_kv is 0 in every layer; at least one layer needs a key/value head: "
+            "fix the architecture values"
+        ]
