@@ -175,8 +175,19 @@ SETTINGS = {
 ARCHITECTURE = [
     *("n_layer", "n_embd", "n_head", "n_head_kv", "head_dim_k", "head_dim_v", "n_ff"),
     *("n_vocab", "tensor_data_bytes", "file_bytes", "context_length", "sliding_window"),
-    *("sliding_window_pattern", "n_tensors", "n_merges"),
+    *("sliding_window_pattern", "n_tensors", "n_merges", "arch", "tokenizer"),
+    "shortconv_l_cache",
 ]
+# A per-layer value: one number, or a list of any length (lfm2's zeros among them).
+per_layer = numbers | st.lists(st.integers(0, 8) | numbers | values, max_size=40)
+ARCHITECTURE_VALUES = {
+    "n_head": per_layer,
+    "n_head_kv": per_layer,
+    "n_ff": per_layer,
+    "sliding_window_pattern": numbers | st.lists(_mostly(st.booleans(), values), max_size=40),
+    "arch": _mostly(st.sampled_from(["llama", "gemma3", "lfm2", "phi3", "exaone4"]), values),
+    "tokenizer": _mostly(st.sampled_from(["llama", "gpt2", "bert", "t5", "none"]), values),
+}
 HYPERPARAMETERS = ["dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size"]
 TOP = {
     "canister": _mostly(
@@ -202,7 +213,7 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     for model in config["models"]:
         for _ in range(draw(st.integers(0, 4))):
             key = draw(_mostly(st.sampled_from([*keys, "seq_len"]), st.just("x")))
-            value = draw(SETTINGS.get(key, numbers))
+            value = draw(SETTINGS.get(key, ARCHITECTURE_VALUES.get(key, numbers)))
             if key in ARCHITECTURE:
                 model["architecture"] = {**model["architecture"], key: value}
             else:
@@ -225,12 +236,18 @@ def test_any_config_is_written_and_checked(project: Path, run: Run, config: dict
 # ---- GGUF headers --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def gguf_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """The bytes of a small real GGUF file."""
+@pytest.fixture(scope="module", params=["llama", "lfm2"])
+def gguf_file(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> bytes:
+    """The bytes of a small real GGUF file: a llama, or an lfm2 whose header
+    holds per-layer arrays (key/value heads, feed-forward lengths) to break."""
+    folder = tmp_path_factory.mktemp("gguf")
+    if request.param == "lfm2":
+        gguf = pytest.importorskip("tests.gguf.files")
+        spec = gguf.SPECS["lfm2_window_per_layer_ff_none"]
+        return Path(gguf.write_model(folder / "lfm2.gguf", spec)).read_bytes()
     files = pytest.importorskip("tests.runtimes.llama_cpp_canister.gguf_files")
     spec = files.ModelSpec("fuzz", "llama", 1, 64, 2, 1, 128, 256, "Q8_0", True)
-    return Path(files.write_model(tmp_path_factory.mktemp("gguf"), spec)).read_bytes()
+    return Path(files.write_model(folder, spec)).read_bytes()
 
 
 @pytest.mark.slow

@@ -50,8 +50,11 @@ def _required(error: Any) -> str:
     return f"missing required key{'s' if many else ''} {listed}; add {'them' if many else 'it'}"
 
 
-def _min_items(error: Any) -> str:
-    return "must list at least one model; add a model"
+def _items(error: Any) -> str:
+    if error.validator == "minItems" and tuple(error.absolute_path) == ("models",):
+        return "must list at least one model; add a model"
+    bound = "at least" if error.validator == "minItems" else "at most"
+    return f"must list {bound} {error.validator_value} values, got {len(error.instance)}"
 
 
 def _other_runtime(error: Any) -> str:
@@ -67,6 +70,15 @@ def _other_runtime(error: Any) -> str:
     return f"does not apply to runtime {runtime}; remove it"
 
 
+def _any_of(error: Any) -> str:
+    """A value of none of the kinds a key takes (a number, or a list of one per layer)."""
+    kinds = " or ".join(
+        _EXPECTED.get(str(branch.get("type")), str(branch.get("type")))
+        for branch in error.validator_value
+    )
+    return f"expected {kinds}, got {type_name(error.instance)}"
+
+
 def _text(error: Any) -> str:
     return text_rule_broken(tuple(error.absolute_path), error.instance)
 
@@ -79,10 +91,12 @@ WORDING: dict[str, Callable[[Any], str]] = {
     "maximum": _bound,
     "enum": _enum,
     "required": _required,
-    "minItems": _min_items,
+    "minItems": _items,
+    "maxItems": _items,
     "pattern": _text,
     "minLength": _text,
     "not": _other_runtime,
+    "anyOf": _any_of,
 }
 
 
@@ -143,10 +157,31 @@ def _unknown_keys(
         yield key_path, source.key_problem(key_path, message)
 
 
+def _worded_errors(error: Any) -> Iterator[Any]:
+    """The errors to word for ``error``: an anyOf's are those of the branch of
+    the value's kind (a list or a single value), so a list is told which item
+    is wrong and a number what its bounds are; a value of neither kind gets
+    the anyOf's own."""
+    if error.validator != "anyOf":
+        yield error
+        return
+    listed = isinstance(error.instance, list)
+    for index, branch in enumerate(error.validator_value):
+        if (branch.get("type") == "array") != listed:
+            continue
+        found = [sub for sub in error.context if sub.relative_schema_path[0] == index]
+        if any(sub.validator != "type" or sub.relative_path for sub in found):
+            for sub in found:
+                yield from _worded_errors(sub)
+            return
+    yield error
+
+
 def schema_problems(source: ConfigSource) -> Iterator[tuple[JsonPath | None, Problem]]:
     """Every way the config breaks the schema, worded for its author, with the
     part of the config it refuses (None for a missing key: nothing present is wrong)."""
-    for error in validator().iter_errors(source.document.data):
+    found = validator().iter_errors(source.document.data)
+    for error in (worded for broken in found for worded in _worded_errors(broken)):
         path: JsonPath = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             yield from _unknown_keys(source, path, error)

@@ -19,6 +19,7 @@ from icpp_sizer_check.gguf.format import (
     GgufHeader,
 )
 from icpp_sizer_check.gguf.header import parse, read_header
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import at_layer
 
 
 def require_gguf() -> Any:
@@ -45,9 +46,9 @@ class Spec(NamedTuple):
     n_layer: int = 2
     n_embd: int = 64
     n_head: int = 4
-    n_head_kv: int = 2
+    n_head_kv: Union[int, tuple[int, ...]] = 2  # a tuple: one per layer (0: no attention)
     head_dim: Optional[int] = None  # written as key_length/value_length when set
-    n_ff: int = 128
+    n_ff: Union[int, tuple[int, ...]] = 128
     n_vocab: int = 96
     weight_type: str = "F16"  # F16, Q8_0 or Q4_0
     tied: bool = True
@@ -56,6 +57,7 @@ class Spec(NamedTuple):
     sliding_window: int = 0
     pattern: Union[int, list[bool], None] = None
     n_merges: int = 40
+    l_cache: int = 0  # lfm2's shortconv.l_cache
 
     @property
     def head_size(self) -> int:
@@ -84,15 +86,18 @@ def tensors_of(spec: Spec) -> list[tuple[str, Any, Any]]:
     matrices = [("token_embd.weight", spec.n_vocab, spec.n_embd)]
     for layer in range(spec.n_layer):
         block = f"blk.{layer}"
+        n_kv, n_ff = at_layer(spec.n_head_kv, layer), at_layer(spec.n_ff, layer)
         matrices += [
             (f"{block}.attn_q.weight", spec.n_head * hd, spec.n_embd),
-            (f"{block}.attn_k.weight", spec.n_head_kv * hd, spec.n_embd),
-            (f"{block}.attn_v.weight", spec.n_head_kv * hd, spec.n_embd),
+            (f"{block}.attn_k.weight", n_kv * hd, spec.n_embd),
+            (f"{block}.attn_v.weight", n_kv * hd, spec.n_embd),
             (f"{block}.attn_output.weight", spec.n_embd, spec.n_head * hd),
-            (f"{block}.ffn_gate.weight", spec.n_ff, spec.n_embd),
-            (f"{block}.ffn_up.weight", spec.n_ff, spec.n_embd),
-            (f"{block}.ffn_down.weight", spec.n_embd, spec.n_ff),
+            (f"{block}.ffn_gate.weight", n_ff, spec.n_embd),
+            (f"{block}.ffn_up.weight", n_ff, spec.n_embd),
+            (f"{block}.ffn_down.weight", spec.n_embd, n_ff),
         ]
+    # A short-convolution layer (no key/value heads) has no key and value weights.
+    matrices = [matrix for matrix in matrices if matrix[1] and matrix[2]]
     if not spec.tied:
         matrices.append(("output.weight", spec.n_vocab, spec.n_embd))
     tensors = []
@@ -123,6 +128,8 @@ def write_model(path: Path, spec: Spec) -> Path:
         writer.add_custom_alignment(spec.alignment)
     if spec.sliding_window or spec.arch == "gemma3":
         writer.add_sliding_window(spec.sliding_window)
+    if spec.l_cache:
+        writer.add_shortconv_l_cache(spec.l_cache)
     key = f"{spec.arch}.attention.sliding_window_pattern"
     if isinstance(spec.pattern, int):
         writer.add_uint32(key, spec.pattern)
@@ -166,6 +173,24 @@ SPECS = {
         "gemma3", n_layer=6, sliding_window=64, pattern=[True, True, False] * 2, alignment=64
     ),
     "gemma3_no_window_none": Spec("gemma3", n_layer=3, tokenizer="none"),
+    # LFM2's layout: key/value heads on a few layers, short convolutions on the others.
+    "lfm2_per_layer_kv": Spec("lfm2", n_layer=6, n_head_kv=(0, 0, 2, 0, 2, 0), l_cache=3),
+    "lfm2_window_per_layer_ff_none": Spec(
+        "lfm2",
+        n_layer=4,
+        n_head_kv=(0, 2, 0, 2),
+        n_ff=(128, 64, 128, 128),
+        sliding_window=64,
+        l_cache=3,
+        tokenizer="none",
+    ),
+    "phi3_window_q8_0": Spec("phi3", n_head_kv=4, sliding_window=2047, weight_type="Q8_0"),
+    "granite_untied": Spec("granite", tied=False),
+    "smollm3_q4_0": Spec("smollm3", n_head_kv=1, weight_type="Q4_0"),
+    "exaone4_window": Spec("exaone4", n_layer=3, sliding_window=128),
+    "exaone4_64_layers_pattern": Spec(
+        "exaone4", n_layer=64, n_embd=32, n_head=2, n_head_kv=1, n_ff=32, pattern=[True, False] * 32
+    ),
 }
 
 
@@ -222,6 +247,11 @@ def u32(key: str, value: int) -> bytes:
     return entry(key, UINT32, struct.pack("<I", value))
 
 
+def u32s(key: str, values: list[int]) -> bytes:
+    """A uint32 array: a per-layer value."""
+    return entry(key, ARRAY, struct.pack(f"<IQ{len(values)}I", UINT32, len(values), *values))
+
+
 def strings(key: str, items: list[str]) -> bytes:
     payload = struct.pack("<IQ", STRING, len(items)) + b"".join(string(item) for item in items)
     return entry(key, ARRAY, payload)
@@ -249,6 +279,29 @@ LLAMA_ENTRIES = [
     strings("tokenizer.ggml.tokens", ["a", "b", "ab", "é"]),
     strings("tokenizer.ggml.merges", ["a b"]),
 ]
+
+
+def arch_entries(arch: str, n_layer: int) -> list[bytes]:
+    """The least header of ``arch`` llama.cpp reads: no tokens, ten dummy ones."""
+    return [
+        entry("general.architecture", STRING, string(arch)),
+        u32(f"{arch}.block_count", n_layer),
+        u32(f"{arch}.embedding_length", 32),
+        u32(f"{arch}.feed_forward_length", 64),
+        u32(f"{arch}.attention.head_count", 2),
+        entry("tokenizer.ggml.model", STRING, string("none")),
+        u32(f"{arch}.vocab_size", 10),
+    ]
+
+
+def key_of(item: bytes) -> bytes:
+    return item[8 : 8 + struct.unpack_from("<Q", item)[0]]
+
+
+def merged(entries: list[bytes], extra: list[bytes]) -> list[bytes]:
+    """``entries``, each one ``extra`` has a key of replaced by ``extra``'s."""
+    keys = {key_of(item) for item in extra}
+    return [item for item in entries if key_of(item) not in keys] + extra
 
 
 LLAMA_TENSORS = [("token_embd.weight", (32, 4)), ("output_norm.weight", (32,))]

@@ -46,14 +46,23 @@ SCHEMA_VERDICTS = {
     "lcc_gguf_missing": ACCEPTS,
     "lcc_gguf_not_gguf": ACCEPTS,  # what a file holds is not the schema's to know
     "lcc_heads_not_divisible": ACCEPTS,
+    "lcc_kv_heads_all_zero": ACCEPTS,  # per layer, the tool's to say
+    "lcc_lfm2_short_convolution_length": ACCEPTS,
     "lcc_llama2_key": REJECTS,
     "lcc_min_concurrent_users": REJECTS,
     "lcc_min_headroom_in_icpp_llama2": REJECTS,
     "lcc_missing_architecture_key": REJECTS,
     "lcc_n_layer_above_llama_cpp": REJECTS,
     "lcc_no_ctx_size": ACCEPTS,
+    "lcc_pattern_flags_not_bools": REJECTS,
+    "lcc_per_layer_heads_not_divisible": ACCEPTS,
+    "lcc_per_layer_item_negative": REJECTS,
+    "lcc_per_layer_list_length": ACCEPTS,  # the length n_layer sets is the tool's to check
+    "lcc_per_layer_list_too_long": REJECTS,
+    "lcc_per_layer_wrong_kind": REJECTS,
     "lcc_quantized_v_without_flash_attn": ACCEPTS,  # JSON Schema could, the tool words it
     "lcc_tensor_bytes_zero": REJECTS,
+    "lcc_tokenizer_unknown": REJECTS,
     "lcc_unknown_arch": REJECTS,
     "lcc_wasm64": ACCEPTS,  # the heap caps are the tool's table
     "missing_model_key": REJECTS,
@@ -230,6 +239,11 @@ def test_defaults_in_the_schema_are_the_tools_defaults() -> None:
     from icpp_sizer_check.render import Style
     from icpp_sizer_check.runtimes import DEFAULT_RUNTIME, RUNTIMES, get_runtime
     from icpp_sizer_check.runtimes.llama_cpp_canister import DEFAULT_MAX_MODEL_FILE_MIB
+    from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+        ARCHITECTURES,
+        TOKENIZERS,
+        Architecture,
+    )
     from icpp_sizer_check.runtimes.llama_cpp_canister.models import DEFAULTS
 
     schema = json.loads(SHIPPED.read_text())
@@ -253,6 +267,12 @@ def test_defaults_in_the_schema_are_the_tools_defaults() -> None:
     assert properties["style"]["enum"] == [style.value for style in Style]
     assert properties["compare"]["enum"] == [mode.value for mode in CompareMode]
     assert properties["runtime"]["enum"] == list(RUNTIMES)
+    architecture = schema["$defs"]["llama_cpp_architecture"]["properties"]
+    assert architecture["arch"]["enum"] == list(ARCHITECTURES)
+    assert architecture["tokenizer"]["enum"] == list(TOKENIZERS)
+    assert list(architecture) == list(Architecture._fields)
+    for key, default in Architecture._field_defaults.items():
+        assert architecture[key].get("default", None) == default, key
     for name in RUNTIMES:
         assert get_runtime(name).schema_definition in schema["$defs"]
 

@@ -2,9 +2,18 @@
 // breakdown of a context (a C++ function of llama-ext.h) and the tensors of
 // the compute graph llama.cpp reserves, for the sizing's own graph to be held
 // to. Built by tests/oracle/shim.py against llama-cpp-python's libllama.
+//
+// It also stands in for ggml_backend_buft_alloc_buffer, so that every buffer
+// llama.cpp allocates is known to the byte: loaded with RTLD_GLOBAL before
+// llama.cpp itself, the shim comes first in the lookup of libllama's calls.
+// llama.cpp logs the output buffer only in MiB with two decimals; this is its
+// exact size.
 #include "llama.h"
 #include "llama-ext.h"
 #include "ggml.h"
+#include "ggml-backend.h"
+
+#include <dlfcn.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -39,9 +48,33 @@ void json_string(FILE * out, const char * text) {
     fputc('"', out);
 }
 
+using alloc_buffer_fn = ggml_backend_buffer_t (*)(ggml_backend_buffer_type_t, size_t);
+
+// The sizes asked of ggml_backend_buft_alloc_buffer since the last
+// shim_allocations. Never destroyed: llama.cpp's own static destructors may
+// still allocate at exit.
+std::vector<size_t> & allocations = *new std::vector<size_t>();
+
 }  // namespace
 
 extern "C" {
+
+ggml_backend_buffer_t ggml_backend_buft_alloc_buffer(ggml_backend_buffer_type_t buft, size_t size) {
+    static const alloc_buffer_fn real = (alloc_buffer_fn) dlsym(RTLD_NEXT, "ggml_backend_buft_alloc_buffer");
+    allocations.push_back(size);
+    return real(buft, size);
+}
+
+// Copy up to max of the buffer sizes allocated since the last call into sizes,
+// forget them all, and answer how many there were.
+int shim_allocations(size_t * sizes, int max) {
+    const int count = (int) allocations.size();
+    for (int i = 0; i < count && i < max; ++i) {
+        sizes[i] = allocations[i];
+    }
+    allocations.clear();
+    return count;
+}
 
 // The model, context (KV and recurrent state) and compute bytes of ctx,
 // summed over buffer types; answers how many buffer types there were.

@@ -180,39 +180,6 @@ def swa_layers_of(arch: Architecture) -> tuple[bool, ...]:
     return _pattern_flags(written or default, arch.n_layer)
 
 
-# granitehybrid's Mamba2 shape: keys llama.cpp's loader requires.
-MAMBA2_KEYS = ("ssm_d_conv", "ssm_d_inner", "ssm_d_state", "ssm_dt_rank", "ssm_n_group")
-
-
-def mamba2_problem(arch: Architecture) -> Optional[str]:
-    """Why a granitehybrid shape is not sized: llama.cpp would not load it (its
-    loader's required ssm keys and asserts: an expansion of 2, heads and
-    groups that divide the mixer), or it has experts; None when it is sized."""
-    if arch.arch != "granitehybrid":
-        return None
-    if arch.n_expert:
-        return (
-            f"a granitehybrid model with experts (n_expert {arch.n_expert}) is not sized: "
-            "its mixture-of-experts feed-forward is not modelled, only the dense H models are"
-        )
-    missing = [key for key in MAMBA2_KEYS if getattr(arch, key) < 1]
-    if missing:
-        return (
-            f"a granitehybrid model needs {', '.join(missing)} of at least 1 "
-            "(the file's granitehybrid.ssm.* keys)"
-        )
-    if arch.ssm_d_inner != 2 * arch.n_embd:
-        return (
-            f"ssm_d_inner ({arch.ssm_d_inner}) must be twice n_embd ({arch.n_embd}), "
-            "the only expansion llama.cpp supports"
-        )
-    for key in ("ssm_dt_rank", "ssm_n_group"):
-        divisor = getattr(arch, key)
-        if arch.ssm_d_inner % divisor:
-            return f"ssm_d_inner ({arch.ssm_d_inner}) must be divisible by {key} ({divisor})"
-    return None
-
-
 REQUIRED_KEYS = Architecture._fields[:10]
 OPTIONAL_KEYS = Architecture._fields[10:]
 

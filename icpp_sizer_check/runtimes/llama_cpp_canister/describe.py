@@ -21,11 +21,11 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     Architecture,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import read_architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.shape import shape_problems
 
 # Optional keys written whatever their value: they say what the file is, and
 # the sizing uses them (the vocabulary's heap, the compute graph's size).
-ALWAYS_WRITTEN = ("arch", "n_tensors", "n_merges")
-SLIDING_WINDOW_KEYS = ("sliding_window", "sliding_window_pattern")
+ALWAYS_WRITTEN = ("arch", "n_tensors", "n_merges", "tokenizer")
 # Outside YAML's printable set (YAML 1.2, 5.1: PyYAML refuses a stream holding
 # U+FFFE or U+FFFF), or a byte order mark, which the spec allows only before a
 # document. The controls and breaks of that set are printable()'s already.
@@ -35,15 +35,22 @@ _NOT_IN_A_YAML_DOCUMENT = re.compile(
 
 
 def _written_keys(arch: Architecture) -> list[str]:
-    keys = list(REQUIRED_KEYS)
-    for key in OPTIONAL_KEYS:
-        value = getattr(arch, key)
-        if key in SLIDING_WINDOW_KEYS:
-            if arch.sliding_window:
-                keys.append(key)
-        elif key in ALWAYS_WRITTEN or value != Architecture._field_defaults[key]:
-            keys.append(key)
-    return keys
+    """The required keys, then the optional ones the file does not leave at
+    their default (what the architecture's rules fill in, as llama.cpp does)."""
+    defaults = Architecture._field_defaults
+    optional = [
+        key for key in OPTIONAL_KEYS if key in ALWAYS_WRITTEN or getattr(arch, key) != defaults[key]
+    ]
+    return [*REQUIRED_KEYS, *optional]
+
+
+def yaml_value(value: object) -> str:
+    """A value as YAML writes it: a per-layer tuple as a flow list, ready to paste."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(yaml_value(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def yaml_comment(text: str) -> str:
@@ -59,7 +66,7 @@ def architecture_yaml(arch: Architecture, file_name: str) -> str:
     """The ``architecture:`` mapping, keys in Architecture's order, after a
     comment naming the file."""
     lines = [yaml_comment(file_name), "architecture:"]
-    lines += [f"  {key}: {getattr(arch, key)}" for key in _written_keys(arch)]
+    lines += [f"  {key}: {yaml_value(getattr(arch, key))}" for key in _written_keys(arch)]
     return "\n".join(lines) + "\n"
 
 
@@ -69,6 +76,8 @@ def describe(path: str) -> str:
     from icpp_sizer_check.runtimes.llama_cpp_canister.models import out_of_range
 
     arch = read_architecture(path)
+    for problem in shape_problems(arch):
+        raise GgufError(f"llama.cpp cannot load its header: {problem.message}")
     for key, value, lowest, highest in out_of_range(arch, arch._fields):
         raise GgufError(f"its header has {key} = {value}; a config takes {lowest} to {highest}")
     return architecture_yaml(arch, os.path.basename(path))

@@ -3,16 +3,14 @@ llama.cpp's loader reads them (llama-model.cpp's load_hparams)."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 from icpp_sizer_check.gguf.format import (
     ARRAY,
     BOOL,
     BUFFER_ALIGNMENT,
-    INTEGER_TYPES,
-    STRING,
-    TYPE_NAMES,
-    Field,
+    INT32,
+    UINT32,
     GgufError,
     GgufHeader,
     shown,
@@ -20,116 +18,47 @@ from icpp_sizer_check.gguf.format import (
 from icpp_sizer_check.gguf.header import pad, read_header
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     ARCHITECTURES,
+    EXAONE4_SWA,
     MAX_LAYERS,
+    TOKENIZERS,
     Architecture,
+    PerLayer,
+)
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_keys import (
+    array_length,
+    integer,
+    missing,
+    per_layer,
+    required_integer,
+    required_per_layer,
+    string,
+    type_name,
 )
 
-# gemma3's sliding-window pattern when the file has no key for it (llama.cpp's
-# gemma3 hparams: set_swa_pattern(6), five sliding layers then a global one).
-GEMMA3_SWA_PATTERN = 6
+PatternValue = Union[int, tuple[bool, ...]]
+# The architectures whose loader reads attention.sliding_window.
+WINDOWED = ("gemma3", "lfm2", "phi3", "exaone4")
+# The array types llama.cpp reads a per-layer flag array from (get_arr into uint32s).
+SWA_FLAG_TYPES = (BOOL, UINT32, INT32)
+# tokenizer.ggml.model's values llama.cpp loads, by the vocabulary each makes
+# (llama_vocab::load: "no_vocab" is "none"; "hybriddna" and "whitespace" are BPE).
+TOKENIZER_OF = {
+    **{name: name for name in TOKENIZERS},
+    "no_vocab": "none",
+    "hybriddna": "gpt2",
+    "whitespace": "gpt2",
+}
 
 
-def _type_name(kind: int) -> str:
-    return TYPE_NAMES.get(kind, f"type {kind}")
-
-
-def _missing(key: str) -> GgufError:
-    return GgufError(
-        f"the metadata has no {shown(key)}, which llama.cpp needs; convert the model again "
-        "with a current llama.cpp"
-    )
-
-
-def _integer(header: GgufHeader, key: str, least: int = 0) -> Optional[int]:
-    """The integer at ``key`` (any integer type), None when absent."""
-    field = header.fields.get(key)
-    if field is None:
-        return None
-    if field.type not in INTEGER_TYPES or not isinstance(field.value, int):
-        raise GgufError(f"{shown(key)} is a {_type_name(field.type)}; expected an integer")
-    if field.value < least:
-        raise GgufError(f"{shown(key)} is {field.value}; it must be at least {least}")
-    return field.value
-
-
-def _required_integer(header: GgufHeader, key: str, least: int = 0) -> int:
-    value = _integer(header, key, least)
-    if value is None:
-        raise _missing(key)
-    return value
-
-
-def _per_layer(
-    header: GgufHeader, key: str, n_layer: int, least: int = 0
-) -> Optional[tuple[int, ...]]:
-    """A hyperparameter llama.cpp reads as one integer or one per layer
-    (get_key_or_arr): the value of every layer, None when absent."""
-    field = header.fields.get(key)
-    if field is None:
-        return None
-    if field.type != ARRAY:
-        value = _integer(header, key, least)
-        return None if value is None else (value,) * n_layer
-    if field.item_type not in INTEGER_TYPES or field.items is None:
-        raise GgufError(
-            f"{shown(key)} is an array of {field.length} {_type_name(field.item_type or 0)} "
-            "items; expected an integer or one integer per layer"
-        )
-    if field.length != n_layer:
-        raise GgufError(
-            f"{shown(key)} has {field.length} values for {n_layer} layers; llama.cpp refuses it"
-        )
-    values = tuple(int(item) for item in field.items)
-    if min(values) < least:
-        raise GgufError(f"{shown(key)} holds {min(values)}; every value must be at least {least}")
-    return values
-
-
-def _required_per_layer(
-    header: GgufHeader, key: str, n_layer: int, least: int = 0
-) -> tuple[int, ...]:
-    values = _per_layer(header, key, n_layer, least)
-    if values is None:
-        raise _missing(key)
-    return values
-
-
-def _field(header: GgufHeader, key: str, kind: int, expected: str) -> Optional[Field]:
-    """The field at ``key``, None when absent; one of another type than ``kind`` is refused."""
-    field = header.fields.get(key)
-    if field is not None and field.type != kind:
-        raise GgufError(f"{shown(key)} is a {_type_name(field.type)}; expected {expected}")
-    return field
-
-
-def _string(header: GgufHeader, key: str) -> Optional[str]:
-    field = _field(header, key, STRING, "a string")
-    if field is None:
-        return None
-    if not isinstance(field.value, str):  # longer than the reader keeps
-        raise GgufError(
-            f"{shown(key)} is a string of {field.length} bytes, more than any model "
-            "needs there; the header is corrupt"
-        )
-    return field.value
-
-
-def _array_length(header: GgufHeader, key: str) -> Optional[int]:
-    field = _field(header, key, ARRAY, "an array of strings")
-    if field is None:
-        return None
-    if field.item_type != STRING:
-        raise GgufError(
-            f"{shown(key)} is an array of {field.length} {_type_name(field.item_type or 0)} "
-            "items; expected an array of strings"
-        )
-    return field.length
+def compact(values: Sequence[int]) -> PerLayer:
+    """One number when every layer has the same, else one per layer."""
+    return values[0] if len(set(values)) == 1 else tuple(values)
 
 
 def _architecture_name(header: GgufHeader) -> str:
-    arch = _string(header, "general.architecture")
+    arch = string(header, "general.architecture")
     if arch is None:
-        raise _missing("general.architecture")
+        raise missing("general.architecture")
     if arch not in ARCHITECTURES:
         raise GgufError(
             f"the model's architecture is {shown(arch)}; this tool sizes {', '.join(ARCHITECTURES)}"
@@ -137,61 +66,73 @@ def _architecture_name(header: GgufHeader) -> str:
     return arch
 
 
-def _vocabulary_size(header: GgufHeader, arch: str) -> int:
+def _vocabulary_size(header: GgufHeader, arch: str, tokenizer: str) -> int:
     """llama.cpp's vocabulary: the token list, or, for tokenizer "none", as
     many dummy tokens as {arch}.vocab_size says."""
-    model = _string(header, "tokenizer.ggml.model")
-    tokens = None if model == "none" else _array_length(header, "tokenizer.ggml.tokens")
+    tokens = None if tokenizer == "none" else array_length(header, "tokenizer.ggml.tokens")
     if tokens is not None:
         return tokens
-    vocab_size = _integer(header, f"{arch}.vocab_size", 1)
+    vocab_size = integer(header, f"{arch}.vocab_size", 1)
     if vocab_size is None:
-        raise _missing("tokenizer.ggml.tokens" if model != "none" else f"{arch}.vocab_size")
+        raise missing("tokenizer.ggml.tokens" if tokenizer != "none" else f"{arch}.vocab_size")
     return vocab_size
 
 
-def _swa_pattern(header: GgufHeader, key: str, n_layer: int) -> int:
-    """The pattern of Architecture.is_swa (every Nth layer global) from the
-    pattern key: an integer, or one bool per layer (true: a sliding layer),
-    which must repeat with some period to be written as an integer."""
+def _swa_flags(header: GgufHeader, key: str, n_layer: int) -> Optional[tuple[bool, ...]]:
+    """load_swa_pattern's array form: one flag per layer (any bool, uint32 or
+    int32 array llama.cpp takes, nonzero: the layer slides). Like llama.cpp,
+    layers past a short array do not slide and entries past the last layer
+    are ignored; None when the key is no array."""
     field = header.fields.get(key)
-    if field is None:
-        return GEMMA3_SWA_PATTERN
-    if field.type != ARRAY:
-        value = _integer(header, key, 1)
-        return GEMMA3_SWA_PATTERN if value is None else value
-    if field.item_type != BOOL or field.items is None or field.length != n_layer:
+    if field is None or field.type != ARRAY:
+        return None
+    if field.item_type not in SWA_FLAG_TYPES or field.items is None:
         raise GgufError(
-            f"{shown(key)} is an array of {field.length} {_type_name(field.item_type or 0)} "
+            f"{shown(key)} is an array of {field.length} {type_name(field.item_type or 0)} "
             f"items; expected an integer or {n_layer} bools, one per layer"
         )
-    flags = [bool(item) for item in field.items]
-    for pattern in range(1, n_layer + 2):
-        if all(flag == (layer % pattern < pattern - 1) for layer, flag in enumerate(flags)):
-            return pattern
-    raise GgufError(
-        f"{shown(key)} marks sliding-window layers without a period (every Nth layer "
-        "global); this tool cannot size that layout"
-    )
+    if field.length > MAX_LAYERS:
+        raise GgufError(
+            f"{shown(key)} has {field.length} flags; llama.cpp takes at most {MAX_LAYERS}"
+        )
+    flags = tuple(bool(item) for item in field.items[:n_layer])
+    return flags + (False,) * (n_layer - len(flags))
+
+
+def _swa_pattern(header: GgufHeader, key: str, n_layer: int) -> PatternValue:
+    """The pattern key as llama.cpp's load_swa_pattern reads it: one flag per
+    layer, or a period (0 when absent: the architecture's default). A written
+    period of 0 slides every layer (set_swa_pattern(0)), so it is kept as flags."""
+    flags = _swa_flags(header, key, n_layer)
+    if flags is not None:
+        return flags
+    period = integer(header, key)
+    if period == 0:
+        return (True,) * n_layer
+    return period or 0
 
 
 def _layer_count(header: GgufHeader, key: str) -> int:
     """The block count, at most llama.cpp's MAX_LAYERS: checked before any
     per-layer value is built from it."""
-    n_layer = _required_integer(header, key, 1)
+    n_layer = required_integer(header, key, 1)
     if n_layer > MAX_LAYERS:
         raise GgufError(f"{shown(key)} is {n_layer}; llama.cpp allows at most {MAX_LAYERS} layers")
     return n_layer
 
 
-def _kv_heads(header: GgufHeader, key: str, n_layer: int) -> Optional[tuple[int, ...]]:
-    """Key/value heads per layer: a layer may have none, not every layer."""
-    heads_kv = _per_layer(header, key, n_layer)
-    if heads_kv is not None and not any(heads_kv):
+def _tokenizer(header: GgufHeader) -> str:
+    """tokenizer.ggml.model, as the vocabulary llama.cpp makes of it (llama_vocab::load)."""
+    key = "tokenizer.ggml.model"
+    model = string(header, key)
+    if model is None:
+        raise missing(key)
+    if model not in TOKENIZER_OF:
         raise GgufError(
-            f"{shown(key)} is 0 in every layer; at least one layer needs a key/value head"
+            f"{shown(key)} is {shown(model)}; this tool sizes the vocabularies of "
+            f"{', '.join(TOKENIZERS)}"
         )
-    return heads_kv
+    return TOKENIZER_OF[model]
 
 
 def tensor_data_bytes(header: GgufHeader) -> int:
@@ -199,45 +140,65 @@ def tensor_data_bytes(header: GgufHeader) -> int:
     return sum(pad(tensor.nbytes, BUFFER_ALIGNMENT) for tensor in header.tensors)
 
 
+def _sliding_window(header: GgufHeader, arch: str, n_layer: int) -> tuple[int, PatternValue]:
+    """The window and pattern keys each architecture's loader reads
+    (load_arch_hparams): gemma3's pattern only with a window, exaone4's only
+    in its 64-layer model, lfm2's and phi3's window alone. Recorded as
+    written; swa_layers_of decides which layers slide (phi3's none)."""
+    if arch not in WINDOWED:
+        return 0, 0
+    window = integer(header, f"{arch}.attention.sliding_window") or 0
+    pattern_key = f"{arch}.attention.sliding_window_pattern"
+    reads_pattern = (arch == "gemma3" and window > 0) or (
+        arch == "exaone4" and n_layer == EXAONE4_SWA[0]
+    )
+    return window, _swa_pattern(header, pattern_key, n_layer) if reads_pattern else 0
+
+
+def _shortconv_l_cache(header: GgufHeader, arch: str) -> int:
+    """lfm2's convolution length, which its loader requires."""
+    return required_integer(header, f"{arch}.shortconv.l_cache") if arch == "lfm2" else 0
+
+
 def architecture_of(header: GgufHeader) -> Architecture:
     """The shape llama.cpp reads from the header, in the fields a config writes.
 
-    A per-layer array of head counts or feed-forward lengths is sized by its
-    largest value: the sizing may then exceed, never fall short of, what
-    llama.cpp allocates. The default head size divides by the first layer's
-    head count, as llama.cpp does.
+    A per-layer array stays one value per layer (one number when every layer
+    has the same); the default head size divides by the first layer's head
+    count, as llama.cpp does. What llama.cpp would refuse of the values
+    together (heads that do not group, say) is shape_problems' to say.
     """
     arch = _architecture_name(header)
     n_layer = _layer_count(header, f"{arch}.block_count")
-    n_embd = _required_integer(header, f"{arch}.embedding_length", 1)
-    heads = _required_per_layer(header, f"{arch}.attention.head_count", n_layer, 1)
-    heads_kv = _kv_heads(header, f"{arch}.attention.head_count_kv", n_layer) or heads
-    n_ff = _required_per_layer(header, f"{arch}.feed_forward_length", n_layer)
+    n_embd = required_integer(header, f"{arch}.embedding_length", 1)
+    heads = required_per_layer(header, f"{arch}.attention.head_count", n_layer, 1)
+    heads_kv = per_layer(header, f"{arch}.attention.head_count_kv", n_layer) or heads
+    n_ff = required_per_layer(header, f"{arch}.feed_forward_length", n_layer)
     head_dim = n_embd // heads[0]
-    head_dim_k = _integer(header, f"{arch}.attention.key_length", 1)
-    head_dim_v = _integer(header, f"{arch}.attention.value_length", 1)
-    sliding_window, pattern = 0, 0
-    if arch == "gemma3":
-        sliding_window = _required_integer(header, f"{arch}.attention.sliding_window")
-        pattern = _swa_pattern(header, f"{arch}.attention.sliding_window_pattern", n_layer)
-    merges = _array_length(header, "tokenizer.ggml.merges")
+    head_dim_k = integer(header, f"{arch}.attention.key_length", 1)
+    head_dim_v = integer(header, f"{arch}.attention.value_length", 1)
+    sliding_window, pattern = _sliding_window(header, arch, n_layer)
+    merges = array_length(header, "tokenizer.ggml.merges")
+    tokenizer = _tokenizer(header)
     return Architecture(
         n_layer=n_layer,
         n_embd=n_embd,
-        n_head=max(heads),
-        n_head_kv=max(heads_kv),
+        n_head=compact(heads),
+        n_head_kv=compact(heads_kv),
         head_dim_k=head_dim if head_dim_k is None else head_dim_k,
         head_dim_v=head_dim if head_dim_v is None else head_dim_v,
-        n_ff=max(n_ff),
-        n_vocab=_vocabulary_size(header, arch),
+        n_ff=compact(n_ff),
+        n_vocab=_vocabulary_size(header, arch, tokenizer),
         tensor_data_bytes=tensor_data_bytes(header),
         file_bytes=header.file_bytes,
         arch=arch,
-        context_length=_integer(header, f"{arch}.context_length", 1),
+        context_length=integer(header, f"{arch}.context_length", 1),
         sliding_window=sliding_window,
-        sliding_window_pattern=pattern if sliding_window else 0,
+        sliding_window_pattern=pattern,
         n_tensors=len(header.tensors),
         n_merges=merges or 0,
+        tokenizer=tokenizer,
+        shortconv_l_cache=_shortconv_l_cache(header, arch),
     )
 
 

@@ -19,9 +19,8 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     REQUIRED_KEYS,
     Architecture,
     Settings,
-    largest,
-    mamba2_problem,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.shape import shape_problems
 
 SETTING_KEYS = Settings._fields
 DEFAULTS = Settings(ctx_size=0)  # llama.cpp's defaults; ctx_size's is the model's
@@ -46,28 +45,70 @@ def flash_attn_on(written: object) -> bool:
     return written is not False
 
 
-def _ranges() -> dict[str, tuple[int, int]]:
-    """The range the schema allows each integer of an architecture mapping."""
-    schema = config_schema()
-    definitions = schema["$defs"]
+Range = tuple[int, int]
+
+
+def _resolved(definitions: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+    reference = str(spec.get("$ref", "")).removeprefix("#/$defs/")
+    return {**definitions.get(reference, {}), **spec}
+
+
+def _integer_range(bounds: Mapping[str, Any]) -> Optional[Range]:
+    if bounds.get("type") != "integer":
+        return None
+    return int(bounds["minimum"]), int(bounds["maximum"])
+
+
+def _ranges() -> dict[str, tuple[Optional[Range], Optional[Range]]]:
+    """The range the schema allows each integer of an architecture mapping,
+    and each integer of a per-layer list of it."""
+    definitions = config_schema()["$defs"]
     ranges = {}
     for key, spec in definitions["llama_cpp_architecture"]["properties"].items():
-        reference = spec.get("$ref", "").removeprefix("#/$defs/")
-        bounds = {**definitions.get(reference, {}), **spec}
-        if bounds.get("type") == "integer":
-            ranges[key] = (int(bounds["minimum"]), int(bounds["maximum"]))
+        bounds = _resolved(definitions, spec)
+        branches = [_resolved(definitions, branch) for branch in bounds.get("anyOf", [bounds])]
+        single = [_integer_range(branch) for branch in branches if branch.get("type") != "array"]
+        items = [
+            _integer_range(_resolved(definitions, branch["items"]))
+            for branch in branches
+            if branch.get("type") == "array"
+        ]
+        ranges[key] = (next(iter(single), None), next(iter(items), None))
     return ranges
 
 
 def out_of_range(arch: Architecture, keys: Collection[str]) -> list[tuple[str, int, int, int]]:
     """The values of ``keys`` (read from a header) a config could not write:
-    (key, value, lowest, highest) each."""
+    (key, value, lowest, highest) each; a per-layer value's key names its
+    first such layer, as ``n_head_kv[3]``."""
     found = []
-    for key, (lowest, highest) in _ranges().items():
+    for key, (single, items) in _ranges().items():
         value = getattr(arch, key)
-        if key in keys and value is not None and not lowest <= value <= highest:
-            found.append((key, value, lowest, highest))
+        if key not in keys or value is None:
+            continue
+        if isinstance(value, tuple):
+            outside = _first_outside(value, items) if items else None
+            if outside is not None and items:
+                found.append((f"{key}[{outside}]", value[outside], *items))
+        elif single and not _within(value, single):
+            found.append((key, value, *single))
     return found
+
+
+def _within(value: int, bounds: Range) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def _first_outside(values: tuple[int, ...], bounds: Range) -> Optional[int]:
+    """The first layer whose value is outside ``bounds``, None when none is."""
+    return next((il for il, value in enumerate(values) if not _within(value, bounds)), None)
+
+
+def _written_values(written: Mapping[str, Any]) -> dict[str, Any]:
+    """The architecture values as written, a per-layer list as a tuple."""
+    return {
+        key: tuple(value) if isinstance(value, list) else value for key, value in written.items()
+    }
 
 
 def _architecture(
@@ -78,7 +119,7 @@ def _architecture(
     if file is None:
         if not set(REQUIRED_KEYS) <= set(written):
             return None, None, None, []  # the schema says what is missing
-        return Architecture(**written), None, None, []
+        return Architecture(**_written_values(written)), None, None, []
     from icpp_sizer_check.runtimes.llama_cpp_canister.model_file import GgufError, read_model
 
     try:
@@ -96,7 +137,7 @@ def _architecture(
     ]
     if findings:
         return None, None, None, findings
-    merged = header._replace(**written)
+    merged = header._replace(**_written_values(written))
     return merged, GgufSource(file.shown, header, dict(written)), read, []
 
 
@@ -125,29 +166,17 @@ def _cache_findings(index: int, arch: Architecture, settings: Settings) -> list[
     return findings
 
 
-def _shape_findings(index: int, arch: Architecture, origin: JsonPath) -> list[Finding]:
-    problem = mamba2_problem(arch)
-    if problem is not None:
-        return [Finding(origin, f"{problem}; fix the architecture values")]
-    if not largest(arch.n_head_kv):
-        # llama.cpp loads a hybrid without attention, then fails on its empty KV buffer
-        return [
-            Finding(
-                origin,
-                "n_head_kv is 0 in every layer; at least one layer needs a key/value head: "
-                "fix the architecture values",
-            )
-        ]
-    if largest(arch.n_head) % largest(arch.n_head_kv):
-        return [
-            Finding(
-                origin,
-                f"n_head ({largest(arch.n_head)}) must be divisible by "
-                f"n_head_kv ({largest(arch.n_head_kv)}); "
-                "fix the architecture values",
-            )
-        ]
-    return []
+def _shape_findings(
+    index: int, arch: Architecture, written: Collection[str], origin: JsonPath
+) -> list[Finding]:
+    """What llama.cpp refuses of the shape, at the key that says it when the
+    config writes one, else where the values came from."""
+    findings = []
+    for problem in shape_problems(arch):
+        key = next((key for key in problem.keys if key in written), None)
+        where = origin if key is None else ("models", index, "architecture", key)
+        findings.append(Finding(where, problem.message))
+    return findings
 
 
 def resolve_model(
@@ -180,7 +209,7 @@ def resolve_model(
         warmup=model.get("warmup", DEFAULTS.warmup),
     )
     origin: JsonPath = ("models", index, "architecture" if file is None else "gguf")
-    findings += _shape_findings(index, arch, origin)
+    findings += _shape_findings(index, arch, written, origin)
     findings += _cache_findings(index, arch, settings)
     if findings:
         return None, findings

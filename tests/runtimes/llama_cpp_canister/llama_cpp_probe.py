@@ -129,11 +129,20 @@ def _context_figures(
     )
 
 
-def run_child(module: str, request: dict[str, Any], what: str) -> Any:
+def run_child(
+    module: str,
+    request: dict[str, Any],
+    what: str,
+    timeout: float = TIMEOUT_SECONDS,
+    env: Optional[dict[str, str]] = None,
+) -> Any:
     """Run ``python -m module`` in a fresh process with ``request`` as JSON on
-    stdin; its JSON answer on stdout. ``what`` names the run in a failure."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    stdin (and ``env`` added to the environment); its JSON answer on stdout.
+    ``what`` names the run in a failure."""
+    environment = {**os.environ, **(env or {})}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPO), environment.get("PYTHONPATH")])
+    )
     done = subprocess.run(
         [sys.executable, "-m", module],
         input=json.dumps(request),
@@ -141,8 +150,8 @@ def run_child(module: str, request: dict[str, Any], what: str) -> Any:
         text=True,
         errors="replace",
         cwd=REPO,
-        env=env,
-        timeout=TIMEOUT_SECONDS,
+        env=environment,
+        timeout=timeout,
         check=False,
     )
     if done.returncode != 0:

@@ -16,10 +16,11 @@ Needs llama-cpp-python (built from source, docs/llama_cpp_canister_memory.md
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Callable
 
 import pytest
+
+from tests.fixtures import missing
 
 pytestmark = pytest.mark.integration
 
@@ -33,9 +34,7 @@ def _require(module: str) -> None:
             f"{module} cannot be imported ({error}): install gguf and llama-cpp-python "
             "(pip install gguf; pip install --no-binary llama-cpp-python llama-cpp-python)"
         )
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason, allow_module_level=True)
+        missing(reason)
 
 
 _require("gguf")

@@ -28,9 +28,13 @@ from tests.fixtures import Run, examples
 from tests.gguf.files import (
     LLAMA_ENTRIES,
     SPECS,
+    arch_entries,
     build,
     entry,
+    merged,
     string,
+    u32,
+    u32s,
     write_model,
 )
 
@@ -55,18 +59,47 @@ def test_qwen3_text(tmp_path: Path) -> None:
         "  context_length: 512\n"
         "  n_tensors: 18\n"
         "  n_merges: 40\n"
+        "  tokenizer: gpt2\n"
+    )
+
+
+def test_per_layer_values_are_flow_lists_and_lfm2s_keys_are_written(tmp_path: Path) -> None:
+    path = write_model(tmp_path / "lfm2.gguf", SPECS["lfm2_window_per_layer_ff_none"])
+    lines = describe(str(path)).splitlines()
+    assert "  n_head: 4" in lines  # uniform: one number
+    assert "  n_head_kv: [0, 2, 0, 2]" in lines
+    assert "  n_ff: [128, 64, 128, 128]" in lines
+    assert "  sliding_window: 64" in lines and "  shortconv_l_cache: 3" in lines
+    assert "  tokenizer: none" in lines
+    flags = write_model(tmp_path / "flags.gguf", SPECS["gemma3_bool_pattern"])
+    assert "  sliding_window_pattern: [true, true, false, true, true, false]" in (
+        describe(str(flags)).splitlines()
     )
 
 
 @pytest.mark.parametrize("name", SPECS)
 def test_the_yaml_is_the_architecture(tmp_path: Path, name: str) -> None:
+    """Round trip: what describe-gguf prints, pasted into a config, reads back
+    to the file's architecture, per-layer values and all; an optional key is
+    printed when the file's value is not the default."""
     path = write_model(tmp_path / f"{name}.gguf", SPECS[name])
-    mapping = yaml.safe_load(describe(str(path)))["architecture"]
+    text = describe(str(path))
+    mapping = yaml.safe_load(text)["architecture"]
     assert list(mapping) == [key for key in Architecture._fields if key in mapping]
-    assert Architecture(**mapping) == read_architecture(str(path))
-    swa = SPECS[name].arch == "gemma3" and SPECS[name].sliding_window > 0
-    assert ("sliding_window" in mapping) == swa
-    assert ("sliding_window_pattern" in mapping) == swa
+    arch = read_architecture(str(path))
+    assert pasted_architecture(text, tmp_path) == arch
+    for key, default in Architecture._field_defaults.items():
+        always = key in ("arch", "n_tensors", "n_merges", "tokenizer")
+        assert (key in mapping) == (always or getattr(arch, key) != default), key
+
+
+def pasted_architecture(text: str, folder: Path) -> Architecture:
+    """The architecture a config reads from ``text`` pasted under a model."""
+    pasted = "".join(f"    {line}\n" for line in text.splitlines())
+    config = f"runtime: llama_cpp_canister\noutput: m.md\nmodels:\n  - name: m\n{pasted}"
+    loaded = parse_config(config, folder / "sizes.yaml", use_cache=False)
+    architecture: Architecture = loaded.models[0].values.architecture
+    return architecture
 
 
 def test_the_file_name_is_escaped(tmp_path: Path) -> None:
@@ -84,7 +117,8 @@ def test_main_describe_prints_the_yaml(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main_describe(str(path), out, err) == 0
     assert out.getvalue() == describe(str(path))
-    assert "  sliding_window: 512\n  sliding_window_pattern: 6\n" in out.getvalue()
+    # The pattern is the architecture's default (6), which the file leaves out.
+    assert "  sliding_window: 512\n  n_tensors:" in out.getvalue()
     assert err.getvalue() == ""
 
 
@@ -112,6 +146,50 @@ def test_main_describe_reports_one_line(tmp_path: Path, make: object, message: s
     line = err.getvalue()
     assert line.startswith(f"{path}: ") and message in line
     assert line.endswith("\n") and line.count("\n") == 1
+
+
+def two_layers(*extra: bytes, arch: str = "llama") -> bytes:
+    """A two-layer header of ``arch``, ``extra`` added."""
+    return build(merged(arch_entries(arch, 2), list(extra)))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            two_layers(u32s("llama.attention.head_count_kv", [0, 0])),
+            "llama.cpp cannot load its header: n_head_kv is 0 on every layer; "
+            "at least one layer needs key/value heads",
+        ),
+        (
+            two_layers(u32s("llama.attention.head_count_kv", [2, 0])),
+            "llama.cpp cannot load its header: n_head_kv is 0 on layer 1, and only lfm2's "
+            "short-convolution and granitehybrid's Mamba2 layers have no key/value heads",
+        ),
+        (
+            two_layers(
+                u32s("lfm2.attention.head_count_kv", [0, 2]),
+                u32("lfm2.shortconv.l_cache", 1),
+                arch="lfm2",
+            ),
+            "llama.cpp cannot load its header: shortconv_l_cache is 1, and lfm2's "
+            "short-convolution layers (n_head_kv 0) need at least 2",
+        ),
+        (
+            two_layers(u32s("llama.feed_forward_length", [64, 3_000_000_000])),
+            "its header has n_ff[1] = 3000000000; a config takes 0 to 2147483647",
+        ),
+    ],
+)
+def test_a_header_no_config_could_hold_is_refused_in_one_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    """describe-gguf prints only what pastes into a valid config."""
+    path = broken(tmp_path, "m.gguf", content)
+    out, err = io.StringIO(), io.StringIO()
+    assert main_describe(path, out, err) == 2
+    assert out.getvalue() == "" and err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith(f"{path}: {message}")
 
 
 def test_main_describe_escapes_the_path_and_the_message(tmp_path: Path) -> None:
@@ -188,10 +266,7 @@ def test_the_output_loads_as_yaml_and_pastes_into_a_config(tmp_path: Path, name:
     arch = read_architecture_of(build())
     text = architecture_yaml(arch, name)
     assert text.count("\n") == len(yaml.safe_load(text)["architecture"]) + 2
-    pasted = "".join(f"    {line}\n" for line in text.splitlines())
-    config = f"runtime: llama_cpp_canister\noutput: m.md\nmodels:\n  - name: m\n{pasted}"
-    loaded = parse_config(config, tmp_path / "sizes.yaml", use_cache=False)
-    assert loaded.models[0].values.architecture == arch
+    assert pasted_architecture(text, tmp_path) == arch
 
 
 @pytest.mark.slow

@@ -29,14 +29,18 @@ from tests.gguf.files import (
     LLAMA_ENTRIES,
     SPECS,
     Spec,
+    arch_entries,
     build,
     entry,
+    merged,
     padded,
     parsed,
     replaced,
     string,
+    strings,
     tensors_of,
     u32,
+    u32s,
     without,
     write_models,
 )
@@ -48,12 +52,15 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def expected_architecture(spec: Spec, path: Path) -> Architecture:
-    """The architecture the spec describes, from the spec and the data written."""
+    """The architecture the spec describes, from the spec and the data written:
+    the window of the architectures whose loader reads one, the pattern where
+    it reads that (gemma3 with a window, exaone4's 64 layers)."""
     data_bytes = sum(padded(data.nbytes) for _, data, _ in tensors_of(spec))
-    swa = spec.arch == "gemma3" and spec.sliding_window > 0
-    pattern = spec.pattern if isinstance(spec.pattern, int) else 6
-    if isinstance(spec.pattern, list):
-        pattern = 3  # what the lists below encode
+    window = spec.sliding_window if spec.arch in ("gemma3", "lfm2", "phi3", "exaone4") else 0
+    reads_pattern = (spec.arch == "gemma3" and window > 0) or (
+        spec.arch == "exaone4" and spec.n_layer == 64
+    )
+    pattern = tuple(spec.pattern) if isinstance(spec.pattern, list) else spec.pattern or 0
     return Architecture(
         n_layer=spec.n_layer,
         n_embd=spec.n_embd,
@@ -67,10 +74,12 @@ def expected_architecture(spec: Spec, path: Path) -> Architecture:
         file_bytes=path.stat().st_size,
         arch=spec.arch,
         context_length=512,
-        sliding_window=spec.sliding_window if swa else 0,
-        sliding_window_pattern=pattern if swa else 0,
+        sliding_window=window,
+        sliding_window_pattern=pattern if reads_pattern else 0,
         n_tensors=len(tensors_of(spec)),
         n_merges=0 if spec.tokenizer == "none" else spec.n_merges,
+        tokenizer=spec.tokenizer,
+        shortconv_l_cache=spec.l_cache,
     )
 
 
@@ -137,17 +146,6 @@ def test_tensor_data_is_the_file_section_at_alignment_32(models: dict[str, Path]
             "'llama.block_count' is 9223372036854775808; llama.cpp allows at most 512 layers",
         ),
         (
-            replaced("llama.attention.head_count_kv", u32("llama.attention.head_count_kv", 0)),
-            "'llama.attention.head_count_kv' is 0 in every layer; at least one layer needs",
-        ),
-        (
-            [
-                *LLAMA_ENTRIES,
-                entry("llama.attention.head_count_kv", ARRAY, struct.pack("<IQI", UINT32, 1, 0)),
-            ],
-            "'llama.attention.head_count_kv' is 0 in every layer; at least one layer needs",
-        ),
-        (
             replaced("llama.attention.head_count", u32("llama.attention.head_count", 0)),
             "'llama.attention.head_count' is 0; it must be at least 1",
         ),
@@ -181,20 +179,85 @@ def test_missing_or_wrong_keys(entries: list[bytes], message: str) -> None:
         architecture_of(header)
 
 
+def of_arch(arch: str, extra: list[bytes], n_layer: int = 6) -> Architecture:
+    """A header of ``arch``, ``extra`` entries replacing those of the same key."""
+    return architecture_of(parsed(build(entries=merged(arch_entries(arch, n_layer), extra))))
+
+
 def gemma3(extra: list[bytes], n_layer: int = 6) -> Architecture:
-    """A gemma3 header, ``extra`` entries replacing those of the same key."""
-    entries = [
-        entry("general.architecture", STRING, string("gemma3")),
-        u32("gemma3.block_count", n_layer),
-        u32("gemma3.embedding_length", 32),
-        u32("gemma3.feed_forward_length", 64),
-        u32("gemma3.attention.head_count", 2),
-        entry("tokenizer.ggml.model", STRING, string("none")),
-        u32("gemma3.vocab_size", 10),
-    ]
-    keys = {item[8 : 8 + struct.unpack_from("<Q", item)[0]] for item in extra}
-    kept = [item for item in entries if item[8 : 8 + struct.unpack_from("<Q", item)[0]] not in keys]
-    return architecture_of(parsed(build(entries=kept + extra)))
+    return of_arch("gemma3", extra, n_layer)
+
+
+LFM2_KV = [0, 0, 2, 0, 2, 0]
+
+
+def test_lfm2_keeps_its_heads_per_layer_and_its_convolution_length() -> None:
+    """lfm2's loader: head_count_kv per layer (0: a short convolution), the
+    required shortconv.l_cache, an optional window over the attention layers."""
+    kv = u32s("lfm2.attention.head_count_kv", LFM2_KV)
+    lfm2 = of_arch("lfm2", [kv, u32("lfm2.shortconv.l_cache", 3)])
+    assert (lfm2.n_head_kv, lfm2.shortconv_l_cache, lfm2.sliding_window) == (tuple(LFM2_KV), 3, 0)
+    assert lfm2.attention_layers() == (2, 4) and lfm2.swa_layers() == 0
+    window = u32("lfm2.attention.sliding_window", 64)
+    sliding = of_arch("lfm2", [kv, u32("lfm2.shortconv.l_cache", 3), window])
+    assert sliding.sliding_window == 64
+    assert [sliding.is_swa(layer) for layer in range(6)] == [bool(n) for n in LFM2_KV]
+    assert refused_arch("lfm2", [kv]) == (
+        "the metadata has no 'lfm2.shortconv.l_cache', which llama.cpp needs; "
+        "convert the model again with a current llama.cpp"
+    )
+
+
+def test_phi3s_window_is_recorded_and_slides_no_layer() -> None:
+    """llama.cpp reads phi3's window and turns it off ("Phi SWA is currently disabled")."""
+    phi3 = of_arch("phi3", [u32("phi3.attention.sliding_window", 2047)])
+    assert (phi3.sliding_window, phi3.sliding_window_pattern, phi3.swa_layers()) == (2047, 0, 0)
+
+
+def test_exaone4_reads_its_pattern_only_in_its_64_layer_model() -> None:
+    pattern = u32("exaone4.attention.sliding_window_pattern", 2)
+    small = of_arch("exaone4", [pattern], n_layer=30)
+    assert (small.sliding_window_pattern, small.swa_layers()) == (0, 0)
+    large = of_arch("exaone4", [pattern], n_layer=64)
+    assert large.sliding_window_pattern == 2 and large.swa_layers() == 32
+    default = of_arch("exaone4", [], n_layer=64)
+    assert default.sliding_window_pattern == 0 and default.swa_layers() == 48
+
+
+@pytest.mark.parametrize("arch", ["llama", "qwen2", "qwen3", "granite", "smollm3"])
+def test_an_architecture_without_sliding_layers_ignores_the_window_keys(arch: str) -> None:
+    window = u32(f"{arch}.attention.sliding_window", 512)
+    read = of_arch(arch, [window, u32(f"{arch}.attention.sliding_window_pattern", 2)])
+    assert (read.arch, read.sliding_window, read.sliding_window_pattern) == (arch, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        *[(name, name) for name in ("llama", "gpt2", "bert", "t5", "none")],
+        *[("no_vocab", "none"), ("hybriddna", "gpt2"), ("whitespace", "gpt2")],
+    ],
+)
+def test_the_tokenizer_is_the_vocabulary_llama_cpp_makes(written: str, read: str) -> None:
+    tokens = [strings("tokenizer.ggml.tokens", ["a", "b"])]
+    model = entry("tokenizer.ggml.model", STRING, string(written))
+    assert of_arch("llama", [model, *tokens], n_layer=1).tokenizer == read
+
+
+def test_a_tokenizer_llama_cpp_does_not_load_or_none_is_refused() -> None:
+    rwkv = entry("tokenizer.ggml.model", STRING, string("rwkv"))
+    assert refused_arch("llama", [rwkv]) == (
+        "'tokenizer.ggml.model' is 'rwkv'; this tool sizes the vocabularies of "
+        "llama, gpt2, bert, t5, none"
+    )
+    no_model = [item for item in LLAMA_ENTRIES if b"tokenizer.ggml.model" not in item[:40]]
+    assert refused_header(no_model).startswith("the metadata has no 'tokenizer.ggml.model'")
+
+
+def refused_arch(arch: str, extra: list[bytes]) -> str:
+    with pytest.raises(GgufError) as raised:
+        of_arch(arch, extra)
+    return str(raised.value)
 
 
 def bools(flags: list[bool]) -> bytes:
@@ -203,45 +266,57 @@ def bools(flags: list[bool]) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("flags", "pattern"),
+    "flags",
     [
-        ([True] * 5 + [False], 6),
-        ([True, False] * 3, 2),
-        ([False] * 6, 1),
-        ([True] * 6, 7),  # every layer slides: no global layer among the six
-        ([True, True, False, True, True, False], 3),
-        ([True, True, True, True, True, False], 6),
+        [True] * 5 + [False],
+        [True, False] * 3,
+        [False] * 6,
+        [True] * 6,
+        [True, False, False, True, True, False],  # no period: kept all the same
     ],
 )
-def test_bool_patterns_become_periods(flags: list[bool], pattern: int) -> None:
+def test_bool_patterns_are_kept_one_flag_per_layer(flags: list[bool]) -> None:
     window = u32("gemma3.attention.sliding_window", 512)
     architecture = gemma3([window, bools(flags)])
-    assert architecture.sliding_window_pattern == pattern
+    assert architecture.sliding_window_pattern == tuple(flags)
     assert [architecture.is_swa(layer) for layer in range(6)] == flags
 
 
-def test_aperiodic_bool_pattern_is_refused() -> None:
+def test_a_period_is_kept_and_a_period_of_zero_slides_every_layer() -> None:
+    """llama.cpp's set_swa_pattern(0) slides every layer; a period of 0 in a
+    config means the architecture's default, so the header's 0 is kept as flags."""
     window = u32("gemma3.attention.sliding_window", 512)
-    with pytest.raises(GgufError, match="without a period"):
-        gemma3([window, bools([True, False, False, True, True, False])])
+    period = gemma3([window, u32("gemma3.attention.sliding_window_pattern", 3)])
+    assert period.sliding_window_pattern == 3
+    zero = gemma3([window, u32("gemma3.attention.sliding_window_pattern", 0)])
+    assert zero.sliding_window_pattern == (True,) * 6 and zero.swa_layers() == 6
+    default = gemma3([window])
+    assert default.sliding_window_pattern == 0 and default.swa_layers() == 5
 
 
-def test_gemma3_needs_its_sliding_window() -> None:
-    with pytest.raises(GgufError, match=r"no 'gemma3\.attention\.sliding_window'"):
-        gemma3([])
+def test_gemma3_without_a_window_has_no_sliding_layers() -> None:
+    """llama.cpp's gemma3 reads the window as optional: without one, no layer
+    slides, and the pattern is not read."""
+    architecture = gemma3([bools([True] * 6)])
+    assert (architecture.sliding_window, architecture.sliding_window_pattern) == (0, 0)
+    assert architecture.swa_layers() == 0
 
 
-def test_per_layer_head_counts_take_the_largest() -> None:
-    """Per-layer arrays size by their largest value (never short of
-    llama.cpp); the default head size divides by the first layer's count."""
+def test_per_layer_values_are_kept_per_layer() -> None:
+    """Per-layer arrays stay one value per layer, a uniform one a number; the
+    default head size divides by the first layer's head count, as llama.cpp does."""
     per_layer = [
         entry("gemma3.attention.head_count", ARRAY, struct.pack("<IQ3I", UINT32, 3, 2, 4, 4)),
-        entry("gemma3.attention.head_count_kv", ARRAY, struct.pack("<IQ3I", UINT32, 3, 1, 2, 0)),
+        entry("gemma3.attention.head_count_kv", ARRAY, struct.pack("<IQ3I", UINT32, 3, 1, 1, 1)),
         entry("gemma3.feed_forward_length", ARRAY, struct.pack("<IQ3I", UINT32, 3, 64, 96, 64)),
         u32("gemma3.attention.sliding_window", 0),
     ]
     architecture = gemma3(per_layer, n_layer=3)
-    assert (architecture.n_head, architecture.n_head_kv, architecture.n_ff) == (4, 2, 96)
+    assert (architecture.n_head, architecture.n_head_kv, architecture.n_ff) == (
+        (2, 4, 4),
+        1,
+        (64, 96, 64),
+    )
     assert architecture.head_dim_k == 32 // 2
     assert (architecture.sliding_window, architecture.sliding_window_pattern) == (0, 0)
 
@@ -263,14 +338,14 @@ def pattern_array(kind: int, payload: bytes, length: int) -> bytes:
 @pytest.mark.parametrize(
     ("pattern", "shown"),
     [
-        (bools([True] * 5), "5 bool"),
-        (pattern_array(INT32, struct.pack("<6i", *[1] * 6), 6), "6 int32"),
         (pattern_array(0, bytes(6), 6), "6 uint8"),  # GGUF's type 0 is uint8
+        (pattern_array(FLOAT32, struct.pack("<6f", *[1.0] * 6), 6), "6 float32"),
     ],
 )
-def test_a_sliding_window_pattern_array_must_be_one_bool_per_layer(
+def test_a_sliding_window_pattern_array_of_another_type_is_refused(
     pattern: bytes, shown: str
 ) -> None:
+    """llama.cpp reads the flags from bool, uint32 or int32 arrays only."""
     window = u32("gemma3.attention.sliding_window", 512)
     with pytest.raises(GgufError) as raised:
         gemma3([window, pattern])
@@ -280,13 +355,20 @@ def test_a_sliding_window_pattern_array_must_be_one_bool_per_layer(
     )
 
 
-def test_an_aperiodic_bool_pattern_is_refused_with_the_reason() -> None:
+def test_a_flag_array_is_read_as_llama_cpp_reads_it() -> None:
+    """int32 flags count as bools; a short array leaves the last layers
+    global, a long one's extra flags are ignored; more than llama.cpp's 512
+    layers is refused."""
     window = u32("gemma3.attention.sliding_window", 512)
+    int32s = pattern_array(INT32, struct.pack("<6i", 1, 0, 2, 0, 1, 0), 6)
+    assert gemma3([window, int32s]).sliding_window_pattern == (True, False) * 3
+    short = gemma3([window, bools([True] * 4)]).sliding_window_pattern
+    assert short == (True,) * 4 + (False,) * 2
+    assert gemma3([window, bools([True] * 9)]).sliding_window_pattern == (True,) * 6
     with pytest.raises(GgufError) as raised:
-        gemma3([window, bools([True, False, False, True, True, False])])
+        gemma3([window, bools([True] * 513)])
     assert str(raised.value) == (
-        "'gemma3.attention.sliding_window_pattern' marks sliding-window layers without a "
-        "period (every Nth layer global); this tool cannot size that layout"
+        "'gemma3.attention.sliding_window_pattern' has 513 flags; llama.cpp takes at most 512"
     )
 
 
@@ -338,7 +420,7 @@ def test_the_least_values_llama_cpp_accepts_are_accepted() -> None:
     feed_forward = entry("llama.feed_forward_length", ARRAY, struct.pack("<IQ2I", UINT32, 2, 0, 64))
     two_layers = replaced("llama.block_count", u32("llama.block_count", 2))
     entries = [item for item in two_layers if b"feed_forward_length" not in item[:60]]
-    assert architecture_of(parsed(build(entries=[*entries, feed_forward]))).n_ff == 64
+    assert architecture_of(parsed(build(entries=[*entries, feed_forward]))).n_ff == (0, 64)
     at_most = replaced("llama.block_count", u32("llama.block_count", 512))
     assert architecture_of(parsed(build(entries=at_most))).n_layer == 512
     no_tokenizer = [item for item in LLAMA_ENTRIES if b"tokenizer.ggml" not in item[:40]]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from icpp_sizer_check.runtimes.base import ModelFile
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import (
@@ -74,7 +76,7 @@ def test_heads_that_do_not_group_are_refused_with_the_fix() -> None:
     assert resolved is None
     assert [(f.path, f.message) for f in findings] == [
         (
-            ("models", 3, "architecture"),
+            ("models", 3, "architecture", "n_head_kv"),
             "n_head (16) must be divisible by n_head_kv (3); fix the architecture values",
         )
     ]
@@ -117,21 +119,140 @@ def test_a_gguf_models_read_is_kept_for_the_replay(tmp_path: Path) -> None:
     assert resolved.values.gguf.path == "models/qwen2_q8_0_untied.gguf"
 
 
-def test_ungrouped_heads_written_over_a_gguf_header_are_found_at_the_file(tmp_path: Path) -> None:
+def test_ungrouped_heads_written_over_a_gguf_header_are_found_at_the_key(tmp_path: Path) -> None:
     file = _gguf(tmp_path)
     model = {"ctx_size": 1024, "architecture": {"n_head": 7}}
     resolved, findings = resolve_model(2, model, frozenset(), file)
     assert resolved is None
     [finding] = findings
-    assert finding.path == ("models", 2, "gguf")
+    assert finding.path == ("models", 2, "architecture", "n_head")
     assert finding.message.startswith("n_head (7) must be divisible by n_head_kv (")
+
+
+def test_a_shape_problem_of_the_header_alone_is_found_at_the_file(tmp_path: Path) -> None:
+    """A written n_layer the header's per-layer list does not match: the list
+    is the file's, so the file is named."""
+    from tests.gguf.files import SPECS, write_model
+
+    path = write_model(tmp_path / "lfm2.gguf", SPECS["lfm2_per_layer_kv"])
+    file = ModelFile(path.name, str(path), str(path.resolve()), path.name)
+    model = {"ctx_size": 1024, "architecture": {"n_layer": 3}}
+    resolved, findings = resolve_model(2, model, frozenset(), file)
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (
+            ("models", 2, "gguf"),
+            "n_head_kv lists 6 values for n_layer 3; write one per layer, or one number for "
+            "every layer",
+        )
+    ]
+
+
+LFM2: dict[str, Any] = {
+    **SHAPE,
+    "arch": "lfm2",
+    "n_layer": 4,
+    "n_head": 32,
+    "n_head_kv": [0, 8, 0, 8],
+    "shortconv_l_cache": 3,
+}
+
+
+def test_per_layer_lists_are_taken_one_value_per_layer() -> None:
+    written = {**LFM2, "n_ff": [8192, 8192, 4096, 8192], "sliding_window_pattern": [True] * 4}
+    resolved, findings = _resolve({"architecture": written, "ctx_size": 4096})
+    assert findings == []
+    arch = resolved.values.architecture
+    assert (arch.n_head, arch.n_head_kv, arch.n_ff) == (32, (0, 8, 0, 8), (8192, 8192, 4096, 8192))
+    assert arch.sliding_window_pattern == (True,) * 4
+    assert arch.attention_layers() == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("changed", "key", "message"),
+    [
+        (
+            {"n_head_kv": [0, 8, 0]},
+            "n_head_kv",
+            "n_head_kv lists 3 values for n_layer 4; write one per layer, or one number for "
+            "every layer",
+        ),
+        (
+            {"sliding_window_pattern": [True]},
+            "sliding_window_pattern",
+            "sliding_window_pattern lists 1 values for n_layer 4; write one per layer, or a period",
+        ),
+        (
+            {"n_head_kv": [0, 8, 0, 3]},
+            "n_head_kv",
+            "n_head (32) must be divisible by n_head_kv (3) on layer 3; "
+            "fix the architecture values",
+        ),
+        (
+            {"n_head": [32, 32, 32, 12]},
+            "n_head_kv",
+            "n_head (12) must be divisible by n_head_kv (8) on layer 3; "
+            "fix the architecture values",
+        ),
+        (
+            {"n_head_kv": [0, 0, 0, 0]},
+            "n_head_kv",
+            "n_head_kv is 0 on every layer; at least one layer needs key/value heads",
+        ),
+        (
+            {"arch": "llama"},
+            "n_head_kv",
+            "n_head_kv is 0 on layer 0, and only lfm2's short-convolution and granitehybrid's "
+            "Mamba2 layers have no key/value heads; give the layer its heads, or set arch: lfm2 "
+            "or granitehybrid",
+        ),
+        (
+            {"shortconv_l_cache": 1},
+            "shortconv_l_cache",
+            "shortconv_l_cache is 1, and lfm2's short-convolution layers (n_head_kv 0) need at "
+            "least 2; write the file's lfm2.shortconv.l_cache (3 in LFM2 models)",
+        ),
+    ],
+)
+def test_per_layer_shapes_llama_cpp_refuses_are_found_at_the_key(
+    changed: dict[str, Any], key: str, message: str
+) -> None:
+    resolved, findings = _resolve({"architecture": {**LFM2, **changed}, "ctx_size": 4096})
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (("models", 3, "architecture", key), message)
+    ]
+
+
+def test_an_unwritten_convolution_length_is_found_at_the_mapping() -> None:
+    written = {key: value for key, value in LFM2.items() if key != "shortconv_l_cache"}
+    _, findings = _resolve({"architecture": written, "ctx_size": 4096})
+    assert [f.path for f in findings] == [("models", 3, "architecture")]
+    assert findings[0].message.startswith("shortconv_l_cache is 0, and lfm2's")
+
+
+def test_a_header_values_range_is_checked_layer_by_layer() -> None:
+    arch = Architecture(**{**SHAPE, "n_layer": 2}, shortconv_l_cache=3)
+    assert out_of_range(arch._replace(n_head_kv=(0, 8)), {"n_head_kv"}) == []
+    assert out_of_range(arch._replace(n_ff=(1, 2**31)), {"n_ff"}) == [
+        ("n_ff[1]", 2**31, 0, 2**31 - 1)
+    ]
+    assert out_of_range(arch._replace(n_head=(1, 0)), {"n_head"}) == [
+        ("n_head[1]", 0, 1, 2**31 - 1)
+    ]
+    assert (
+        out_of_range(
+            arch._replace(sliding_window_pattern=(True, False)), {"sliding_window_pattern"}
+        )
+        == []
+    )
 
 
 GRANITEHYBRID: dict[str, Any] = {
     **SHAPE,
     "n_layer": 4,
     "n_embd": 256,
-    "n_head_kv": (0, 0, 2, 0),
+    "n_head_kv": [0, 0, 2, 0],
     "arch": "granitehybrid",
     "ssm_d_conv": 4,
     "ssm_d_inner": 512,
@@ -141,41 +262,57 @@ GRANITEHYBRID: dict[str, Any] = {
 }
 
 
-def test_a_granitehybrid_shape_llama_cpp_would_not_load_is_refused_with_the_fix() -> None:
-    """granite-hybrid.cpp requires the ssm keys, an expansion of 2 and heads and
-    groups that divide the mixer; a shape without them is not sized, nor one
-    with experts (Granite 4.0 H-Tiny and H-Small)."""
-    resolved, findings = _resolve({"architecture": GRANITEHYBRID, "ctx_size": 1024})
-    assert resolved is not None and findings == []
-    for changed, message in (
+@pytest.mark.parametrize(
+    ("changed", "key", "message"),
+    [
         (
             {"ssm_d_state": 0, "ssm_n_group": 0},
-            "a granitehybrid model needs ssm_d_state, ssm_n_group of at least 1 "
-            "(the file's granitehybrid.ssm.* keys)",
+            "ssm_d_state",
+            "ssm_d_state, ssm_n_group must be at least 1 for granitehybrid's Mamba2 layers; "
+            "write the file's granitehybrid.ssm.* values",
         ),
         (
             {"ssm_d_inner": 768},
-            "ssm_d_inner (768) must be twice n_embd (256), the only expansion llama.cpp supports",
+            "ssm_d_inner",
+            "ssm_d_inner (768) must be twice n_embd (256), the only expansion llama.cpp "
+            "supports; fix the architecture values",
         ),
-        ({"ssm_dt_rank": 6}, "ssm_d_inner (512) must be divisible by ssm_dt_rank (6)"),
-        ({"ssm_n_group": 3}, "ssm_d_inner (512) must be divisible by ssm_n_group (3)"),
+        (
+            {"ssm_dt_rank": 6},
+            "ssm_dt_rank",
+            "ssm_d_inner (512) must be divisible by ssm_dt_rank (6); fix the architecture values",
+        ),
+        (
+            {"ssm_n_group": 3},
+            "ssm_n_group",
+            "ssm_d_inner (512) must be divisible by ssm_n_group (3); fix the architecture values",
+        ),
         (
             {"n_expert": 64},
-            "a granitehybrid model with experts (n_expert 64) is not sized: its "
-            "mixture-of-experts feed-forward is not modelled, only the dense H models are",
+            "n_expert",
+            "a granitehybrid model with experts (n_expert 64, as in Granite 4.0 H-Tiny and "
+            "H-Small) is not sized: only the dense H models' feed-forward is modelled",
         ),
-    ):
-        model = {"architecture": {**GRANITEHYBRID, **changed}, "ctx_size": 1024}
-        resolved, findings = _resolve(model)
-        assert resolved is None
-        assert [(f.path, f.message) for f in findings] == [
-            (("models", 3, "architecture"), f"{message}; fix the architecture values")
-        ]
+    ],
+)
+def test_a_granitehybrid_shape_that_is_not_sized_is_found_at_the_key(
+    changed: dict[str, Any], key: str, message: str
+) -> None:
+    """granite-hybrid.cpp requires the ssm keys, an expansion of 2 and heads and
+    groups that divide the mixer; a shape without them is not sized, nor one
+    with experts."""
+    resolved, findings = _resolve({"architecture": GRANITEHYBRID, "ctx_size": 1024})
+    assert resolved is not None and findings == []
+    resolved, findings = _resolve({"architecture": {**GRANITEHYBRID, **changed}, "ctx_size": 1024})
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (("models", 3, "architecture", key), message)
+    ]
 
 
 def test_a_granitehybrid_file_whose_mamba2_shape_is_unread_is_refused(tmp_path: Path) -> None:
     """Until the header's ssm keys are read, a granitehybrid file is refused
-    at the file rather than sized as if it had no Mamba2 layers."""
+    at the file rather than sized without its Mamba2 layers' states."""
     from tests.runtimes.llama_cpp_canister.granitehybrid_file import write_granitehybrid
     from tests.runtimes.llama_cpp_canister.shapes import SMALL_GRANITEHYBRID
 
@@ -185,17 +322,4 @@ def test_a_granitehybrid_file_whose_mamba2_shape_is_unread_is_refused(tmp_path: 
     assert resolved is None
     [finding] = findings
     assert finding.path == ("models", 1, "gguf")
-    assert finding.message.startswith("a granitehybrid model needs ssm_d_conv, ssm_d_inner, ")
-
-
-def test_a_hybrid_without_any_attention_layer_is_refused_with_the_fix() -> None:
-    """llama.cpp loads it and reserves its graph, then aborts on the KV cache's
-    missing buffer when a context is filled (measured: GGML_ASSERT(buffer))."""
-    for arch in ("granitehybrid", "lfm2"):
-        shape = {**GRANITEHYBRID, "arch": arch, "n_head_kv": (0, 0, 0, 0), "shortconv_l_cache": 3}
-        resolved, findings = _resolve({"architecture": shape, "ctx_size": 1024})
-        assert resolved is None
-        assert [f.message for f in findings] == [
-            "n_head_kv is 0 in every layer; at least one layer needs a key/value head: "
-            "fix the architecture values"
-        ]
+    assert finding.message.startswith("ssm_d_conv, ssm_d_inner, ssm_d_state, ssm_dt_rank, ")

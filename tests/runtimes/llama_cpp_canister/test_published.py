@@ -10,6 +10,8 @@ from tests.fixtures import REPO
 from tests.runtimes.llama_cpp_canister.gguf_parser_method import published_figures
 from tests.runtimes.llama_cpp_canister.published import (
     PUBLISHED_HEAP,
+    PUBLISHED_ROUGHLY,
+    all_published_models,
     error_percent,
     published_models,
 )
@@ -55,3 +57,17 @@ def test_readme_table_shows_prediction_measurement_and_error() -> None:
             f"| {parser[name]:,} | {error_percent(parser[name], published)} |"
         )
         assert cells in readme, cells
+
+
+def test_every_published_model_has_its_figure_and_the_lfm2_models_their_layers() -> None:
+    """The deployed LFM2.5 models read back with one key/value head count per
+    layer: short-convolution layers without a KV cache, and their state's length."""
+    models = all_published_models()
+    assert set(models) == set(PUBLISHED_HEAP) | set(PUBLISHED_ROUGHLY)
+    small, large = models["lfm2.5-1.2b-q4_k_m"], models["lfm2.5-2.6b-q4_k_m"]
+    assert small.architecture.attention_layers() == (2, 5, 8, 10, 12, 14)
+    assert large.architecture.attention_layers() == (2, 5, 9, 13, 17, 21, 24, 27)
+    for model in (small, large):
+        assert model.architecture.shortconv_l_cache == 3
+        assert model.architecture.swa_layers() == 0
+        assert model.settings.ctx_size == 4096 and model.settings.ubatch_size == 8

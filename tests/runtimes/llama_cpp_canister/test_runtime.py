@@ -36,6 +36,8 @@ def test_json_has_every_buffer_in_bytes(published: Path, run: Run) -> None:
         "qwen3-0.6b-q8_0",
         "qwen3-1.7b-q4_k_m",
         "gemma-3-270m-q8_0",
+        "lfm2.5-1.2b-q4_k_m",
+        "lfm2.5-2.6b-q4_k_m",
     ]
     for model in models:
         sizes = model["bytes"]
@@ -67,7 +69,7 @@ def test_too_little_headroom_fails_at_the_model_with_a_remedy(published: Path, r
     assert outcome.code == 1
     lines = outcome.out.splitlines()
     failure = next(line for line in lines if "qwen3-1.7b-q4_k_m" in line and "below" in line)
-    assert failure.startswith("sizes.yaml:36:5: model qwen3-1.7b-q4_k_m leaves ")
+    assert failure.startswith("sizes.yaml:38:5: model qwen3-1.7b-q4_k_m leaves ")
     assert "below its min_headroom_mib of 64" in failure
     remedy = lines[lines.index(failure) + 1]
     assert remedy.startswith("  to leave 64 MiB free: ctx_size at most ")

@@ -1,0 +1,184 @@
+"""Random model shapes and llama.cpp settings for the sweep and the property test, from a seed.
+
+:func:`draw_case` draws, with a ``random.Random``, one :class:`Case`: an
+:class:`Architecture` of one of architecture.ARCHITECTURES that its llama.cpp
+loader accepts, :class:`SparseOptions` (mixed weight types, tied or untied
+output) and several llama.cpp :class:`Settings` (context 64 to 40,960,
+padded or not; batch and ubatch 1 to 4,096; every KV cache type llama.cpp
+accepts; flash attention on or off, on whenever the V cache is quantized).
+
+Shapes stay small (a case's file is written and loaded in well under a
+second) but keep what the sizing must get right: grouped-query heads, a head
+size of its own, large vocabularies, per-layer arrays (lfm2's 0 on
+short-convolution layers; a uniform array elsewhere, the only kind those
+loaders accept), sliding windows and their patterns, exaone4's 64-layer
+sliding model.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import NamedTuple
+
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    ARCHITECTURES,
+    Architecture,
+    PerLayer,
+    Settings,
+)
+from tests.oracle.dry_run import CACHE_TYPES, UNQUANTIZED
+from tests.oracle.sparse_gguf import SparseOptions, WeightTypes
+
+MATRIX_TYPES = ("F16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K", "MXFP4", "BF16", "Q4_1")
+HEAD_TYPES = ("Q6_K", "Q8_0", "F16", "Q4_K")
+# Architectures whose query projection is n_embd wide: head_dim x n_head = n_embd.
+SQUARE_QUERY = ("qwen2", "phi3", "lfm2", "exaone4")
+CONTEXTS_PER_CASE = 8
+
+
+class Case(NamedTuple):
+    arch: Architecture
+    options: SparseOptions
+    contexts: list[Settings]  # llama.cpp's settings, as the sizing takes them
+
+
+def _log_uniform(rng: random.Random, low: int, high: int) -> int:
+    value: float = low * (high / low) ** rng.random()
+    return round(value)
+
+
+def _uniform_array(rng: random.Random, value: int, n_layer: int) -> PerLayer:
+    """``value``, written now and then as a per-layer array of equal entries."""
+    return (value,) * n_layer if rng.random() < 0.25 else value
+
+
+def draw_arch(rng: random.Random, kind: str) -> Architecture:
+    n_layer = 64 if kind == "exaone4" and rng.random() < 0.2 else rng.randint(1, 6)
+    n_head = rng.choice((1, 2, 4, 8, 16))
+    head_dim = rng.choice((32, 64, 128) if kind != "gemma3" else (64, 128, 256))
+    n_embd = n_head * head_dim if kind in SQUARE_QUERY else 64 * rng.randint(1, 24)
+    n_head_kv = rng.choice([k for k in range(1, n_head + 1) if n_head % k == 0])
+    tokenizer = rng.choice(("none", "none", "gpt2", "llama"))
+    n_vocab = _log_uniform(rng, 512, 262144 if tokenizer == "none" else 65536)
+    heads_kv: PerLayer = _uniform_array(rng, n_head_kv, n_layer)
+    window, pattern, l_cache = 0, 0, 0
+    if kind == "lfm2":
+        n_layer = max(n_layer, 2)
+        flags = [rng.random() < 0.4 for _ in range(n_layer)]
+        flags[rng.randrange(n_layer)] = True  # at least one attention layer
+        heads_kv = tuple(n_head_kv if flag else 0 for flag in flags)
+        l_cache = rng.choice((2, 3, 4))
+        window = rng.choice((0, 0, 64, 512))
+    elif kind == "gemma3":
+        window = rng.choice((0, 64, 128, 512, 1024))
+        pattern = rng.choice((0, 0, 2, 3, 6))
+        if rng.random() < 0.25:
+            sliding = tuple(rng.random() < 0.7 for _ in range(n_layer))
+            return _shape(
+                kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
+            )._replace(sliding_window=window, sliding_window_pattern=sliding)
+    elif kind == "phi3":
+        window = rng.choice((0, 2047))  # read, then turned off by the loader
+    elif kind == "exaone4" and n_layer == 64:
+        n_embd, n_head, head_dim = 64, 1, 64
+        heads_kv = 1
+    return _shape(
+        kind, n_layer, n_embd, n_head, heads_kv, head_dim, rng, n_vocab, tokenizer
+    )._replace(sliding_window=window, sliding_window_pattern=pattern, shortconv_l_cache=l_cache)
+
+
+def _shape(
+    kind: str,
+    n_layer: int,
+    n_embd: int,
+    n_head: int,
+    n_head_kv: PerLayer,
+    head_dim: int,
+    rng: random.Random,
+    n_vocab: int,
+    tokenizer: str,
+) -> Architecture:
+    return Architecture(
+        n_layer=n_layer,
+        n_embd=n_embd,
+        n_head=_uniform_array(rng, n_head, n_layer),
+        n_head_kv=n_head_kv,
+        head_dim_k=head_dim,
+        head_dim_v=head_dim,
+        n_ff=_uniform_array(rng, 32 * rng.randint(2, 96), n_layer),
+        n_vocab=n_vocab,
+        tensor_data_bytes=0,
+        file_bytes=0,
+        arch=kind,
+        context_length=rng.choice((2048, 8192, 40960)),
+        tokenizer=tokenizer,
+        n_merges=rng.randint(1, 4000) if tokenizer == "gpt2" else 0,
+    )
+
+
+def draw_options(rng: random.Random) -> SparseOptions:
+    matrix = rng.choice(MATRIX_TYPES)
+    types = WeightTypes(
+        matrix=matrix,
+        token_embd=rng.choice((None, *HEAD_TYPES)),
+        output=rng.choice((None, *HEAD_TYPES)),
+        attn_v=rng.choice((None, "Q6_K")),
+        ffn_down=rng.choice((None, "Q6_K")),
+    )
+    return SparseOptions(types, tied=rng.random() < 0.5)
+
+
+def draw_context(rng: random.Random) -> Settings:
+    n_ctx = _log_uniform(rng, 64, 40960)
+    if rng.random() < 0.3:
+        n_ctx = -(-n_ctx // 256) * 256  # a padded value now and then
+    type_v = rng.choice(CACHE_TYPES)
+    flash_attn = True if type_v not in UNQUANTIZED else rng.random() < 0.5
+    return Settings(
+        ctx_size=n_ctx,
+        batch_size=_log_uniform(rng, 1, 4096),
+        ubatch_size=_log_uniform(rng, 1, 4096),
+        cache_type_k=rng.choice(CACHE_TYPES),
+        cache_type_v=type_v,
+        flash_attn=flash_attn,
+    )
+
+
+def draw_case(rng: random.Random, kind: str = "", contexts: int = CONTEXTS_PER_CASE) -> Case:
+    """One shape of ``kind`` (any architecture when empty) and its settings."""
+    arch = draw_arch(rng, kind or rng.choice(ARCHITECTURES))
+    return Case(arch, draw_options(rng), [draw_context(rng) for _ in range(contexts)])
+
+
+def small_shape(kind: str) -> Architecture:
+    """A small, fixed shape of ``kind`` with what sets it apart: lfm2 with
+    short-convolution layers, gemma3 sliding over 128 tokens in a pattern of
+    3, phi3 with a window its loader turns off, exaone4 in its 64-layer
+    sliding form, grouped-query heads everywhere."""
+    n_layer = {"lfm2": 4, "gemma3": 4, "exaone4": 64}.get(kind, 2)
+    square = kind in SQUARE_QUERY
+    arch = Architecture(
+        n_layer=n_layer,
+        n_embd=256 if square or kind == "exaone4" else 320,
+        n_head=4,
+        n_head_kv=2,
+        head_dim_k=64,
+        head_dim_v=64,
+        n_ff=512,
+        n_vocab=1000,
+        tensor_data_bytes=0,
+        file_bytes=0,
+        arch=kind,
+        context_length=4096,
+        tokenizer="gpt2",
+        n_merges=100,
+    )
+    if kind == "lfm2":
+        return arch._replace(n_head_kv=(0, 2, 0, 2), shortconv_l_cache=3)
+    if kind == "gemma3":
+        return arch._replace(sliding_window=128, sliding_window_pattern=3, tokenizer="llama")
+    if kind == "phi3":
+        return arch._replace(sliding_window=2047, tokenizer="none")
+    if kind == "exaone4":
+        return arch._replace(n_embd=64, n_head=1, n_head_kv=1, n_ff=64)
+    return arch
