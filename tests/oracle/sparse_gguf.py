@@ -121,8 +121,9 @@ def _layer_tensors(
     """Block ``il``'s tensors, as the architecture's load_arch_tensors creates them."""
     kind, n_embd, blk = arch.arch, arch.n_embd, f"blk.{il}"
     raise_v, raise_down = _raised(arch, il, rule)
-    # lfm2 reads each layer's heads; the others size every layer by layer 0's.
-    at = il if kind == "lfm2" else 0
+    # lfm2 and granitehybrid read each layer's heads; the others size every
+    # layer by layer 0's.
+    at = il if kind in ("lfm2", "granitehybrid") else 0
     n_ff = at_layer(arch.n_ff, at)
     n_head, n_head_kv = at_layer(arch.n_head, at), at_layer(arch.n_head_kv, at)
     n_q = arch.head_dim_k * n_head
@@ -136,6 +137,8 @@ def _layer_tensors(
             matrix(f"{blk}.shortconv.in_proj", n_embd, 3 * n_embd),
             matrix(f"{blk}.shortconv.out_proj", n_embd, n_embd),
         ]
+    elif kind == "granitehybrid" and n_head_kv == 0:
+        out += _mamba2_tensors(arch, blk, matrix, vector)
     elif kind == "phi3":  # phi3 files carry one fused q/k/v matrix
         out.append(matrix(f"{blk}.attn_qkv", n_embd, n_q + n_k + n_v))
     else:
@@ -147,7 +150,7 @@ def _layer_tensors(
     if kind == "qwen2":  # Qwen2 has q/k/v biases (optional to the loader)
         out += [vector(f"{blk}.attn_q", n_q, "bias"), vector(f"{blk}.attn_k", n_k, "bias")]
         out.append(vector(f"{blk}.attn_v", n_v, "bias"))
-    if not (kind == "lfm2" and n_head_kv == 0):
+    if n_head_kv or kind not in ("lfm2", "granitehybrid"):
         out.append(matrix(f"{blk}.attn_output", n_q, n_embd))
     if kind in ("qwen3", "gemma3", "exaone4") or (kind == "lfm2" and n_head_kv):
         out += [
@@ -165,6 +168,23 @@ def _layer_tensors(
         out += [matrix(f"{blk}.ffn_gate", n_embd, n_ff), matrix(f"{blk}.ffn_up", n_embd, n_ff)]
     out.append(matrix(f"{blk}.ffn_down", n_ff, n_embd, "ffn_down" if raise_down else "matrix"))
     return out
+
+
+def _mamba2_tensors(arch: Architecture, blk: str, matrix: Any, vector: Any) -> list[Tensor]:
+    """A granitehybrid Mamba2 layer's mixer (granite-hybrid.cpp): the input
+    projection (z, x, B, C, dt), the convolution and its bias, dt's bias, A,
+    D, the grouped norm and the output projection."""
+    d_inner, heads, channels = arch.ssm_d_inner, arch.ssm_dt_rank, arch.ssm_conv_channels()
+    return [
+        matrix(f"{blk}.ssm_in", arch.n_embd, d_inner + channels + heads),
+        Tensor(f"{blk}.ssm_conv1d.weight", (arch.ssm_d_conv, channels), "F32"),
+        vector(f"{blk}.ssm_conv1d", channels, "bias"),
+        vector(f"{blk}.ssm_dt", heads, "bias"),
+        Tensor(f"{blk}.ssm_a", (1, heads), "F32"),
+        Tensor(f"{blk}.ssm_d", (1, heads), "F32"),
+        Tensor(f"{blk}.ssm_norm.weight", (d_inner // arch.ssm_n_group, arch.ssm_n_group), "F32"),
+        matrix(f"{blk}.ssm_out", d_inner, arch.n_embd),
+    ]
 
 
 def tensors_of(arch: Architecture, options: SparseOptions) -> list[Tensor]:
@@ -231,6 +251,29 @@ def _add_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
         uint(gguf.Keys.ShortConv.L_CACHE, arch.shortconv_l_cache)
     if name == "granite":  # required by its loader
         writer.add_float32(gguf.Keys.LLM.LOGIT_SCALE.format(arch=name), 1.0)
+    if name == "granitehybrid":
+        _add_mamba2_hparams(writer, arch)
+
+
+def _add_mamba2_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
+    """granitehybrid's ssm keys, RoPE's switch and Granite's three scales
+    (the sizing's graph has their SCALE nodes, as Granite 4.0 files do)."""
+    name = arch.arch
+    for key, value in (
+        (gguf.Keys.SSM.CONV_KERNEL, arch.ssm_d_conv),
+        (gguf.Keys.SSM.INNER_SIZE, arch.ssm_d_inner),
+        (gguf.Keys.SSM.STATE_SIZE, arch.ssm_d_state),
+        (gguf.Keys.SSM.TIME_STEP_RANK, arch.ssm_dt_rank),
+        (gguf.Keys.SSM.GROUP_COUNT, arch.ssm_n_group),
+    ):
+        writer.add_uint32(key.format(arch=name), value)
+    writer.add_bool(gguf.Keys.Rope.SCALING_FINETUNED.format(arch=name), arch.rope_finetuned)
+    for key, scale in (
+        (gguf.Keys.LLM.LOGIT_SCALE, 6.0),
+        (gguf.Keys.LLM.RESIDUAL_SCALE, 0.22),
+        (gguf.Keys.LLM.EMBEDDING_SCALE, 12.0),
+    ):
+        writer.add_float32(key.format(arch=name), scale)
 
 
 def write_sparse_gguf(
