@@ -25,8 +25,10 @@ GRANITE_4_0_H_1B = Architecture(
     ssm_n_group=1,
     rope_finetuned=False,
 )
-# A small file of the same kind: 6 layers, attention in the third and fifth.
+# A small file of the same kind: 6 layers, attention in the third and fifth,
+# dummy tokens (no BPE merges to write).
 SMALL_GRANITEHYBRID = GRANITE_4_0_H_1B._replace(
+    tokenizer="none",
     n_layer=6,
     n_embd=256,
     n_head=4,

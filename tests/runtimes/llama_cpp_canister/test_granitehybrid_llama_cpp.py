@@ -1,5 +1,5 @@
 """granitehybrid's sizing held to real llama.cpp: small files of Granite 4.0
-H's kind (granitehybrid_file) loaded in a fresh process, each context filled
+H's kind (tests/oracle/sparse_gguf) loaded in a fresh process, each context filled
 to its last cell and saved. The padded context and the saved session must be
 llama.cpp's exactly; the attention layers' KV buffer and the compute buffer
 within the log's rounding (tests/data/oracle/dry_run_cases.jsonl holds the
@@ -43,10 +43,10 @@ def test_granitehybrid_buffers_and_session_are_llama_cpps(name: str, tmp_path: P
             importlib.import_module(module)
         except ImportError as error:
             missing(f"{module} cannot be imported ({error}): install llama-cpp-python and gguf")
-    from tests.runtimes.llama_cpp_canister.granitehybrid_file import write_granitehybrid
+    from tests.oracle.sparse_gguf import write_sparse_gguf
 
     arch: Architecture = SHAPES[name]
-    model = write_granitehybrid(tmp_path / f"{name}.gguf", arch)
+    model = write_sparse_gguf(tmp_path / f"{name}.gguf", arch)
     figures = probe(model, list(CONTEXTS))
     for request, measured in zip(CONTEXTS, figures.contexts):
         sizing = size_model(arch, Settings(*request))

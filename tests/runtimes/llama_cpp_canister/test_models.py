@@ -313,10 +313,10 @@ def test_a_granitehybrid_shape_that_is_not_sized_is_found_at_the_key(
 def test_a_granitehybrid_file_whose_mamba2_shape_is_unread_is_refused(tmp_path: Path) -> None:
     """Until the header's ssm keys are read, a granitehybrid file is refused
     at the file rather than sized without its Mamba2 layers' states."""
-    from tests.runtimes.llama_cpp_canister.granitehybrid_file import write_granitehybrid
+    from tests.oracle.sparse_gguf import write_sparse_gguf
     from tests.runtimes.llama_cpp_canister.shapes import SMALL_GRANITEHYBRID
 
-    path = write_granitehybrid(tmp_path / "h.gguf", SMALL_GRANITEHYBRID)
+    path = write_sparse_gguf(tmp_path / "h.gguf", SMALL_GRANITEHYBRID)
     file = ModelFile(path.name, str(path), str(path.resolve()), "models/h.gguf")
     resolved, findings = resolve_model(1, {"ctx_size": 1024}, frozenset(), file)
     assert resolved is None
