@@ -249,15 +249,18 @@ def _add_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
         uint(gguf.Keys.Attention.SLIDING_WINDOW_PATTERN, pattern)
     if name == "lfm2":
         uint(gguf.Keys.ShortConv.L_CACHE, arch.shortconv_l_cache)
-    if name == "granite":  # required by its loader
-        writer.add_float32(gguf.Keys.LLM.LOGIT_SCALE.format(arch=name), 1.0)
+    if name in ("granite", "granitehybrid"):
+        # The logit scale is required; Granite 3's and 4's files carry the
+        # embedding and residual scales too (IBM's config), and the sizing's graph has them.
+        writer.add_float32(gguf.Keys.LLM.LOGIT_SCALE.format(arch=name), 8.0)
+        writer.add_float32(gguf.Keys.LLM.EMBEDDING_SCALE.format(arch=name), 12.0)
+        writer.add_float32(gguf.Keys.LLM.RESIDUAL_SCALE.format(arch=name), 0.22)
     if name == "granitehybrid":
         _add_mamba2_hparams(writer, arch)
 
 
 def _add_mamba2_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
-    """granitehybrid's ssm keys, RoPE's switch and Granite's three scales
-    (the sizing's graph has their SCALE nodes, as Granite 4.0 files do)."""
+    """granitehybrid's ssm keys and RoPE's switch (Granite 4.0 H files: off)."""
     name = arch.arch
     for key, value in (
         (gguf.Keys.SSM.CONV_KERNEL, arch.ssm_d_conv),
@@ -268,12 +271,6 @@ def _add_mamba2_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
     ):
         writer.add_uint32(key.format(arch=name), value)
     writer.add_bool(gguf.Keys.Rope.SCALING_FINETUNED.format(arch=name), arch.rope_finetuned)
-    for key, scale in (
-        (gguf.Keys.LLM.LOGIT_SCALE, 6.0),
-        (gguf.Keys.LLM.RESIDUAL_SCALE, 0.22),
-        (gguf.Keys.LLM.EMBEDDING_SCALE, 12.0),
-    ):
-        writer.add_float32(key.format(arch=name), scale)
 
 
 def write_sparse_gguf(

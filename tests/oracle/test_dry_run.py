@@ -20,7 +20,8 @@ except ImportError:
     missing("the gguf package is not installed: pip install gguf")
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import ARCHITECTURES
-from tests.oracle.deployed import DEPLOYED, Q8_0, Deployed
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
+from tests.oracle.deployed import DEPLOYED, Deployed
 from tests.oracle.draw import small_shape
 from tests.oracle.dry_run import Answer, dry_run
 from tests.oracle.sparse_gguf import (
@@ -124,23 +125,34 @@ def test_each_weight_type_loads_and_sizes_the_model_buffer(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model", DEPLOYED, ids=[model.name for model in DEPLOYED])
-def test_deployed_shapes_load_at_full_size(tmp_path: Path, model: Deployed) -> None:
+def test_deployed_models_size_as_llama_cpp_allocates_them(tmp_path: Path, model: Deployed) -> None:
+    """Each deployed model at full size with its deployed settings: llama.cpp
+    loads its sparse file, and the sizing's every buffer equals the dry run's."""
     path = write_sparse_gguf(tmp_path / "model.gguf", model.arch, model.options)
     # Short token strings and an approximate quantization mix: near the
-    # published file; the Q8_0 files' tensors to the byte.
+    # published file.
     assert abs(path.stat().st_size - model.published_file_bytes) < 0.01 * model.published_file_bytes
     written = file_architecture(path, model.arch, model.options)
-    if model.options == Q8_0:
-        assert written.tensor_data_bytes == model.arch.tensor_data_bytes
-        assert written.n_tensors == model.arch.n_tensors
-    canister = ContextRequest(16384, 64, 64, "q8_0", "q8_0", True)
-    result = dry_run(path, [canister])
+    settings = model.settings
+    request = ContextRequest(
+        settings.ctx_size,
+        settings.batch_size,
+        settings.ubatch_size,
+        settings.cache_type_k,
+        settings.cache_type_v,
+        settings.flash_attn,
+    )
+    result = dry_run(path, [request])
     assert result.load_ok, result.load_error
     (answer,) = result.contexts
     assert answer.ok, answer.refusal
-    assert answer.output == 4 * model.arch.n_vocab
-    if model.arch.arch == "qwen3":  # 28 layers x 8 KV heads x 128 x (34/32 B) x 2 per token
-        assert answer.context == 16384 * 60928
+    sizing = size_model(written, settings)
+    assert (answer.model, answer.context, answer.output, answer.compute) == (
+        sizing.weights,
+        sizing.kv_cache,
+        sizing.output,
+        sizing.compute,
+    )
 
 
 def test_gemma3_reads_its_sliding_window_pattern(tmp_path: Path) -> None:

@@ -23,7 +23,11 @@ from __future__ import annotations
 import sys
 
 from icpp_sizer_check.gguf.ggml_types import BY_NAME
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    Architecture,
+    PerLayer,
+    Settings,
+)
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import pad
 from tests.runtimes.llama_cpp_canister.published import (
     PUBLISHED_HEAP,
@@ -45,8 +49,17 @@ SWA_PATTERNS = {"gemma3": 6}
 EMBEDDING_TYPES = {
     "qwen3-0.6b-q8_0": "q8_0",
     "qwen3-1.7b-q4_k_m": "q6_k",
+    "qwen3-1.7b-q4_k_m-ubatch-512": "q6_k",
     "gemma-3-270m-q8_0": "q8_0",
+    "lfm2.5-2.6b-q4_k_m": "q6_k",
 }
+
+
+def _first(value: PerLayer) -> int:
+    """A per-layer array as gguf-parser-go v0.25 reads it: its first entry
+    (gpustack/gguf-parser-go #31, #35; v0.26.0 reads every entry). For lfm2
+    that is a short-convolution layer's 0: no KV cache at all."""
+    return value if isinstance(value, int) else value[0]
 
 
 def _bytes(type_name: str, elements: int) -> int:
@@ -83,8 +96,8 @@ def ram_bytes(arch: Architecture, settings: Settings, embedding_type: str) -> in
     weight = arch.tensor_data_bytes + _bytes(embedding_type, arch.n_vocab * arch.n_embd)
 
     # "KV cache": sliding layers sized from the logical batch.
-    k_per_cell = arch.head_dim_k * arch.n_head_kv
-    v_per_cell = arch.head_dim_v * arch.n_head_kv
+    k_per_cell = arch.head_dim_k * _first(arch.n_head_kv)
+    v_per_cell = arch.head_dim_v * _first(arch.n_head_kv)
     pattern = SWA_PATTERNS.get(arch.arch, 1)
     swa_layers = 0
     swa_cells = n_ctx

@@ -35,6 +35,7 @@ def test_json_has_every_buffer_in_bytes(published: Path, run: Run) -> None:
     assert [model["name"] for model in models] == [
         "qwen3-0.6b-q8_0",
         "qwen3-1.7b-q4_k_m",
+        "qwen3-1.7b-q4_k_m-ubatch-512",
         "gemma-3-270m-q8_0",
         "lfm2.5-1.2b-q4_k_m",
         "lfm2.5-2.6b-q4_k_m",
