@@ -132,8 +132,9 @@ def _layer_tensors(
             Tensor(name, ne, "F32") if role == "f32" else matrix(name, *ne, role)
             for name, ne, role in qwen35_block(arch, il, raise_v, raise_down)
         ]
-    # lfm2 reads each layer's heads; the others size every layer by layer 0's.
-    at = il if kind == "lfm2" else 0
+    # lfm2 and granitehybrid read each layer's heads; the others size every
+    # layer by layer 0's.
+    at = il if kind in ("lfm2", "granitehybrid") else 0
     n_ff = at_layer(arch.n_ff, at)
     n_head, n_head_kv = at_layer(arch.n_head, at), at_layer(arch.n_head_kv, at)
     n_q = arch.head_dim_k * n_head
@@ -147,6 +148,8 @@ def _layer_tensors(
             matrix(f"{blk}.shortconv.in_proj", n_embd, 3 * n_embd),
             matrix(f"{blk}.shortconv.out_proj", n_embd, n_embd),
         ]
+    elif kind == "granitehybrid" and n_head_kv == 0:
+        out += _mamba2_tensors(arch, blk, matrix, vector)
     elif kind == "phi3":  # phi3 files carry one fused q/k/v matrix
         out.append(matrix(f"{blk}.attn_qkv", n_embd, n_q + n_k + n_v))
     else:
@@ -158,7 +161,7 @@ def _layer_tensors(
     if kind == "qwen2":  # Qwen2 has q/k/v biases (optional to the loader)
         out += [vector(f"{blk}.attn_q", n_q, "bias"), vector(f"{blk}.attn_k", n_k, "bias")]
         out.append(vector(f"{blk}.attn_v", n_v, "bias"))
-    if not (kind == "lfm2" and n_head_kv == 0):
+    if n_head_kv or kind not in ("lfm2", "granitehybrid"):
         out.append(matrix(f"{blk}.attn_output", n_q, n_embd))
     if kind in ("qwen3", "gemma3", "gemma3n", "exaone4") or (kind == "lfm2" and n_head_kv):
         out += [
@@ -212,6 +215,23 @@ def _gemma3n_tensors(arch: Architecture, matrix: Any, vector: Any) -> list[Tenso
         matrix("per_layer_token_embd", ple, arch.n_vocab),
         matrix("per_layer_model_proj", n_embd, ple),
         vector("per_layer_proj_norm", N_EMBD_ALTUP),
+    ]
+
+
+def _mamba2_tensors(arch: Architecture, blk: str, matrix: Any, vector: Any) -> list[Tensor]:
+    """A granitehybrid Mamba2 layer's mixer (granite-hybrid.cpp): the input
+    projection (z, x, B, C, dt), the convolution and its bias, dt's bias, A,
+    D, the grouped norm and the output projection."""
+    d_inner, heads, channels = arch.ssm_d_inner, arch.ssm_dt_rank, arch.ssm_conv_channels()
+    return [
+        matrix(f"{blk}.ssm_in", arch.n_embd, d_inner + channels + heads),
+        Tensor(f"{blk}.ssm_conv1d.weight", (arch.ssm_d_conv, channels), "F32"),
+        vector(f"{blk}.ssm_conv1d", channels, "bias"),
+        vector(f"{blk}.ssm_dt", heads, "bias"),
+        Tensor(f"{blk}.ssm_a", (1, heads), "F32"),
+        Tensor(f"{blk}.ssm_d", (1, heads), "F32"),
+        Tensor(f"{blk}.ssm_norm.weight", (d_inner // arch.ssm_n_group, arch.ssm_n_group), "F32"),
+        matrix(f"{blk}.ssm_out", d_inner, arch.n_embd),
     ]
 
 
@@ -281,12 +301,28 @@ def _add_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
         uint(gguf.Keys.ShortConv.L_CACHE, arch.shortconv_l_cache)
     if name == "qwen35":
         add_qwen35_hparams(writer, arch)
-    if name == "granite":
-        # The logit scale is required; Granite 3's files carry the embedding
-        # and residual scales too (IBM's config), and the sizing's graph has them.
+    if name in ("granite", "granitehybrid"):
+        # The logit scale is required; Granite 3's and 4's files carry the
+        # embedding and residual scales too (IBM's config), and the sizing's graph has them.
         writer.add_float32(gguf.Keys.LLM.LOGIT_SCALE.format(arch=name), 8.0)
         writer.add_float32(gguf.Keys.LLM.EMBEDDING_SCALE.format(arch=name), 12.0)
         writer.add_float32(gguf.Keys.LLM.RESIDUAL_SCALE.format(arch=name), 0.22)
+    if name == "granitehybrid":
+        _add_mamba2_hparams(writer, arch)
+
+
+def _add_mamba2_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
+    """granitehybrid's ssm keys and RoPE's switch (Granite 4.0 H files: off)."""
+    name = arch.arch
+    for key, value in (
+        (gguf.Keys.SSM.CONV_KERNEL, arch.ssm_d_conv),
+        (gguf.Keys.SSM.INNER_SIZE, arch.ssm_d_inner),
+        (gguf.Keys.SSM.STATE_SIZE, arch.ssm_d_state),
+        (gguf.Keys.SSM.TIME_STEP_RANK, arch.ssm_dt_rank),
+        (gguf.Keys.SSM.GROUP_COUNT, arch.ssm_n_group),
+    ):
+        writer.add_uint32(key.format(arch=name), value)
+    writer.add_bool(gguf.Keys.Rope.SCALING_FINETUNED.format(arch=name), arch.rope_finetuned)
 
 
 def write_sparse_gguf(

@@ -29,8 +29,12 @@ ARCHITECTURES = (
     "exaone4",
     "gemma3n",
     "qwen35",
+    "granitehybrid",
 )
 DEFAULT_ARCH = "llama"
+# The architectures with recurrent layers: a layer with no key/value heads is
+# one (lfm2's short convolutions, granitehybrid's Mamba2 mixers).
+RECURRENT_ARCHS = ("lfm2", "granitehybrid")
 # The most layers llama.cpp loads (llama-hparams.h's LLAMA_MAX_LAYERS): its
 # per-layer hyperparameters are arrays of this size, and a file with more
 # blocks is refused. The sizing walks the layers, so the bound keeps it cheap.
@@ -97,12 +101,18 @@ class Architecture(NamedTuple):
     # token_embd.weight's bytes, padded to 32, when the file has no
     # output.weight (the embeddings double as the output matrix); else 0
     tied_embedding_bytes: int = 0
-    # qwen35's gated DeltaNet layers (llama_hparams' ssm_* fields)
+    # The recurrent layers' sizes (llama_hparams' ssm_* fields): qwen35's gated
+    # DeltaNet and granitehybrid's Mamba2 read the same keys
     ssm_d_conv: int = 0  # {arch}.ssm.conv_kernel: the convolution's length
-    ssm_d_inner: int = 0  # {arch}.ssm.inner_size: value heads x value head size
-    ssm_d_state: int = 0  # {arch}.ssm.state_size: the key (and value) head size
-    ssm_dt_rank: int = 0  # {arch}.ssm.time_step_rank: the value heads
-    ssm_n_group: int = 0  # {arch}.ssm.group_count: the key heads
+    # {arch}.ssm.inner_size: qwen35's value heads x value head size; Mamba2's
+    # mixer width (2 n_embd)
+    ssm_d_inner: int = 0
+    # {arch}.ssm.state_size: qwen35's key (and value) head size; Mamba2's state
+    # per channel
+    ssm_d_state: int = 0
+    # {arch}.ssm.time_step_rank: qwen35's value heads; Mamba2's head count
+    ssm_dt_rank: int = 0
+    ssm_n_group: int = 0  # {arch}.ssm.group_count: qwen35's key heads; Mamba2's groups of B and C
     # qwen35: {arch}.full_attention_interval, every Nth layer attends (0: 4)
     full_attention_interval: int = 0
     # qwen35: {arch}.attention.recurrent_layers, one flag per layer (true: a
@@ -111,6 +121,12 @@ class Architecture(NamedTuple):
     # {arch}.nextn_predict_layers: the last blocks of n_layer are multi-token
     # prediction (MTP) layers, which the main context neither runs nor caches
     nextn_predict_layers: int = 0
+    # {arch}.rope.scaling.finetuned: granitehybrid rotates its queries and keys
+    # only when true (llama.cpp's default); Granite 4.0's files say false.
+    rope_finetuned: bool = True
+    # {arch}.expert_count: granitehybrid's mixture of experts (H-Tiny, H-Small);
+    # the dense H models have none, and only those are sized
+    n_expert: int = 0
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:
@@ -124,8 +140,9 @@ class Architecture(NamedTuple):
 
     def is_recurrent(self, layer: int) -> bool:
         """Whether ``layer`` keeps a recurrent state instead of a KV cache
-        (lfm2: a layer with no key/value heads is a short convolution;
-        qwen35: a gated DeltaNet layer, by its flags or its interval)."""
+        (lfm2's short convolution and granitehybrid's Mamba2 mixer: a layer
+        with no key/value heads; qwen35: a gated DeltaNet layer, by its flags
+        or its interval)."""
         if self.arch == "qwen35":
             if layer >= self.trunk_layers():
                 return False
@@ -133,7 +150,12 @@ class Architecture(NamedTuple):
                 return self.recurrent_layers[layer]
             interval = self.full_attention_interval or QWEN35_FULL_ATTENTION_INTERVAL
             return (layer + 1) % interval != 0
-        return self.arch == "lfm2" and self.head_count_kv(layer) == 0
+        return self.arch in RECURRENT_ARCHS and self.head_count_kv(layer) == 0
+
+    def ssm_conv_channels(self) -> int:
+        """The channels a qwen35 or Mamba2 layer convolves: x (or the values),
+        then B and C (or the queries and keys) of every group."""
+        return self.ssm_d_inner + 2 * self.ssm_n_group * self.ssm_d_state
 
     def trunk_layers(self) -> int:
         """The layers the main context runs (llama_hparams::n_layer): all but
@@ -150,16 +172,16 @@ class Architecture(NamedTuple):
 
     def n_embd_r(self) -> int:
         """One recurrent layer's convolution state, in floats (llama_hparams::
-        n_embd_r): lfm2 keeps l_cache - 1 tokens of its input, qwen35 d_conv - 1
-        tokens of its query, key and value channels."""
+        n_embd_r): lfm2 keeps l_cache - 1 tokens of its input, qwen35 and
+        Mamba2 d_conv - 1 tokens of the channels they convolve."""
         if self.arch == "lfm2":
             return (self.shortconv_l_cache - 1) * self.n_embd
-        channels = self.ssm_d_inner + 2 * self.ssm_n_group * self.ssm_d_state
-        return max(self.ssm_d_conv - 1, 0) * channels
+        return max(self.ssm_d_conv - 1, 0) * self.ssm_conv_channels()
 
     def n_embd_s(self) -> int:
         """One recurrent layer's other state, in floats (llama_hparams::n_embd_s):
-        qwen35's DeltaNet matrix of each value head; none for lfm2."""
+        qwen35's DeltaNet matrix of each value head, Mamba2's SSM state of each
+        channel; none for lfm2."""
         return self.ssm_d_state * self.ssm_d_inner
 
     def is_swa(self, layer: int) -> bool:
@@ -205,6 +227,13 @@ class Architecture(NamedTuple):
     def attention_layers(self) -> tuple[int, ...]:
         """The layers with a KV cache (the MTP layers' is their own context's)."""
         return tuple(il for il in range(self.trunk_layers()) if self.has_kv(il))
+
+    def n_embd_v_gqa_max(self) -> int:
+        """The widest V of any layer (llama_hparams::n_embd_v_gqa_max): each
+        layer's transposed V is stored this wide."""
+        return max(
+            (self.head_dim_v * self.head_count_kv(il) for il in self.attention_layers()), default=0
+        )
 
 
 def _pattern_flags(pattern: int, n_layer: int) -> tuple[bool, ...]:

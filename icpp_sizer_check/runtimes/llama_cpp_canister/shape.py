@@ -31,6 +31,8 @@ PER_LAYER_KEYS = {
     "n_ff": "one number for every layer",
     "sliding_window_pattern": "a period",
 }
+# granitehybrid's Mamba2 shape: the keys granite-hybrid.cpp's loader requires.
+MAMBA2_KEYS = ("ssm_d_conv", "ssm_d_inner", "ssm_d_state", "ssm_dt_rank", "ssm_n_group")
 # The shortest convolution lfm2's short-convolution layers keep state for
 # (llama_hparams::n_embd_r: n_embd x (l_cache - 1) floats).
 MIN_SHORTCONV_L_CACHE = 2
@@ -69,8 +71,9 @@ def _head_problems(arch: Architecture) -> list[ShapeProblem]:
             return [
                 ShapeProblem(
                     ("n_head_kv",),
-                    f"n_head_kv is 0 on layer {il}, and only lfm2's short-convolution layers "
-                    f"have no key/value heads; give the layer its heads, or set arch: lfm2",
+                    f"n_head_kv is 0 on layer {il}, and only lfm2's short-convolution and "
+                    "granitehybrid's Mamba2 layers have no key/value heads; give the layer "
+                    "its heads, or set arch: lfm2 or granitehybrid",
                 )
             ]
         if heads_kv and heads % heads_kv:
@@ -140,6 +143,49 @@ def _sliding_problems(arch: Architecture) -> list[ShapeProblem]:
     ]
 
 
+def _mamba2_problems(arch: Architecture) -> list[ShapeProblem]:
+    """granitehybrid: the ssm keys granite-hybrid.cpp requires, its asserts (an
+    expansion of 2, heads and groups that divide the mixer), and no experts:
+    only the dense H models' feed-forward is modelled."""
+    if arch.arch != "granitehybrid":
+        return []
+    if arch.n_expert:
+        return [
+            ShapeProblem(
+                ("n_expert",),
+                f"a granitehybrid model with experts (n_expert {arch.n_expert}, as in Granite "
+                "4.0 H-Tiny and H-Small) is not sized: only the dense H models' feed-forward "
+                "is modelled",
+            )
+        ]
+    missing = tuple(key for key in MAMBA2_KEYS if getattr(arch, key) < 1)
+    if missing:
+        return [
+            ShapeProblem(
+                missing,
+                f"{', '.join(missing)} must be at least 1 for granitehybrid's Mamba2 layers; "
+                "write the file's granitehybrid.ssm.* values",
+            )
+        ]
+    if arch.ssm_d_inner != 2 * arch.n_embd:
+        return [
+            ShapeProblem(
+                ("ssm_d_inner", "n_embd"),
+                f"ssm_d_inner ({arch.ssm_d_inner}) must be twice n_embd ({arch.n_embd}), the "
+                "only expansion llama.cpp supports; fix the architecture values",
+            )
+        ]
+    return [
+        ShapeProblem(
+            (key, "ssm_d_inner"),
+            f"ssm_d_inner ({arch.ssm_d_inner}) must be divisible by {key} "
+            f"({getattr(arch, key)}); fix the architecture values",
+        )
+        for key in ("ssm_dt_rank", "ssm_n_group")
+        if arch.ssm_d_inner % getattr(arch, key)
+    ][:1]
+
+
 def shape_problems(arch: Architecture) -> list[ShapeProblem]:
     """What llama.cpp would refuse or misread of ``arch``; the per-layer
     questions only once every per-layer value has one entry per layer."""
@@ -151,6 +197,7 @@ def shape_problems(arch: Architecture) -> list[ShapeProblem]:
     return (
         _head_problems(arch)
         + _shortconv_problems(arch)
+        + _mamba2_problems(arch)
         + _sliding_problems(arch)
         + _reuse_problems(arch)
     )

@@ -39,6 +39,11 @@ GRAPH_BYTES_PER_NODE = 17_000
 # llama.cpp's graph size: max(1024, 8 x tensors).
 MIN_GRAPH_NODES = 1024
 GRAPH_NODES_PER_TENSOR = 8
+# A llama-like layer's tensors: two norms, Q, K, V, the output and the
+# feed-forward's three; a Mamba2 layer (granitehybrid) has its norms and
+# feed-forward, then ssm_in, the convolution's weight and bias, dt's bias, A,
+# D, the grouped norm and ssm_out.
+MAMBA2_LAYER_TENSORS = 13
 
 
 def pad(value: int, multiple: int) -> int:
@@ -93,7 +98,7 @@ def _kv_rows(arch: Architecture, settings: Settings, layer: int) -> tuple[int, i
 def recurrent_state_bytes(arch: Architecture) -> int:
     """One sequence's recurrent state (llama_memory_recurrent): each recurrent
     layer's convolution state and its other state (qwen35's DeltaNet
-    matrices), f32."""
+    matrices, Mamba2's SSM state), f32."""
     return len(arch.recurrent_layers_of()) * (arch.n_embd_r() + arch.n_embd_s()) * 4
 
 
@@ -102,9 +107,7 @@ def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> 
     constructor), and the recurrent layers' states. Without flash attention V
     is stored transposed, each layer's rows as wide as the widest layer's."""
     type_v = _cache_type(settings.cache_type_v)
-    widest_v = max(
-        (arch.head_dim_v * arch.head_count_kv(il) for il in arch.attention_layers()), default=0
-    )
+    widest_v = arch.n_embd_v_gqa_max()
     total = 0
     for cells, layers in _caches(arch, context):
         for il in layers:
@@ -138,9 +141,11 @@ LLAMA_LIKE_TENSORS = (9, 3)
 
 
 def estimated_tensors(arch: Architecture) -> int:
-    """The file's tensors, for a written architecture that leaves n_tensors out."""
+    """The file's tensors, for a written architecture that leaves n_tensors
+    out; a granitehybrid Mamba2 layer holds 13 in place of an attention layer's 9."""
     per_layer, others = FILE_TENSORS.get(arch.arch, LLAMA_LIKE_TENSORS)
-    return per_layer * arch.n_layer + others
+    mamba2 = len(arch.recurrent_layers_of()) if arch.arch == "granitehybrid" else 0
+    return per_layer * arch.n_layer + (MAMBA2_LAYER_TENSORS - per_layer) * mamba2 + others
 
 
 def overhead_bytes(arch: Architecture) -> int:
@@ -170,10 +175,9 @@ def session_bytes(arch: Architecture, settings: Settings, context: Context) -> i
     recurrent = arch.recurrent_layers_of()
     if recurrent:
         # one cell (position, one sequence id), s_trans and n_layer, then per
-        # layer the conv state's type, row size and row, and the other state's
-        # (an empty row for lfm2)
-        rows = (arch.n_embd_r() + arch.n_embd_s()) * 4
-        state += 4 + 12 + 8 + len(recurrent) * (2 * (4 + 8) + rows)
+        # layer the convolution state's type, row size and row, then the SSM
+        # state's (an empty row for lfm2)
+        state += 4 + 12 + 8 + len(recurrent) * 2 * (4 + 8) + recurrent_state_bytes(arch)
     return 4 + 4 + 4 + 4 * tokens + state
 
 

@@ -244,8 +244,9 @@ def test_per_layer_lists_are_taken_one_value_per_layer() -> None:
         (
             {"arch": "llama"},
             "n_head_kv",
-            "n_head_kv is 0 on layer 0, and only lfm2's short-convolution layers have no "
-            "key/value heads; give the layer its heads, or set arch: lfm2",
+            "n_head_kv is 0 on layer 0, and only lfm2's short-convolution and granitehybrid's "
+            "Mamba2 layers have no key/value heads; give the layer its heads, or set arch: lfm2 "
+            "or granitehybrid",
         ),
         (
             {"shortconv_l_cache": 1},
@@ -287,3 +288,80 @@ def test_a_header_values_range_is_checked_layer_by_layer() -> None:
         )
         == []
     )
+
+
+GRANITEHYBRID: dict[str, Any] = {
+    **SHAPE,
+    "n_layer": 4,
+    "n_embd": 256,
+    "n_head_kv": [0, 0, 2, 0],
+    "arch": "granitehybrid",
+    "ssm_d_conv": 4,
+    "ssm_d_inner": 512,
+    "ssm_d_state": 16,
+    "ssm_dt_rank": 8,
+    "ssm_n_group": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("changed", "key", "message"),
+    [
+        (
+            {"ssm_d_state": 0, "ssm_n_group": 0},
+            "ssm_d_state",
+            "ssm_d_state, ssm_n_group must be at least 1 for granitehybrid's Mamba2 layers; "
+            "write the file's granitehybrid.ssm.* values",
+        ),
+        (
+            {"ssm_d_inner": 768},
+            "ssm_d_inner",
+            "ssm_d_inner (768) must be twice n_embd (256), the only expansion llama.cpp "
+            "supports; fix the architecture values",
+        ),
+        (
+            {"ssm_dt_rank": 6},
+            "ssm_dt_rank",
+            "ssm_d_inner (512) must be divisible by ssm_dt_rank (6); fix the architecture values",
+        ),
+        (
+            {"ssm_n_group": 3},
+            "ssm_n_group",
+            "ssm_d_inner (512) must be divisible by ssm_n_group (3); fix the architecture values",
+        ),
+        (
+            {"n_expert": 64},
+            "n_expert",
+            "a granitehybrid model with experts (n_expert 64, as in Granite 4.0 H-Tiny and "
+            "H-Small) is not sized: only the dense H models' feed-forward is modelled",
+        ),
+    ],
+)
+def test_a_granitehybrid_shape_that_is_not_sized_is_found_at_the_key(
+    changed: dict[str, Any], key: str, message: str
+) -> None:
+    """granite-hybrid.cpp requires the ssm keys, an expansion of 2 and heads and
+    groups that divide the mixer; a shape without them is not sized, nor one
+    with experts."""
+    resolved, findings = _resolve({"architecture": GRANITEHYBRID, "ctx_size": 1024})
+    assert resolved is not None and findings == []
+    resolved, findings = _resolve({"architecture": {**GRANITEHYBRID, **changed}, "ctx_size": 1024})
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (("models", 3, "architecture", key), message)
+    ]
+
+
+def test_a_granitehybrid_file_whose_mamba2_shape_is_unread_is_refused(tmp_path: Path) -> None:
+    """Until the header's ssm keys are read, a granitehybrid file is refused
+    at the file rather than sized without its Mamba2 layers' states."""
+    from tests.oracle.sparse_gguf import write_sparse_gguf
+    from tests.runtimes.llama_cpp_canister.shapes import SMALL_GRANITEHYBRID
+
+    path = write_sparse_gguf(tmp_path / "h.gguf", SMALL_GRANITEHYBRID)
+    file = ModelFile(path.name, str(path), str(path.resolve()), "models/h.gguf")
+    resolved, findings = resolve_model(1, {"ctx_size": 1024}, frozenset(), file)
+    assert resolved is None
+    [finding] = findings
+    assert finding.path == ("models", 1, "gguf")
+    assert finding.message.startswith("ssm_d_conv, ssm_d_inner, ssm_d_state, ssm_dt_rank, ")

@@ -13,6 +13,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
     size_model,
 )
 from tests.fixtures import examples
+from tests.runtimes.llama_cpp_canister.shapes import GRANITE_4_0_H_1B
 
 # A small qwen35 (the shape of tests/data/oracle's qwen35 cases): 4 value
 # heads of 32, 2 key heads of 32, a convolution of 4.
@@ -84,6 +85,34 @@ def test_lfm2_state_is_its_convolution_alone() -> None:
     lfm2 = QWEN35._replace(arch="lfm2", n_head_kv=(0, 2, 0, 2), shortconv_l_cache=3, ssm_d_inner=0)
     assert (lfm2.n_embd_r(), lfm2.n_embd_s()) == (2 * 256, 0)
     assert recurrent_state_bytes(lfm2) == 2 * 512 * 4
+
+
+def test_a_granitehybrid_layer_without_key_value_heads_is_a_mamba2_mixer() -> None:
+    arch = GRANITE_4_0_H_1B
+    assert arch.attention_layers() == (10, 13, 17, 27)
+    assert [il for il in range(arch.n_layer) if arch.is_recurrent(il)] == [
+        il for il in range(40) if il not in (10, 13, 17, 27)
+    ]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.integers(0, 8), min_size=1, max_size=12), st.sampled_from(["granite", "llama"]))
+def test_only_hybrid_architectures_have_recurrent_layers(heads: list[int], name: str) -> None:
+    """A dense architecture's layer without key/value heads is no recurrent
+    layer: llama.cpp marks recurrent layers in lfm2's and granitehybrid's loaders only."""
+    arch = GRANITE_4_0_H_1B._replace(n_layer=len(heads), n_head_kv=tuple(heads))
+    assert [arch.is_recurrent(il) for il in range(len(heads))] == [h == 0 for h in heads]
+    assert not any(arch._replace(arch=name).is_recurrent(il) for il in range(len(heads)))
+
+
+def test_mamba2_keeps_the_last_d_conv_minus_one_inputs_and_a_state_per_channel() -> None:
+    """n_embd_r = (d_conv - 1)(d_inner + 2 n_group d_state); n_embd_s = d_state d_inner."""
+    arch = GRANITE_4_0_H_1B
+    assert arch.ssm_conv_channels() == 3072 + 2 * 128
+    assert arch.n_embd_r() == 3 * 3328
+    assert arch.n_embd_s() == 128 * 3072
+    grouped = arch._replace(ssm_n_group=4, ssm_d_conv=3)
+    assert grouped.n_embd_r() == 2 * (3072 + 8 * 128)
 
 
 # llama_state_save_file's size once a context of the tests/data/oracle qwen35

@@ -49,13 +49,14 @@ class KvCache:
         self.type_v: GgmlType = BY_NAME[ubatch.cache_type_v]
         self.k: dict[int, Tensor] = {}
         self.v: dict[int, Tensor] = {}
+        # every layer's transposed V as wide as the model's widest (so
+        # narrower rows are padded)
+        self.n_embd_v_gqa_max = arch.n_embd_v_gqa_max()
         for il in layers:
             n_kv = arch.head_count_kv(il)
+            v_width = self.n_embd_v_gqa_max if self.v_trans else arch.head_dim_v * n_kv
             self.k[il] = ggml.external(self.type_k, arch.head_dim_k * n_kv, cells, 1)
-            self.v[il] = ggml.external(self.type_v, arch.head_dim_v * n_kv, cells, 1)
-        self.n_embd_v_gqa_max = max(
-            (arch.head_dim_v * arch.head_count_kv(il) for il in layers), default=0
-        )
+            self.v[il] = ggml.external(self.type_v, v_width, cells, 1)
         self.rotate_k = is_quantized(self.type_k) and arch.head_dim_k % ROTATION_MIN == 0
         self.rotate_v = is_quantized(self.type_v) and arch.head_dim_v % ROTATION_MIN == 0
         self.head_dim_k = arch.head_dim_k
@@ -149,8 +150,8 @@ class KvCache:
 
 class RecurrentStates:
     """llama_memory_recurrent for one sequence: each recurrent layer's states
-    (a convolution's last tokens, and qwen35's DeltaNet matrices), and the
-    input that picks them."""
+    (a convolution's last inputs, qwen35's DeltaNet matrices and Mamba2's SSM
+    state), and the input that picks them."""
 
     def __init__(self, arch: Architecture) -> None:
         layers = arch.recurrent_layers_of()
