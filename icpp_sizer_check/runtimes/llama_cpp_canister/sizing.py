@@ -267,9 +267,19 @@ class Outcome(NamedTuple):
     # when more than the heap cap would be needed).
     ctx_for_headroom: Optional[int] = None
     memory_for_headroom_mib: Optional[int] = None
+    context_length: Optional[int] = None  # the context the model was trained on
 
     def headroom(self, sizing: LlamaCppSizing) -> int:
         return self.limit - sizing.heap
+
+    @property
+    def trained_max_ctx_size(self) -> Optional[int]:
+        """The largest ctx_size that fits, never beyond the trained context:
+        llama.cpp runs a longer one, but warns "possible training context
+        overflow" (llama_context's constructor), and the model never saw one."""
+        if self.max_ctx_size is None or self.context_length is None:
+            return self.max_ctx_size
+        return min(self.max_ctx_size, self.context_length)
 
 
 def outcome(
@@ -286,8 +296,10 @@ def outcome(
     out only for a model whose heap leaves less than ``min_headroom`` free,
     and no memory above ``cap_mib`` (the heap cap) is ever one."""
     fits = max_ctx_size(arch, settings, limit)
+    trained = arch.context_length
     if limit - sizing.heap >= min_headroom:
-        return Outcome(limit, min_headroom, max_file, fits)
+        return Outcome(limit, min_headroom, max_file, fits, context_length=trained)
     ctx = max_ctx_size(arch, settings, limit - min_headroom)
     memory = -(-(sizing.heap + min_headroom) // mib)
-    return Outcome(limit, min_headroom, max_file, fits, ctx, memory if memory <= cap_mib else None)
+    enough = memory if memory <= cap_mib else None
+    return Outcome(limit, min_headroom, max_file, fits, ctx, enough, trained)

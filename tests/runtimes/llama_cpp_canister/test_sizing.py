@@ -173,6 +173,23 @@ def test_outcome_keeps_the_canister_and_what_fits() -> None:
     )
 
 
+def test_the_largest_context_that_fits_stops_at_the_trained_one() -> None:
+    """Regression: gemma-3-270m's heap fits a 1,370,880-token context, 42 times
+    the 32,768 it was trained on, and the document offered it as is."""
+    trained = QWEN3_0_6B._replace(context_length=40960)
+    sizing = size_model(trained, CANISTER_QWEN3)
+    for limit, short in ((3840 * MIB, 0), (1700 * MIB, 64 * MIB)):
+        held = outcome(trained, CANISTER_QWEN3, sizing, limit, short, 1536 * MIB, MIB, 4096)
+        heap_fits = max_ctx_size(trained, CANISTER_QWEN3, limit)
+        assert held.max_ctx_size == heap_fits and heap_fits is not None
+        assert held.trained_max_ctx_size == min(heap_fits, 40960)
+        assert held.context_length == 40960
+    roomy = outcome(trained, CANISTER_QWEN3, sizing, 3840 * MIB, 0, 1536 * MIB, MIB, 4096)
+    assert roomy.trained_max_ctx_size == 40960 < roomy.max_ctx_size  # type: ignore[operator]
+    untrained = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, 3840 * MIB, 0, 1536 * MIB, MIB, 4096)
+    assert untrained.trained_max_ctx_size == untrained.max_ctx_size
+
+
 def test_headroom_of_exactly_min_headroom_needs_no_remedy() -> None:
     sizing = size_model(QWEN3_0_6B, CANISTER_QWEN3)
     limit = sizing.heap + 64 * MIB
