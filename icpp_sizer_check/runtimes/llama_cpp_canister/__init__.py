@@ -18,8 +18,9 @@ from icpp_sizer_check.runtimes.base import Canister, Evaluation, ModelSpec, Runt
 from icpp_sizer_check.runtimes.llama_cpp_canister import document, models
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import DEFAULT_MAX_MODEL_FILE_MIB
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome, outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.messages import LlamaCppAccount
-from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import Outcome, outcome, size_model
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     DEFAULT_SUBNET_SIZE,
     StableMemory,

@@ -11,8 +11,9 @@ from icpp_sizer_check.compare import ColumnLayout
 from icpp_sizer_check.markdown import Table
 from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
-from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing, Outcome
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     FILE_SYSTEM_FIXED,
     STABLE_MEMORY_CAP,
@@ -51,7 +52,7 @@ FILE_SYSTEM_ROW = "file system's own (MB)"
 STORED_FILE_ROW = "GGUF file as stored (MB)"
 SUBNET_ROW = "subnet size (nodes)"
 CYCLES_UNIT = "B cycles / 30 days"
-HEAP_COST_ROW = f"heap storage ({CYCLES_UNIT})"
+HEAP_COST_ROW = f"heap storage, the heap used ({CYCLES_UNIT})"
 FILE_COST_ROW = f"GGUF file storage ({CYCLES_UNIT})"
 USER_COST_ROW = f"storage per user ({CYCLES_UNIT})"
 _MB_ROWS = {*HEAP_ROWS, *STABLE_ROWS}

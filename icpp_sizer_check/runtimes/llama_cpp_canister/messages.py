@@ -9,8 +9,9 @@ from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus
 from icpp_sizer_check.runtimes.llama_cpp_canister.document import UNIT
 from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import evidence_text
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import GgufSource, LlamaCppModel
-from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing, Outcome
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     FILE_SYSTEM_FIXED,
     STABLE_MEMORY_CAP,

@@ -16,8 +16,9 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.document import (
     column_heading,
     document_tables,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
-from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import Context, LlamaCppSizing, Outcome
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import Context, LlamaCppSizing
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import StableMemory
 from tests.fixtures import examples, model_names
 
@@ -130,7 +131,7 @@ def test_the_five_tables_cell_by_cell() -> None:
                 ["file system's own (MB)", "80.06", "80.06"],
                 ["GGUF file as stored (MB)", "5.00", "9.00"],
                 ["subnet size (nodes)", "13", "13"],
-                ["heap storage (B cycles / 30 days)", "3.00", "7.00"],
+                ["heap storage, the heap used (B cycles / 30 days)", "3.00", "7.00"],
                 ["GGUF file storage (B cycles / 30 days)", "4.00", "8.01"],
                 ["storage per user (B cycles / 30 days)", "5.00", "9.00"],
             ],
@@ -160,7 +161,7 @@ def test_comparison_reads_models_units_and_table_names() -> None:
     assert LAYOUT.unit_of("saved session at full context") == " MB"
     assert LAYOUT.unit_of("stable memory per user (with the file system's)") == " MB"
     assert LAYOUT.unit_of("users whose sessions fit") == ""
-    assert LAYOUT.unit_of("heap storage (B cycles / 30 days)") == ""
+    assert LAYOUT.unit_of("heap storage, the heap used (B cycles / 30 days)") == ""
     # Rows that name their unit themselves, or have none, get none.
     assert LAYOUT.unit_of("heap headroom (MB)") == ""
     assert LAYOUT.unit_of("ctx_size") == ""

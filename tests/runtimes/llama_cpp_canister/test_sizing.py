@@ -11,11 +11,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import max_ctx_size, outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
     MAX_CTX_SIZE,
     estimated_tensors,
-    max_ctx_size,
-    outcome,
     size_model,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.vocabulary import vocabulary_bytes
