@@ -7,7 +7,8 @@ compat.h, compat.cpp, driver.cpp, this module's flags, the toolchain's
 versions), built in a scratch folder and renamed into place, and reused while
 it exists. Objects are cached the same way, one file each.
 
-The sources are llama.cpp's own, unchanged but for ggml-backend-reg.cpp
+The sources are llama.cpp's own, unchanged but for ggml-backend.cpp (its CPU
+buffer type capped at 128 MiB, as llama_cpp_canister's fork caps it), ggml-backend-reg.cpp
 (replaced by compat.cpp: it searches the file system for dynamic backends)
 and llama-quant.cpp (left out: it writes files with std::ofstream, which
 zig's wasi libc++ lacks).
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from tests.oracle.shim import REPO, sdist_root
+from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import CANISTER_BUFFER_CAP
 from tests.wasm import toolchain
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +40,8 @@ MODULE = "driver.wasm"
 # so the module takes 1 MiB and the sizing counts the stack as a setting.
 STACK_BYTES = 1024 * 1024
 COMPILE_SECONDS = 900
+CAPPED_LINE = "/* .get_max_size     = */ NULL, // defaults to SIZE_MAX"
+CAP_FUNCTION = "ggml_backend_buffer_type_t ggml_backend_cpu_buffer_type(void) {"
 DEFINES = (
     "-DNDEBUG",
     "-DGGML_USE_CPU",
@@ -106,6 +110,18 @@ def headers_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def capped_backend(source: bytes) -> bytes:
+    """ggml-backend.cpp with the CPU buffer type's get_max_size answering
+    CANISTER_BUFFER_CAP, as llama_cpp_canister's fork has it under wasi."""
+    text = source.decode()
+    if text.count(CAP_FUNCTION) != 1 or CAPPED_LINE not in text.split(CAP_FUNCTION)[1]:
+        raise RuntimeError("ggml-backend.cpp is not the version the cap is written for")
+    head, tail = text.split(CAP_FUNCTION)
+    function = f"static size_t icpp_cpu_buffer_max_size(ggml_backend_buffer_type_t) {{ return {CANISTER_BUFFER_CAP}u; }}\n\n"
+    tail = tail.replace(CAPPED_LINE, "/* .get_max_size     = */ icpp_cpu_buffer_max_size,", 1)
+    return (head + function + CAP_FUNCTION + tail).encode()
+
+
 def object_key(parts: Sequence[bytes]) -> str:
     digest = hashlib.sha256()
     for part in parts:
@@ -152,6 +168,8 @@ def build(environ: Mapping[str, str] = os.environ) -> Path:
     zig = toolchain.zig_version()
     units = [*sources(root), HERE / "compat.cpp", HERE / "driver.cpp"]
     texts = {unit: unit.read_bytes() for unit in units}
+    backend = root / "ggml" / "src" / "ggml-backend.cpp"
+    texts[backend] = capped_backend(texts[backend])
     salt = "\0".join([zig, headers_digest(root), toolchain.WASI_LIBC_SHA256]).encode()
     module_key = object_key([*texts.values(), salt, " ".join(link_command([], Path())).encode()])
     folder = BUILD_ROOT / f"module-{module_key}"
