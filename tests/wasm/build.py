@@ -27,8 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from tests.oracle.shim import REPO, sdist_root
 from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import CANISTER_BUFFER_CAP
+from tests.oracle.shim import REPO, sdist_root
 from tests.wasm import toolchain
 
 HERE = Path(__file__).resolve().parent
