@@ -117,7 +117,10 @@ def capped_backend(source: bytes) -> bytes:
     if text.count(CAP_FUNCTION) != 1 or CAPPED_LINE not in text.split(CAP_FUNCTION)[1]:
         raise RuntimeError("ggml-backend.cpp is not the version the cap is written for")
     head, tail = text.split(CAP_FUNCTION)
-    function = f"static size_t icpp_cpu_buffer_max_size(ggml_backend_buffer_type_t) {{ return {CANISTER_BUFFER_CAP}u; }}\n\n"
+    function = (
+        "static size_t icpp_cpu_buffer_max_size(ggml_backend_buffer_type_t) "
+        f"{{ return {CANISTER_BUFFER_CAP}u; }}\n\n"
+    )
     tail = tail.replace(CAPPED_LINE, "/* .get_max_size     = */ icpp_cpu_buffer_max_size,", 1)
     return (head + function + CAP_FUNCTION + tail).encode()
 

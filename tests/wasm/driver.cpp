@@ -5,7 +5,10 @@
 // size (memory.size, what a canister's get_memory_status reports) after each
 // step.
 //
-// Usage: driver MODEL N_CTX N_BATCH N_UBATCH TYPE_K TYPE_V FLASH_ATTN N_PROMPT
+// Each report also calls the host's env.mark, where the host reads the fuel
+// (wasm instructions) spent so far.
+//
+// Usage: driver MODEL N_CTX N_BATCH N_UBATCH TYPE_K TYPE_V FLASH_ATTN N_PROMPT [N_GENERATE]
 //        driver --vocab MODEL  (a vocabulary-only load: the vocabulary's heap)
 #include "llama.h"
 #include "llama-ext.h"
@@ -20,9 +23,12 @@ namespace {
 
 size_t memory_bytes() { return __builtin_wasm_memory_size(0) * 65536; }
 
+extern "C" __attribute__((import_module("env"), import_name("mark"))) void host_mark(void);
+
 void report(const char * stage) {
     printf("{\"stage\": \"%s\", \"memory\": %zu}\n", stage, memory_bytes());
     fflush(stdout);
+    host_mark();
 }
 
 void quiet(ggml_log_level level, const char * text, void *) {
@@ -57,7 +63,7 @@ int main(int argc, char ** argv) {
     if (argc == 3 && strcmp(argv[1], "--vocab") == 0) {
         return vocabulary_only(argv[2]);
     }
-    if (argc != 9) {
+    if (argc != 9 && argc != 10) {
         fprintf(stderr, "usage: %s MODEL N_CTX N_BATCH N_UBATCH TYPE_K TYPE_V FLASH_ATTN N_PROMPT\n", argv[0]);
         return 2;
     }
@@ -116,5 +122,14 @@ int main(int argc, char ** argv) {
     const int status_next = llama_decode(ctx, llama_batch_get_one(&next, 1));
     printf("{\"stage\": \"decoded\", \"status\": %d}\n", status_next);
     report("token");
+    // Further tokens one at a time, as generation decodes them.
+    const int n_generate = argc == 10 ? atoi(argv[9]) : 1;
+    int status_more = 0;
+    for (int i = 1; i < n_generate && status_more == 0; ++i) {
+        next = (llama_token) (1 + (size_t) i % (size_t) (n_vocab - 1));
+        status_more = llama_decode(ctx, llama_batch_get_one(&next, 1));
+    }
+    printf("{\"stage\": \"decoded\", \"status\": %d}\n", status_more);
+    report("generated");
     return 0;
 }

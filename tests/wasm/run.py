@@ -21,6 +21,8 @@ from tests.runtimes.llama_cpp_canister.llama_cpp_probe import CACHE_TYPE_IDS
 from tests.wasm import toolchain
 
 GUEST_FOLDER = "/models"
+# Fuel to start with: more than any run spends (wasmtime counts it down).
+FUEL = 2**62
 # Tokens of the first decode: a short prompt, as a canister's first call sends.
 PROMPT_TOKENS = 8
 
@@ -31,7 +33,10 @@ class Measured(NamedTuple):
     model: int  # the memory breakdown's bytes, summed over buffer types
     context: int
     compute: int
-    memory: dict[str, int]  # memory.size after each stage: start, load, context, prompt, token
+    memory: dict[
+        str, int
+    ]  # memory.size after each stage: start, load, context, prompt, token, generated
+    fuel: list[int]  # the fuel (wasm instructions) spent by each stage's end, in order
     decoded: list[int]  # llama_decode's answers (0: decoded)
 
 
@@ -48,9 +53,11 @@ def _wasmtime() -> Any:
 def compiled(module: Path) -> Any:
     """``module`` compiled by this wasmtime, from the copy kept beside it if any."""
     wasmtime = _wasmtime()
-    engine = wasmtime.Engine(wasmtime.Config())
+    config = wasmtime.Config()
+    config.consume_fuel = True  # every run counts its instructions
+    engine = wasmtime.Engine(config)
     version = importlib.metadata.version("wasmtime")
-    cache = module.with_name(f"{module.stem}.wasmtime-{version}.cwasm")
+    cache = module.with_name(f"{module.stem}.wasmtime-{version}-fuel.cwasm")
     if cache.is_file():
         return engine, wasmtime.Module.deserialize_file(engine, str(cache))
     code = wasmtime.Module.from_file(engine, str(module))
@@ -60,7 +67,9 @@ def compiled(module: Path) -> Any:
     return engine, code
 
 
-def arguments(model: Path, settings: Settings, prompt: int = PROMPT_TOKENS) -> list[str]:
+def arguments(
+    model: Path, settings: Settings, prompt: int = PROMPT_TOKENS, generate: int = 1
+) -> list[str]:
     """The driver's argv for ``model`` with ``settings`` (llama.cpp's context parameters)."""
     n_ctx = settings.ctx_size
     return [
@@ -73,6 +82,7 @@ def arguments(model: Path, settings: Settings, prompt: int = PROMPT_TOKENS) -> l
         str(CACHE_TYPE_IDS[settings.cache_type_v]),
         "1" if settings.flash_attn else "0",
         str(min(prompt, n_ctx, settings.batch_size)),
+        str(generate),
     ]
 
 
@@ -88,6 +98,7 @@ def parse(lines: list[dict[str, Any]]) -> Measured:
         compute=breakdown["compute"],
         memory={stage: line["memory"] for stage, line in stages.items()},
         decoded=[line["status"] for line in lines if line["stage"] == "decoded"],
+        fuel=next(line["spent"] for line in lines if line["stage"] == "fuel"),
     )
 
 
@@ -98,6 +109,11 @@ def execute(module: Path, argv: list[str], folder: Path, last_stage: str) -> lis
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     store = wasmtime.Store(engine)
+    store.set_fuel(FUEL)
+    spent: list[int] = []
+    linker.define_func(
+        "env", "mark", wasmtime.FuncType([], []), lambda: spent.append(FUEL - store.get_fuel())
+    )
     with tempfile.TemporaryDirectory() as scratch:
         out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
         wasi = wasmtime.WasiConfig()
@@ -120,12 +136,16 @@ def execute(module: Path, argv: list[str], folder: Path, last_stage: str) -> lis
             raise RuntimeError(
                 f"the driver exited {status}: {lines[-1:]} {err.read_text()[-2000:]}"
             )
-    return lines
+    return [*lines, {"stage": "fuel", "spent": spent}]
 
 
-def run(module: Path, model: Path, settings: Settings, prompt: int = PROMPT_TOKENS) -> Measured:
-    """The driver on ``model`` with ``settings``, in a fresh instance."""
-    return parse(execute(module, arguments(model, settings, prompt), model.parent, "token"))
+def run(
+    module: Path, model: Path, settings: Settings, prompt: int = PROMPT_TOKENS, generate: int = 1
+) -> Measured:
+    """The driver on ``model`` with ``settings``, in a fresh instance: a
+    prompt of ``prompt`` tokens, then ``generate`` tokens one at a time."""
+    argv = arguments(model, settings, prompt, generate)
+    return parse(execute(module, argv, model.parent, "generated"))
 
 
 def vocabulary(module: Path, model: Path) -> int:
