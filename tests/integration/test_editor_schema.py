@@ -260,7 +260,14 @@ def test_defaults_in_the_schema_are_the_tools_defaults() -> None:
         assert properties[runtime.threshold_key]["default"] == runtime.default_threshold
     assert properties["max_model_file_mib"]["default"] == DEFAULT_MAX_MODEL_FILE_MIB
     model = schema["$defs"]["llama_cpp_canister_model"]["properties"]
-    for key in ("batch_size", "ubatch_size", "cache_type_k", "cache_type_v", "warmup"):
+    for key in (
+        "batch_size",
+        "ubatch_size",
+        "cache_type_k",
+        "cache_type_v",
+        "warmup",
+        "buffer_cap_mib",
+    ):
         assert model[key]["default"] == getattr(DEFAULTS, key), key
     assert model["flash_attn"]["default"] == "auto"
     assert properties["style"]["default"] == Style.COMPACT

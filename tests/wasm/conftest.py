@@ -23,7 +23,7 @@ def wasm_module() -> Path:
     try:
         import wasmtime  # noqa: F401
     except ImportError:
-        missing("wasmtime is not installed: pip install -e '.[test]'")
+        missing("wasmtime is not installed: pip install -e '.[test,wasm]'")
     try:
         return build.build()
     except Unavailable as error:

@@ -45,7 +45,9 @@ def zig_version() -> str:
     try:
         version = importlib.metadata.version("ziglang")
     except importlib.metadata.PackageNotFoundError as error:
-        raise Unavailable(f"ziglang is not installed: pip install ziglang=={ZIGLANG}") from error
+        raise Unavailable(
+            f"ziglang is not installed: pip install -e '.[test,wasm]' (ziglang=={ZIGLANG})"
+        ) from error
     if version != ZIGLANG:
         raise Unavailable(f"ziglang {version} is installed; the build is pinned to {ZIGLANG}")
     return version
@@ -77,24 +79,49 @@ def member(archive: bytes, wanted: str) -> bytes:
     raise ValueError(f"no {wanted} in the archive")
 
 
+# Where the pinned package is fetched from when apt-get has no source for it
+# (a machine without Debian's lists): the archive's pool.
+WASI_LIBC_URLS = (f"https://deb.debian.org/debian/pool/main/w/wasi-libc/{WASI_LIBC_DEB}",)
+
+
+def _download(folder: Path) -> None:
+    """apt-get download, else the pinned file from the archive's pool."""
+    import urllib.request
+
+    try:
+        subprocess.run(
+            ["apt-get", "download", f"wasi-libc={WASI_LIBC_VERSION}"],
+            cwd=folder,
+            capture_output=True,
+            check=True,
+            timeout=DOWNLOAD_SECONDS,
+        )
+        return
+    except (OSError, subprocess.SubprocessError) as error:
+        failures = [f"apt-get download: {error}"]
+    for url in WASI_LIBC_URLS:
+        try:
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_SECONDS) as answer:
+                data = answer.read()
+        except OSError as error:
+            failures.append(f"{url}: {error}")
+            continue
+        scratch = folder / (WASI_LIBC_DEB + ".partial")
+        scratch.write_bytes(data)
+        scratch.replace(folder / WASI_LIBC_DEB)
+        return
+    raise Unavailable(
+        f"wasi-libc {WASI_LIBC_VERSION} could not be fetched ({'; '.join(failures)}): "
+        f"put {WASI_LIBC_DEB} in {folder}"
+    )
+
+
 def fetch_deb(folder: Path) -> Path:
     """Debian's wasi-libc package at its pinned version, checked."""
     deb = folder / WASI_LIBC_DEB
     if not deb.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        try:
-            subprocess.run(
-                ["apt-get", "download", f"wasi-libc={WASI_LIBC_VERSION}"],
-                cwd=folder,
-                capture_output=True,
-                check=True,
-                timeout=DOWNLOAD_SECONDS,
-            )
-        except (OSError, subprocess.CalledProcessError) as error:
-            raise Unavailable(
-                f"apt-get download wasi-libc={WASI_LIBC_VERSION} failed ({error}): "
-                f"put {WASI_LIBC_DEB} in {folder}"
-            ) from error
+        _download(folder)
     digest = hashlib.sha256(deb.read_bytes()).hexdigest()
     if digest != WASI_LIBC_SHA256:
         deb.unlink()

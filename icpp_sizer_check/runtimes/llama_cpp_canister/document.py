@@ -129,6 +129,7 @@ def _settings_rows(
         ["cache_type_v", *(s.cache_type_v for s in settings)],
         ["flash_attn", *(_on(s.flash_attn) for s in settings)],
         ["warmup", *(_on(s.warmup) for s in settings)],
+        ["CPU buffer cap (MiB)", *(str(s.buffer_cap_mib or "none") for s in settings)],
     ]
 
 

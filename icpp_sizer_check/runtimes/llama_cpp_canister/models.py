@@ -210,6 +210,7 @@ def resolve_model(
         cache_type_v=model.get("cache_type_v", DEFAULT_CACHE_TYPE),
         flash_attn=flash_attn_on(model.get("flash_attn", "auto")),
         warmup=model.get("warmup", DEFAULTS.warmup),
+        buffer_cap_mib=model.get("buffer_cap_mib", DEFAULTS.buffer_cap_mib),
     )
     origin: JsonPath = ("models", index, "architecture" if file is None else "gguf")
     findings += _shape_findings(index, arch, written, origin)

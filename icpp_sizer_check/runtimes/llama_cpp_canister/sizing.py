@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.gguf.ggml_types import (
     BY_NAME,
     GgmlType,
@@ -26,10 +27,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     swa_layers_of,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import compute_buffer_bytes, reserve_ubatch
-from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import (
-    CANISTER_BUFFER_CAP,
-    wasm_overhead,
-)
+from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import wasm_overhead
 
 # llama.cpp pads the context to this many cells (llama-context.cpp).
 CTX_PADDING = 256
@@ -116,13 +114,14 @@ def output_bytes(arch: Architecture) -> int:
 
 def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> tuple[int, int]:
     """The compute buffer: llama.cpp's reserve graph, placed as ggml-alloc
-    does, natively (one chunk) and in the canister (chunks of at most
-    CANISTER_BUFFER_CAP, which can leave more room between tensors)."""
+    does, natively (one chunk) and in the canister (chunks of at most the
+    build's buffer cap, which can leave more room between tensors)."""
     ubatch = reserve_ubatch(settings, context.n_ctx, context.n_ubatch, context.n_swa_cells)
     native = compute_buffer_bytes(arch, ubatch)
-    if native <= CANISTER_BUFFER_CAP:  # one chunk holds it: placed the same
+    cap = settings.buffer_cap_mib * MIB
+    if not cap or native <= cap:  # one chunk holds it: placed the same
         return native, native
-    return native, compute_buffer_bytes(arch, ubatch, CANISTER_BUFFER_CAP)
+    return native, compute_buffer_bytes(arch, ubatch, cap)
 
 
 # Tensors a file holds per layer and besides the layers: a llama-like one's

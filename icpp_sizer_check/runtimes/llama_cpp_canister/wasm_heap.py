@@ -25,7 +25,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    DEFAULT_BUFFER_CAP_MIB,
+    Architecture,
+)
 
 PAGE = 64 * 1024
 POINTER = 4
@@ -51,10 +54,9 @@ HASH_PRIMES = (
 # settings without its own 1.94 MiB start: 21.4 and 19.7 MiB.
 CANISTER_BASE_BYTES = 20 * 1024 * 1024
 
-# llama_cpp_canister's fork caps each CPU buffer at 128 MiB under wasi (so no
-# memset of one buffer overruns the IC's instruction slice): ggml-alloc then
-# places the compute graph in chunks of at most this size.
-CANISTER_BUFFER_CAP = 128 * 1024 * 1024
+# The CPU buffer cap of llama_cpp_canister's fork (the tests' wasm build has it):
+# ggml-alloc places the compute graph in chunks of at most this size.
+CANISTER_BUFFER_CAP = DEFAULT_BUFFER_CAP_MIB * 1024 * 1024
 
 # llama.cpp's graph size (llama_context::graph_max_nodes): at least 1024, 8
 # per tensor; qwen35's gated DeltaNet takes 40 per token of the ubatch, at

@@ -69,7 +69,9 @@ def _no_users(count: int) -> list[StableMemory]:
 def test_the_five_tables_cell_by_cell() -> None:
     models = [
         LlamaCppModel(SHAPE, Settings(1000, 64, 32, "q8_0", "q4_0", True, False)),
-        LlamaCppModel(SHAPE._replace(arch="gemma3"), Settings(4096, flash_attn=False)),
+        LlamaCppModel(
+            SHAPE._replace(arch="gemma3"), Settings(4096, flash_attn=False, buffer_cap_mib=0)
+        ),
     ]
     sizings = [_sizing(1024, 10), _sizing(4096, 100)]
     helds = [_held(5000, context_length=4096), _held(None)]
@@ -88,6 +90,7 @@ def test_the_five_tables_cell_by_cell() -> None:
                 ["cache_type_v", "q4_0", "f16"],
                 ["flash_attn", "on", "off"],
                 ["warmup", "off", "on"],
+                ["CPU buffer cap (MiB)", "128", "none"],
                 ["KV cells (ctx_size padded to 256)", "1024", "4096"],
             ],
         ),
