@@ -50,10 +50,22 @@ def test_a_v_tag_builds_checks_and_publishes_by_trusted_publishing() -> None:
     assert "python -m build" in build_steps
     assert "twine check --strict dist/*" in build_steps
     publish = jobs["publish"]
-    assert publish["needs"] == "build"
+    assert publish["needs"] == ["build", "docs"]
     assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
     # Trusted publishing: no password or token handed to the uploader.
     assert "with" not in publish["steps"][-1]
+
+
+def test_a_release_builds_the_site_strictly_and_names_its_address() -> None:
+    """The tag's site is where the README sends readers; a site that does not
+    build (a broken link or anchor) stops the release."""
+    jobs = release_workflow()["jobs"]
+    assert isinstance(jobs, dict)
+    docs = jobs["docs"]
+    assert "mkdocs build --strict" in yaml.safe_dump(docs["steps"])
+    site = "https://icpp-sizer-check.readthedocs.io/en/"
+    assert docs["environment"]["url"] == site + "${{ github.ref_name }}/"
+    assert f"{site}{TAG}/" in README.read_text()
 
 
 def path_with_this_python() -> str:
