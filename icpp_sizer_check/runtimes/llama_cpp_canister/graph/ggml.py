@@ -44,6 +44,7 @@ class Tensor:
         "external",
         "flags",
         "nb",
+        "nbytes",
         "ne",
         "offset",
         "op",
@@ -71,22 +72,13 @@ class Tensor:
         self.src: list[Tensor] = list(src)
         self.view_src = view_src
         self.view_offs = view_offs
+        self.nbytes = _nbytes(kind, ne, nb)
         self.flags = 0
         self.external = False
         self.children = 0
         self.views = 0
         self.allocated = False
         self.offset = 0
-
-    @property
-    def nbytes(self) -> int:
-        """ggml_nbytes."""
-        ne, nb = self.ne, self.nb
-        if min(ne) <= 0:
-            return 0
-        if self.type.block_size == 1:
-            return self.type.type_size + sum((ne[i] - 1) * nb[i] for i in range(4))
-        return ne[0] * nb[0] // self.type.block_size + sum((ne[i] - 1) * nb[i] for i in range(1, 4))
 
     @property
     def nelements(self) -> int:
@@ -97,6 +89,16 @@ class Tensor:
 
     def same_layout(self, other: Tensor) -> bool:
         return self.type is other.type and self.ne == other.ne and self.nb == other.nb
+
+
+def _nbytes(kind: GgmlType, ne: Shape, nb: Shape) -> int:
+    """ggml_nbytes: the bytes from a tensor's first element to past its last."""
+    if min(ne) <= 0:
+        return 0
+    last = (ne[1] - 1) * nb[1] + (ne[2] - 1) * nb[2] + (ne[3] - 1) * nb[3]
+    if kind.block_size == 1:
+        return kind.type_size + (ne[0] - 1) * nb[0] + last
+    return ne[0] * nb[0] // kind.block_size + last
 
 
 def _shape(dims: Sequence[int]) -> Shape:
