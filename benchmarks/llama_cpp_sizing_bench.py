@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from icpp_sizer_check.runtimes.llama_cpp_canister import sizing
+from icpp_sizer_check.runtimes.llama_cpp_canister import fit, sizing
 from tests.runtimes.llama_cpp_canister.published import all_published_models
 
 LIMIT = 3840 * 1024 * 1024
@@ -44,7 +44,7 @@ def main() -> None:
     for name, model in all_published_models().items():
         arch, settings = model.architecture, model.settings
         one = _median_ms(runs, partial(original, arch, settings))
-        search = _median_ms(runs, partial(sizing.max_ctx_size, arch, settings, LIMIT))
+        search = _median_ms(runs, partial(fit.max_ctx_size, arch, settings, LIMIT))
         built: list[int] = []
 
         def counted(arch_: object, settings_: object, built: list[int] = built) -> object:
@@ -52,7 +52,7 @@ def main() -> None:
             return original(arch_, settings_)  # type: ignore[arg-type]
 
         sizing.size_model = counted  # type: ignore[assignment]
-        sizing.max_ctx_size(arch, settings, LIMIT)
+        fit.max_ctx_size(arch, settings, LIMIT)
         sizing.size_model = original
         print(f"| {name} | {arch.n_layer} | {one:.1f} ms | {search:.1f} ms | {len(built)} |")
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, NamedTuple, NoReturn, Sequence
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, NoReturn, Sequence
 
 import pytest
 from hypothesis import settings
@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from icpp_sizer_check import paths
 from icpp_sizer_check.cli import main
 from icpp_sizer_check.runtimes.icpp_llama2.sizing import Hyperparameters
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -55,6 +56,19 @@ STORIES = {"260K": STORIES_260K, "15M": STORIES_15M, "42M": STORIES_42M, "110M":
 # examples()). HYPOTHESIS_PROFILE names the profile; unset, it is ci for the
 # thorough run (pytest --thorough, as .ci/run and GitHub Actions run it) or
 # where CI=true, and dev elsewhere.
+ORACLE = DATA / "oracle"
+
+
+def architecture_of_mapping(mapping: Mapping[str, Any]) -> Architecture:
+    """An Architecture from a recorded case's JSON mapping (lists are per-layer tuples)."""
+    return Architecture(
+        **{
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in mapping.items()
+        }
+    )
+
+
 DEV_PROFILE = "dev"
 CI_PROFILE = "ci"
 settings.register_profile(DEV_PROFILE, max_examples=10, derandomize=True, database=None)

@@ -171,6 +171,8 @@ SETTINGS = {
     "flash_attn": _mostly(st.sampled_from([True, False, "auto"]), values),
     "warmup": _mostly(st.booleans(), values),
     "min_headroom_mib": numbers,
+    "min_users": numbers,
+    "session_tokens": numbers,
 }
 ARCHITECTURE = [
     *("n_layer", "n_embd", "n_head", "n_head_kv", "head_dim_k", "head_dim_v", "n_ff"),
@@ -199,6 +201,9 @@ TOP = {
     "min_concurrent_users": numbers,
     "min_headroom_mib": numbers,
     "max_model_file_mib": numbers,
+    "min_users": numbers,
+    "session_tokens": numbers,
+    "subnet_size": numbers,
     "title": _mostly(st.text(max_size=10), values),
 }
 

@@ -51,6 +51,7 @@ SCHEMA_VERDICTS = {
     "lcc_llama2_key": REJECTS,
     "lcc_min_concurrent_users": REJECTS,
     "lcc_min_headroom_in_icpp_llama2": REJECTS,
+    "lcc_min_users_in_icpp_llama2": REJECTS,
     "lcc_missing_architecture_key": REJECTS,
     "lcc_n_layer_above_llama_cpp": REJECTS,
     "lcc_no_ctx_size": ACCEPTS,
@@ -61,6 +62,8 @@ SCHEMA_VERDICTS = {
     "lcc_per_layer_list_too_long": REJECTS,
     "lcc_per_layer_wrong_kind": REJECTS,
     "lcc_quantized_v_without_flash_attn": ACCEPTS,  # JSON Schema could, the tool words it
+    "lcc_session_tokens_zero": REJECTS,
+    "lcc_subnet_size_in_icpp_llama2": REJECTS,
     "lcc_tensor_bytes_zero": REJECTS,
     "lcc_tokenizer_unknown": REJECTS,
     "lcc_unknown_arch": REJECTS,

@@ -31,6 +31,12 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     Architecture,
     at_layer,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.gemma3n import (
+    LAUREL_RANK,
+    N_ALTUP,
+    N_EMBD_ALTUP,
+)
+from tests.oracle.sparse_qwen35 import add_qwen35_hparams, qwen35_block
 from tests.oracle.vocabulary import add_vocabulary
 
 # Each tensor's data starts on this boundary (general.alignment's default);
@@ -121,8 +127,14 @@ def _layer_tensors(
     """Block ``il``'s tensors, as the architecture's load_arch_tensors creates them."""
     kind, n_embd, blk = arch.arch, arch.n_embd, f"blk.{il}"
     raise_v, raise_down = _raised(arch, il, rule)
-    # lfm2 reads each layer's heads; the others size every layer by layer 0's.
-    at = il if kind == "lfm2" else 0
+    if kind == "qwen35":
+        return [
+            Tensor(name, ne, "F32") if role == "f32" else matrix(name, *ne, role)
+            for name, ne, role in qwen35_block(arch, il, raise_v, raise_down)
+        ]
+    # lfm2 and granitehybrid read each layer's heads; the others size every
+    # layer by layer 0's.
+    at = il if kind in ("lfm2", "granitehybrid") else 0
     n_ff = at_layer(arch.n_ff, at)
     n_head, n_head_kv = at_layer(arch.n_head, at), at_layer(arch.n_head_kv, at)
     n_q = arch.head_dim_k * n_head
@@ -136,6 +148,8 @@ def _layer_tensors(
             matrix(f"{blk}.shortconv.in_proj", n_embd, 3 * n_embd),
             matrix(f"{blk}.shortconv.out_proj", n_embd, n_embd),
         ]
+    elif kind == "granitehybrid" and n_head_kv == 0:
+        out += _mamba2_tensors(arch, blk, matrix, vector)
     elif kind == "phi3":  # phi3 files carry one fused q/k/v matrix
         out.append(matrix(f"{blk}.attn_qkv", n_embd, n_q + n_k + n_v))
     else:
@@ -147,14 +161,14 @@ def _layer_tensors(
     if kind == "qwen2":  # Qwen2 has q/k/v biases (optional to the loader)
         out += [vector(f"{blk}.attn_q", n_q, "bias"), vector(f"{blk}.attn_k", n_k, "bias")]
         out.append(vector(f"{blk}.attn_v", n_v, "bias"))
-    if not (kind == "lfm2" and n_head_kv == 0):
+    if n_head_kv or kind not in ("lfm2", "granitehybrid"):
         out.append(matrix(f"{blk}.attn_output", n_q, n_embd))
-    if kind in ("qwen3", "gemma3", "exaone4") or (kind == "lfm2" and n_head_kv):
+    if kind in ("qwen3", "gemma3", "gemma3n", "exaone4") or (kind == "lfm2" and n_head_kv):
         out += [
             vector(f"{blk}.attn_q_norm", arch.head_dim_k),
             vector(f"{blk}.attn_k_norm", arch.head_dim_k),
         ]
-    if kind in ("gemma3", "exaone4"):
+    if kind in ("gemma3", "gemma3n", "exaone4"):
         out.append(vector(f"{blk}.post_attention_norm", n_embd))
         out.append(vector(f"{blk}.post_ffw_norm", n_embd))
     if kind != "exaone4":
@@ -164,7 +178,61 @@ def _layer_tensors(
     else:
         out += [matrix(f"{blk}.ffn_gate", n_embd, n_ff), matrix(f"{blk}.ffn_up", n_embd, n_ff)]
     out.append(matrix(f"{blk}.ffn_down", n_ff, n_embd, "ffn_down" if raise_down else "matrix"))
+    if kind == "gemma3n":
+        out += _gemma3n_layer_tensors(n_embd, blk, matrix, vector)
     return out
+
+
+def _gemma3n_layer_tensors(n_embd: int, blk: str, matrix: Any, vector: Any) -> list[Tensor]:
+    """gemma3n's per-layer embedding gate, AltUp and LAuReL tensors (the
+    AltUp coefficients' rows of 4 stay F32, as no block type fits them)."""
+    n_altup, rank, ple = N_ALTUP, LAUREL_RANK, N_EMBD_ALTUP
+    return [
+        matrix(f"{blk}.inp_gate", n_embd, ple),
+        matrix(f"{blk}.proj", ple, n_embd),
+        vector(f"{blk}.post_norm", n_embd),
+        Tensor(f"{blk}.altup_correct_coef.weight", (n_altup, n_altup), "F32"),
+        vector(f"{blk}.altup_correct_scale", n_embd),
+        Tensor(f"{blk}.altup_predict_coef.weight", (n_altup, n_altup * n_altup), "F32"),
+        matrix(f"{blk}.altup_router", n_embd, n_altup),
+        vector(f"{blk}.altup_router_norm", n_embd),
+        matrix(f"{blk}.laurel_l", n_embd, rank),
+        matrix(f"{blk}.laurel_r", rank, n_embd),
+        vector(f"{blk}.laurel_post_norm", n_embd),
+    ]
+
+
+def _gemma3n_tensors(arch: Architecture, matrix: Any, vector: Any) -> list[Tensor]:
+    """gemma3n's tensors besides the blocks: the AltUp projections and the
+    per-layer embeddings' table, projection and norm."""
+    n_embd, ple = arch.n_embd, N_EMBD_ALTUP * arch.n_layer
+    kind = matrix("altup_proj", n_embd, n_embd).type  # one square matrix per extra copy
+    return [
+        *(
+            Tensor(f"{name}.weight", (n_embd, n_embd, N_ALTUP - 1), kind)
+            for name in ("altup_proj", "altup_unembd_proj")
+        ),
+        matrix("per_layer_token_embd", ple, arch.n_vocab),
+        matrix("per_layer_model_proj", n_embd, ple),
+        vector("per_layer_proj_norm", N_EMBD_ALTUP),
+    ]
+
+
+def _mamba2_tensors(arch: Architecture, blk: str, matrix: Any, vector: Any) -> list[Tensor]:
+    """A granitehybrid Mamba2 layer's mixer (granite-hybrid.cpp): the input
+    projection (z, x, B, C, dt), the convolution and its bias, dt's bias, A,
+    D, the grouped norm and the output projection."""
+    d_inner, heads, channels = arch.ssm_d_inner, arch.ssm_dt_rank, arch.ssm_conv_channels()
+    return [
+        matrix(f"{blk}.ssm_in", arch.n_embd, d_inner + channels + heads),
+        Tensor(f"{blk}.ssm_conv1d.weight", (arch.ssm_d_conv, channels), "F32"),
+        vector(f"{blk}.ssm_conv1d", channels, "bias"),
+        vector(f"{blk}.ssm_dt", heads, "bias"),
+        Tensor(f"{blk}.ssm_a", (1, heads), "F32"),
+        Tensor(f"{blk}.ssm_d", (1, heads), "F32"),
+        Tensor(f"{blk}.ssm_norm.weight", (d_inner // arch.ssm_n_group, arch.ssm_n_group), "F32"),
+        matrix(f"{blk}.ssm_out", d_inner, arch.n_embd),
+    ]
 
 
 def tensors_of(arch: Architecture, options: SparseOptions) -> list[Tensor]:
@@ -190,6 +258,8 @@ def tensors_of(arch: Architecture, options: SparseOptions) -> list[Tensor]:
         out.append(
             Tensor("output.weight", (arch.n_embd, arch.n_vocab), fitting_type(head, arch.n_embd))
         )
+    if arch.arch == "gemma3n":
+        out += _gemma3n_tensors(arch, matrix, vector)
     for il in range(arch.n_layer):
         out += _layer_tensors(arch, il, matrix, vector, types.raised_layers)
     return out
@@ -229,12 +299,30 @@ def _add_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
         uint(gguf.Keys.Attention.SLIDING_WINDOW_PATTERN, pattern)
     if name == "lfm2":
         uint(gguf.Keys.ShortConv.L_CACHE, arch.shortconv_l_cache)
-    if name == "granite":
-        # The logit scale is required; Granite 3's files carry the embedding
-        # and residual scales too (IBM's config), and the sizing's graph has them.
+    if name == "qwen35":
+        add_qwen35_hparams(writer, arch)
+    if name in ("granite", "granitehybrid"):
+        # The logit scale is required; Granite 3's and 4's files carry the
+        # embedding and residual scales too (IBM's config), and the sizing's graph has them.
         writer.add_float32(gguf.Keys.LLM.LOGIT_SCALE.format(arch=name), 8.0)
         writer.add_float32(gguf.Keys.LLM.EMBEDDING_SCALE.format(arch=name), 12.0)
         writer.add_float32(gguf.Keys.LLM.RESIDUAL_SCALE.format(arch=name), 0.22)
+    if name == "granitehybrid":
+        _add_mamba2_hparams(writer, arch)
+
+
+def _add_mamba2_hparams(writer: gguf.GGUFWriter, arch: Architecture) -> None:
+    """granitehybrid's ssm keys and RoPE's switch (Granite 4.0 H files: off)."""
+    name = arch.arch
+    for key, value in (
+        (gguf.Keys.SSM.CONV_KERNEL, arch.ssm_d_conv),
+        (gguf.Keys.SSM.INNER_SIZE, arch.ssm_d_inner),
+        (gguf.Keys.SSM.STATE_SIZE, arch.ssm_d_state),
+        (gguf.Keys.SSM.TIME_STEP_RANK, arch.ssm_dt_rank),
+        (gguf.Keys.SSM.GROUP_COUNT, arch.ssm_n_group),
+    ):
+        writer.add_uint32(key.format(arch=name), value)
+    writer.add_bool(gguf.Keys.Rope.SCALING_FINETUNED.format(arch=name), arch.rope_finetuned)
 
 
 def write_sparse_gguf(
@@ -276,4 +364,5 @@ def file_architecture(path: Path, arch: Architecture, options: SparseOptions) ->
         tensor_data_bytes=sum(padded(tensor.nbytes) for tensor in tensors),
         file_bytes=Path(path).stat().st_size,
         n_tensors=len(tensors),
+        tied_embedding_bytes=padded(tensors[0].nbytes) if options.tied else 0,
     )

@@ -169,6 +169,15 @@ def test_gemma3_reads_its_sliding_window_pattern(tmp_path: Path) -> None:
     assert every_other.context == row * (3 * 768 + 3 * 4096)
 
 
+def test_a_window_with_no_sliding_layer_aborts_llama_cpp(tmp_path: Path) -> None:
+    """What the sizing refuses (shape.py's _sliding_problems) llama.cpp
+    cannot load: a gemma3 with a window whose flags make no layer slide
+    aborts in its sliding-window cache."""
+    arch = small_shape("gemma3")._replace(n_layer=3, sliding_window_pattern=(False,) * 3)
+    with pytest.raises(RuntimeError, match="is_swa_any"):
+        dry_run(write_sparse_gguf(tmp_path / "model.gguf", arch), [ContextRequest(512, 512, 512)])
+
+
 def test_the_reserve_graph_is_written(tmp_path: Path) -> None:
     """The prompt-processing ubatch's graph: its tensors as JSON lines, the
     logits of every token last among the nodes."""

@@ -27,16 +27,34 @@ ARCHITECTURES = (
     "granite",
     "smollm3",
     "exaone4",
+    "gemma3n",
+    "qwen35",
+    "granitehybrid",
 )
 DEFAULT_ARCH = "llama"
+# The architectures with recurrent layers: a layer with no key/value heads is
+# one (lfm2's short convolutions, granitehybrid's Mamba2 mixers).
+RECURRENT_ARCHS = ("lfm2", "granitehybrid")
 # The most layers llama.cpp loads (llama-hparams.h's LLAMA_MAX_LAYERS): its
 # per-layer hyperparameters are arrays of this size, and a file with more
 # blocks is refused. The sizing walks the layers, so the bound keeps it cheap.
 MAX_LAYERS = 512
 # gemma3's period of sliding layers when the file names none (load_swa_pattern(ml, 6)).
 GEMMA3_SWA_PATTERN = 6
+# gemma3n's period of sliding layers when the file names none (load_swa_pattern(ml, 5)).
+GEMMA3N_SWA_PATTERN = 5
+# gemma3n: only the first 20 layers own a KV cache (hparams.n_layer_kv_from_start,
+# set by its loader, not read from the file); each later layer attends over the
+# cache of layer 18 (sliding) or 19 (global), the last of each kind that owns one.
+GEMMA3N_KV_LAYERS = 20
 # exaone4's 64-layer model slides 3 layers in 4 over a 4096-token window.
 EXAONE4_SWA = (64, 4096, 4)
+# qwen35's period of full-attention layers when the file names none.
+QWEN35_FULL_ATTENTION_INTERVAL = 4
+# The architectures whose RoPE is multi-section (M-RoPE): each token has four
+# positions (llama_hparams::n_pos_per_embd).
+MROPE_ARCHITECTURES = ("qwen35",)
+MROPE_SECTIONS = 4
 # The tokenizer.ggml.model values llama.cpp loads, by the vocabulary they make.
 TOKENIZERS = ("llama", "gpt2", "bert", "t5", "none")
 DEFAULT_TOKENIZER = "gpt2"
@@ -80,6 +98,35 @@ class Architecture(NamedTuple):
     n_merges: int = 0  # BPE merges of the tokenizer (heap the vocabulary takes)
     tokenizer: str = DEFAULT_TOKENIZER  # tokenizer.ggml.model
     shortconv_l_cache: int = 0  # lfm2: {arch}.shortconv.l_cache, the convolution's length
+    # token_embd.weight's bytes, padded to 32, when the file has no
+    # output.weight (the embeddings double as the output matrix); else 0
+    tied_embedding_bytes: int = 0
+    # The recurrent layers' sizes (llama_hparams' ssm_* fields): qwen35's gated
+    # DeltaNet and granitehybrid's Mamba2 read the same keys
+    ssm_d_conv: int = 0  # {arch}.ssm.conv_kernel: the convolution's length
+    # {arch}.ssm.inner_size: qwen35's value heads x value head size; Mamba2's
+    # mixer width (2 n_embd)
+    ssm_d_inner: int = 0
+    # {arch}.ssm.state_size: qwen35's key (and value) head size; Mamba2's state
+    # per channel
+    ssm_d_state: int = 0
+    # {arch}.ssm.time_step_rank: qwen35's value heads; Mamba2's head count
+    ssm_dt_rank: int = 0
+    ssm_n_group: int = 0  # {arch}.ssm.group_count: qwen35's key heads; Mamba2's groups of B and C
+    # qwen35: {arch}.full_attention_interval, every Nth layer attends (0: 4)
+    full_attention_interval: int = 0
+    # qwen35: {arch}.attention.recurrent_layers, one flag per layer (true: a
+    # DeltaNet layer); when written it overrides full_attention_interval
+    recurrent_layers: tuple[bool, ...] = ()
+    # {arch}.nextn_predict_layers: the last blocks of n_layer are multi-token
+    # prediction (MTP) layers, which the main context neither runs nor caches
+    nextn_predict_layers: int = 0
+    # {arch}.rope.scaling.finetuned: granitehybrid rotates its queries and keys
+    # only when true (llama.cpp's default); Granite 4.0's files say false.
+    rope_finetuned: bool = True
+    # {arch}.expert_count: granitehybrid's mixture of experts (H-Tiny, H-Small);
+    # the dense H models have none, and only those are sized
+    n_expert: int = 0
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:
@@ -93,8 +140,49 @@ class Architecture(NamedTuple):
 
     def is_recurrent(self, layer: int) -> bool:
         """Whether ``layer`` keeps a recurrent state instead of a KV cache
-        (lfm2: a layer with no key/value heads is a short convolution)."""
-        return self.arch == "lfm2" and self.head_count_kv(layer) == 0
+        (lfm2's short convolution and granitehybrid's Mamba2 mixer: a layer
+        with no key/value heads; qwen35: a gated DeltaNet layer, by its flags
+        or its interval)."""
+        if self.arch == "qwen35":
+            if layer >= self.trunk_layers():
+                return False
+            if self.recurrent_layers:
+                return self.recurrent_layers[layer]
+            interval = self.full_attention_interval or QWEN35_FULL_ATTENTION_INTERVAL
+            return (layer + 1) % interval != 0
+        return self.arch in RECURRENT_ARCHS and self.head_count_kv(layer) == 0
+
+    def ssm_conv_channels(self) -> int:
+        """The channels a qwen35 or Mamba2 layer convolves: x (or the values),
+        then B and C (or the queries and keys) of every group."""
+        return self.ssm_d_inner + 2 * self.ssm_n_group * self.ssm_d_state
+
+    def trunk_layers(self) -> int:
+        """The layers the main context runs (llama_hparams::n_layer): all but
+        the MTP layers."""
+        return self.n_layer - self.nextn_predict_layers
+
+    def positions_per_token(self) -> int:
+        """The positions llama.cpp keeps of each token (llama_hparams::n_pos_per_embd)."""
+        return MROPE_SECTIONS if self.arch in MROPE_ARCHITECTURES else 1
+
+    def recurrent_layers_of(self) -> tuple[int, ...]:
+        """The layers with a recurrent state."""
+        return tuple(il for il in range(self.trunk_layers()) if self.is_recurrent(il))
+
+    def n_embd_r(self) -> int:
+        """One recurrent layer's convolution state, in floats (llama_hparams::
+        n_embd_r): lfm2 keeps l_cache - 1 tokens of its input, qwen35 and
+        Mamba2 d_conv - 1 tokens of the channels they convolve."""
+        if self.arch == "lfm2":
+            return (self.shortconv_l_cache - 1) * self.n_embd
+        return max(self.ssm_d_conv - 1, 0) * self.ssm_conv_channels()
+
+    def n_embd_s(self) -> int:
+        """One recurrent layer's other state, in floats (llama_hparams::n_embd_s):
+        qwen35's DeltaNet matrix of each value head, Mamba2's SSM state of each
+        channel; none for lfm2."""
+        return self.ssm_d_state * self.ssm_d_inner
 
     def is_swa(self, layer: int) -> bool:
         """Whether ``layer`` attends over a sliding window."""
@@ -104,9 +192,48 @@ class Architecture(NamedTuple):
         """How many layers attend over a sliding window."""
         return sum(swa_layers_of(self))
 
+    def weight_bytes(self) -> int:
+        """The model buffer. gemma3n's loader makes its output matrix before
+        its token embeddings, so a tied embedding is loaded twice
+        (TENSOR_DUPLICATED finds no tensor to share yet)."""
+        duplicated = self.tied_embedding_bytes if self.arch == "gemma3n" else 0
+        return self.tensor_data_bytes + duplicated
+
+    def has_kv(self, layer: int) -> bool:
+        """Whether ``layer`` owns a KV cache (llama_hparams::has_kv): not a
+        recurrent layer, nor a gemma3n layer past the first 20."""
+        if self.arch == "gemma3n":
+            return layer < GEMMA3N_KV_LAYERS
+        return not self.is_recurrent(layer)
+
+    def kv_layer(self, layer: int) -> int:
+        """The layer whose cache ``layer`` attends over: its own, or for a
+        gemma3n layer without one the last that has one and slides as it does
+        (the memory's layer_reuse_cb)."""
+        if self.has_kv(layer) or self.is_recurrent(layer):
+            return layer
+        return GEMMA3N_KV_LAYERS - (2 if self.is_swa(layer) else 1)
+
+    def misreused_layers(self) -> tuple[int, ...]:
+        """The layers whose reused cache is of the other kind (sliding or
+        global): llama.cpp aborts loading such a model, as that cache is not
+        among the ones the layer's kind holds (llama_kv_cache's reuse assert)."""
+        return tuple(
+            il
+            for il in range(self.n_layer)
+            if self.kv_layer(il) != il and self.is_swa(self.kv_layer(il)) != self.is_swa(il)
+        )
+
     def attention_layers(self) -> tuple[int, ...]:
-        """The layers with a KV cache."""
-        return tuple(il for il in range(self.n_layer) if not self.is_recurrent(il))
+        """The layers with a KV cache (the MTP layers' is their own context's)."""
+        return tuple(il for il in range(self.trunk_layers()) if self.has_kv(il))
+
+    def n_embd_v_gqa_max(self) -> int:
+        """The widest V of any layer (llama_hparams::n_embd_v_gqa_max): each
+        layer's transposed V is stored this wide."""
+        return max(
+            (self.head_dim_v * self.head_count_kv(il) for il in self.attention_layers()), default=0
+        )
 
 
 def _pattern_flags(pattern: int, n_layer: int) -> tuple[bool, ...]:
@@ -122,14 +249,15 @@ def sliding_window_of(arch: Architecture) -> int:
     (llama.cpp's src/models/<arch>.cpp, load_arch_hparams)."""
     if arch.arch == "exaone4":
         return (arch.sliding_window or EXAONE4_SWA[1]) if arch.n_layer == EXAONE4_SWA[0] else 0
-    if arch.arch in ("gemma3", "lfm2"):
+    if arch.arch in ("gemma3", "gemma3n", "lfm2"):
         return max(arch.sliding_window, 0)
     return 0
 
 
 def swa_layers_of(arch: Architecture) -> tuple[bool, ...]:
-    """Which layers slide: gemma3 and exaone4 by the file's pattern (a period,
-    or a flag per layer; 6 and 4 when it has none), lfm2 every attention layer."""
+    """Which layers slide: gemma3, gemma3n and exaone4 by the file's pattern (a
+    period, or a flag per layer; 6, 5 and 4 when it has none), lfm2 every
+    attention layer."""
     if sliding_window_of(arch) <= 0:
         return (False,) * arch.n_layer
     if arch.arch == "lfm2":
@@ -137,9 +265,11 @@ def swa_layers_of(arch: Architecture) -> tuple[bool, ...]:
     written = arch.sliding_window_pattern
     if isinstance(written, tuple):
         return written
-    default = GEMMA3_SWA_PATTERN if arch.arch == "gemma3" else EXAONE4_SWA[2]
+    default = DEFAULT_SWA_PATTERN.get(arch.arch, EXAONE4_SWA[2])
     return _pattern_flags(written or default, arch.n_layer)
 
+
+DEFAULT_SWA_PATTERN = {"gemma3": GEMMA3_SWA_PATTERN, "gemma3n": GEMMA3N_SWA_PATTERN}
 
 REQUIRED_KEYS = Architecture._fields[:10]
 OPTIONAL_KEYS = Architecture._fields[10:]

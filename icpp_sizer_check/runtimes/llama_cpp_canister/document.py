@@ -1,23 +1,31 @@
 """The tables of a llama_cpp_canister sizing document: the settings each model
 loads with, its heap by llama.cpp buffer, the canister's limit and headroom,
-and what one saved conversation costs in stable memory."""
+what one saved conversation costs in stable memory, how many users' sessions
+fit, and what storing the heap, the file and each session costs a month."""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Sequence
 
 from icpp_sizer_check.compare import ColumnLayout
 from icpp_sizer_check.markdown import Table
 from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing
+from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
+    FILE_SYSTEM_FIXED,
+    STABLE_MEMORY_CAP,
+    StableMemory,
+)
 
 SECTIONS = (
     "llama.cpp Settings",
     "Heap Memory (under wasm_memory_limit)",
     "Canister Metrics",
     "Stable Memory (per user)",
+    "Users and Storage Cost",
 )
 UNIT = "MB"
 _MB_SUFFIX = f"<br>({UNIT})"
@@ -34,7 +42,20 @@ HEADROOM_ROW = "heap headroom (MB)"
 MAX_CTX_ROW = "largest ctx_size that fits"
 FILE_ROW = "GGUF file (MB)"
 SESSION_ROW = "saved session at full context"
-_MB_ROWS = {*HEAP_ROWS, SESSION_ROW}
+SIZED_SESSION_ROW = "saved session as sized"
+PER_USER_ROW = "stable memory per user (with the file system's)"
+STABLE_ROWS = (SESSION_ROW, SIZED_SESSION_ROW, PER_USER_ROW)
+TOKENS_ROW = "tokens of a saved session"
+USERS_ROW = "users whose sessions fit"
+STABLE_CAP_ROW = "stable memory (MB)"
+FILE_SYSTEM_ROW = "file system's own (MB)"
+STORED_FILE_ROW = "GGUF file as stored (MB)"
+SUBNET_ROW = "subnet size (nodes)"
+CYCLES_UNIT = "B cycles / 30 days"
+HEAP_COST_ROW = f"heap storage, the heap used ({CYCLES_UNIT})"
+FILE_COST_ROW = f"GGUF file storage ({CYCLES_UNIT})"
+USER_COST_ROW = f"storage per user ({CYCLES_UNIT})"
+_MB_ROWS = {*HEAP_ROWS, *STABLE_ROWS}
 # The tables whose every row is in MB: their column headings say so.
 _MB_TABLES = frozenset({SECTIONS[1], SECTIONS[3]})
 
@@ -65,6 +86,37 @@ def _on(flag: bool) -> str:
     return "on" if flag else "off"
 
 
+def format_billions(cycles: int) -> str:
+    """Cycles in billions with two decimals, as format_mb rounds MiB."""
+    return format(cycles / 10**9, ".2f")
+
+
+def _ctx_cell(held: Outcome) -> str:
+    """The largest ctx_size that fits, marked where the trained context caps it."""
+    capped = held.trained_max_ctx_size
+    if capped is None:
+        return "none"
+    return f"{capped} (trained context)" if capped != held.max_ctx_size else str(capped)
+
+
+def _tokens_cell(stable: StableMemory) -> str:
+    return f"{stable.tokens} ({'full context' if stable.full_context else 'session_tokens'})"
+
+
+def _users_rows(stables: Sequence[StableMemory]) -> list[list[str]]:
+    return [
+        [TOKENS_ROW, *(_tokens_cell(s) for s in stables)],
+        [USERS_ROW, *(str(s.users) for s in stables)],
+        [STABLE_CAP_ROW, *(format_mb(STABLE_MEMORY_CAP) for _ in stables)],
+        [FILE_SYSTEM_ROW, *(format_mb(FILE_SYSTEM_FIXED) for _ in stables)],
+        [STORED_FILE_ROW, *(format_mb(s.gguf_stored) for s in stables)],
+        [SUBNET_ROW, *(str(s.subnet_size) for s in stables)],
+        [HEAP_COST_ROW, *(format_billions(s.heap_cycles) for s in stables)],
+        [FILE_COST_ROW, *(format_billions(s.gguf_cycles) for s in stables)],
+        [USER_COST_ROW, *(format_billions(s.user_cycles) for s in stables)],
+    ]
+
+
 def _settings_rows(
     settings: Sequence[Settings], models: Sequence[LlamaCppModel]
 ) -> list[list[str]]:
@@ -84,10 +136,10 @@ def document_tables(
     names: Sequence[str],
     models: Sequence[LlamaCppModel],
     sizings: Sequence[LlamaCppSizing],
-    limit: int,
-    max_ctx_sizes: Sequence[Optional[int]],
+    helds: Sequence[Outcome],
+    stables: Sequence[StableMemory],
 ) -> list[Table]:
-    """The four tables of the document, every cell as it is printed."""
+    """The five tables of the document, every cell as it is printed."""
 
     def header(table: str, first: str) -> list[str]:
         return [first, *(column_heading(table, name) for name in names)]
@@ -109,10 +161,15 @@ def document_tables(
         )
     ]
     metrics = [
-        [LIMIT_ROW, *(format_mb(limit) for _ in sizings)],
-        [HEADROOM_ROW, *(format_mb(limit - s.heap) for s in sizings)],
-        [MAX_CTX_ROW, *(str(n) if n is not None else "none" for n in max_ctx_sizes)],
+        [LIMIT_ROW, *(format_mb(held.limit) for held in helds)],
+        [HEADROOM_ROW, *(format_mb(held.headroom(s)) for held, s in zip(helds, sizings))],
+        [MAX_CTX_ROW, *(_ctx_cell(held) for held in helds)],
         [FILE_ROW, *(format_mb(s.file) for s in sizings)],
+    ]
+    stable = [
+        [SESSION_ROW, *(format_mb(s.session) for s in sizings)],
+        [SIZED_SESSION_ROW, *(format_mb(s.session) for s in stables)],
+        [PER_USER_ROW, *(format_mb(s.per_user) for s in stables)],
     ]
     return [
         Table(
@@ -120,9 +177,6 @@ def document_tables(
         ),
         Table(SECTIONS[1], header(SECTIONS[1], "Memory Type"), heap),
         Table(SECTIONS[2], header(SECTIONS[2], "Canister Metrics"), metrics),
-        Table(
-            SECTIONS[3],
-            header(SECTIONS[3], "Memory Type"),
-            [[SESSION_ROW, *(format_mb(s.session) for s in sizings)]],
-        ),
+        Table(SECTIONS[3], header(SECTIONS[3], "Memory Type"), stable),
+        Table(SECTIONS[4], header(SECTIONS[4], "Metric"), _users_rows(stables)),
     ]

@@ -9,8 +9,15 @@ from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus
 from icpp_sizer_check.runtimes.llama_cpp_canister.document import UNIT
 from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import evidence_text
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import GgufSource, LlamaCppModel
-from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing, Outcome
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing
+from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
+    FILE_SYSTEM_FIXED,
+    STABLE_MEMORY_CAP,
+    StableMemory,
+    storage_fee,
+)
 from icpp_sizer_check.runtimes.overrides import overrides_json, overrides_text
 
 # The most the Internet Computer reads from stable memory in one message.
@@ -62,6 +69,44 @@ def _heap_remedy(config: ConfigResult, values: LlamaCppModel, held: Outcome) -> 
     return f"{goal}: {ctx}, or canister.memory_mib at least {memory} (now {config.memory_mib})"
 
 
+def _users(count: int) -> str:
+    return f"{count} user" if count == 1 else f"{count} users"
+
+
+def _users_reason(stable: StableMemory) -> str:
+    short = stable.min_users - stable.users
+    return (
+        f"its stable memory holds the saved sessions of {_users(stable.users)}, below its "
+        f"min_users of {stable.min_users} (short by {short})"
+    )
+
+
+def _users_remedy(values: LlamaCppModel, stable: StableMemory) -> str:
+    """Each change that alone lets the canister hold min_users users' sessions."""
+    fix = stable.fix
+    assert fix is not None
+    now = values.settings
+    ways = []
+    if fix.ctx_size is not None:
+        ways.append(f"ctx_size at most {fix.ctx_size} (now {now.ctx_size})")
+    if fix.session_tokens is not None:
+        ways.append(f"session_tokens at most {fix.session_tokens} (now {stable.tokens})")
+    if fix.cache_types is not None:
+        was = (now.cache_type_k, now.cache_type_v)
+        pairs = zip(("cache_type_k", "cache_type_v"), fix.cache_types, was)
+        changed = [f"{key} {new} (now {old})" for key, new, old in pairs if new != old]
+        ways.append(" and ".join(changed))
+    if fix.canisters is not None:
+        ways.append(f"spread them over {fix.canisters} canisters of this model")
+    goal = f"to hold the saved sessions of {_users(fix.users)}"
+    if not ways:
+        return (
+            f"{goal}: nothing in one canister can: its {format_mb(STABLE_MEMORY_CAP)} {UNIT} "
+            "of stable memory, less the GGUF file, holds not one session"
+        )
+    return f"{goal}: " + ", or ".join(ways)
+
+
 def _gguf_json(source: GgufSource | None) -> dict[str, Any] | None:
     if source is None:
         return None
@@ -78,12 +123,15 @@ class LlamaCppAccount(NamedTuple):
     values: LlamaCppModel
     sizing: LlamaCppSizing
     held: Outcome  # the limits it was held to, and what would pass
+    stable: StableMemory  # the users its stable memory holds, and the storage cost
 
     def failure(self, config: ConfigResult, model: ModelResult) -> str:
         """Why the model fails: a heap above the limit, a file the canister cannot
-        read in one message, or too little heap left free; the first by the
-        failing-model rule, then any other that holds too (each has its remedy)."""
+        read in one message, too little heap left free or too few users; the
+        first by the failing-model rule, then any other that holds too (each
+        has its remedy)."""
         headroom = self.held.headroom(self.sizing)
+        users = f"; and {_users_reason(self.stable)}" if self.stable.short else ""
         file_reason = (
             f"its GGUF file is {_mb(self.sizing.file)}, above max_model_file_mib "
             f"{self.held.max_file // MIB}"
@@ -97,26 +145,31 @@ class LlamaCppAccount(NamedTuple):
             )
             return (
                 f"model {model.name}: {file_reason}: the canister cannot read it from stable "
-                f"memory in one message ({evidence_text()}){also}"
+                f"memory in one message ({evidence_text()}){also}{users}"
             )
         also = f"; and {file_reason}" if _file_too_large(self.sizing, self.held) else ""
         if model.status == ModelStatus.DOES_NOT_FIT:
             return (
                 f"model {model.name} does not fit: its heap needs {_mb(self.sizing.heap)} but "
                 f"wasm_memory_limit is {config.memory_mib} MiB "
-                f"({_mb(self.sizing.heap - self.held.limit)} short){also}"
+                f"({_mb(self.sizing.heap - self.held.limit)} short){also}{users}"
             )
+        if not _heap_short(self.sizing, self.held):
+            return f"model {model.name}: {_users_reason(self.stable)}"
         short = _mb(self.held.min_headroom - headroom)
         return (
             f"model {model.name} leaves {_mb(headroom)} of heap free, below its "
-            f"min_headroom_mib of {self.held.min_headroom // MIB} (short by {short}){also}"
+            f"min_headroom_mib of {self.held.min_headroom // MIB} (short by {short}){also}{users}"
         )
 
     def failure_title(self, model: ModelResult) -> str:
         return {
             ModelStatus.DOES_NOT_FIT: "Model does not fit",
             ModelStatus.FILE_TOO_LARGE: "Model file too large",
-        }.get(model.status, "Too little heap headroom")
+        }.get(
+            model.status,
+            "Too little heap headroom" if _heap_short(self.sizing, self.held) else "Too few users",
+        )
 
     def closest(self, model: ModelResult) -> str:
         have, need = model.margin
@@ -126,13 +179,18 @@ class LlamaCppAccount(NamedTuple):
 
     def remedy(self, config: ConfigResult, model: ModelResult) -> str:
         """What would pass, one remedy for each way the model fails: a shorter
-        context or more memory for the heap; a smaller file, or a larger limit."""
+        context or more memory for the heap; a smaller file, or a larger limit;
+        a shorter context or conversation, a quantized cache or more canisters
+        for the users."""
         remedies = []
         if _heap_short(self.sizing, self.held):
             remedies.append(_heap_remedy(config, self.values, self.held))
         if _file_too_large(self.sizing, self.held):
             file = _file_remedy(self.sizing, self.held)
             remedies.append(f"and for its file: {file}" if remedies else file)
+        if self.stable.fix is not None:
+            users = _users_remedy(self.values, self.stable)
+            remedies.append(f"and {users}" if remedies else users)
         return "; ".join(remedies)
 
     def detail(self, model: ModelResult) -> str:
@@ -140,7 +198,8 @@ class LlamaCppAccount(NamedTuple):
         have, need = model.margin
         text = (
             f"model {model.name}: heap {_mb(self.sizing.heap)}, {have} MiB free (minimum {need}), "
-            f"ctx_size {self.values.settings.ctx_size} ({self.sizing.context.n_ctx} KV cells)"
+            f"ctx_size {self.values.settings.ctx_size} ({self.sizing.context.n_ctx} KV cells), "
+            f"{_users(self.stable.users)} (min_users {self.stable.min_users})"
         )
         source = self.values.gguf
         if source is None:
@@ -155,7 +214,9 @@ class LlamaCppAccount(NamedTuple):
             "headroom_mib": have,
             "min_headroom_mib": need,
             "headroom_bytes": self.held.headroom(self.sizing),
-            "max_ctx_size": self.held.max_ctx_size,
+            # Never beyond the trained context; the heap's own bound beside it.
+            "max_ctx_size": self.held.trained_max_ctx_size,
+            "max_ctx_size_for_heap": self.held.max_ctx_size,
             "n_ctx": self.sizing.context.n_ctx,
             "architecture": self.values.architecture._asdict(),
             "settings": self.values.settings._asdict(),
@@ -179,4 +240,41 @@ class LlamaCppAccount(NamedTuple):
                 "session": self.sizing.session,
                 "file": self.sizing.file,
             },
+            **_stable_json(self.stable),
         }
+
+
+def _stable_json(stable: StableMemory) -> dict[str, Any]:
+    """The users a model's canister holds, and the storage cost."""
+    fix = stable.fix
+    return {
+        "users": stable.users,
+        "min_users": stable.min_users,
+        "session_tokens": stable.tokens,
+        "session_sized_by": "full-context" if stable.full_context else "session_tokens",
+        "users_remedy": (
+            {
+                "ctx_size": fix.ctx_size,
+                "session_tokens": fix.session_tokens,
+                "cache_type_k": fix.cache_types[0] if fix.cache_types else None,
+                "cache_type_v": fix.cache_types[1] if fix.cache_types else None,
+                "canisters": fix.canisters,
+            }
+            if fix is not None
+            else None
+        ),
+        "stable_bytes": {
+            "cap": STABLE_MEMORY_CAP,
+            "file_system": FILE_SYSTEM_FIXED,
+            "gguf_file": stable.gguf_stored,
+            "session": stable.session,
+            "per_user": stable.per_user,
+        },
+        "storage_cycles_per_30_days": {
+            "subnet_size": stable.subnet_size,
+            "fee_per_gib_second": storage_fee(stable.subnet_size),
+            "heap": stable.heap_cycles,
+            "gguf_file": stable.gguf_cycles,
+            "per_user": stable.user_cycles,
+        },
+    }

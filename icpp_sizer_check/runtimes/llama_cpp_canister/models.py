@@ -38,6 +38,9 @@ class LlamaCppModel(NamedTuple):
     architecture: Architecture
     settings: Settings
     gguf: Optional[GgufSource] = None
+    # The model's own min_users and session_tokens; None: the top level's.
+    min_users: Optional[int] = None
+    session_tokens: Optional[int] = None
 
 
 def flash_attn_on(written: object) -> bool:
@@ -213,4 +216,7 @@ def resolve_model(
     findings += _cache_findings(index, arch, settings)
     if findings:
         return None, findings
-    return ResolvedModel(LlamaCppModel(arch, settings, source), (read,) if read else ()), []
+    values = LlamaCppModel(
+        arch, settings, source, model.get("min_users"), model.get("session_tokens")
+    )
+    return ResolvedModel(values, (read,) if read else ()), []

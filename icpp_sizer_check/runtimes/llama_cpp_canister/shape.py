@@ -9,9 +9,20 @@ is checked layer by layer, not by its largest value.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    GEMMA3N_KV_LAYERS,
+    Architecture,
+    sliding_window_of,
+    swa_layers_of,
+)
+from icpp_sizer_check.runtimes.llama_cpp_canister.deltanet_shape import (
+    ShapeProblem,
+    deltanet_problems,
+)
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
+# The architectures whose loader makes a sliding-window cache when they have a
+# window (lfm2's hybrid memory slides every attention layer, so never none).
+SLIDING_ARCHITECTURES = ("gemma3", "gemma3n", "exaone4")
 
 # The keys that take one value per layer, and what each may be written as instead.
 PER_LAYER_KEYS = {
@@ -20,16 +31,11 @@ PER_LAYER_KEYS = {
     "n_ff": "one number for every layer",
     "sliding_window_pattern": "a period",
 }
+# granitehybrid's Mamba2 shape: the keys granite-hybrid.cpp's loader requires.
+MAMBA2_KEYS = ("ssm_d_conv", "ssm_d_inner", "ssm_d_state", "ssm_dt_rank", "ssm_n_group")
 # The shortest convolution lfm2's short-convolution layers keep state for
 # (llama_hparams::n_embd_r: n_embd x (l_cache - 1) floats).
 MIN_SHORTCONV_L_CACHE = 2
-
-
-class ShapeProblem(NamedTuple):
-    """What is wrong, and the keys it involves, the one to fix first."""
-
-    keys: tuple[str, ...]
-    message: str
 
 
 def _length_problems(arch: Architecture) -> list[ShapeProblem]:
@@ -65,8 +71,9 @@ def _head_problems(arch: Architecture) -> list[ShapeProblem]:
             return [
                 ShapeProblem(
                     ("n_head_kv",),
-                    f"n_head_kv is 0 on layer {il}, and only lfm2's short-convolution layers "
-                    f"have no key/value heads; give the layer its heads, or set arch: lfm2",
+                    f"n_head_kv is 0 on layer {il}, and only lfm2's short-convolution and "
+                    "granitehybrid's Mamba2 layers have no key/value heads; give the layer "
+                    "its heads, or set arch: lfm2 or granitehybrid",
                 )
             ]
         if heads_kv and heads % heads_kv:
@@ -82,7 +89,7 @@ def _head_problems(arch: Architecture) -> list[ShapeProblem]:
 
 
 def _shortconv_problems(arch: Architecture) -> list[ShapeProblem]:
-    recurrent = any(arch.is_recurrent(il) for il in range(arch.n_layer))
+    recurrent = arch.arch == "lfm2" and bool(arch.recurrent_layers_of())
     if recurrent and arch.shortconv_l_cache < MIN_SHORTCONV_L_CACHE:
         return [
             ShapeProblem(
@@ -95,10 +102,102 @@ def _shortconv_problems(arch: Architecture) -> list[ShapeProblem]:
     return []
 
 
+def _reuse_problems(arch: Architecture) -> list[ShapeProblem]:
+    """gemma3n's layers past the first 20 reuse layer 18's cache when they
+    slide and layer 19's when they do not; llama.cpp aborts loading a model
+    whose pattern gives one of them a cache of the other kind."""
+    misreused = arch.misreused_layers()
+    if not misreused:
+        return []
+    first, source = misreused[0], arch.kv_layer(misreused[0])
+
+    def kind(layer: int) -> str:
+        return "sliding" if arch.is_swa(layer) else "global"
+
+    return [
+        ShapeProblem(
+            ("sliding_window_pattern",),
+            f"layer {first} ({kind(first)}) reuses the cache of layer {source} "
+            f"({kind(source)}), and llama.cpp aborts loading such a model; fix "
+            f"sliding_window_pattern so that layer {GEMMA3N_KV_LAYERS - 2} slides "
+            f"and layer {GEMMA3N_KV_LAYERS - 1} does not",
+        )
+    ]
+
+
+def _sliding_problems(arch: Architecture) -> list[ShapeProblem]:
+    """gemma3, gemma3n and exaone4 make a sliding-window cache whenever they
+    have a window, and llama.cpp aborts loading when no layer slides
+    (GGML_ASSERT(hparams.is_swa_any()) in create_memory)."""
+    if arch.arch not in SLIDING_ARCHITECTURES or sliding_window_of(arch) <= 0:
+        return []
+    if any(swa_layers_of(arch)):
+        return []
+    return [
+        ShapeProblem(
+            ("sliding_window_pattern",),
+            f"sliding_window_pattern makes no layer of this {arch.arch} model slide, "
+            "and llama.cpp aborts loading a model with a window but no sliding "
+            "layer; mark at least one layer true (or a period of 2 or more)",
+        )
+    ]
+
+
+def _mamba2_problems(arch: Architecture) -> list[ShapeProblem]:
+    """granitehybrid: the ssm keys granite-hybrid.cpp requires, its asserts (an
+    expansion of 2, heads and groups that divide the mixer), and no experts:
+    only the dense H models' feed-forward is modelled."""
+    if arch.arch != "granitehybrid":
+        return []
+    if arch.n_expert:
+        return [
+            ShapeProblem(
+                ("n_expert",),
+                f"a granitehybrid model with experts (n_expert {arch.n_expert}, as in Granite "
+                "4.0 H-Tiny and H-Small) is not sized: only the dense H models' feed-forward "
+                "is modelled",
+            )
+        ]
+    missing = tuple(key for key in MAMBA2_KEYS if getattr(arch, key) < 1)
+    if missing:
+        return [
+            ShapeProblem(
+                missing,
+                f"{', '.join(missing)} must be at least 1 for granitehybrid's Mamba2 layers; "
+                "write the file's granitehybrid.ssm.* values",
+            )
+        ]
+    if arch.ssm_d_inner != 2 * arch.n_embd:
+        return [
+            ShapeProblem(
+                ("ssm_d_inner", "n_embd"),
+                f"ssm_d_inner ({arch.ssm_d_inner}) must be twice n_embd ({arch.n_embd}), the "
+                "only expansion llama.cpp supports; fix the architecture values",
+            )
+        ]
+    return [
+        ShapeProblem(
+            (key, "ssm_d_inner"),
+            f"ssm_d_inner ({arch.ssm_d_inner}) must be divisible by {key} "
+            f"({getattr(arch, key)}); fix the architecture values",
+        )
+        for key in ("ssm_dt_rank", "ssm_n_group")
+        if arch.ssm_d_inner % getattr(arch, key)
+    ][:1]
+
+
 def shape_problems(arch: Architecture) -> list[ShapeProblem]:
     """What llama.cpp would refuse or misread of ``arch``; the per-layer
     questions only once every per-layer value has one entry per layer."""
     lengths = _length_problems(arch)
     if lengths:
         return lengths
-    return _head_problems(arch) + _shortconv_problems(arch)
+    if arch.arch == "qwen35":
+        return deltanet_problems(arch) or _head_problems(arch)
+    return (
+        _head_problems(arch)
+        + _shortconv_problems(arch)
+        + _mamba2_problems(arch)
+        + _sliding_problems(arch)
+        + _reuse_problems(arch)
+    )

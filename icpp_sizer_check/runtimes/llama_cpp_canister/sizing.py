@@ -13,7 +13,7 @@ the weights are read into the heap.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from icpp_sizer_check.gguf.ggml_types import (
     BY_NAME,
@@ -91,10 +91,10 @@ def _kv_rows(arch: Architecture, settings: Settings, layer: int) -> tuple[int, i
 
 
 def recurrent_state_bytes(arch: Architecture) -> int:
-    """One sequence's recurrent state (llama_memory_recurrent): lfm2 keeps the
-    last l_cache - 1 tokens of each short-convolution layer, f32."""
-    per_layer = (arch.shortconv_l_cache - 1) * arch.n_embd * 4
-    return sum(per_layer for il in range(arch.n_layer) if arch.is_recurrent(il))
+    """One sequence's recurrent state (llama_memory_recurrent): each recurrent
+    layer's convolution state and its other state (qwen35's DeltaNet
+    matrices, Mamba2's SSM state), f32."""
+    return len(arch.recurrent_layers_of()) * (arch.n_embd_r() + arch.n_embd_s()) * 4
 
 
 def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
@@ -102,9 +102,7 @@ def kv_cache_bytes(arch: Architecture, settings: Settings, context: Context) -> 
     constructor), and the recurrent layers' states. Without flash attention V
     is stored transposed, each layer's rows as wide as the widest layer's."""
     type_v = _cache_type(settings.cache_type_v)
-    widest_v = max(
-        (arch.head_dim_v * arch.head_count_kv(il) for il in arch.attention_layers()), default=0
-    )
+    widest_v = arch.n_embd_v_gqa_max()
     total = 0
     for cells, layers in _caches(arch, context):
         for il in layers:
@@ -131,10 +129,22 @@ def graph_nodes(arch: Architecture) -> int:
     return max(MIN_GRAPH_NODES, GRAPH_NODES_PER_TENSOR * tensors)
 
 
+# Tensors a file holds per layer and besides the layers: a llama-like one's
+# (two norms, Q, K, V, the output, the feed-forward's three; embeddings, norm,
+# output), and gemma3n's (its loader's list). A Mamba2 layer (granitehybrid)
+# holds its norms and feed-forward, ssm_in, the convolution's weight and bias,
+# dt's bias, A, D, the grouped norm and ssm_out.
+FILE_TENSORS = {"gemma3n": (24, 7)}
+LLAMA_LIKE_TENSORS = (9, 3)
+MAMBA2_LAYER_TENSORS = 13
+
+
 def estimated_tensors(arch: Architecture) -> int:
-    """Tensors of a llama-like file (9 a layer, embeddings, norm, output), for
-    a written architecture that leaves n_tensors out."""
-    return 9 * arch.n_layer + 3
+    """The file's tensors, for a written architecture that leaves n_tensors
+    out; a granitehybrid Mamba2 layer holds 13 in place of an attention layer's 9."""
+    per_layer, others = FILE_TENSORS.get(arch.arch, LLAMA_LIKE_TENSORS)
+    mamba2 = len(arch.recurrent_layers_of()) if arch.arch == "granitehybrid" else 0
+    return per_layer * arch.n_layer + (MAMBA2_LAYER_TENSORS - per_layer) * mamba2 + others
 
 
 def overhead_bytes(arch: Architecture) -> int:
@@ -155,16 +165,18 @@ def session_bytes(arch: Architecture, settings: Settings, context: Context) -> i
     for cache_cells, layers in _caches(arch, context):
         cells = min(tokens, cache_cells)
         state += 4 + 4  # streams, then the stream's cell count
-        state += cells * 12 + 8  # each cell's position and sequence; v_trans, n_layer
+        # each cell's position and sequence (and an M-RoPE cell's 2D position
+        # and token, llama_kv_cell_ext); v_trans, n_layer
+        state += cells * (12 + (12 if arch.positions_per_token() > 1 else 0)) + 8
         for il in layers:
             k_row, v_row = _kv_rows(arch, settings, il)
             state += 4 + 8 + cells * k_row + v_header + cells * v_row
-    recurrent = [il for il in range(arch.n_layer) if arch.is_recurrent(il)]
+    recurrent = arch.recurrent_layers_of()
     if recurrent:
         # one cell (position, one sequence id), s_trans and n_layer, then per
-        # layer the conv state's type, row size and row, and an empty state row
-        row = (arch.shortconv_l_cache - 1) * arch.n_embd * 4
-        state += 4 + 12 + 8 + len(recurrent) * (2 * (4 + 8) + row)
+        # layer the convolution state's type, row size and row, then the SSM
+        # state's (an empty row for lfm2)
+        state += 4 + 12 + 8 + len(recurrent) * 2 * (4 + 8) + recurrent_state_bytes(arch)
     return 4 + 4 + 4 + 4 * tokens + state
 
 
@@ -189,7 +201,7 @@ def size_model(arch: Architecture, settings: Settings) -> LlamaCppSizing:
     context = make_context(arch, settings)
     return LlamaCppSizing(
         context=context,
-        weights=arch.tensor_data_bytes,
+        weights=arch.weight_bytes(),
         kv_cache=kv_cache_bytes(arch, settings, context),
         output=output_bytes(arch),
         compute=compute_bytes(arch, settings, context),
@@ -197,84 +209,3 @@ def size_model(arch: Architecture, settings: Settings) -> LlamaCppSizing:
         session=session_bytes(arch, settings, context),
         file=arch.file_bytes,
     )
-
-
-def max_ctx_size(arch: Architecture, settings: Settings, budget: int) -> Optional[int]:
-    """The largest ctx_size whose heap is at most ``budget`` bytes, the other
-    settings unchanged; None when not even one token's context fits.
-
-    The heap never shrinks as the context grows, and once the context holds a
-    whole batch it changes only where llama.cpp's padding does (every 256
-    tokens) and almost linearly: an interpolation search, snapped to the
-    padding and alternating with bisection so that it never takes more than
-    twice a bisection's steps, finds it in a handful of graphs."""
-    heaps: dict[int, int] = {}
-
-    def heap(ctx: int) -> int:
-        if ctx not in heaps:
-            heaps[ctx] = size_model(arch, settings._replace(ctx_size=ctx)).heap
-        return heaps[ctx]
-
-    if heap(1) > budget:
-        return None
-    low, high = 1, MAX_CTX_SIZE
-    if heap(high) <= budget:
-        return high
-    whole_batch = max(settings.batch_size, 1)
-    interpolate = True
-    while high - low > 1:
-        if low >= whole_batch and low % CTX_PADDING == 0 and high - low <= CTX_PADDING:
-            return low  # every context above low pads to high's cells
-        middle = (low + high) // 2
-        if interpolate:
-            span = heap(high) - heap(low)
-            guess = low + (budget - heap(low)) * (high - low) // max(span, 1)
-            if guess >= whole_batch:
-                guess = guess // CTX_PADDING * CTX_PADDING
-            if guess <= low:  # the answer is close above low: probe the next cells
-                guess = low + (CTX_PADDING if low >= whole_batch else 1)
-            middle = guess if low < guess < high else middle
-        interpolate = not interpolate
-        if heap(middle) <= budget:
-            low = middle
-        else:
-            high = middle
-    return low
-
-
-class Outcome(NamedTuple):
-    """A sized model held to the canister: what it fits, and what would mend it."""
-
-    limit: int  # the canister's wasm_memory_limit, bytes
-    min_headroom: int  # bytes the heap must leave free
-    max_file: int  # the largest model file the canister reads, bytes
-    max_ctx_size: Optional[int]  # the largest ctx_size whose heap fits the limit
-    # For a model short of heap: the largest ctx_size that leaves min_headroom
-    # free, and the memory that would with its settings unchanged (MiB; None
-    # when more than the heap cap would be needed).
-    ctx_for_headroom: Optional[int] = None
-    memory_for_headroom_mib: Optional[int] = None
-
-    def headroom(self, sizing: LlamaCppSizing) -> int:
-        return self.limit - sizing.heap
-
-
-def outcome(
-    arch: Architecture,
-    settings: Settings,
-    sizing: LlamaCppSizing,
-    limit: int,
-    min_headroom: int,
-    max_file: int,
-    mib: int,
-    cap_mib: int,
-) -> Outcome:
-    """``sizing`` held to a canister of ``limit`` bytes; the remedies are worked
-    out only for a model whose heap leaves less than ``min_headroom`` free,
-    and no memory above ``cap_mib`` (the heap cap) is ever one."""
-    fits = max_ctx_size(arch, settings, limit)
-    if limit - sizing.heap >= min_headroom:
-        return Outcome(limit, min_headroom, max_file, fits)
-    ctx = max_ctx_size(arch, settings, limit - min_headroom)
-    memory = -(-(sizing.heap + min_headroom) // mib)
-    return Outcome(limit, min_headroom, max_file, fits, ctx, memory if memory <= cap_mib else None)

@@ -164,7 +164,7 @@ def two_layers(*extra: bytes, arch: str = "llama") -> bytes:
         (
             two_layers(u32s("llama.attention.head_count_kv", [2, 0])),
             "llama.cpp cannot load its header: n_head_kv is 0 on layer 1, and only lfm2's "
-            "short-convolution layers have no key/value heads",
+            "short-convolution and granitehybrid's Mamba2 layers have no key/value heads",
         ),
         (
             two_layers(

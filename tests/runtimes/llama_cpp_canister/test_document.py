@@ -16,8 +16,10 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.document import (
     column_heading,
     document_tables,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import Context, LlamaCppSizing
+from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import StableMemory
 from tests.fixtures import examples, model_names
 
 MIB = 1024 * 1024
@@ -38,13 +40,40 @@ def _sizing(n_ctx: int, base: int) -> LlamaCppSizing:
     )
 
 
-def test_the_four_tables_cell_by_cell() -> None:
+def _held(max_ctx_size: int | None, context_length: int | None = None) -> Outcome:
+    return Outcome(200 * MIB, 0, 0, max_ctx_size, context_length=context_length)
+
+
+def _stable(base: int, full_context: bool = True) -> StableMemory:
+    """Users and costs that no cell repeats: whole MiB, billions of cycles."""
+    return StableMemory(
+        tokens=base * 100,
+        full_context=full_context,
+        session=base * MIB,
+        per_user=(base + 1) * MIB,
+        gguf_stored=(base + 2) * MIB,
+        users=base * 1000,
+        min_users=1,
+        subnet_size=13,
+        heap_cycles=base * 10**9,
+        gguf_cycles=(base + 1) * 10**9 + 5 * 10**6,
+        user_cycles=(base + 2) * 10**9,
+    )
+
+
+def _no_users(count: int) -> list[StableMemory]:
+    return [_stable(index + 1) for index in range(count)]
+
+
+def test_the_five_tables_cell_by_cell() -> None:
     models = [
         LlamaCppModel(SHAPE, Settings(1000, 64, 32, "q8_0", "q4_0", True, False)),
         LlamaCppModel(SHAPE._replace(arch="gemma3"), Settings(4096, flash_attn=False)),
     ]
     sizings = [_sizing(1024, 10), _sizing(4096, 100)]
-    tables = document_tables(["a", "b"], models, sizings, 200 * MIB, [5000, None])
+    helds = [_held(5000, context_length=4096), _held(None)]
+    stables = [_stable(3), _stable(7, full_context=False)]
+    tables = document_tables(["a", "b"], models, sizings, helds, stables)
     assert tables == [
         Table(
             "llama.cpp Settings",
@@ -79,16 +108,47 @@ def test_the_four_tables_cell_by_cell() -> None:
             [
                 ["wasm_memory_limit (MB)", "200.00", "200.00"],
                 ["heap headroom (MB)", "140.00", "-310.00"],
-                ["largest ctx_size that fits", "5000", "none"],
+                ["largest ctx_size that fits", "4096 (trained context)", "none"],
                 ["GGUF file (MB)", "19.00", "109.00"],
             ],
         ),
         Table(
             "Stable Memory (per user)",
             ["Memory Type", "a<br>(MB)", "b<br>(MB)"],
-            [["saved session at full context", "4.25", "26.75"]],
+            [
+                ["saved session at full context", "4.25", "26.75"],
+                ["saved session as sized", "3.00", "7.00"],
+                ["stable memory per user (with the file system's)", "4.00", "8.00"],
+            ],
+        ),
+        Table(
+            "Users and Storage Cost",
+            ["Metric", "a", "b"],
+            [
+                ["tokens of a saved session", "300 (full context)", "700 (session_tokens)"],
+                ["users whose sessions fit", "3000", "7000"],
+                ["stable memory (MB)", "512000.00", "512000.00"],
+                ["file system's own (MB)", "80.06", "80.06"],
+                ["GGUF file as stored (MB)", "5.00", "9.00"],
+                ["subnet size (nodes)", "13", "13"],
+                ["heap storage, the heap used (B cycles / 30 days)", "3.00", "7.00"],
+                ["GGUF file storage (B cycles / 30 days)", "4.00", "8.01"],
+                ["storage per user (B cycles / 30 days)", "5.00", "9.00"],
+            ],
         ),
     ]
+
+
+def test_a_largest_context_within_the_trained_one_is_unmarked() -> None:
+    model = LlamaCppModel(SHAPE, Settings(1000))
+    [_, _, metrics, _, _] = document_tables(
+        ["a", "b"],
+        [model] * 2,
+        [_sizing(1024, 10)] * 2,
+        [_held(5000, 5000), _held(5000)],
+        _no_users(2),
+    )
+    assert metrics.rows[2] == ["largest ctx_size that fits", "5000", "5000"]
 
 
 def test_comparison_reads_models_units_and_table_names() -> None:
@@ -99,18 +159,23 @@ def test_comparison_reads_models_units_and_table_names() -> None:
     assert LAYOUT.unit_of("KV cache (KV buffer)") == " MB"
     assert LAYOUT.unit_of("Total heap") == " MB"
     assert LAYOUT.unit_of("saved session at full context") == " MB"
+    assert LAYOUT.unit_of("stable memory per user (with the file system's)") == " MB"
+    assert LAYOUT.unit_of("users whose sessions fit") == ""
+    assert LAYOUT.unit_of("heap storage, the heap used (B cycles / 30 days)") == ""
     # Rows that name their unit themselves, or have none, get none.
     assert LAYOUT.unit_of("heap headroom (MB)") == ""
     assert LAYOUT.unit_of("ctx_size") == ""
     assert LAYOUT.table_of("Heap Memory (under wasm_memory_limit)") == "Heap Memory"
     assert LAYOUT.table_of("Stable Memory (per user)") == "Stable Memory"
     assert LAYOUT.table_of("Canister Metrics") == "Canister Metrics"
+    assert LAYOUT.table_of("Users and Storage Cost") == "Users and Storage Cost"
 
 
 def _tables(names: list[str], base: int = 10) -> list[Table]:
     model = LlamaCppModel(SHAPE, Settings(1000))
     sizings = [_sizing(1024, base + 20 * index) for index in range(len(names))]
-    return document_tables(names, [model] * len(names), sizings, 200 * MIB, [None] * len(names))
+    helds = [_held(None)] * len(names)
+    return document_tables(names, [model] * len(names), sizings, helds, _no_users(len(names)))
 
 
 @settings(max_examples=examples(300))

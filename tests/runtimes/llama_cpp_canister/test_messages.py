@@ -123,3 +123,91 @@ def test_following_every_remedy_given_passes(
     ]
     for mended in alternatives:
         assert _checked(run, mended)[0] == 0, (mended, fix)
+
+
+def _users_config(ctx_size: int, min_users: int, session_tokens: int | None) -> Any:
+    model = {**BASE["models"][0], "ctx_size": ctx_size}
+    tokens = {} if session_tokens is None else {"session_tokens": session_tokens}
+    return {
+        **BASE,
+        "output": "sizes.md",
+        "canister": {"memory_mib": 4096},
+        "min_users": min_users,
+        **tokens,
+        "models": [model],
+    }
+
+
+def test_too_few_users_fails_at_the_model_with_every_remedy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, model = _checked(run, _users_config(2048, 200_000, None))
+    assert code == 1
+    assert out.splitlines()[1:] == [
+        "sizes.yaml:5:3: model tiny: its stable memory holds the saved sessions of 125122 "
+        "users, below its min_users of 200000 (short by 74878)",
+        "  to hold the saved sessions of 200000 users: ctx_size at most 1024 (now 2048), or "
+        "cache_type_k q8_0 (now f16) and cache_type_v q8_0 (now f16), or spread them over 2 "
+        "canisters of this model",
+    ]
+    assert model["users_remedy"] == {
+        "ctx_size": 1024,
+        "session_tokens": None,
+        "cache_type_k": "q8_0",
+        "cache_type_v": "q8_0",
+        "canisters": 2,
+    }
+    code, out, model = _checked(run, _users_config(2048, 200_000, 1500))
+    assert (
+        "  to hold the saved sessions of 200000 users: session_tokens at most 1277 (now 1500)"
+        in out
+    )
+    assert model["session_sized_by"] == "session_tokens"
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    ctx_size=st.integers(1, 65536),
+    min_users=st.integers(0, 3_000_000),
+    session_tokens=st.none() | st.integers(1, 65536),
+)
+@example(ctx_size=2048, min_users=200_000, session_tokens=None)
+def test_following_every_users_remedy_passes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Run,
+    ctx_size: int,
+    min_users: int,
+    session_tokens: int | None,
+) -> None:
+    """A model whose canister holds too few users: each value its remedy gives,
+    put in the config, makes the check pass; and the canisters it names, each
+    holding its share of the users, pass too."""
+    monkeypatch.chdir(tmp_path)
+    config = _users_config(ctx_size, min_users, session_tokens)
+    code, _, model = _checked(run, config)
+    if code == 0:
+        assert model["users"] >= min_users
+        return
+    assert model["users"] < min_users and model["headroom_bytes"] >= 0
+    fix = model["users_remedy"]
+    plain = config["models"][0]
+    alternatives = []
+    if fix["ctx_size"] is not None:
+        alternatives.append({**config, "models": [{**plain, "ctx_size": fix["ctx_size"]}]})
+    if fix["session_tokens"] is not None:
+        alternatives.append({**config, "session_tokens": fix["session_tokens"]})
+    if fix["cache_type_k"] is not None:
+        cache = {"cache_type_k": fix["cache_type_k"], "cache_type_v": fix["cache_type_v"]}
+        alternatives.append({**config, "models": [{**plain, **cache}]})
+    if fix["canisters"] is not None:
+        alternatives.append({**config, "min_users": -(-min_users // fix["canisters"])})
+    assert alternatives
+    for mended in alternatives:
+        assert _checked(run, mended)[0] == 0, (mended, fix)

@@ -129,6 +129,48 @@ def test_ungrouped_heads_written_over_a_gguf_header_are_found_at_the_key(tmp_pat
     assert finding.message.startswith("n_head (7) must be divisible by n_head_kv (")
 
 
+def test_a_gemma3n_layer_reusing_a_cache_of_the_other_kind_is_refused() -> None:
+    # layer 19 slides, yet the global layers past it reuse its cache
+    flags = (*(il % 5 < 4 for il in range(19)), True, False, True)
+    shape = {**SHAPE, "arch": "gemma3n", "n_layer": 22, "sliding_window": 512}
+    model = {"architecture": {**shape, "sliding_window_pattern": flags}, "ctx_size": 4096}
+    resolved, findings = _resolve(model)
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (
+            ("models", 3, "architecture", "sliding_window_pattern"),
+            "layer 20 (global) reuses the cache of layer 19 (sliding), and llama.cpp aborts "
+            "loading such a model; fix sliding_window_pattern so that layer 18 slides and "
+            "layer 19 does not",
+        )
+    ]
+    resolved, findings = _resolve({"architecture": shape, "ctx_size": 4096})
+    assert resolved is not None and findings == []
+
+
+@pytest.mark.parametrize(
+    ("arch", "pattern"),
+    [("gemma3", [False, False, False]), ("gemma3", 1), ("gemma3n", [False] * 3)],
+)
+def test_a_window_with_no_sliding_layer_is_refused(arch: str, pattern: Any) -> None:
+    # llama.cpp asserts is_swa_any() when it makes the sliding-window cache
+    shape = {**SHAPE, "arch": arch, "n_layer": 3, "sliding_window": 512}
+    model = {"architecture": {**shape, "sliding_window_pattern": pattern}, "ctx_size": 4096}
+    resolved, findings = _resolve(model)
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (
+            ("models", 3, "architecture", "sliding_window_pattern"),
+            f"sliding_window_pattern makes no layer of this {arch} model slide, and llama.cpp "
+            "aborts loading a model with a window but no sliding layer; mark at least one "
+            "layer true (or a period of 2 or more)",
+        )
+    ]
+    no_window = {**shape, "sliding_window": 0, "sliding_window_pattern": pattern}
+    if arch == "gemma3":  # without a window gemma3 makes no sliding cache at all
+        assert _resolve({"architecture": no_window, "ctx_size": 4096})[0] is not None
+
+
 def test_a_shape_problem_of_the_header_alone_is_found_at_the_file(tmp_path: Path) -> None:
     """A written n_layer the header's per-layer list does not match: the list
     is the file's, so the file is named."""
@@ -202,8 +244,9 @@ def test_per_layer_lists_are_taken_one_value_per_layer() -> None:
         (
             {"arch": "llama"},
             "n_head_kv",
-            "n_head_kv is 0 on layer 0, and only lfm2's short-convolution layers have no "
-            "key/value heads; give the layer its heads, or set arch: lfm2",
+            "n_head_kv is 0 on layer 0, and only lfm2's short-convolution and granitehybrid's "
+            "Mamba2 layers have no key/value heads; give the layer its heads, or set arch: lfm2 "
+            "or granitehybrid",
         ),
         (
             {"shortconv_l_cache": 1},
@@ -245,3 +288,80 @@ def test_a_header_values_range_is_checked_layer_by_layer() -> None:
         )
         == []
     )
+
+
+GRANITEHYBRID: dict[str, Any] = {
+    **SHAPE,
+    "n_layer": 4,
+    "n_embd": 256,
+    "n_head_kv": [0, 0, 2, 0],
+    "arch": "granitehybrid",
+    "ssm_d_conv": 4,
+    "ssm_d_inner": 512,
+    "ssm_d_state": 16,
+    "ssm_dt_rank": 8,
+    "ssm_n_group": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("changed", "key", "message"),
+    [
+        (
+            {"ssm_d_state": 0, "ssm_n_group": 0},
+            "ssm_d_state",
+            "ssm_d_state, ssm_n_group must be at least 1 for granitehybrid's Mamba2 layers; "
+            "write the file's granitehybrid.ssm.* values",
+        ),
+        (
+            {"ssm_d_inner": 768},
+            "ssm_d_inner",
+            "ssm_d_inner (768) must be twice n_embd (256), the only expansion llama.cpp "
+            "supports; fix the architecture values",
+        ),
+        (
+            {"ssm_dt_rank": 6},
+            "ssm_dt_rank",
+            "ssm_d_inner (512) must be divisible by ssm_dt_rank (6); fix the architecture values",
+        ),
+        (
+            {"ssm_n_group": 3},
+            "ssm_n_group",
+            "ssm_d_inner (512) must be divisible by ssm_n_group (3); fix the architecture values",
+        ),
+        (
+            {"n_expert": 64},
+            "n_expert",
+            "a granitehybrid model with experts (n_expert 64, as in Granite 4.0 H-Tiny and "
+            "H-Small) is not sized: only the dense H models' feed-forward is modelled",
+        ),
+    ],
+)
+def test_a_granitehybrid_shape_that_is_not_sized_is_found_at_the_key(
+    changed: dict[str, Any], key: str, message: str
+) -> None:
+    """granite-hybrid.cpp requires the ssm keys, an expansion of 2 and heads and
+    groups that divide the mixer; a shape without them is not sized, nor one
+    with experts."""
+    resolved, findings = _resolve({"architecture": GRANITEHYBRID, "ctx_size": 1024})
+    assert resolved is not None and findings == []
+    resolved, findings = _resolve({"architecture": {**GRANITEHYBRID, **changed}, "ctx_size": 1024})
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (("models", 3, "architecture", key), message)
+    ]
+
+
+def test_a_granitehybrid_file_whose_mamba2_shape_is_unread_is_refused(tmp_path: Path) -> None:
+    """Until the header's ssm keys are read, a granitehybrid file is refused
+    at the file rather than sized without its Mamba2 layers' states."""
+    from tests.oracle.sparse_gguf import write_sparse_gguf
+    from tests.runtimes.llama_cpp_canister.shapes import SMALL_GRANITEHYBRID
+
+    path = write_sparse_gguf(tmp_path / "h.gguf", SMALL_GRANITEHYBRID)
+    file = ModelFile(path.name, str(path), str(path.resolve()), "models/h.gguf")
+    resolved, findings = resolve_model(1, {"ctx_size": 1024}, frozenset(), file)
+    assert resolved is None
+    [finding] = findings
+    assert finding.path == ("models", 1, "gguf")
+    assert finding.message.startswith("ssm_d_conv, ssm_d_inner, ssm_d_state, ssm_dt_rank, ")

@@ -91,6 +91,64 @@ def test_failing_model_rule(heap: int, file: int, status: ModelStatus) -> None:
     assert status_of(heap, 200 - heap, file, limit=200, min_headroom=20, max_file=50) == status
 
 
+@pytest.mark.parametrize(
+    ("heap", "file", "status"),
+    [
+        (100, 10, ModelStatus.BELOW_THRESHOLD),
+        (100, 60, ModelStatus.FILE_TOO_LARGE),
+        (201, 10, ModelStatus.DOES_NOT_FIT),
+    ],
+)
+def test_too_few_users_fails_after_the_heap_and_the_file(
+    heap: int, file: int, status: ModelStatus
+) -> None:
+    assert status_of(heap, 200 - heap, file, 200, 20, 50, users_short=True) == status
+
+
+def test_json_has_the_users_and_what_storing_them_costs(published: Path, run: Run) -> None:
+    edit(published, "min_headroom_mib: 64", "min_headroom_mib: 64\nsubnet_size: 34")
+    assert run("--write", "--config", "sizes.yaml").code == 0
+    outcome = run("--format", "json", "--config", "sizes.yaml")
+    models = {model["name"]: model for model in json.loads(outcome.out)["configs"][0]["models"]}
+    qwen = models["qwen3-0.6b-q8_0"]
+    assert (qwen["users"], qwen["min_users"], qwen["users_remedy"]) == (533, 1, None)
+    assert (qwen["session_tokens"], qwen["session_sized_by"]) == (16384, "full-context")
+    assert qwen["stable_bytes"]["cap"] == 500 * 1024**3
+    assert qwen["stable_bytes"]["session"] == qwen["bytes"]["session"]
+    cost = qwen["storage_cycles_per_30_days"]
+    assert (cost["subnet_size"], cost["fee_per_gib_second"]) == (34, 332_153)
+    per_gib_month = 332_153 * 30 * 24 * 3600
+    assert cost["heap"] == qwen["bytes"]["heap"] * per_gib_month // 1024**3
+    assert cost["per_user"] == qwen["stable_bytes"]["per_user"] * per_gib_month // 1024**3
+    # The trained context caps the largest that fits; the heap's own bound beside it.
+    assert qwen["max_ctx_size"] == 40960 < qwen["max_ctx_size_for_heap"]
+
+
+def _short_of_users(out: str) -> list[str]:
+    """The models a check found holding too few users, in order."""
+    return [
+        line.split(": model ")[1].split(":")[0] for line in out.splitlines() if "min_users" in line
+    ]
+
+
+def test_a_models_own_min_users_and_session_tokens_win(published: Path, run: Run) -> None:
+    """Each qwen3 holds 533 users at full context: 600 fails them all, until the
+    first sizes its users at 4096 tokens and the second asks for 500."""
+    edit(published, "min_headroom_mib: 64", "min_headroom_mib: 64\nmin_users: 600")
+    outcome = run("--write", "--config", "sizes.yaml")
+    assert outcome.code == 1
+    qwens = ["qwen3-0.6b-q8_0", "qwen3-1.7b-q4_k_m", "qwen3-1.7b-q4_k_m-ubatch-512"]
+    assert _short_of_users(outcome.out) == qwens
+    edit(published, "    warmup: false\n", "    warmup: false\n    session_tokens: 4096\n")
+    edit(
+        published,
+        "  - name: qwen3-1.7b-q4_k_m\n",
+        "  - name: qwen3-1.7b-q4_k_m\n    min_users: 500\n",
+    )
+    outcome = run("--write", "--config", "sizes.yaml")
+    assert _short_of_users(outcome.out) == qwens[2:]
+
+
 def test_a_check_that_sizes_no_gguf_model_loads_nothing_of_gguf(
     committed: Path, tmp_path: Path
 ) -> None:

@@ -11,10 +11,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.fit import max_ctx_size, outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
     MAX_CTX_SIZE,
-    max_ctx_size,
-    outcome,
+    estimated_tensors,
     size_model,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.vocabulary import vocabulary_bytes
@@ -51,6 +51,22 @@ GEMMA_3_270M = Architecture(
     sliding_window=512,
     sliding_window_pattern=6,
     n_tensors=236,
+)
+# Gemma 3n E2B's shape (HF google/gemma-3n-E2B-it config; the GGUF's vocabulary
+# is the per-layer table's 262144 tokens), with illustrative weight bytes: gemma3
+# 270M's heads of 256, vocabulary and window of 512.
+GEMMA_3N_E2B = GEMMA_3_270M._replace(
+    arch="gemma3n",
+    n_layer=30,
+    n_embd=2048,
+    n_head=8,
+    n_head_kv=2,
+    n_ff=8192,
+    tensor_data_bytes=1000,
+    file_bytes=2000,
+    sliding_window_pattern=0,
+    n_tensors=None,
+    tied_embedding_bytes=300,
 )
 CANISTER_QWEN3 = Settings(16384, 64, 64, "q8_0", "q8_0", True, False)
 
@@ -154,6 +170,23 @@ def test_outcome_keeps_the_canister_and_what_fits() -> None:
         ).max_ctx_size
         == fits
     )
+
+
+def test_the_largest_context_that_fits_stops_at_the_trained_one() -> None:
+    """Regression: gemma-3-270m's heap fits a 1,370,880-token context, 42 times
+    the 32,768 it was trained on, and the document offered it as is."""
+    trained = QWEN3_0_6B._replace(context_length=40960)
+    sizing = size_model(trained, CANISTER_QWEN3)
+    for limit, short in ((3840 * MIB, 0), (1700 * MIB, 64 * MIB)):
+        held = outcome(trained, CANISTER_QWEN3, sizing, limit, short, 1536 * MIB, MIB, 4096)
+        heap_fits = max_ctx_size(trained, CANISTER_QWEN3, limit)
+        assert held.max_ctx_size == heap_fits and heap_fits is not None
+        assert held.trained_max_ctx_size == min(heap_fits, 40960)
+        assert held.context_length == 40960
+    roomy = outcome(trained, CANISTER_QWEN3, sizing, 3840 * MIB, 0, 1536 * MIB, MIB, 4096)
+    assert roomy.trained_max_ctx_size == 40960 < roomy.max_ctx_size  # type: ignore[operator]
+    untrained = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, 3840 * MIB, 0, 1536 * MIB, MIB, 4096)
+    assert untrained.trained_max_ctx_size == untrained.max_ctx_size
 
 
 def test_headroom_of_exactly_min_headroom_needs_no_remedy() -> None:
@@ -325,3 +358,30 @@ def test_max_ctx_size_is_what_a_bisection_finds(
 ) -> None:
     settings_ = Settings(4096, batch, ubatch, cache, "f16", flash)
     assert max_ctx_size(arch, settings_, budget) == _bisected(arch, settings_, budget)
+
+
+# gemma3n at a small shape (a GGUF llama.cpp loaded): 22 layers, the last two
+# without a cache of their own.
+GEMMA3N_22 = GEMMA_3N_E2B._replace(
+    n_layer=22, n_embd=256, head_dim_k=64, head_dim_v=64, sliding_window=128
+)
+
+
+@pytest.mark.parametrize(
+    ("settings_", "saved"),
+    [
+        (Settings(256, 64, 64), 2_629_143),
+        (Settings(600, 2048, 32, "q8_0", "q8_0"), 1_965_591),
+        (Settings(300, 2048, 512, "f32", "bf16", flash_attn=False), 7_879_191),
+    ],
+)
+def test_gemma3n_saves_only_the_layers_that_own_a_cache(settings_: Settings, saved: int) -> None:
+    # llama_state_save_file's size, measured with llama.cpp on a 22-layer file:
+    # 4 global and 16 sliding layers own a cache, the last two save nothing.
+    assert size_model(GEMMA3N_22, settings_).session == saved
+
+
+def test_a_gemma3n_without_a_tensor_count_has_its_loaders_tensors() -> None:
+    # the 22-layer file above holds 535 tensors: 24 a layer and 7 others
+    assert estimated_tensors(GEMMA3N_22) == 535
+    assert estimated_tensors(QWEN3_0_6B) == 9 * 28 + 3

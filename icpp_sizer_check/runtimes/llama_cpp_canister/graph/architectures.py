@@ -6,7 +6,10 @@ from typing import Callable
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import ggml
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.delta_net import build_qwen35
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.gemma3n import build_gemma3n
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.llm import GraphContext
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.mamba import build_mamba2_layer
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import Ubatch
 
 # smollm3 skips RoPE on every 4th layer (hparams.n_no_rope_layer_step).
@@ -102,15 +105,24 @@ def build_phi3(ctx: GraphContext) -> None:
     ctx.build_output(inp_l)
 
 
-def build_granite(ctx: GraphContext) -> None:
+def build_granite(ctx: GraphContext, hybrid: bool = False) -> None:
     """src/models/granite.cpp: llama's layers with the embedding, each
-    residual branch and the logits scaled."""
+    residual branch and the logits scaled. granitehybrid (granite-hybrid.cpp)
+    makes a layer without key/value heads a Mamba2 mixer, and rotates only
+    when the file says so (Granite 4.0's do not)."""
     arch = ctx.arch
-    inp_l, inp_pos, attn = ctx.build_inputs(scaled=True)
+    inp_l, inp_pos, attn = ctx.build_inputs(scaled=True, hybrid=hybrid)
+    states = ctx.build_rs_inp() if hybrid else None
     for il in range(arch.n_layer):
         inp_sa = inp_l
-        q, k, v = ctx.build_qkv(ctx.build_norm(inp_l), il)
-        cur = ctx.build_attn(attn, ctx.rope(q, inp_pos), ctx.rope(k, inp_pos), v, il)
+        cur = ctx.build_norm(inp_l)
+        if states is not None and arch.is_recurrent(il):
+            cur = build_mamba2_layer(ctx, cur, states, il)
+        else:
+            q, k, v = ctx.build_qkv(cur, il)
+            if arch.rope_finetuned or not hybrid:
+                q, k = ctx.rope(q, inp_pos), ctx.rope(k, inp_pos)
+            cur = ctx.build_attn(attn, q, k, v, il)
         cur, inp_sa = ctx.output_rows(il, cur, inp_sa)
         ffn_inp = ggml.like("ADD", ggml.like("SCALE", cur), inp_sa)
         cur = ctx.build_ffn(ctx.build_norm(ffn_inp), arch.ff_length(il))
@@ -147,6 +159,9 @@ BUILDERS: dict[str, Callable[[GraphContext], None]] = {
     "granite": build_granite,
     "smollm3": lambda ctx: build_llama_like(ctx, no_rope_step=SMOLLM3_NO_ROPE_STEP),
     "exaone4": build_exaone4,
+    "gemma3n": build_gemma3n,
+    "qwen35": build_qwen35,
+    "granitehybrid": lambda ctx: build_granite(ctx, hybrid=True),
 }
 
 

@@ -228,6 +228,18 @@ def concat(a: Tensor, b: Tensor, dim: int) -> Tensor:
     return new(a.type, *ne, op="CONCAT", src=(a, b))
 
 
+def ssm_conv(sx: Tensor, c: Tensor) -> Tensor:
+    """ggml_ssm_conv: each channel of ``sx`` convolved with its row of ``c``."""
+    return new(F32, c.ne[1], sx.ne[0] - c.ne[0] + 1, sx.ne[2], op="SSM_CONV", src=(sx, c))
+
+
+def ssm_scan(s: Tensor, x: Tensor, *rest: Tensor) -> Tensor:
+    """ggml_ssm_scan (K = 1): y, then the last states, in one flat tensor;
+    ``rest`` is dt, A, B, C and the ids of the sequences' states."""
+    states = s.ne[0] * s.ne[1] * s.ne[2] * rest[-1].ne[0]
+    return new(F32, x.nelements + states, op="SSM_SCAN", src=(s, x, *rest))
+
+
 def flash_attn_ext(q: Tensor, k: Tensor, v: Tensor, mask: Tensor) -> Tensor:
     # the result is permuted: [head size, heads, tokens]
     return new(F32, v.ne[0], q.ne[2], q.ne[1], q.ne[3], op="FLASH_ATTN_EXT", src=(q, k, v, mask))

@@ -9,7 +9,7 @@ same tensors in the same order; the architectures' graphs
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import ggml
@@ -21,6 +21,9 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import (
     Ubatch,
     mul_mat_hadamard,
 )
+
+# build_rs's get_state_rows: the states and the ids of the rows to read.
+GetRows = Callable[[Tensor, Tensor], Tensor]
 
 
 class GraphContext:
@@ -60,7 +63,9 @@ class GraphContext:
         and the attention's inputs, with the output rows the last layer keeps."""
         embd = self.build_inp_embd()
         if scaled:
+            # build_inp_embd scales by f_embedding_scale and expands the result
             embd = ggml.like("SCALE", embd)
+            self.gf.expand(embd)
         pos = self.build_inp_pos()
         attn = self.build_attn_inputs(hybrid)
         self.out_ids = self.build_inp_out_ids()
@@ -129,23 +134,16 @@ class GraphContext:
         n_q, n_k = arch.head_dim_k * n_head, arch.head_dim_k * n_head_kv
         qkv = self.build_lora_mm(n_q + n_k + arch.head_dim_v * n_head_kv, cur)
         row = qkv.nb[1]
-        return (
-            ggml.view_nd(
-                qkv, (arch.head_dim_k, n_head, self.n_tokens), (4 * arch.head_dim_k, row), 0
-            ),
-            ggml.view_nd(
-                qkv,
-                (arch.head_dim_k, n_head_kv, self.n_tokens),
-                (4 * arch.head_dim_k, row),
-                4 * n_q,
-            ),
-            ggml.view_nd(
-                qkv,
-                (arch.head_dim_v, n_head_kv, self.n_tokens),
-                (4 * arch.head_dim_v, row),
-                4 * (n_q + n_k),
-            ),
+        parts = (
+            (arch.head_dim_k, n_head),
+            (arch.head_dim_k, n_head_kv),
+            (arch.head_dim_v, n_head_kv),
         )
+        q, k, v = (
+            ggml.view_nd(qkv, (head_dim, heads, self.n_tokens), (4 * head_dim, row), offset)
+            for (head_dim, heads), offset in zip(parts, (0, 4 * n_q, 4 * (n_q + n_k)))
+        )
+        return q, k, v
 
     def rope(self, cur: Tensor, pos: Tensor) -> Tensor:
         return ggml.like("ROPE", cur, pos)
@@ -166,25 +164,35 @@ class GraphContext:
         return base, swa
 
     def build_attn(
-        self, inputs: AttentionInputs, q: Tensor, k: Tensor, v: Tensor, il: int
+        self,
+        inputs: AttentionInputs,
+        q: Tensor,
+        k: Optional[Tensor],
+        v: Optional[Tensor],
+        il: int,
+        project: bool = True,
     ) -> Tensor:
-        """build_attn with a KV cache; the sliding-window variant expands K before V."""
+        """build_attn with a KV cache (the sliding-window variant expands K
+        before V): without K and V (gemma3n's layers that reuse a cache) it
+        only reads; without ``project`` (no wo) the heads come back unmixed."""
         cache, iswa = inputs.cache(self.arch, il), inputs.iswa
         if cache.k_rot is not None:
             q = mul_mat_hadamard(q, cache.k_rot)
-            k = mul_mat_hadamard(k, cache.k_rot)
+            k = None if k is None else mul_mat_hadamard(k, cache.k_rot)
         if cache.v_rot is not None:
-            v = mul_mat_hadamard(v, cache.v_rot)
+            v = None if v is None else mul_mat_hadamard(v, cache.v_rot)
         if iswa:
             self.gf.expand(q, k, v)
         else:
             self.gf.expand(q, v, k)
-        self.gf.expand(cache.cpy_k(k, il))
-        self.gf.expand(cache.cpy_v(v, il))
+        if k is not None:
+            self.gf.expand(cache.cpy_k(k, il))
+        if v is not None:
+            self.gf.expand(cache.cpy_v(v, il))
         cur = self.build_attn_mha(q, cache.get_k(il), cache.get_v(il), cache.kq_mask, cache.v_trans)
         if cache.v_rot is not None:
             cur = mul_mat_hadamard(cur, cache.v_rot)
-        return self.build_lora_mm(self.arch.n_embd, cur)
+        return self.build_lora_mm(self.arch.n_embd, cur) if project else cur
 
     def build_attn_mha(
         self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, v_trans: bool
@@ -242,18 +250,20 @@ class GraphContext:
         )
         target = ggml.view_nd(conv_state, (d_conv * n_embd, 1), (conv_state.nb[1],), 0)
         self.gf.expand(ggml.cpy(snapshot, target))
-        conv_out = ggml.new(F32, bx.ne[1], bx.ne[0] - d_conv, bx.ne[2], op="SSM_CONV")
-        conv_out.src = [bx, self.weight(d_conv + 1, n_embd)]
+        conv_out = ggml.ssm_conv(bx, self.weight(d_conv + 1, n_embd))
         y = self.build_lora_mm(n_embd, ggml.like("MUL", c, conv_out))
         return ggml.reshape(y, y.ne[0], n_tokens)
 
-    def build_rs(self, states: RecurrentStates, s: Tensor) -> Tensor:
-        """build_rs for one sequence: clear the state, read it, copy the rest (none)."""
+    def build_rs(
+        self, states: RecurrentStates, s: Tensor, get_rows: Optional[GetRows] = None
+    ) -> Tensor:
+        """build_rs for one sequence: clear the state, read it (by ``get_rows``:
+        Mamba2 scans it instead), copy the rest (none)."""
         size = s.ne[0]
         rows = ggml.reshape(s, size, s.ne[1])
         zero = ggml.view_nd(rows, (size,), (), 0)
         self.gf.expand(ggml.view_tensor(zero, "SCALE"))
-        out = ggml.get_rows(rows, states.copy_main)
+        out = (get_rows or ggml.get_rows)(rows, states.copy_main)
         self.gf.expand(out)
         extra = ggml.get_rows(rows, states.copy_extra)
         self.gf.expand(ggml.cpy(extra, ggml.view_nd(s, (size, 0), (s.nb[1],), s.nb[1])))
@@ -261,13 +271,27 @@ class GraphContext:
 
     # the head
 
-    def build_output(self, cur: Tensor, logit_scale: bool = False) -> Tensor:
-        """The final norm and the logits (scaled, for granite), both graph outputs."""
+    def build_output(
+        self,
+        cur: Tensor,
+        logit_scale: bool = False,
+        softcap: bool = False,
+        output: Optional[Tensor] = None,
+        rows: Optional[Tensor] = None,
+    ) -> Tensor:
+        """The final norm and the logits (granite scales them, gemma3n soft-caps
+        them), both graph outputs, by the model's ``output`` matrix or its token
+        embeddings. With ``rows`` (qwen35) every token's norm is an output too."""
         cur = self.build_norm(cur)
         cur.flags |= ggml.FLAG_OUTPUT
-        logits = ggml.mul_mat(self.tok_embd, cur)
+        if rows is not None:
+            cur = ggml.get_rows(cur, rows)
+            cur.flags |= ggml.FLAG_OUTPUT
+        logits = ggml.mul_mat(self.tok_embd if output is None else output, cur)
         if logit_scale:
             logits = ggml.like("SCALE", logits)
+        if softcap:
+            logits = ggml.like("SCALE", ggml.like("UNARY", ggml.like("SCALE", logits)))
         logits.flags |= ggml.FLAG_OUTPUT
         self.gf.expand(logits)
         return logits

@@ -49,13 +49,14 @@ class KvCache:
         self.type_v: GgmlType = BY_NAME[ubatch.cache_type_v]
         self.k: dict[int, Tensor] = {}
         self.v: dict[int, Tensor] = {}
+        # every layer's transposed V as wide as the model's widest (so
+        # narrower rows are padded)
+        self.n_embd_v_gqa_max = arch.n_embd_v_gqa_max()
         for il in layers:
             n_kv = arch.head_count_kv(il)
+            v_width = self.n_embd_v_gqa_max if self.v_trans else arch.head_dim_v * n_kv
             self.k[il] = ggml.external(self.type_k, arch.head_dim_k * n_kv, cells, 1)
-            self.v[il] = ggml.external(self.type_v, arch.head_dim_v * n_kv, cells, 1)
-        self.n_embd_v_gqa_max = max(
-            (arch.head_dim_v * arch.head_count_kv(il) for il in layers), default=0
-        )
+            self.v[il] = ggml.external(self.type_v, v_width, cells, 1)
         self.rotate_k = is_quantized(self.type_k) and arch.head_dim_k % ROTATION_MIN == 0
         self.rotate_v = is_quantized(self.type_v) and arch.head_dim_v % ROTATION_MIN == 0
         self.head_dim_k = arch.head_dim_k
@@ -104,8 +105,9 @@ class KvCache:
         v_cur = ggml.reshape(v_cur, 1, v_cur.nelements)
         return ggml.set_rows(v_view, v_cur, self.v_idxs)
 
+    # a layer without a cache of its own reads the one it reuses (map_layer_ids)
     def get_k(self, il: int) -> Tensor:
-        k = self.k[il]
+        k = self.k[self.arch.kv_layer(il)]
         kind, n_embd_k_gqa = k.type, k.ne[0]
         head_dim, n_head_kv = self.head_dim_k, self.arch.head_count_kv(il)
         return ggml.view_nd(
@@ -120,7 +122,7 @@ class KvCache:
         )
 
     def get_v(self, il: int) -> Tensor:
-        v = self.v[il]
+        v = self.v[self.arch.kv_layer(il)]
         kind, n_embd_v_gqa = v.type, v.ne[0]
         head_dim, n_head_kv = self.arch.head_dim_v, self.arch.head_count_kv(il)
         if not self.v_trans:
@@ -147,20 +149,23 @@ class KvCache:
 
 
 class RecurrentStates:
-    """llama_memory_recurrent for one sequence: each recurrent layer's state
-    (a convolution's last tokens), and the input that picks it."""
+    """llama_memory_recurrent for one sequence: each recurrent layer's states
+    (a convolution's last inputs, qwen35's DeltaNet matrices and Mamba2's SSM
+    state), and the input that picks them."""
 
     def __init__(self, arch: Architecture) -> None:
-        size = (arch.shortconv_l_cache - 1) * arch.n_embd
-        self.states = {
-            il: ggml.external(F32, size, 1) for il in range(arch.n_layer) if arch.is_recurrent(il)
-        }
+        layers = arch.recurrent_layers_of()
+        self.states = {il: ggml.external(F32, arch.n_embd_r(), 1) for il in layers}
+        self.ssm_states = {il: ggml.external(F32, arch.n_embd_s(), 1) for il in layers}
         self.copy = ggml.input_tensor(I32, 1)
         self.copy_main = ggml.view_nd(self.copy, (1,), (), 0)
         self.copy_extra = ggml.view_nd(self.copy, (0,), (), 4)
 
     def state(self, il: int) -> Tensor:
         return self.states[il]
+
+    def ssm_state(self, il: int) -> Tensor:
+        return self.ssm_states[il]
 
 
 class AttentionInputs(NamedTuple):

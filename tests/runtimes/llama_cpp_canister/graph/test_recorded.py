@@ -15,24 +15,18 @@ from typing import Any
 
 import pytest
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    ARCHITECTURES,
+    Settings,
+)
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
-from tests.fixtures import DATA
+from tests.fixtures import ORACLE, architecture_of_mapping
 
-CASES = DATA / "oracle" / "dry_run_cases.jsonl"
+CASES = ORACLE / "dry_run_cases.jsonl"
 
 
 def _cases() -> list[dict[str, Any]]:
     return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
-
-
-def _architecture(mapping: dict[str, Any]) -> Architecture:
-    return Architecture(
-        **{
-            key: tuple(value) if isinstance(value, list) else value
-            for key, value in mapping.items()
-        }
-    )
 
 
 def _name(case: dict[str, Any]) -> str:
@@ -44,7 +38,7 @@ def _name(case: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("case", _cases(), ids=_name)
 def test_buffers_equal_llama_cpps_dry_run(case: dict[str, Any]) -> None:
-    arch = _architecture(case["architecture"])
+    arch = architecture_of_mapping(case["architecture"])
     sizing = size_model(arch, Settings(**case["settings"]))
     measured = case["llama_cpp"]
     assert sizing.context.n_ctx == measured["n_ctx"]
@@ -56,4 +50,4 @@ def test_buffers_equal_llama_cpps_dry_run(case: dict[str, Any]) -> None:
 
 def test_every_architecture_is_recorded() -> None:
     recorded = {case["architecture"]["arch"] for case in _cases()}
-    assert recorded >= {"llama", "qwen2", "qwen3", "gemma3", "lfm2", "phi3", "granite"}
+    assert recorded == set(ARCHITECTURES)
