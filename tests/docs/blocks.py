@@ -1,12 +1,14 @@
 """Every generated block of README.md and docs/, by the name its marker gives,
 and the command that checks or rewrites them:
 
-    python -m tests.docs.blocks            # exit 1 and name each block that differs
-    python -m tests.docs.blocks --write    # rewrite them
+    python -m tests.docs.blocks            # exit 1 and name each page that differs
+    python -m tests.docs.blocks --write    # rewrite the blocks that differ
     python -m tests.docs.blocks --llama-cpp [--write]   # also the tables that run llama.cpp
+    python -m tests.docs.blocks [--write] PAGE ...      # only these pages
 
-tests/test_docs.py regenerates the others in the quick loop, and
-tests/oracle/test_docs_tables.py those that need real llama.cpp.
+tests/docs/test_blocks.py regenerates every block in the quick loop but those
+that need real llama.cpp, which tests/docs/test_llama_cpp_tables.py
+regenerates in the thorough run.
 """
 
 from __future__ import annotations
@@ -81,35 +83,73 @@ def shown(name: str) -> list[tuple[Path, str]]:
     return found
 
 
-def refreshed(page: Path, chosen: Callable[[Block], bool]) -> str:
-    """``page`` with each chosen block produced again (the others as they are)."""
-    made: dict[str, str] = {}
+def differences(name: str) -> list[str]:
+    """Block ``name`` produced again against each page that shows it: one
+    line for each page where it differs (and the command that mends it), or
+    one when no page shows it."""
+    block = BLOCKS[name]
+    places = shown(name)
+    if not places:
+        return [f"block {name} is shown on no page"]
+    produced = block.produce()
+    mend = "python -m tests.docs.blocks --write" + (" --llama-cpp" if block.llama_cpp else "")
+    return [
+        f"{page.relative_to(REPO)}: block {name} differs from what it is now; run `{mend}`"
+        for page, body in places
+        if body != produced
+    ]
 
-    def produce(name: str) -> Optional[str]:
+
+class Producer:
+    """Each chosen block produced once, however many pages show it."""
+
+    def __init__(self, chosen: Callable[[Block], bool]) -> None:
+        self.chosen = chosen
+        self.made: dict[str, str] = {}
+
+    def __call__(self, name: str) -> Optional[str]:
         block = BLOCKS[name]
-        if not chosen(block):
+        if not self.chosen(block):
             return None
-        if name not in made:
-            made[name] = block.produce()
-        return made[name]
+        if name not in self.made:
+            self.made[name] = block.produce()
+        return self.made[name]
 
-    return regenerate(page.read_text(encoding="utf-8"), produce)
+
+def refreshed(page: Path, produce: Callable[[str], Optional[str]]) -> tuple[str, list[str]]:
+    """``page`` with each block ``produce`` answers for made again (the others
+    as they are), and the names of those whose body differed."""
+    text = page.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    differing = []
+    for region in regions(lines):
+        body = produce(region.name)
+        if body is not None and body != "\n".join(lines[region.first : region.last]):
+            differing.append(region.name)
+    return regenerate(text, produce), differing
+
+
+def _shown_path(page: Path) -> Path:
+    resolved = page.resolve()
+    return resolved.relative_to(REPO) if resolved.is_relative_to(REPO) else page
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.docs.blocks", description=__doc__)
     parser.add_argument("--write", action="store_true", help="rewrite the blocks that differ")
     parser.add_argument("--llama-cpp", action="store_true", help="also the llama.cpp tables")
+    parser.add_argument("pages", nargs="*", type=Path, help="default: README.md and docs/")
     args = parser.parse_args(argv)
-    stale = []
-    for page in pages():
-        text = refreshed(page, lambda block: args.llama_cpp or not block.llama_cpp)
-        if text != page.read_text(encoding="utf-8"):
-            stale.append(page.relative_to(REPO))
-            if args.write:
-                page.write_text(text, encoding="utf-8")
-    for path in stale:
-        print(f"{path}: {'rewritten' if args.write else 'differs'}")
+    produce = Producer(lambda block: args.llama_cpp or not block.llama_cpp)
+    stale = False
+    for page in args.pages or pages():
+        text, differing = refreshed(page, produce)
+        for name in differing:
+            done = "rewritten" if args.write else "differs"
+            print(f"{_shown_path(page)}: block {name} {done}")
+        if differing and args.write:
+            page.write_text(text, encoding="utf-8")
+        stale = stale or bool(differing)
     return 1 if stale and not args.write else 0
 
 

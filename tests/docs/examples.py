@@ -104,6 +104,13 @@ EXAMPLES: dict[str, Example] = {
         edits=(Edit(LLAMA_CPP, "  memory_mib: 3840\n", "  memory_mib: 2100\n"),),
         setup=(("--write", "--config", LLAMA_CPP),),
     ),
+    "too-few-users": Example(
+        ("--config", LLAMA_CPP),
+        edits=(
+            Edit(LLAMA_CPP, "min_headroom_mib: 64\n", "min_headroom_mib: 64\nmin_users: 600\n"),
+        ),
+        setup=(("--write", "--config", LLAMA_CPP),),
+    ),
     "describe-gguf": Example(
         ("describe-gguf", "models/qwen3_q8_0_tied.gguf"),
         files=(("models/qwen3_q8_0_tied.gguf", _gguf),),

@@ -83,10 +83,52 @@ def regenerate(text: str, produce: Callable[[str], str | None]) -> str:
     return "\n".join(out + lines[kept:])
 
 
+# A cell that is a figure: a number, with its sign, separators and unit.
+FIGURE = re.compile(r"^[+-]?\d[\d,.]*\s*(%|[kMG]i?B|[kMG]B/s|s|ms|x)?$")
+DELIMITER_ROW = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$")
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip().strip("*`") for cell in row.strip().strip("|").split("|")]
+
+
+def figures_table(delimiter: str, body: list[str]) -> bool:
+    """A table of figures: a right-aligned column, or a column past the first
+    (which names the row) whose every cell is a figure."""
+    if "-:" in delimiter:
+        return True
+    rows = [_cells(row) for row in body]
+    columns = max((len(row) for row in rows), default=0)
+    return any(
+        all(len(row) > column and FIGURE.match(row[column]) for row in rows)
+        for column in range(1, columns)
+    )
+
+
+def _table_body(lines: list[str], delimiter: int) -> list[str]:
+    body = []
+    for line in lines[delimiter + 1 :]:
+        if not line.startswith("|"):
+            break
+        body.append(line)
+    return body
+
+
+def _fence_kind(language: str, first: str) -> str | None:
+    """What a fence shows that must be guarded: a console example (a
+    ``console`` fence, or any whose first line is a ``$`` prompt), or what a
+    fence without a language hides."""
+    if language == "console" or first.startswith("$ "):
+        return "a console example"
+    if language == "":
+        return "a fence without a language"
+    return None
+
+
 def unguarded(text: str) -> list[str]:
     """What shows figures but is neither generated nor marked not checked: each
-    ``console`` fence and each table with a right-aligned (figures) column, and
-    each fence without a language, which hides what it holds. One line each."""
+    console example and each table of figures, and each fence without a
+    language, which hides what it holds. One line each."""
     lines = text.split("\n")
     inside = {i for region in regions(lines) for i in range(region.first, region.last)}
     problems = []
@@ -100,14 +142,15 @@ def unguarded(text: str) -> list[str]:
         elif opening:
             fence = opening.group(1)
             guarded = index in inside or NOT_CHECKED.match(previous)
-            if opening.group(2) in ("", "console") and not guarded:
-                kind = "a console example" if opening.group(2) else "a fence without a language"
+            first = lines[index + 1] if index + 1 < len(lines) else ""
+            kind = _fence_kind(opening.group(2), first)
+            if kind and not guarded:
                 problems.append(f"line {index + 1}: {kind} neither generated nor marked")
-        elif line.startswith("|") and re.match(r"^\|(\s*:?-+:?\s*\|)+\s*$", line):
+        elif line.startswith("|") and DELIMITER_ROW.match(line):
             header = index - 1
             above = next((lines[i] for i in range(header - 1, -1, -1) if lines[i].strip()), "")
             guarded = header in inside or NOT_CHECKED.match(above)
-            if "-:" in line and not guarded:
+            if figures_table(line, _table_body(lines, index)) and not guarded:
                 problems.append(f"line {index}: a table of figures neither generated nor marked")
         if line.strip():
             previous = line

@@ -1,6 +1,7 @@
 """The pages' tables that need real llama.cpp (the sweep against its dry run,
-the accuracy matrix against its loads), regenerated and compared: the quick
-loop's tests/test_docs.py regenerates every other block."""
+the accuracy matrix against its loads), regenerated and compared in the
+thorough run: tests/docs/test_blocks.py regenerates every other block in the
+quick loop."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import importlib
 
 import pytest
 
-from tests.docs.blocks import BLOCKS, shown
-from tests.fixtures import REPO, missing
+from tests.docs.blocks import BLOCKS, differences
+from tests.fixtures import missing
 
 pytestmark = pytest.mark.integration
 
@@ -25,9 +26,8 @@ def test_each_llama_cpp_table_is_what_llama_cpp_gives_now(name: str) -> None:
             importlib.import_module(module)
         except ImportError as error:
             missing(f"{module} cannot be imported ({error}): the table needs real llama.cpp")
-    produced = BLOCKS[name].produce()
-    for page, body in shown(name):
-        assert body == produced, (
-            f"{page.relative_to(REPO)}: table {name} differs from what llama.cpp gives "
-            "now; run `python -m tests.docs.blocks --write --llama-cpp`"
-        )
+    assert differences(name) == []
+
+
+def test_the_llama_cpp_tables_are_the_sweep_and_the_accuracy_matrix() -> None:
+    assert LLAMA_CPP == ["accuracy", "sweep"]
