@@ -5,13 +5,16 @@ reference made from the JSON Schema."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from icpp_sizer_check import __version__
+from icpp_sizer_check.cli import main
 from tests.docs.blocks import names_in, pages
 from tests.docs.markers import unguarded
 from tests.fixtures import REPO
@@ -99,3 +102,33 @@ def test_each_runtime_s_config_reference_is_the_schema_s() -> None:
     assert "config-keys-icpp-llama2" in names_in(DOCS / "config" / "icpp_llama2.md")
     runtime = names_in(DOCS / "config" / "llama_cpp_canister.md")
     assert {"config-keys-llama-cpp-canister", "architecture-keys"} <= set(runtime)
+
+
+def _json_of(config: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    assert main(["--format", "json", "--config", config]) == 0
+    document: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return document
+
+
+def _documented(rows: list[str], prefix: str = "") -> set[str]:
+    """The keys a reference table's first column names: each code span,
+    ``prefix`` taken off, only the first step of a nested path."""
+    keys = set()
+    for row in rows:
+        for key in re.findall(r"`([^`]+)`", row.split(" | ")[0]):
+            keys.add(re.split(r"[.\[]", key.removeprefix(prefix))[0])
+    return keys
+
+
+def test_the_json_reference_names_every_key_of_a_model_of_each_runtime(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    text = (DOCS / "json-output.md").read_text(encoding="utf-8")
+    shared, _, runtime_own = text.partition("A llama_cpp_canister\nmodel has")
+    rows = [line for line in shared.split("\n") if line.startswith("| `configs[].models[].")]
+    icpp_llama2 = _json_of("configs/icpp_llama2.yaml", capsys)["configs"][0]["models"][0]
+    assert _documented(rows, "configs[].models[].") | {"name"} == set(icpp_llama2)
+    rows = [line for line in runtime_own.split("\n\n")[1].split("\n") if line.startswith("| `")]
+    llama_cpp = _json_of("configs/llama_cpp_canister.yaml", capsys)["configs"][0]["models"][0]
+    assert _documented(rows) | {"name", "status", "line", "column"} == set(llama_cpp)

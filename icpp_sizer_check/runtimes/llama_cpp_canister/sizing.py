@@ -1,7 +1,7 @@
 """The heap llama.cpp allocates to load a GGUF model in a wasm32 canister, by buffer.
 
-Each figure follows the llama.cpp code that allocates it (docs/
-llama_cpp_canister_memory.md cites the lines): the model buffer, the KV
+Each figure follows the llama.cpp code that allocates it (docs/sizing/
+llama_cpp_memory.md cites the lines): the model buffer, the KV
 cache, the output buffer and the compute buffer as llama.cpp logs them, plus
 the heap its buffers do not hold. The tests load generated GGUF files with
 real llama.cpp and hold these figures to its buffers.

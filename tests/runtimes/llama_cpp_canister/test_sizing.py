@@ -1,5 +1,5 @@
 """The sizing's formulas on full-size shapes, against llama.cpp's exact bytes
-measured for them (docs/llama_cpp_canister_memory.md §4.3-4.6), and the
+measured for them (docs/sizing/llama_cpp_memory.md §4.3-4.6), and the
 largest context that fits."""
 
 from __future__ import annotations
@@ -229,7 +229,7 @@ def test_sliding_layers_are_counted_as_is_swa_walks_them(
 def _session(
     tokens: int, arch: str, caches: list[tuple[int, int]], kv_row: int, v_header: int
 ) -> int:
-    """llama_state_save_file's size by docs/llama_cpp_canister_memory.md §3.6:
+    """llama_state_save_file's size by docs/sizing/llama_cpp_memory.md §3.6:
     magic, version, token count and tokens, the architecture string, then per
     KV cache (cells, layers) its stream and cell counts, the cells' metadata and
     each layer's K and V rows behind their headers (K and V rows of kv_row bytes)."""
