@@ -54,6 +54,10 @@ BLOCKS: dict[str, Block] = {
     "heap-caps": Block(tables.heap_caps),
     "config-keys-icpp-llama2": Block(partial(tables.config_keys, "icpp_llama2")),
     "config-keys-llama-cpp-canister": Block(partial(tables.config_keys, "llama_cpp_canister")),
+    "refused-keys-icpp-llama2": Block(partial(tables.refused_sentence, "icpp_llama2")),
+    "refused-keys-llama-cpp-canister": Block(
+        partial(tables.refused_sentence, "llama_cpp_canister")
+    ),
     "architecture-keys": Block(tables.architecture_keys),
     "file-evidence": Block(tables.file_evidence),
     "published-heaps": Block(tables.published_heaps),

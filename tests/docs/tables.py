@@ -84,6 +84,19 @@ def config_keys(runtime: str) -> str:
     return "\n".join([*HEAD, *rows])
 
 
+def refused_sentence(runtime: str) -> str:
+    """The keys the schema refuses under ``runtime``, each the other's, in a
+    sentence (the schema states which keys belong to which runtime)."""
+    keys = [f"`{key}`" for key in sorted(refused_keys(runtime))]
+    named = keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} and {keys[-1]}"
+    other = {"icpp_llama2": "llama_cpp_canister", "llama_cpp_canister": "icpp_llama2"}[runtime]
+    verb = "belongs" if len(keys) == 1 else "belong"
+    return (
+        f"{named} {verb} to [{other}]({other}.md): under `runtime: {runtime}` "
+        f"{'it is' if len(keys) == 1 else 'they are'} a config error at the key's line."
+    )
+
+
 def architecture_keys() -> str:
     """llama_cpp_canister's ``architecture:`` mapping, as the schema states it."""
     definition = schema()["$defs"]["llama_cpp_architecture"]

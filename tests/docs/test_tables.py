@@ -62,3 +62,14 @@ def test_the_heap_caps_and_the_file_evidence_are_their_modules() -> None:
     rows = tables.file_evidence().split("\n")[2:]
     assert [row.split(" | ")[0] for row in rows] == [f"| {load.model}" for load in EVIDENCE]
     assert all(f"{load.file_bytes:,}" in row for row, load in zip(rows, EVIDENCE))
+
+
+def test_the_keys_of_the_other_runtime_are_named_in_a_sentence() -> None:
+    assert tables.refused_sentence("llama_cpp_canister") == (
+        "`min_concurrent_users` belongs to [icpp_llama2](icpp_llama2.md): under "
+        "`runtime: llama_cpp_canister` it is a config error at the key's line."
+    )
+    assert tables.refused_sentence("icpp_llama2").startswith(
+        "`max_model_file_mib`, `min_headroom_mib`, `min_users`, `session_tokens` and "
+        "`subnet_size` belong to [llama_cpp_canister](llama_cpp_canister.md)"
+    )
