@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import NamedTuple, Optional, Sequence
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import read_architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
 from tests.oracle.draw import Case, draw_case
 from tests.oracle.dry_run import Answer, dry_run
-from tests.oracle.sparse_gguf import file_architecture, write_sparse_gguf
+from tests.oracle.sparse_gguf import write_sparse_gguf
 from tests.runtimes.llama_cpp_canister.accuracy_table import request_of
 
 BUFFERS = ("weights", "kv_cache", "output", "compute")
@@ -76,7 +77,9 @@ def compare(arch: Architecture, settings: Settings, answer: Answer) -> Compariso
 def run_case(case: Case, folder: Path) -> tuple[list[Comparison], list[Answer], float]:
     """Write, dry-run and compare one case; also the seconds the dry run took."""
     path = write_sparse_gguf(folder / "model.gguf", case.arch, case.options)
-    arch = file_architecture(path, case.arch, case.options)
+    # What the tool reads of the file's header, as a config's gguf: key does:
+    # the header reader is held to llama.cpp along with the sizing.
+    arch = read_architecture(str(path))
     start = time.perf_counter()
     result = dry_run(path, [request_of(settings) for settings in case.contexts])
     seconds = time.perf_counter() - start

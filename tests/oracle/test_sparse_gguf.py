@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import read_architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
 from tests.fixtures import missing
 
 try:
@@ -46,6 +49,18 @@ def test_the_file_ends_where_its_tensor_infos_say(tmp_path: Path, kind: str) -> 
     assert "output.weight" in names  # untied
     mxfp4 = any(t.tensor_type == gguf.GGMLQuantizationType.MXFP4 for t in reader.tensors)
     assert mxfp4 or kind == "phi3"  # phi3 files fuse attn_v into attn_qkv
+
+
+@pytest.mark.parametrize("tied", [False, True])
+@pytest.mark.parametrize("kind", ARCHITECTURES)
+def test_the_header_reads_as_the_shape_written(tmp_path: Path, kind: str, tied: bool) -> None:
+    """What the tool reads of a file's header (a config's gguf: key) sizes as
+    the shape the file was written from: every architecture's keys are read."""
+    arch, options = small_shape(kind), MIXED._replace(tied=tied)
+    path = write_sparse_gguf(tmp_path / f"{kind}.gguf", arch, options)
+    read, written = read_architecture(str(path)), file_architecture(path, arch, options)
+    for settings in (Settings(1000, 512, 96), Settings(300, 64, 64, "q8_0", "q8_0", False)):
+        assert size_model(read, settings) == size_model(written, settings)
 
 
 def test_a_full_size_model_takes_little_disk(tmp_path: Path) -> None:

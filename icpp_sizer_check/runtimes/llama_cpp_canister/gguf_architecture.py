@@ -3,7 +3,7 @@ llama.cpp's loader reads them (llama-model.cpp's load_hparams)."""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 from icpp_sizer_check.gguf.format import (
     ARRAY,
@@ -33,11 +33,22 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_keys import (
     required_per_layer,
     string,
     type_name,
+    typed_field,
 )
 
 PatternValue = Union[int, tuple[bool, ...]]
 # The architectures whose loader reads attention.sliding_window.
-WINDOWED = ("gemma3", "lfm2", "phi3", "exaone4")
+WINDOWED = ("gemma3", "gemma3n", "lfm2", "phi3", "exaone4")
+# The recurrent layers' {arch}.ssm.* keys, which qwen35's and granitehybrid's
+# loaders require, by the field each fills.
+SSM_KEYS = (
+    ("ssm_d_conv", "conv_kernel"),
+    ("ssm_d_inner", "inner_size"),
+    ("ssm_d_state", "state_size"),
+    ("ssm_dt_rank", "time_step_rank"),
+    ("ssm_n_group", "group_count"),
+)
+SSM_ARCHITECTURES = ("qwen35", "granitehybrid")
 # The array types llama.cpp reads a per-layer flag array from (get_arr into uint32s).
 SWA_FLAG_TYPES = (BOOL, UINT32, INT32)
 # tokenizer.ggml.model's values llama.cpp loads, by the vocabulary each makes
@@ -147,10 +158,14 @@ def _sliding_window(header: GgufHeader, arch: str, n_layer: int) -> tuple[int, P
     written; swa_layers_of decides which layers slide (phi3's none)."""
     if arch not in WINDOWED:
         return 0, 0
-    window = integer(header, f"{arch}.attention.sliding_window") or 0
+    window_key = f"{arch}.attention.sliding_window"
+    # gemma3n's loader requires the window, and always reads the pattern
+    window = (required_integer if arch == "gemma3n" else integer)(header, window_key) or 0
     pattern_key = f"{arch}.attention.sliding_window_pattern"
-    reads_pattern = (arch == "gemma3" and window > 0) or (
-        arch == "exaone4" and n_layer == EXAONE4_SWA[0]
+    reads_pattern = (
+        arch == "gemma3n"
+        or (arch == "gemma3" and window > 0)
+        or (arch == "exaone4" and n_layer == EXAONE4_SWA[0])
     )
     return window, _swa_pattern(header, pattern_key, n_layer) if reads_pattern else 0
 
@@ -158,6 +173,66 @@ def _sliding_window(header: GgufHeader, arch: str, n_layer: int) -> tuple[int, P
 def _shortconv_l_cache(header: GgufHeader, arch: str) -> int:
     """lfm2's convolution length, which its loader requires."""
     return required_integer(header, f"{arch}.shortconv.l_cache") if arch == "lfm2" else 0
+
+
+def _layer_flags(header: GgufHeader, key: str, n_layer: int) -> tuple[bool, ...]:
+    """A flag per layer as get_key_or_arr reads it: one value for every layer,
+    or an array of exactly one per layer; () when absent."""
+    field = header.fields.get(key)
+    if field is None:
+        return ()
+    if field.type != ARRAY:
+        return (bool(integer(header, key)),) * n_layer
+    if field.item_type not in SWA_FLAG_TYPES or field.items is None:
+        raise GgufError(
+            f"{shown(key)} is an array of {field.length} {type_name(field.item_type or 0)} "
+            f"items; expected {n_layer} bools, one per layer"
+        )
+    if field.length != n_layer:
+        raise GgufError(
+            f"{shown(key)} has {field.length} values for {n_layer} layers; llama.cpp refuses it"
+        )
+    return tuple(bool(item) for item in field.items)
+
+
+def _boolean(header: GgufHeader, key: str, default: bool) -> bool:
+    field = typed_field(header, key, BOOL, "a bool")
+    return default if field is None else bool(field.value)
+
+
+def _recurrent_values(header: GgufHeader, arch: str, n_layer: int) -> dict[str, Any]:
+    """What the loaders read of recurrent layers and extra blocks: the ssm
+    sizes (qwen35, granitehybrid), qwen35's attention interval or flags,
+    granitehybrid's RoPE switch; the MTP layers and the experts of any
+    architecture (llama-model.cpp's load_hparams reads both for all)."""
+    values: dict[str, Any] = {
+        "nextn_predict_layers": integer(header, f"{arch}.nextn_predict_layers") or 0,
+        "n_expert": integer(header, f"{arch}.expert_count") or 0,
+    }
+    if arch in SSM_ARCHITECTURES:
+        for name, key in SSM_KEYS:
+            values[name] = required_integer(header, f"{arch}.ssm.{key}")
+    if arch == "qwen35":
+        values["full_attention_interval"] = (
+            integer(header, f"{arch}.full_attention_interval", 1) or 0
+        )
+        values["recurrent_layers"] = _layer_flags(
+            header, f"{arch}.attention.recurrent_layers", n_layer
+        )
+    if arch == "granitehybrid":
+        values["rope_finetuned"] = _boolean(header, f"{arch}.rope.scaling.finetuned", True)
+    return values
+
+
+def _tied_embedding_bytes(header: GgufHeader, arch: str) -> int:
+    """gemma3n's token embeddings when the file has no output matrix: its
+    loader loads them a second time as the output (the other architectures
+    share the one tensor, so it is recorded for gemma3n only)."""
+    names = {tensor.name: tensor for tensor in header.tensors}
+    embedding = names.get("token_embd.weight")
+    if arch != "gemma3n" or "output.weight" in names or embedding is None:
+        return 0
+    return pad(embedding.nbytes, BUFFER_ALIGNMENT)
 
 
 def architecture_of(header: GgufHeader) -> Architecture:
@@ -199,6 +274,8 @@ def architecture_of(header: GgufHeader) -> Architecture:
         n_merges=merges or 0,
         tokenizer=tokenizer,
         shortconv_l_cache=_shortconv_l_cache(header, arch),
+        tied_embedding_bytes=_tied_embedding_bytes(header, arch),
+        **_recurrent_values(header, arch, n_layer),
     )
 
 

@@ -143,21 +143,26 @@ def _sliding_problems(arch: Architecture) -> list[ShapeProblem]:
     ]
 
 
+def _expert_problems(arch: Architecture) -> list[ShapeProblem]:
+    """A mixture of experts (Mixtral is arch llama; Granite 4.0 H-Tiny and
+    H-Small are granitehybrid): only dense feed-forward blocks are sized."""
+    if not arch.n_expert:
+        return []
+    return [
+        ShapeProblem(
+            ("n_expert",),
+            f"a {arch.arch} model with experts (n_expert {arch.n_expert}) is not sized: only "
+            "dense feed-forward blocks are modelled; size a dense model",
+        )
+    ]
+
+
 def _mamba2_problems(arch: Architecture) -> list[ShapeProblem]:
     """granitehybrid: the ssm keys granite-hybrid.cpp requires, its asserts (an
     expansion of 2, heads and groups that divide the mixer), and no experts:
     only the dense H models' feed-forward is modelled."""
-    if arch.arch != "granitehybrid":
+    if arch.arch != "granitehybrid" or arch.n_expert:
         return []
-    if arch.n_expert:
-        return [
-            ShapeProblem(
-                ("n_expert",),
-                f"a granitehybrid model with experts (n_expert {arch.n_expert}, as in Granite "
-                "4.0 H-Tiny and H-Small) is not sized: only the dense H models' feed-forward "
-                "is modelled",
-            )
-        ]
     missing = tuple(key for key in MAMBA2_KEYS if getattr(arch, key) < 1)
     if missing:
         return [
@@ -189,7 +194,7 @@ def _mamba2_problems(arch: Architecture) -> list[ShapeProblem]:
 def shape_problems(arch: Architecture) -> list[ShapeProblem]:
     """What llama.cpp would refuse or misread of ``arch``; the per-layer
     questions only once every per-layer value has one entry per layer."""
-    lengths = _length_problems(arch)
+    lengths = _length_problems(arch) or _expert_problems(arch)
     if lengths:
         return lengths
     if arch.arch == "qwen35":

@@ -171,6 +171,20 @@ def test_a_window_with_no_sliding_layer_is_refused(arch: str, pattern: Any) -> N
         assert _resolve({"architecture": no_window, "ctx_size": 4096})[0] is not None
 
 
+def test_a_mixture_of_experts_of_any_architecture_is_refused() -> None:
+    # Mixtral's files say arch llama: its experts would be sized as one dense block
+    model = {"architecture": {**SHAPE, "arch": "llama", "n_expert": 8}, "ctx_size": 4096}
+    resolved, findings = _resolve(model)
+    assert resolved is None
+    assert [(f.path, f.message) for f in findings] == [
+        (
+            ("models", 3, "architecture", "n_expert"),
+            "a llama model with experts (n_expert 8) is not sized: only dense feed-forward "
+            "blocks are modelled; size a dense model",
+        )
+    ]
+
+
 def test_a_shape_problem_of_the_header_alone_is_found_at_the_file(tmp_path: Path) -> None:
     """A written n_layer the header's per-layer list does not match: the list
     is the file's, so the file is named."""
@@ -332,8 +346,8 @@ GRANITEHYBRID: dict[str, Any] = {
         (
             {"n_expert": 64},
             "n_expert",
-            "a granitehybrid model with experts (n_expert 64, as in Granite 4.0 H-Tiny and "
-            "H-Small) is not sized: only the dense H models' feed-forward is modelled",
+            "a granitehybrid model with experts (n_expert 64) is not sized: only dense "
+            "feed-forward blocks are modelled; size a dense model",
         ),
     ],
 )
@@ -352,16 +366,21 @@ def test_a_granitehybrid_shape_that_is_not_sized_is_found_at_the_key(
     ]
 
 
-def test_a_granitehybrid_file_whose_mamba2_shape_is_unread_is_refused(tmp_path: Path) -> None:
-    """Until the header's ssm keys are read, a granitehybrid file is refused
-    at the file rather than sized without its Mamba2 layers' states."""
+def test_a_granitehybrid_file_is_sized_with_its_mamba2_shape(tmp_path: Path) -> None:
+    """The header's ssm keys and RoPE switch are read, so a granitehybrid
+    file is sized with its Mamba2 layers' states."""
+    from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
+        read_architecture,
+    )
     from tests.oracle.sparse_gguf import write_sparse_gguf
     from tests.runtimes.llama_cpp_canister.shapes import SMALL_GRANITEHYBRID
 
     path = write_sparse_gguf(tmp_path / "h.gguf", SMALL_GRANITEHYBRID)
     file = ModelFile(path.name, str(path), str(path.resolve()), "models/h.gguf")
     resolved, findings = resolve_model(1, {"ctx_size": 1024}, frozenset(), file)
-    assert resolved is None
-    [finding] = findings
-    assert finding.path == ("models", 1, "gguf")
-    assert finding.message.startswith("ssm_d_conv, ssm_d_inner, ssm_d_state, ssm_dt_rank, ")
+    assert findings == [] and resolved is not None
+    read = read_architecture(str(path))
+    keys = ("ssm_d_conv", "ssm_d_inner", "ssm_d_state", "ssm_dt_rank", "ssm_n_group")
+    assert [getattr(read, key) for key in (*keys, "rope_finetuned", "n_head_kv")] == [
+        getattr(SMALL_GRANITEHYBRID, key) for key in (*keys, "rope_finetuned", "n_head_kv")
+    ]
