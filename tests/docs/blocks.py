@@ -59,6 +59,13 @@ BLOCKS: dict[str, Block] = {
         partial(tables.refused_sentence, "llama_cpp_canister")
     ),
     "architecture-keys": Block(tables.architecture_keys),
+    "users-and-cost": Block(
+        partial(
+            tables.document_sections,
+            "configs/llama_cpp_canister.yaml",
+            ("Stable Memory (per user)", "Users and Storage Cost"),
+        )
+    ),
     "file-evidence": Block(tables.file_evidence),
     "published-heaps": Block(tables.published_heaps),
     "sweep": Block(_sweep, llama_cpp=True),

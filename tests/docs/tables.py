@@ -9,9 +9,12 @@ import json
 from typing import Any
 
 from icpp_sizer_check.canister import TARGETS
+from icpp_sizer_check.config.load import load_config
 from icpp_sizer_check.package_data import config_schema
+from icpp_sizer_check.runner import regenerate
 from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import EVIDENCE
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
+from tests.fixtures import REPO
 from tests.runtimes.llama_cpp_canister.gguf_parser_method import published_figures
 from tests.runtimes.llama_cpp_canister.published import (
     PUBLISHED_HEAP,
@@ -150,3 +153,17 @@ def published_heaps() -> str:
             f"| {error_percent(parser[name], published)} |"
         )
     return "\n".join(lines)
+
+
+def document_sections(config: str, headings: tuple[str, ...]) -> str:
+    """The sections ``headings`` of the document the tool makes for the repo's
+    ``config`` (made in memory, as a check makes it), each table with outer
+    pipes."""
+    text, _ = regenerate(load_config(REPO / config, use_cache=False))
+    shown = []
+    for section in text.split("\n### ")[1:]:
+        heading, _, body = section.partition("\n")
+        if heading in headings:
+            rows = [f"| {line} |" for line in body.strip().split("\n")]
+            shown += [f"**{heading}**", "", *rows, ""]
+    return "\n".join(shown).rstrip()
