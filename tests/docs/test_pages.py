@@ -132,3 +132,13 @@ def test_the_json_reference_names_every_key_of_a_model_of_each_runtime(
     rows = [line for line in runtime_own.split("\n\n")[1].split("\n") if line.startswith("| `")]
     llama_cpp = _json_of("configs/llama_cpp_canister.yaml", capsys)["configs"][0]["models"][0]
     assert _documented(rows) | {"name", "status", "line", "column"} == set(llama_cpp)
+
+
+def test_ci_builds_the_site_strictly_with_the_docs_extra() -> None:
+    """CI (.github/workflows/ci.yml and .ci/run) fails on a broken link or
+    anchor, as the release does (tests/test_release.py)."""
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "ci.yml").read_text())
+    steps = "\n".join(step.get("run", "") for step in workflow["jobs"]["tests"]["steps"])
+    assert "pip install -e '.[test,docs]'" in steps
+    assert "mkdocs build --strict" in steps
+    assert "mkdocs build --strict" in (REPO / ".ci" / "run").read_text()
