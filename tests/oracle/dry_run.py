@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple, Optional, Sequence
 
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Settings
 from tests.oracle import shim
 from tests.runtimes.llama_cpp_canister.llama_cpp_probe import (
     CACHE_TYPE_IDS,
@@ -45,6 +46,18 @@ LOAD_SECONDS = 120
 CONTEXT_SECONDS = 5  # per context, on a shared machine; most take a few ms
 GGML_LOG_LEVEL_ERROR, GGML_LOG_LEVEL_CONT = 4, 5
 MAX_ALLOCATIONS = 64
+
+
+def request_of(settings: Settings) -> ContextRequest:
+    """The dry run's context request for a sizing's settings."""
+    return ContextRequest(
+        settings.ctx_size,
+        settings.batch_size,
+        settings.ubatch_size,
+        settings.cache_type_k,
+        settings.cache_type_v,
+        settings.flash_attn,
+    )
 
 
 class Answer(NamedTuple):

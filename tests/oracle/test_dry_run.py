@@ -23,7 +23,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import ARCHITECTU
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
 from tests.oracle.deployed import DEPLOYED, Deployed
 from tests.oracle.draw import small_shape
-from tests.oracle.dry_run import Answer, dry_run
+from tests.oracle.dry_run import Answer, dry_run, request_of
 from tests.oracle.sparse_gguf import (
     WEIGHT_TYPES,
     SparseOptions,
@@ -134,15 +134,7 @@ def test_deployed_models_size_as_llama_cpp_allocates_them(tmp_path: Path, model:
     assert abs(path.stat().st_size - model.published_file_bytes) < 0.01 * model.published_file_bytes
     written = file_architecture(path, model.arch, model.options)
     settings = model.settings
-    request = ContextRequest(
-        settings.ctx_size,
-        settings.batch_size,
-        settings.ubatch_size,
-        settings.cache_type_k,
-        settings.cache_type_v,
-        settings.flash_attn,
-    )
-    result = dry_run(path, [request])
+    result = dry_run(path, [request_of(settings)])
     assert result.load_ok, result.load_error
     (answer,) = result.contexts
     assert answer.ok, answer.refusal

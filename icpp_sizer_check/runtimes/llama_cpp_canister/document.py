@@ -33,8 +33,8 @@ HEAP_ROWS = (
     "weights (model buffer)",
     "KV cache (KV buffer)",
     "output buffer",
-    "compute buffer",
-    "overhead (vocabulary, graph)",
+    "compute buffer (in 128 MiB chunks)",
+    "overhead (canister, vocabulary, scheduler, graphs)",
     "Total heap",
 )
 LIMIT_ROW = "wasm_memory_limit (MB)"
@@ -154,7 +154,7 @@ def document_tables(
                 [s.weights for s in sizings],
                 [s.kv_cache for s in sizings],
                 [s.output for s in sizings],
-                [s.compute for s in sizings],
+                [s.compute + s.chunking for s in sizings],
                 [s.overhead for s in sizings],
                 [s.heap for s in sizings],
             ),

@@ -235,6 +235,7 @@ class LlamaCppAccount(NamedTuple):
                 "kv_cache": self.sizing.kv_cache,
                 "output": self.sizing.output,
                 "compute": self.sizing.compute,
+                "chunking": self.sizing.chunking,
                 "overhead": self.sizing.overhead,
                 "heap": self.sizing.heap,
                 "session": self.sizing.session,

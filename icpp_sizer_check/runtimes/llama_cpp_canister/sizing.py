@@ -26,19 +26,15 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     swa_layers_of,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import compute_buffer_bytes, reserve_ubatch
-from icpp_sizer_check.runtimes.llama_cpp_canister.vocabulary import vocabulary_bytes
+from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import (
+    CANISTER_BUFFER_CAP,
+    wasm_overhead,
+)
 
 # llama.cpp pads the context to this many cells (llama-context.cpp).
 CTX_PADDING = 256
 # The largest ctx_size llama.cpp takes (an int32).
 MAX_CTX_SIZE = 2**31 - 1
-# The scheduler's graph memory per node on wasm32: 30 split inputs x 2 tensor
-# structs of 256 bytes (336 on x86-64, where 22-23.4 KB per node was measured),
-# plus the graph's own arrays.
-GRAPH_BYTES_PER_NODE = 17_000
-# llama.cpp's graph size: max(1024, 8 x tensors).
-MIN_GRAPH_NODES = 1024
-GRAPH_NODES_PER_TENSOR = 8
 
 
 def pad(value: int, multiple: int) -> int:
@@ -118,15 +114,15 @@ def output_bytes(arch: Architecture) -> int:
     return arch.n_vocab * 4
 
 
-def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
-    """The compute buffer: llama.cpp's reserve graph, placed as ggml-alloc does."""
+def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> tuple[int, int]:
+    """The compute buffer: llama.cpp's reserve graph, placed as ggml-alloc
+    does, natively (one chunk) and in the canister (chunks of at most
+    CANISTER_BUFFER_CAP, which can leave more room between tensors)."""
     ubatch = reserve_ubatch(settings, context.n_ctx, context.n_ubatch, context.n_swa_cells)
-    return compute_buffer_bytes(arch, ubatch)
-
-
-def graph_nodes(arch: Architecture) -> int:
-    tensors = arch.n_tensors if arch.n_tensors is not None else estimated_tensors(arch)
-    return max(MIN_GRAPH_NODES, GRAPH_NODES_PER_TENSOR * tensors)
+    native = compute_buffer_bytes(arch, ubatch)
+    if native <= CANISTER_BUFFER_CAP:  # one chunk holds it: placed the same
+        return native, native
+    return native, compute_buffer_bytes(arch, ubatch, CANISTER_BUFFER_CAP)
 
 
 # Tensors a file holds per layer and besides the layers: a llama-like one's
@@ -147,10 +143,10 @@ def estimated_tensors(arch: Architecture) -> int:
     return per_layer * arch.n_layer + (MAMBA2_LAYER_TENSORS - per_layer) * mamba2 + others
 
 
-def overhead_bytes(arch: Architecture) -> int:
-    """The heap outside llama.cpp's buffers: the vocabulary and the graph scheduler."""
-    vocabulary = vocabulary_bytes(arch.tokenizer, arch.n_vocab, arch.n_merges)
-    return vocabulary + graph_nodes(arch) * GRAPH_BYTES_PER_NODE
+def overhead_bytes(arch: Architecture, context: Context) -> int:
+    """The wasm heap outside llama.cpp's buffers (wasm_heap.py, term by term)."""
+    tensors = arch.n_tensors if arch.n_tensors is not None else estimated_tensors(arch)
+    return wasm_overhead(arch, tensors, min(context.n_ctx, context.n_ubatch)).total
 
 
 def session_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
@@ -187,25 +183,35 @@ class LlamaCppSizing(NamedTuple):
     weights: int
     kv_cache: int
     output: int
-    compute: int
+    compute: int  # as llama.cpp natively places it
+    chunking: int  # what the canister's 128 MiB buffers add to the compute buffer
     overhead: int
     session: int
     file: int
 
     @property
     def heap(self) -> int:
-        return self.weights + self.kv_cache + self.output + self.compute + self.overhead
+        return (
+            self.weights
+            + self.kv_cache
+            + self.output
+            + self.compute
+            + self.chunking
+            + self.overhead
+        )
 
 
 def size_model(arch: Architecture, settings: Settings) -> LlamaCppSizing:
     context = make_context(arch, settings)
+    compute, chunked = compute_bytes(arch, settings, context)
     return LlamaCppSizing(
         context=context,
         weights=arch.weight_bytes(),
         kv_cache=kv_cache_bytes(arch, settings, context),
         output=output_bytes(arch),
-        compute=compute_bytes(arch, settings, context),
-        overhead=overhead_bytes(arch),
+        compute=compute,
+        chunking=chunked - compute,
+        overhead=overhead_bytes(arch, context),
         session=session_bytes(arch, settings, context),
         file=arch.file_bytes,
     )

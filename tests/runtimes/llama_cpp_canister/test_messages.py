@@ -56,10 +56,10 @@ def test_a_model_failing_twice_gets_both_remedies(
         "sizes.yaml:6:3: model tiny: its GGUF file is 1700.00 MB, above max_model_file_mib "
         "1536: the canister cannot read it from stable memory in one message (in 2026 a "
         "1396.18 MB file (Qwen2.5-1.5B Q6_K) failed to load with IC0524 and a 1061.44 MB one "
-        "(TriLM-3.9B TQ2_0) loaded); and it leaves 90.32 MB of heap free, below its "
+        "(TriLM-3.9B TQ2_0) loaded); and it leaves 70.32 MB of heap free, below its "
         "min_headroom_mib of 100",
-        "  to leave 100 MiB free: ctx_size at most 458 (now 2048), or canister.memory_mib at "
-        "least 210 (now 200); and for its file: use a smaller quantization (a file of at most "
+        "  to leave 100 MiB free: ctx_size at most 300 (now 2048), or canister.memory_mib at "
+        "least 230 (now 200); and for its file: use a smaller quantization (a file of at most "
         "1536 MiB), or max_model_file_mib at least 1700 (now 1536) if the canister reads a "
         "file that large in one message",
     ]

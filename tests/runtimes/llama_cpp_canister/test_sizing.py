@@ -17,7 +17,15 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
     estimated_tensors,
     size_model,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.vocabulary import vocabulary_bytes
+from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import (
+    CANISTER_BASE_BYTES,
+    graph_result_bytes,
+    scheduler_bytes,
+    wasm_overhead,
+)
+from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import (
+    vocabulary_bytes as wasm_vocabulary_bytes,
+)
 from tests.fixtures import examples
 
 MIB = 1024 * 1024
@@ -153,9 +161,9 @@ def test_outcome_remedies_only_a_model_short_of_headroom() -> None:
 
 def test_outcome_keeps_the_canister_and_what_fits() -> None:
     sizing = size_model(QWEN3_0_6B, CANISTER_QWEN3)
-    fits = max_ctx_size(QWEN3_0_6B, CANISTER_QWEN3, 1700 * MIB)
+    fits = max_ctx_size(QWEN3_0_6B, CANISTER_QWEN3, 1720 * MIB)
     assert fits is not None and fits > 16384
-    for limit in (1700 * MIB, 3840 * MIB):
+    for limit in (1720 * MIB, 3840 * MIB):
         held = outcome(QWEN3_0_6B, CANISTER_QWEN3, sizing, limit, 64 * MIB, 1536 * MIB, MIB, 4096)
         assert held[:4] == (
             limit,
@@ -166,7 +174,7 @@ def test_outcome_keeps_the_canister_and_what_fits() -> None:
         assert held.headroom(sizing) == limit - sizing.heap
     assert (
         outcome(
-            QWEN3_0_6B, CANISTER_QWEN3, sizing, 1700 * MIB, 64 * MIB, 1536 * MIB, MIB, 4096
+            QWEN3_0_6B, CANISTER_QWEN3, sizing, 1720 * MIB, 64 * MIB, 1536 * MIB, MIB, 4096
         ).max_ctx_size
         == fits
     )
@@ -286,24 +294,23 @@ def test_a_shorter_window_is_padded_from_window_plus_ubatch() -> None:
     assert plain.context.n_swa_cells == 0
 
 
-def test_overhead_is_the_vocabulary_and_the_scheduler_graph() -> None:
-    # The vocabulary by its tokenizer; 17,000 bytes a graph node, 8 nodes a tensor.
+def test_overhead_is_the_wasm_heap_outside_the_buffers() -> None:
+    # The canister's base, the vocabulary by its tokenizer, and the scheduler
+    # and two graphs' metadata for 8 nodes a tensor (310 tensors).
     qwen = size_model(QWEN3_0_6B, Settings(4096)).overhead
-    assert qwen == vocabulary_bytes("gpt2", 151936, 151387) + 8 * 310 * 17_000
-    tokens = vocabulary_bytes("gpt2", 151936, 0)
+    assert qwen == wasm_overhead(QWEN3_0_6B, 310, 512).total
+    assert qwen == (
+        CANISTER_BASE_BYTES
+        + wasm_vocabulary_bytes("gpt2", 151936, 151387)
+        + scheduler_bytes(8 * 310)
+        + 2 * graph_result_bytes(8 * 310)
+    )
     # No tensor count written: 9 a layer plus 3 (embeddings, norm, output).
-    unknown = QWEN3_0_6B._replace(n_tensors=None, n_merges=0)
-    assert size_model(unknown, Settings(4096)).overhead == tokens + 8 * 255 * 17_000
+    unknown = QWEN3_0_6B._replace(n_tensors=None)
+    assert size_model(unknown, Settings(4096)).overhead == wasm_overhead(unknown, 255, 512).total
     # A small graph still reserves 1024 nodes.
-    small = QWEN3_0_6B._replace(n_tensors=None, n_layer=2, n_merges=0)
-    assert size_model(small, Settings(4096)).overhead == tokens + 1024 * 17_000
-    tiny = QWEN3_0_6B._replace(n_tensors=128, n_merges=0)
-    assert size_model(tiny, Settings(4096)).overhead == tokens + 1024 * 17_000
-    # Another tokenizer, another vocabulary: a T5 (UGM) one of the same size.
-    t5 = QWEN3_0_6B._replace(tokenizer="t5")
-    assert size_model(t5, Settings(4096)).overhead == qwen - vocabulary_bytes(
-        "gpt2", 151936, 151387
-    ) + vocabulary_bytes("t5", 151936, 151387)
+    small = QWEN3_0_6B._replace(n_tensors=128)
+    assert size_model(small, Settings(4096)).overhead == wasm_overhead(small, 1, 512).total
 
 
 def test_one_sliding_layer_has_its_own_cache() -> None:

@@ -10,11 +10,6 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     TOKENIZERS,
     Architecture,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
-    GRAPH_BYTES_PER_NODE,
-    graph_nodes,
-    overhead_bytes,
-)
 from icpp_sizer_check.runtimes.llama_cpp_canister.vocabulary import (
     BPE,
     BY_TOKENIZER,
@@ -28,11 +23,10 @@ ARCH = Architecture(2, 256, 4, 2, 64, 64, 768, 1000, 10_000, 20_000)
 
 
 @pytest.mark.parametrize("load", LOADS, ids=[load.file for load in LOADS])
-def test_overhead_holds_the_vocabulary_llama_cpp_loaded(load: VocabularyLoad) -> None:
-    """The overhead's vocabulary, by tokenizer, within the kind's tolerance of
+def test_vocabulary_holds_what_llama_cpp_loaded(load: VocabularyLoad) -> None:
+    """The native vocabulary, by tokenizer, within the kind's tolerance of
     what llama.cpp's vocabulary-only load of the file took."""
-    arch = ARCH._replace(tokenizer=load.tokenizer, n_vocab=load.n_vocab, n_merges=load.n_merges)
-    vocabulary = overhead_bytes(arch) - graph_nodes(arch) * GRAPH_BYTES_PER_NODE
+    vocabulary = vocabulary_bytes(load.tokenizer, load.n_vocab, load.n_merges)
     error = (vocabulary - load.measured) / load.measured
     assert abs(error) <= load.tolerance, (vocabulary, load.measured)
 

@@ -12,7 +12,7 @@ to llama.cpp's own dry run.
 from __future__ import annotations
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
-from icpp_sizer_check.runtimes.llama_cpp_canister.graph.alloc import buffer_size
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.alloc import ENDLESS, buffer_size
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.architectures import reserve_graph
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import Ubatch
 
@@ -32,5 +32,6 @@ def reserve_ubatch(settings: Settings, n_ctx: int, n_ubatch: int, swa_cells: int
     )
 
 
-def compute_buffer_bytes(arch: Architecture, ubatch: Ubatch) -> int:
-    return buffer_size(reserve_graph(arch, ubatch))
+def compute_buffer_bytes(arch: Architecture, ubatch: Ubatch, max_chunk_size: int = ENDLESS) -> int:
+    """The compute buffer, in chunks of at most ``max_chunk_size`` bytes."""
+    return buffer_size(reserve_graph(arch, ubatch), max_chunk_size)

@@ -78,7 +78,7 @@ class Tensor:
         self.children = 0
         self.views = 0
         self.allocated = False
-        self.offset = 0
+        self.offset: tuple[int, int] = (0, 0)  # (chunk, offset) in the buffer
 
     @property
     def nelements(self) -> int:
