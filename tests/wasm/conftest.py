@@ -1,6 +1,7 @@
 """The wasm32 tests need the module (tests/wasm/build.py: ziglang, Debian's
 wasi-libc package, llama.cpp's source), wasmtime, and for the native side the
-oracle's shim; each is skipped without them, failed under CI."""
+oracle's shim (tests/fixtures.py's shim_library); each is skipped without
+them, failed under CI."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures import missing
-
-# The native side of each case is the oracle's dry run.
-from tests.oracle.conftest import shim_library  # noqa: F401
 
 
 @pytest.fixture(scope="session")
