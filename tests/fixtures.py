@@ -112,6 +112,36 @@ def missing(reason: str) -> NoReturn:
     pytest.skip(reason, allow_module_level=True)
 
 
+@pytest.fixture(scope="session")
+def shim_library() -> Path:
+    """llama.cpp's dry-run shim, built (tests/oracle/shim.py); skipped without
+    its parts (llama_cpp, a C++ compiler, llama.cpp's source), failed under CI."""
+    from tests.oracle import shim
+
+    try:
+        return shim.build()
+    except shim.Unavailable as error:
+        missing(str(error))
+
+
+@pytest.fixture(scope="session")
+def wasm_module() -> Path:
+    """llama.cpp as a wasm32-wasi module with the tests' driver, built
+    (tests/wasm/build.py); skipped without its parts (ziglang, wasmtime,
+    Debian's wasi-libc package, llama.cpp's source), failed under CI."""
+    from tests.oracle.shim import Unavailable
+    from tests.wasm import build
+
+    try:
+        import wasmtime  # noqa: F401
+    except ImportError:
+        missing("wasmtime is not installed: pip install -e '.[test,wasm]'")
+    try:
+        return build.build()
+    except Unavailable as error:
+        missing(str(error))
+
+
 def examples(thorough: int) -> int:
     """A property's example count: ``thorough`` under ci, at most 10 under dev."""
     return example_count(thorough, HYPOTHESIS_PROFILE)

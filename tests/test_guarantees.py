@@ -1,4 +1,4 @@
-"""The promises of the README's "Guarantees" section, each proven here.
+"""The promises of docs/guarantees.md, each proven here.
 
 Bad inputs that cannot live as files under tests/data (a symlink out of the
 repository, an unreadable file, a config over the size limit), the committed

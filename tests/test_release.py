@@ -32,12 +32,20 @@ def test_the_changelog_keeps_an_unreleased_section_and_dates_this_version() -> N
     assert re.fullmatch(rf"\[{re.escape(__version__)}\] - \d{{4}}-\d{{2}}-\d{{2}}", headings[1])
 
 
-def test_the_readme_snippets_name_the_release_tag() -> None:
-    text = README.read_text()
-    assert f"rev: {TAG} " in text
-    assert f"uses: <owner>/icpp-sizer-check@{TAG} " in text
-    try_repo = "pre-commit try-repo https://github.com/<owner>/icpp-sizer-check icpp-sizer-check"
-    assert f"{try_repo} --ref {TAG} --all-files" in text
+@pytest.mark.parametrize("page", ["README.md", "docs/pre-commit.md", "docs/github-actions.md"])
+def test_the_snippets_name_the_release_tag(page: str) -> None:
+    text = (REPO / page).read_text()
+    if page != "docs/github-actions.md":
+        assert f"rev: {TAG} " in text
+        try_repo = (
+            "pre-commit try-repo https://github.com/<owner>/icpp-sizer-check icpp-sizer-check"
+        )
+        assert f"{try_repo} --ref {TAG} --all-files" in text
+    if page != "docs/pre-commit.md":
+        assert f"uses: <owner>/icpp-sizer-check@{TAG} " in text
+    # No other version of this tool is named as the one to pin.
+    pinned = re.findall(r"(?:rev: |icpp-sizer-check@|--ref |# )(v\d+\.\d+\.\d+)", text)
+    assert set(pinned) == {TAG}
 
 
 def test_a_v_tag_builds_checks_and_publishes_by_trusted_publishing() -> None:
@@ -50,10 +58,22 @@ def test_a_v_tag_builds_checks_and_publishes_by_trusted_publishing() -> None:
     assert "python -m build" in build_steps
     assert "twine check --strict dist/*" in build_steps
     publish = jobs["publish"]
-    assert publish["needs"] == "build"
+    assert publish["needs"] == ["build", "docs"]
     assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
     # Trusted publishing: no password or token handed to the uploader.
     assert "with" not in publish["steps"][-1]
+
+
+def test_a_release_builds_the_site_strictly_and_names_its_address() -> None:
+    """The tag's site is where the README sends readers; a site that does not
+    build (a broken link or anchor) stops the release."""
+    jobs = release_workflow()["jobs"]
+    assert isinstance(jobs, dict)
+    docs = jobs["docs"]
+    assert "mkdocs build --strict" in yaml.safe_dump(docs["steps"])
+    site = "https://icpp-sizer-check.readthedocs.io/en/"
+    assert docs["environment"]["url"] == site + "${{ github.ref_name }}/"
+    assert f"{site}{TAG}/" in README.read_text()
 
 
 def path_with_this_python() -> str:

@@ -1,6 +1,7 @@
 """One JSON document on stdout: a stable interface for other tools.
 
-The shape is documented in the README ("JSON output"); add keys freely, but
+The shape is documented in docs/json-output.md (and tests/docs/test_pages.py
+holds that page to every key a model has); add keys freely, but
 never rename or remove one without raising ``schema_version``.
 """
 

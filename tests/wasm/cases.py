@@ -132,12 +132,16 @@ HEADER = (
 )
 
 
+def markdown_table(cases: list[Case]) -> str:
+    """Each case measured in the wasm32 build, a row each, as Markdown."""
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [table_row(measure(case, Path(folder))) for case in cases]
+    return "\n".join([HEADER, *rows])
+
+
 def main(argv: list[str]) -> int:
     cases = small_cases() + (deployed_cases() if "--deployed" in argv else [])
-    print(HEADER)
-    with tempfile.TemporaryDirectory() as folder:
-        for case in cases:
-            print(table_row(measure(case, Path(folder))), flush=True)
+    print(markdown_table(cases))
     return 0
 
 

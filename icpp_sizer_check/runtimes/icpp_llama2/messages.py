@@ -141,7 +141,7 @@ class Llama2Account(NamedTuple):
         return text + overrides_text(source.header, source.overrides)
 
     def model_json(self, model: ModelResult) -> dict[str, Any]:
-        """The keys README's JSON section documents for an icpp_llama2 model."""
+        """The keys docs/json-output.md documents for an icpp_llama2 model."""
         users, threshold = model.margin
         return {
             "users": users,

@@ -55,9 +55,10 @@ QWEN35_FULL_ATTENTION_INTERVAL = 4
 # positions (llama_hparams::n_pos_per_embd).
 MROPE_ARCHITECTURES = ("qwen35",)
 MROPE_SECTIONS = 4
-# llama_cpp_canister's fork (v0.16.4 on) caps each CPU buffer at this many MiB
-# under wasi, so no memset of one buffer overruns the IC's instruction slice.
+# llama_cpp_canister (v0.16.4 on) caps each CPU buffer at this many MiB, so that
+# no memset of one buffer overruns an IC instruction slice.
 DEFAULT_BUFFER_CAP_MIB = 128
+DEFAULT_CANISTER_BASE_MIB = 20  # the canister's own memory, MiB (wasm_heap.py: whence)
 # The tokenizer.ggml.model values llama.cpp loads, by the vocabulary they make.
 TOKENIZERS = ("llama", "gpt2", "bert", "t5", "none")
 DEFAULT_TOKENIZER = "gpt2"
@@ -292,7 +293,8 @@ class Settings(NamedTuple):
     # buffer reserved at load (tests/runtimes/llama_cpp_canister/
     # test_warmup_llama_cpp.py).
     warmup: bool = True
-    # The canister's llama.cpp caps each CPU buffer at this many MiB (under
-    # wasi, from llama_cpp_canister v0.16.4: 128), and ggml-alloc then places
-    # the compute graph in chunks of at most that size; 0: no cap (earlier builds).
+    # The canister build's CPU buffer cap, MiB: the compute graph is placed in
+    # chunks of at most that size; 0: no cap (llama_cpp_canister before v0.16.4)
     buffer_cap_mib: int = DEFAULT_BUFFER_CAP_MIB
+    # The canister's own memory around llama.cpp (stack, data, file system), MiB
+    canister_base_mib: int = DEFAULT_CANISTER_BASE_MIB

@@ -130,6 +130,7 @@ def _settings_rows(
         ["flash_attn", *(_on(s.flash_attn) for s in settings)],
         ["warmup", *(_on(s.warmup) for s in settings)],
         ["CPU buffer cap (MiB)", *(str(s.buffer_cap_mib or "none") for s in settings)],
+        ["canister's own memory (MiB)", *(str(s.canister_base_mib) for s in settings)],
     ]
 
 

@@ -208,7 +208,7 @@ class LlamaCppAccount(NamedTuple):
         return f"{text}; architecture from {source.path}" + overrides_text(header, source.overrides)
 
     def model_json(self, model: ModelResult) -> dict[str, Any]:
-        """The keys README's JSON section documents for a llama_cpp_canister model."""
+        """The keys docs/json-output.md documents for a llama_cpp_canister model."""
         have, need = model.margin
         return {
             "headroom_mib": have,

@@ -211,6 +211,7 @@ def resolve_model(
         flash_attn=flash_attn_on(model.get("flash_attn", "auto")),
         warmup=model.get("warmup", DEFAULTS.warmup),
         buffer_cap_mib=model.get("buffer_cap_mib", DEFAULTS.buffer_cap_mib),
+        canister_base_mib=model.get("canister_base_mib", DEFAULTS.canister_base_mib),
     )
     origin: JsonPath = ("models", index, "architecture" if file is None else "gguf")
     findings += _shape_findings(index, arch, written, origin)

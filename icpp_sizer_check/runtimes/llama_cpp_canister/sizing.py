@@ -1,7 +1,7 @@
 """The heap llama.cpp allocates to load a GGUF model in a wasm32 canister, by buffer.
 
-Each figure follows the llama.cpp code that allocates it (docs/
-llama_cpp_canister_memory.md cites the lines): the model buffer, the KV
+Each figure follows the llama.cpp code that allocates it (docs/sizing/
+llama_cpp_memory.md cites the lines): the model buffer, the KV
 cache, the output buffer and the compute buffer as llama.cpp logs them, plus
 the heap its buffers do not hold. The tests load generated GGUF files with
 real llama.cpp and hold these figures to its buffers.
@@ -142,10 +142,11 @@ def estimated_tensors(arch: Architecture) -> int:
     return per_layer * arch.n_layer + (MAMBA2_LAYER_TENSORS - per_layer) * mamba2 + others
 
 
-def overhead_bytes(arch: Architecture, context: Context) -> int:
+def overhead_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
     """The wasm heap outside llama.cpp's buffers (wasm_heap.py, term by term)."""
     tensors = arch.n_tensors if arch.n_tensors is not None else estimated_tensors(arch)
-    return wasm_overhead(arch, tensors, min(context.n_ctx, context.n_ubatch)).total
+    tokens, base = min(context.n_ctx, context.n_ubatch), settings.canister_base_mib * MIB
+    return wasm_overhead(arch, tensors, tokens, base).total
 
 
 def session_bytes(arch: Architecture, settings: Settings, context: Context) -> int:
@@ -210,7 +211,7 @@ def size_model(arch: Architecture, settings: Settings) -> LlamaCppSizing:
         output=output_bytes(arch),
         compute=compute,
         chunking=chunked - compute,
-        overhead=overhead_bytes(arch, context),
+        overhead=overhead_bytes(arch, settings, context),
         session=session_bytes(arch, settings, context),
         file=arch.file_bytes,
     )

@@ -5,7 +5,8 @@ high-water mark in 64 KiB pages that never shrinks. Besides llama.cpp's
 buffers it holds, each a term here with its own formula:
 
 - the module's own memory before llama.cpp runs: the stack and the data
-  segment (:data:`CANISTER_BASE_BYTES`, a setting of the canister's build);
+  segment (``canister_base_mib``, :data:`CANISTER_BASE_BYTES` unless a model
+  says otherwise: it varies with the canister's build);
 - the vocabulary (:func:`vocabulary_bytes`);
 - the graph scheduler (``ggml_backend_sched_new``): a context for
   30 split inputs x 2 tensors of every graph node and four node arrays,
@@ -27,6 +28,7 @@ from typing import NamedTuple
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     DEFAULT_BUFFER_CAP_MIB,
+    DEFAULT_CANISTER_BASE_MIB,
     Architecture,
 )
 
@@ -52,7 +54,7 @@ HASH_PRIMES = (
 # of Qwen3-0.6B Q8_0 (1,758,068,736 B) and Qwen3-1.7B Q4_K_M --no-warmup
 # (2,187,264,000 B) less the wasm32 build's memory.size for the same shapes and
 # settings without its own 1.94 MiB start: 21.4 and 19.7 MiB.
-CANISTER_BASE_BYTES = 20 * 1024 * 1024
+CANISTER_BASE_BYTES = DEFAULT_CANISTER_BASE_MIB * 1024 * 1024
 
 # The CPU buffer cap of llama_cpp_canister's fork (the tests' wasm build has it):
 # ggml-alloc places the compute graph in chunks of at most this size.
@@ -156,10 +158,12 @@ class WasmOverhead(NamedTuple):
         return sum(self)
 
 
-def wasm_overhead(arch: Architecture, n_tensors: int, n_tokens: int) -> WasmOverhead:
+def wasm_overhead(
+    arch: Architecture, n_tensors: int, n_tokens: int, base: int = CANISTER_BASE_BYTES
+) -> WasmOverhead:
     nodes = graph_nodes(arch, n_tensors, n_tokens)
     return WasmOverhead(
-        base=CANISTER_BASE_BYTES,
+        base=base,
         vocabulary=vocabulary_bytes(arch.tokenizer, arch.n_vocab, arch.n_merges),
         scheduler=scheduler_bytes(nodes),
         graph=graph_result_bytes(nodes),

@@ -3,7 +3,7 @@
 test_accuracy.py asserts each case within its buffer's tolerance; run as
 ``python -m tests.runtimes.llama_cpp_canister.accuracy_table`` this module
 measures the same matrix and prints a Markdown table of the relative errors
-(the README quotes it).
+(docs/sizing/llama_cpp_canister.md shows it, and tests/docs regenerates it).
 
 Each model of :data:`gguf_files.SPECS` is written, read back into an
 :class:`Architecture` and loaded once by llama.cpp, which then creates one

@@ -1,10 +1,10 @@
-"""What gguf-parser-go's method gives for a model's RAM, for the README's comparison.
+"""What gguf-parser-go's method gives for a model's RAM, for the sizing page's comparison.
 
 gguf-parser-go (gpustack) is the estimator a team could use instead of this
 tool. This module restates its estimate of llama.cpp's RAM for a dense, causal
 model run on the CPU alone (``gguf-parser --ngl 0 --no-mmap``, the UMA figure;
 its NonUMA figure adds a flat 150 MiB "platform footprint"), so that the
-README can show its figure beside this tool's on the same inputs. The
+page can show its figure beside this tool's on the same inputs. The
 formulas are those of ``file_estimate__llamacpp.go`` (``EstimateLLaMACppRun``,
 ``estimateLLaMACppRunInModel``, ``SummarizeItem``) and ``ggml.go``, read in
 gpustack/gguf-parser-go; each term below names the block it comes from.

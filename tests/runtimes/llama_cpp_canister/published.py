@@ -41,5 +41,5 @@ def all_published_models() -> dict[str, LlamaCppModel]:
 
 
 def error_percent(predicted: int, measured: int) -> str:
-    """The signed relative error as the README prints it, e.g. ``+0.02 %``."""
+    """The signed relative error as the sizing page prints it, e.g. ``+0.02 %``."""
     return f"{(predicted - measured) / measured * 100:+.2f} %"

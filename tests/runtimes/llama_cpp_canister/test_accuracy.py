@@ -8,7 +8,7 @@ Cell counts and the padded context are compared exactly. llama.cpp must
 also refuse a quantized V cache without flash attention, as the project's
 config check does.
 
-Needs llama-cpp-python (built from source, docs/llama_cpp_canister_memory.md
+Needs llama-cpp-python (built from source, docs/sizing/llama_cpp_memory.md
 §1) and gguf: skipped without them, failed under CI, which installs them.
 """
 

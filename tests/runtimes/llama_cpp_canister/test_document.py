@@ -91,6 +91,7 @@ def test_the_five_tables_cell_by_cell() -> None:
                 ["flash_attn", "on", "off"],
                 ["warmup", "off", "on"],
                 ["CPU buffer cap (MiB)", "128", "none"],
+                ["canister's own memory (MiB)", "20", "20"],
                 ["KV cells (ctx_size padded to 256)", "1024", "4096"],
             ],
         ),

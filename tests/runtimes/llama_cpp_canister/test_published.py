@@ -1,5 +1,5 @@
 """The sizing against the heap llama_cpp_canister publishes for three models,
-gguf-parser-go's method against the same, and the README's table of both."""
+gguf-parser-go's method against the same, and the sizing page's table of both."""
 
 from __future__ import annotations
 
@@ -63,8 +63,9 @@ def test_gguf_parser_method_gives_the_figures_worked_by_hand() -> None:
     }
 
 
-def test_readme_table_shows_prediction_measurement_and_error() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_sizing_page_shows_prediction_measurement_and_error() -> None:
+    """docs/sizing/llama_cpp_canister.md's table (generated: tests/docs/tables.py)."""
+    readme = (REPO / "docs" / "sizing" / "llama_cpp_canister.md").read_text(encoding="utf-8")
     parser = published_figures()
     for name, (heap, weights_and_kv) in _predictions().items():
         published = PUBLISHED_HEAP[name]

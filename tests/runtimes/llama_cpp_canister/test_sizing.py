@@ -1,5 +1,5 @@
 """The sizing's formulas on full-size shapes, against llama.cpp's exact bytes
-measured for them (docs/llama_cpp_canister_memory.md §4.3-4.6), and the
+measured for them (docs/sizing/llama_cpp_memory.md §4.3-4.6), and the
 largest context that fits."""
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ def test_sliding_layers_are_counted_as_is_swa_walks_them(
 def _session(
     tokens: int, arch: str, caches: list[tuple[int, int]], kv_row: int, v_header: int
 ) -> int:
-    """llama_state_save_file's size by docs/llama_cpp_canister_memory.md §3.6:
+    """llama_state_save_file's size by docs/sizing/llama_cpp_memory.md §3.6:
     magic, version, token count and tokens, the architecture string, then per
     KV cache (cells, layers) its stream and cell counts, the cells' metadata and
     each layer's K and V rows behind their headers (K and V rows of kv_row bytes)."""
@@ -392,3 +392,15 @@ def test_a_gemma3n_without_a_tensor_count_has_its_loaders_tensors() -> None:
     # the 22-layer file above holds 535 tensors: 24 a layer and 7 others
     assert estimated_tensors(GEMMA3N_22) == 535
     assert estimated_tensors(QWEN3_0_6B) == 9 * 28 + 3
+
+
+def test_the_canisters_own_memory_and_buffer_cap_are_settings() -> None:
+    """canister_base_mib adds its MiB to the heap as written; buffer_cap_mib
+    0 places the compute graph in one buffer, as builds before the cap do."""
+    settings = Settings(16384, 2048, 512, "q8_0", "q8_0")
+    base = size_model(QWEN3_0_6B, settings)
+    roomier = size_model(QWEN3_0_6B, settings._replace(canister_base_mib=32))
+    assert roomier.heap - base.heap == 12 * MIB
+    uncapped = size_model(QWEN3_0_6B, settings._replace(buffer_cap_mib=0))
+    assert uncapped.compute == base.compute and uncapped.heap <= base.heap
+    assert base.chunking >= 0 and uncapped.chunking == 0
