@@ -18,11 +18,14 @@ def max_ctx_size(arch: Architecture, settings: Settings, budget: int) -> Optiona
     """The largest ctx_size whose heap is at most ``budget`` bytes, the other
     settings unchanged; None when not even one token's context fits.
 
-    The heap never shrinks as the context grows, and once the context holds a
-    whole batch it changes only where llama.cpp's padding does (every 256
-    tokens) and almost linearly: an interpolation search, snapped to the
-    padding and alternating with bisection so that it never takes more than
-    twice a bisection's steps, finds it in a handful of graphs."""
+    Without a CPU buffer cap the heap never shrinks as the context grows, and
+    once the context holds a whole batch it changes only where llama.cpp's
+    padding does (every 256 tokens) and almost linearly: an interpolation
+    search, snapped to the padding and alternating with bisection so that it
+    never takes more than twice a bisection's steps, finds it in a handful of
+    graphs. With the cap a compute graph in chunks can take more room at a
+    smaller context (measured in tests/wasm), and the search's answer is a
+    context that fits whose next cells do not."""
     heaps: dict[int, int] = {}
 
     def heap(ctx: int) -> int:

@@ -363,8 +363,32 @@ def _bisected(arch: Architecture, settings_: Settings, budget: int) -> Optional[
 def test_max_ctx_size_is_what_a_bisection_finds(
     arch: Architecture, batch: int, ubatch: int, cache: str, flash: bool, budget: int
 ) -> None:
-    settings_ = Settings(4096, batch, ubatch, cache, "f16", flash)
-    assert max_ctx_size(arch, settings_, budget) == _bisected(arch, settings_, budget)
+    """Without the CPU buffer cap the heap never shrinks as the context grows,
+    and the search agrees with a bisection. With it the heap is not monotonic
+    (a compute graph in 128 MiB chunks can take more room at a smaller context:
+    see test_the_capped_heap_can_shrink_as_the_context_grows), so the search's
+    answer is a context that fits whose next cells do not."""
+    uncapped = Settings(4096, batch, ubatch, cache, "f16", flash, buffer_cap_mib=0)
+    assert max_ctx_size(arch, uncapped, budget) == _bisected(arch, uncapped, budget)
+    capped = uncapped._replace(buffer_cap_mib=128)
+    found = max_ctx_size(arch, capped, budget)
+    if found is not None and found < MAX_CTX_SIZE:
+        heap = size_model(arch, capped._replace(ctx_size=found)).heap
+        # one token more pads to the next cells (or is the next context)
+        assert heap <= budget < size_model(arch, capped._replace(ctx_size=found + 1)).heap
+
+
+def test_the_capped_heap_can_shrink_as_the_context_grows() -> None:
+    """Measured in the wasm32 build with the 128 MiB cap (tests/wasm), a
+    gemma3 file of this shape without flash attention takes 2,147,483,648
+    bytes at ctx 64816 and 1,641,086,976 at 66864, 506,396,672 fewer: once its
+    attention scores outgrow a chunk they take one of their own, and the
+    others pack anew. The sizing gave that file 2,148,057,336 and 1,641,595,128."""
+    settings_ = Settings(64816, 2048, 512, "f32", "f16", False)
+    shape = GEMMA_3_270M._replace(tokenizer="none")
+    smaller = size_model(shape, settings_).heap
+    larger = size_model(shape, settings_._replace(ctx_size=66864)).heap
+    assert smaller - larger == 506_462_208
 
 
 # gemma3n at a small shape (a GGUF llama.cpp loaded): 22 layers, the last two
