@@ -27,16 +27,12 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     swa_layers_of,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import compute_buffer_bytes, reserve_ubatch
-from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import wasm_overhead
+from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import pad, wasm_overhead
 
 # llama.cpp pads the context to this many cells (llama-context.cpp).
 CTX_PADDING = 256
 # The largest ctx_size llama.cpp takes (an int32).
 MAX_CTX_SIZE = 2**31 - 1
-
-
-def pad(value: int, multiple: int) -> int:
-    return -(-value // multiple) * multiple
 
 
 class Context(NamedTuple):

@@ -99,6 +99,7 @@ BY_TOKENIZER = {"none": NONE, "llama": SPM, "gpt2": BPE, "gemma4": BPE, "bert": 
 
 
 def pad(value: int, multiple: int) -> int:
+    """``value`` rounded up to a multiple of ``multiple``."""
     return -(-value // multiple) * multiple
 
 

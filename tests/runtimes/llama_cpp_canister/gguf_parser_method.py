@@ -23,12 +23,12 @@ from __future__ import annotations
 import sys
 
 from icpp_sizer_check.gguf.ggml_types import BY_NAME
+from icpp_sizer_check.gguf.header import pad
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     Architecture,
     PerLayer,
     Settings,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import pad
 from tests.runtimes.llama_cpp_canister.published import (
     PUBLISHED_HEAP,
     error_percent,
