@@ -26,7 +26,9 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
     sliding_window_of,
     swa_layers_of,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.graph import compute_buffer_bytes, reserve_ubatch
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph import reserve_ubatch
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.alloc import buffer_size
+from icpp_sizer_check.runtimes.llama_cpp_canister.graph.architectures import reserve_graph
 from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import pad, wasm_overhead
 
 # llama.cpp pads the context to this many cells (llama-context.cpp).
@@ -113,11 +115,12 @@ def compute_bytes(arch: Architecture, settings: Settings, context: Context) -> t
     does, natively (one chunk) and in the canister (chunks of at most the
     build's buffer cap, which can leave more room between tensors)."""
     ubatch = reserve_ubatch(settings, context.n_ctx, context.n_ubatch, context.n_swa_cells)
-    native = compute_buffer_bytes(arch, ubatch)
+    graph = reserve_graph(arch, ubatch)
+    native = buffer_size(graph)
     cap = settings.buffer_cap_mib * MIB
     if not cap or native <= cap:  # one chunk holds it: placed the same
         return native, native
-    return native, compute_buffer_bytes(arch, ubatch, cap)
+    return native, buffer_size(graph, cap)
 
 
 # Tensors a file holds per layer and besides the layers: a llama-like one's

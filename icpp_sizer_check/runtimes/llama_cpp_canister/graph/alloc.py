@@ -180,7 +180,12 @@ class GraphAllocator:
         node.allocated = False
 
     def place(self, graph: Graph) -> int:
-        """ggml_gallocr_alloc_graph_impl; answers the buffer's size."""
+        """ggml_gallocr_alloc_graph_impl; answers the buffer's size. The
+        tensors' placement state starts afresh, so one graph can be placed
+        in buffers of several chunk sizes."""
+        for tensor in (*graph.leafs, *graph.nodes):
+            tensor.children = tensor.views = 0
+            tensor.allocated = False
         for leaf in graph.leafs:
             self.allocate(leaf)
         for node in graph.nodes:
