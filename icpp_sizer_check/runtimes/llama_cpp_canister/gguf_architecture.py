@@ -26,6 +26,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_keys import (
     array_length,
+    boolean,
     integer,
     missing,
     per_layer,
@@ -33,7 +34,6 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_keys import (
     required_per_layer,
     string,
     type_name,
-    typed_field,
 )
 
 PatternValue = Union[int, tuple[bool, ...]]
@@ -195,11 +195,6 @@ def _layer_flags(header: GgufHeader, key: str, n_layer: int) -> tuple[bool, ...]
     return tuple(bool(item) for item in field.items)
 
 
-def _boolean(header: GgufHeader, key: str, default: bool) -> bool:
-    field = typed_field(header, key, BOOL, "a bool")
-    return default if field is None else bool(field.value)
-
-
 def _recurrent_values(header: GgufHeader, arch: str, n_layer: int) -> dict[str, Any]:
     """What the loaders read of recurrent layers and extra blocks: the ssm
     sizes (qwen35, granitehybrid), qwen35's attention interval or flags,
@@ -220,7 +215,7 @@ def _recurrent_values(header: GgufHeader, arch: str, n_layer: int) -> dict[str, 
             header, f"{arch}.attention.recurrent_layers", n_layer
         )
     if arch == "granitehybrid":
-        values["rope_finetuned"] = _boolean(header, f"{arch}.rope.scaling.finetuned", True)
+        values["rope_finetuned"] = boolean(header, f"{arch}.rope.scaling.finetuned", True)
     return values
 
 

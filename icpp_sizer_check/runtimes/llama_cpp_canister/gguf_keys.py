@@ -8,6 +8,7 @@ from typing import Optional
 
 from icpp_sizer_check.gguf.format import (
     ARRAY,
+    BOOL,
     INTEGER_TYPES,
     STRING,
     TYPE_NAMES,
@@ -101,6 +102,12 @@ def string(header: GgufHeader, key: str) -> Optional[str]:
             "needs there; the header is corrupt"
         )
     return field.value
+
+
+def boolean(header: GgufHeader, key: str, default: bool) -> bool:
+    """The bool at ``key``, ``default`` when absent."""
+    field = typed_field(header, key, BOOL, "a bool")
+    return default if field is None else bool(field.value)
 
 
 def array_length(header: GgufHeader, key: str) -> Optional[int]:

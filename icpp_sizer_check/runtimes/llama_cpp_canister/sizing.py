@@ -183,7 +183,7 @@ class LlamaCppSizing(NamedTuple):
     kv_cache: int
     output: int
     compute: int  # as llama.cpp natively places it
-    chunking: int  # what the canister's 128 MiB buffers add to the compute buffer
+    chunking: int  # what the build's capped CPU buffers add to the compute buffer
     overhead: int
     session: int
     file: int
