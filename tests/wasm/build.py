@@ -100,6 +100,15 @@ def include_dirs(root: Path, generated: Path) -> list[str]:
     return [f"-I{folder}" for folder in folders]
 
 
+def path_maps(root: Path, generated: Path) -> list[str]:
+    """Where the sources lie, mapped out of ``__FILE__`` (llama.cpp's asserts
+    keep it in the data segment): a module built in another clone, at a path
+    of another length, would otherwise start its heap elsewhere and measure
+    other memory.size pages."""
+    places = {root: "llama.cpp", HERE: "tests/wasm", generated: "generated"}
+    return [f"-ffile-prefix-map={place}={name}" for place, name in places.items()]
+
+
 def headers_digest(root: Path) -> str:
     """A hash of every header a source may include."""
     digest = hashlib.sha256()
@@ -142,7 +151,8 @@ def compile_one(source: Path, text: bytes, flags: list[str], objects: Path, salt
         unit = Path(scratch) / source.name
         unit.write_bytes(text)
         command = [*toolchain.zig_command(), "cc" if source.suffix == ".c" else "c++"]
-        command += [*flags, f"-I{source.parent}", "-c", str(unit), "-o", str(unit) + ".o"]
+        command += [*flags, f"-ffile-prefix-map={scratch}={source.parent.name}"]
+        command += [f"-I{source.parent}", "-c", str(unit), "-o", str(unit) + ".o"]
         done = subprocess.run(command, capture_output=True, text=True, timeout=COMPILE_SECONDS)
         if done.returncode != 0:
             raise RuntimeError(f"compiling {source.name} failed:\n{done.stderr[-4000:]}")
@@ -174,11 +184,18 @@ def build(environ: Mapping[str, str] = os.environ) -> Path:
     backend = root / "ggml" / "src" / "ggml-backend.cpp"
     texts[backend] = capped_backend(texts[backend])
     salt = "\0".join([zig, headers_digest(root), toolchain.WASI_LIBC_SHA256]).encode()
-    module_key = object_key([*texts.values(), salt, " ".join(link_command([], Path())).encode()])
+    objects, generated = BUILD_ROOT / "objects", BUILD_ROOT / "generated"
+    base = [*COMMON_FLAGS, *include_dirs(root, generated), *path_maps(root, generated)]
+
+    def flags(unit: Path) -> list[str]:
+        reads = ["-include", str(HERE / "compat_read.h")] if unit.name == "llama-mmap.cpp" else []
+        return [*base, *(C_FLAGS if unit.suffix == ".c" else CXX_FLAGS), *reads]
+
+    commands = [" ".join(flags(unit)) for unit in units] + [" ".join(link_command([], Path()))]
+    module_key = object_key([*texts.values(), salt, *map(str.encode, commands)])
     folder = BUILD_ROOT / f"module-{module_key}"
     if (folder / MODULE).is_file():
         return folder / MODULE
-    objects, generated = BUILD_ROOT / "objects", BUILD_ROOT / "generated"
     for made in (objects, generated):
         made.mkdir(parents=True, exist_ok=True)
     (generated / "ggml-version.h").write_text(
@@ -188,12 +205,6 @@ def build(environ: Mapping[str, str] = os.environ) -> Path:
         '#define LLAMA_VERSION "0.3.36"\n#define LLAMA_COMMIT "vendored"\n'
     )
     malloc = toolchain.dlmalloc(BUILD_ROOT / "wasi-libc")
-    base = [*COMMON_FLAGS, *include_dirs(root, generated)]
-
-    def flags(unit: Path) -> list[str]:
-        reads = ["-include", str(HERE / "compat_read.h")] if unit.name == "llama-mmap.cpp" else []
-        return [*base, *(C_FLAGS if unit.suffix == ".c" else CXX_FLAGS), *reads]
-
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         built = list(pool.map(lambda u: compile_one(u, texts[u], flags(u), objects, salt), units))
     scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=BUILD_ROOT))
