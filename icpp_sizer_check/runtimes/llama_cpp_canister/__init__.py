@@ -27,6 +27,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     stable_memory,
     users_remedy,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import UpdateCalls, update_calls
 
 # The Internet Computer's default wasm_memory_limit.
 DEFAULT_MEMORY_MIB = 3072
@@ -43,15 +44,17 @@ def status_of(
     min_headroom: int,
     max_file: int,
     users_short: bool = False,
+    tokens_short: bool = False,
 ) -> ModelStatus:
     """The failing-model rule: a heap above the limit does not fit; then a file
-    the canister cannot read; then too little heap left free, or stable memory
-    for fewer users than min_users."""
+    the canister cannot read; then too little heap left free, stable memory
+    for fewer users than min_users, or a max_tokens_update one update call
+    cannot afford."""
     if heap > limit:
         return ModelStatus.DOES_NOT_FIT
     if file > max_file:
         return ModelStatus.FILE_TOO_LARGE
-    if headroom < min_headroom or users_short:
+    if headroom < min_headroom or users_short or tokens_short:
         return ModelStatus.BELOW_THRESHOLD
     return ModelStatus.OK
 
@@ -89,6 +92,7 @@ def evaluate(specs: Sequence[ModelSpec[models.LlamaCppModel]], canister: Caniste
     results = []
     helds: list[Outcome] = []
     stables: list[StableMemory] = []
+    callses: list[UpdateCalls] = []
     for spec, value, sizing in zip(specs, values, sizings):
         min_headroom = mib_to_bytes(spec.threshold)
         heap_fits = partial(_heap_fits, value.architecture, limit - min_headroom)
@@ -103,17 +107,28 @@ def evaluate(specs: Sequence[ModelSpec[models.LlamaCppModel]], canister: Caniste
             MIB,
             canister.target.heap_cap_mib,
         )
+        calls = update_calls(
+            value.architecture, value.settings, value.max_tokens_update, users.tokens
+        )
         helds.append(held)
         stables.append(users)
+        callses.append(calls)
         headroom = limit - sizing.heap
         status = status_of(
-            sizing.heap, headroom, sizing.file, limit, min_headroom, max_file, users.short
+            sizing.heap,
+            headroom,
+            sizing.file,
+            limit,
+            min_headroom,
+            max_file,
+            users.short,
+            calls.short,
         )
         margin = Margin(headroom // MIB, spec.threshold)
-        account = LlamaCppAccount(value, sizing, held, users)
+        account = LlamaCppAccount(value, sizing, held, users, calls)
         results.append(ModelResult(spec.name, status, margin, spec.position, account))
     names = [spec.name for spec in specs]
-    tables = document.document_tables(names, values, sizings, helds, stables)
+    tables = document.document_tables(names, values, sizings, helds, stables, callses)
     return Evaluation(tables, tuple(results))
 
 

@@ -35,14 +35,12 @@ DEFAULT_ARCH = "llama"
 # The architectures with recurrent layers: a layer with no key/value heads is
 # one (lfm2's short convolutions, granitehybrid's Mamba2 mixers).
 RECURRENT_ARCHS = ("lfm2", "granitehybrid")
-# The most layers llama.cpp loads (llama-hparams.h's LLAMA_MAX_LAYERS): its
-# per-layer hyperparameters are arrays of this size, and a file with more
-# blocks is refused. The sizing walks the layers, so the bound keeps it cheap.
+# The most layers llama.cpp loads (LLAMA_MAX_LAYERS: its per-layer arrays' size;
+# a file with more blocks is refused). The sizing walks the layers: kept cheap.
 MAX_LAYERS = 512
-# gemma3's period of sliding layers when the file names none (load_swa_pattern(ml, 6)).
-GEMMA3_SWA_PATTERN = 6
-# gemma3n's period of sliding layers when the file names none (load_swa_pattern(ml, 5)).
-GEMMA3N_SWA_PATTERN = 5
+# gemma3's and gemma3n's periods of sliding layers when the file names none
+# (load_swa_pattern(ml, 6) and (ml, 5)).
+GEMMA3_SWA_PATTERN, GEMMA3N_SWA_PATTERN = 6, 5
 # gemma3n: only the first 20 layers own a KV cache (hparams.n_layer_kv_from_start,
 # set by its loader, not read from the file); each later layer attends over the
 # cache of layer 18 (sliding) or 19 (global), the last of each kind that owns one.
@@ -59,12 +57,10 @@ MROPE_SECTIONS = 4
 # no memset of one buffer overruns an IC instruction slice.
 DEFAULT_BUFFER_CAP_MIB = 128
 DEFAULT_CANISTER_BASE_MIB = 20  # the canister's own memory, MiB (wasm_heap.py: whence)
-# The tokenizer.ggml.model values llama.cpp loads, by the vocabulary they make.
-TOKENIZERS = ("llama", "gpt2", "bert", "t5", "none")
+TOKENIZERS = ("llama", "gpt2", "bert", "t5", "none")  # tokenizer.ggml.model values llama.cpp loads
 DEFAULT_TOKENIZER = "gpt2"
 
-# One value for every layer, or one per layer (llama_hparams' per-layer arrays).
-PerLayer = Union[int, tuple[int, ...]]
+PerLayer = Union[int, tuple[int, ...]]  # one value for every layer, or one per layer
 
 
 def at_layer(value: PerLayer, layer: int) -> int:
@@ -131,6 +127,11 @@ class Architecture(NamedTuple):
     # {arch}.expert_count: granitehybrid's mixture of experts (H-Tiny, H-Small);
     # the dense H models have none, and only those are sized
     n_expert: int = 0
+    # The elements of the weight matrices a token multiplies, by ggml type (all
+    # but the token embeddings and the output head), and the output head's type:
+    # what a decode's instructions cost (instructions.py); unknown when empty.
+    matrix_types: tuple[tuple[str, int], ...] = ()
+    output_type: str = ""
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:
@@ -197,9 +198,8 @@ class Architecture(NamedTuple):
         return sum(swa_layers_of(self))
 
     def weight_bytes(self) -> int:
-        """The model buffer. gemma3n's loader makes its output matrix before
-        its token embeddings, so a tied embedding is loaded twice
-        (TENSOR_DUPLICATED finds no tensor to share yet)."""
+        """The model buffer. gemma3n's loader makes its output matrix before its
+        token embeddings, so a tied embedding is loaded twice (TENSOR_DUPLICATED)."""
         duplicated = self.tied_embedding_bytes if self.arch == "gemma3n" else 0
         return self.tensor_data_bytes + duplicated
 

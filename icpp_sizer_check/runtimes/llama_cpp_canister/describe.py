@@ -45,7 +45,10 @@ def _written_keys(arch: Architecture) -> list[str]:
 
 
 def yaml_value(value: object) -> str:
-    """A value as YAML writes it: a per-layer tuple as a flow list, ready to paste."""
+    """A value as YAML writes it, ready to paste: a per-layer tuple as a flow
+    list, matrix_types' (type, elements) pairs as a flow mapping."""
+    if isinstance(value, tuple) and value and all(isinstance(item, tuple) for item in value):
+        return "{" + ", ".join(f"{key}: {count}" for key, count in value) + "}"
     if isinstance(value, tuple):
         return "[" + ", ".join(yaml_value(item) for item in value) + "]"
     if isinstance(value, bool):

@@ -19,6 +19,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     STABLE_MEMORY_CAP,
     StableMemory,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import UpdateCalls
 
 SECTIONS = (
     "llama.cpp Settings",
@@ -26,6 +27,7 @@ SECTIONS = (
     "Canister Metrics",
     "Stable Memory (per user)",
     "Users and Storage Cost",
+    "Tokens per Update Call (40 B instructions)",
 )
 UNIT = "MB"
 _MB_SUFFIX = f"<br>({UNIT})"
@@ -55,6 +57,12 @@ CYCLES_UNIT = "B cycles / 30 days"
 HEAP_COST_ROW = f"heap storage, the heap used ({CYCLES_UNIT})"
 FILE_COST_ROW = f"GGUF file storage ({CYCLES_UNIT})"
 USER_COST_ROW = f"storage per user ({CYCLES_UNIT})"
+PROMPT_ROW = "prompt tokens per call, new conversation"
+GENERATED_ROW = "generated tokens per call, new conversation"
+LATE_ROW = "generated tokens per call, conversation as long as a saved session"
+MAX_TOKENS_ROW = "max_tokens_update"
+# What a model whose weights' types are not known shows for its ceilings.
+UNKNOWN_CEILING = "needs matrix_types"
 _MB_ROWS = {*HEAP_ROWS, *STABLE_ROWS}
 # The tables whose every row is in MB: their column headings say so.
 _MB_TABLES = frozenset({SECTIONS[1], SECTIONS[3]})
@@ -117,6 +125,23 @@ def _users_rows(stables: Sequence[StableMemory]) -> list[list[str]]:
     ]
 
 
+def _calls_rows(calls: Sequence[UpdateCalls]) -> list[list[str]]:
+    def ceiling(call: UpdateCalls, field: str) -> str:
+        ceilings = call.ceilings
+        return UNKNOWN_CEILING if ceilings is None else str(getattr(ceilings, field))
+
+    def late(call: UpdateCalls) -> str:
+        at = f" (at {call.ceilings.position} tokens)" if call.ceilings is not None else ""
+        return ceiling(call, "generated_late") + at
+
+    return [
+        [PROMPT_ROW, *(ceiling(call, "prompt") for call in calls)],
+        [GENERATED_ROW, *(ceiling(call, "generated") for call in calls)],
+        [LATE_ROW, *(late(call) for call in calls)],
+        [MAX_TOKENS_ROW, *(str(call.max_tokens_update or "not set") for call in calls)],
+    ]
+
+
 def _settings_rows(
     settings: Sequence[Settings], models: Sequence[LlamaCppModel]
 ) -> list[list[str]]:
@@ -140,8 +165,9 @@ def document_tables(
     sizings: Sequence[LlamaCppSizing],
     helds: Sequence[Outcome],
     stables: Sequence[StableMemory],
+    calls: Sequence[UpdateCalls],
 ) -> list[Table]:
-    """The five tables of the document, every cell as it is printed."""
+    """The six tables of the document, every cell as it is printed."""
 
     def header(table: str, first: str) -> list[str]:
         return [first, *(column_heading(table, name) for name in names)]
@@ -181,4 +207,5 @@ def document_tables(
         Table(SECTIONS[2], header(SECTIONS[2], "Canister Metrics"), metrics),
         Table(SECTIONS[3], header(SECTIONS[3], "Memory Type"), stable),
         Table(SECTIONS[4], header(SECTIONS[4], "Metric"), _users_rows(stables)),
+        Table(SECTIONS[5], header(SECTIONS[5], "Tokens"), _calls_rows(calls)),
     ]

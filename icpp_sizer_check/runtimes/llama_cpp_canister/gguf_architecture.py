@@ -35,6 +35,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_keys import (
     string,
     type_name,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_weights import matrix_types, output_type
 
 PatternValue = Union[int, tuple[bool, ...]]
 # The architectures whose loader reads attention.sliding_window.
@@ -250,6 +251,8 @@ def architecture_of(header: GgufHeader) -> Architecture:
     sliding_window, pattern = _sliding_window(header, arch, n_layer)
     merges = array_length(header, "tokenizer.ggml.merges")
     tokenizer = _tokenizer(header)
+    recurrent = _recurrent_values(header, arch, n_layer)
+    trunk_layers = n_layer - int(recurrent.get("nextn_predict_layers", 0))
     return Architecture(
         n_layer=n_layer,
         n_embd=n_embd,
@@ -270,7 +273,9 @@ def architecture_of(header: GgufHeader) -> Architecture:
         tokenizer=tokenizer,
         shortconv_l_cache=_shortconv_l_cache(header, arch),
         tied_embedding_bytes=_tied_embedding_bytes(header, arch),
-        **_recurrent_values(header, arch, n_layer),
+        **recurrent,
+        matrix_types=matrix_types(header, trunk_layers),
+        output_type=output_type(header),
     )
 
 

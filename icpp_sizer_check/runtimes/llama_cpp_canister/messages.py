@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 from icpp_sizer_check.canister import MIB
 from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.results import ConfigResult, ModelResult, ModelStatus
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
 from icpp_sizer_check.runtimes.llama_cpp_canister.document import UNIT
 from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import evidence_text
 from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
@@ -18,6 +19,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     StableMemory,
     storage_fee,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import UpdateCalls
 from icpp_sizer_check.runtimes.overrides import overrides_json, overrides_text
 
 # The most the Internet Computer reads from stable memory in one message.
@@ -107,13 +109,19 @@ def _users_remedy(values: LlamaCppModel, stable: StableMemory) -> str:
     return f"{goal}: " + ", or ".join(ways)
 
 
+def _architecture_json(arch: Architecture) -> dict[str, Any]:
+    """The architecture as a config writes it: matrix_types a mapping."""
+    return {**arch._asdict(), "matrix_types": dict(arch.matrix_types)}
+
+
 def _gguf_json(source: GgufSource | None) -> dict[str, Any] | None:
     if source is None:
         return None
+    header = _architecture_json(source.header)
     return {
         "path": source.path,
-        "header": source.header._asdict(),
-        "overrides": overrides_json(source.header._asdict(), source.overrides),
+        "header": header,
+        "overrides": overrides_json(header, source.overrides),
     }
 
 
@@ -124,6 +132,7 @@ class LlamaCppAccount(NamedTuple):
     sizing: LlamaCppSizing
     held: Outcome  # the limits it was held to, and what would pass
     stable: StableMemory  # the users its stable memory holds, and the storage cost
+    calls: UpdateCalls  # the tokens one update call affords, and max_tokens_update
 
     def failure(self, config: ConfigResult, model: ModelResult) -> str:
         """Why the model fails: a heap above the limit, a file the canister cannot
@@ -131,7 +140,9 @@ class LlamaCppAccount(NamedTuple):
         first by the failing-model rule, then any other that holds too (each
         has its remedy)."""
         headroom = self.held.headroom(self.sizing)
-        users = f"; and {_users_reason(self.stable)}" if self.stable.short else ""
+        others = [_users_reason(self.stable)] if self.stable.short else []
+        others += [self.calls.reason()] if self.calls.short else []
+        more = "".join(f"; and {other}" for other in others)
         file_reason = (
             f"its GGUF file is {_mb(self.sizing.file)}, above max_model_file_mib "
             f"{self.held.max_file // MIB}"
@@ -145,21 +156,21 @@ class LlamaCppAccount(NamedTuple):
             )
             return (
                 f"model {model.name}: {file_reason}: the canister cannot read it from stable "
-                f"memory in one message ({evidence_text()}){also}{users}"
+                f"memory in one message ({evidence_text()}){also}{more}"
             )
         also = f"; and {file_reason}" if _file_too_large(self.sizing, self.held) else ""
         if model.status == ModelStatus.DOES_NOT_FIT:
             return (
                 f"model {model.name} does not fit: its heap needs {_mb(self.sizing.heap)} but "
                 f"wasm_memory_limit is {config.memory_mib} MiB "
-                f"({_mb(self.sizing.heap - self.held.limit)} short){also}{users}"
+                f"({_mb(self.sizing.heap - self.held.limit)} short){also}{more}"
             )
         if not _heap_short(self.sizing, self.held):
-            return f"model {model.name}: {_users_reason(self.stable)}"
+            return f"model {model.name}: " + "; and ".join(others)
         short = _mb(self.held.min_headroom - headroom)
         return (
             f"model {model.name} leaves {_mb(headroom)} of heap free, below its "
-            f"min_headroom_mib of {self.held.min_headroom // MIB} (short by {short}){also}{users}"
+            f"min_headroom_mib of {self.held.min_headroom // MIB} (short by {short}){also}{more}"
         )
 
     def failure_title(self, model: ModelResult) -> str:
@@ -168,7 +179,11 @@ class LlamaCppAccount(NamedTuple):
             ModelStatus.FILE_TOO_LARGE: "Model file too large",
         }.get(
             model.status,
-            "Too little heap headroom" if _heap_short(self.sizing, self.held) else "Too few users",
+            "Too little heap headroom"
+            if _heap_short(self.sizing, self.held)
+            else "Too few users"
+            if self.stable.short
+            else "Too many tokens per update call",
         )
 
     def closest(self, model: ModelResult) -> str:
@@ -191,6 +206,9 @@ class LlamaCppAccount(NamedTuple):
         if self.stable.fix is not None:
             users = _users_remedy(self.values, self.stable)
             remedies.append(f"and {users}" if remedies else users)
+        if self.calls.short:
+            tokens = self.calls.remedy()
+            remedies.append(f"and {tokens}" if remedies else tokens)
         return "; ".join(remedies)
 
     def detail(self, model: ModelResult) -> str:
@@ -218,7 +236,7 @@ class LlamaCppAccount(NamedTuple):
             "max_ctx_size": self.held.trained_max_ctx_size,
             "max_ctx_size_for_heap": self.held.max_ctx_size,
             "n_ctx": self.sizing.context.n_ctx,
-            "architecture": self.values.architecture._asdict(),
+            "architecture": _architecture_json(self.values.architecture),
             "settings": self.values.settings._asdict(),
             "gguf": _gguf_json(self.values.gguf),
             "remedy": (
@@ -242,6 +260,7 @@ class LlamaCppAccount(NamedTuple):
                 "file": self.sizing.file,
             },
             **_stable_json(self.stable),
+            **self.calls.json(),
         }
 
 

@@ -41,6 +41,7 @@ class LlamaCppModel(NamedTuple):
     # The model's own min_users and session_tokens; None: the top level's.
     min_users: Optional[int] = None
     session_tokens: Optional[int] = None
+    max_tokens_update: Optional[int] = None  # tokens one update call generates
 
 
 def flash_attn_on(written: object) -> bool:
@@ -108,9 +109,15 @@ def _first_outside(values: tuple[int, ...], bounds: Range) -> Optional[int]:
 
 
 def _written_values(written: Mapping[str, Any]) -> dict[str, Any]:
-    """The architecture values as written, a per-layer list as a tuple."""
+    """The architecture values as written, a per-layer list as a tuple, a
+    mapping (matrix_types) as its sorted pairs."""
     return {
-        key: tuple(value) if isinstance(value, list) else value for key, value in written.items()
+        key: tuple(value)
+        if isinstance(value, list)
+        else tuple(sorted(value.items()))
+        if isinstance(value, dict)
+        else value
+        for key, value in written.items()
     }
 
 
@@ -169,6 +176,32 @@ def _cache_findings(index: int, arch: Architecture, settings: Settings) -> list[
     return findings
 
 
+def _weights_findings(index: int, arch: Architecture) -> list[Finding]:
+    """What max_tokens_update needs: the weights' types, each with a measured cost."""
+    from icpp_sizer_check.runtimes.llama_cpp_canister.instructions import unpriced_types
+
+    where: JsonPath = ("models", index, "max_tokens_update")
+    if not arch.matrix_types or not arch.output_type:
+        return [
+            Finding(
+                where,
+                "counting an update call's instructions needs the weights' types: write "
+                "matrix_types and output_type under architecture (describe-gguf prints them), "
+                "or name the gguf file",
+            )
+        ]
+    unpriced = unpriced_types(arch)
+    if unpriced:
+        return [
+            Finding(
+                where,
+                f"no instruction cost is measured for {', '.join(unpriced)} weights, so the "
+                "tokens of an update call cannot be counted; drop max_tokens_update",
+            )
+        ]
+    return []
+
+
 def _shape_findings(
     index: int, arch: Architecture, written: Collection[str], origin: JsonPath
 ) -> list[Finding]:
@@ -216,9 +249,12 @@ def resolve_model(
     origin: JsonPath = ("models", index, "architecture" if file is None else "gguf")
     findings += _shape_findings(index, arch, written, origin)
     findings += _cache_findings(index, arch, settings)
+    tokens = model.get("max_tokens_update")
+    if tokens is not None:
+        findings += _weights_findings(index, arch)
     if findings:
         return None, findings
     values = LlamaCppModel(
-        arch, settings, source, model.get("min_users"), model.get("session_tokens")
+        arch, settings, source, model.get("min_users"), model.get("session_tokens"), tokens
     )
     return ResolvedModel(values, (read,) if read else ()), []

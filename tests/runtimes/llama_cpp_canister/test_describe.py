@@ -60,6 +60,8 @@ def test_qwen3_text(tmp_path: Path) -> None:
         "  n_tensors: 18\n"
         "  n_merges: 40\n"
         "  tokenizer: gpt2\n"
+        "  matrix_types: {q8_0: 245760}\n"  # 2 x (q, k, v, o, gate, up, down)
+        "  output_type: q8_0\n"
     )
 
 

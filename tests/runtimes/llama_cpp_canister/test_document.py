@@ -20,6 +20,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import Context, LlamaCppSizing
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import StableMemory
+from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import Ceilings, UpdateCalls
 from tests.fixtures import examples, model_names
 
 MIB = 1024 * 1024
@@ -66,7 +67,11 @@ def _no_users(count: int) -> list[StableMemory]:
     return [_stable(index + 1) for index in range(count)]
 
 
-def test_the_five_tables_cell_by_cell() -> None:
+def _calls(count: int) -> list[UpdateCalls]:
+    return [UpdateCalls(None, None)] * count
+
+
+def test_the_six_tables_cell_by_cell() -> None:
     models = [
         LlamaCppModel(SHAPE, Settings(1000, 64, 32, "q8_0", "q4_0", True, False)),
         LlamaCppModel(
@@ -76,7 +81,8 @@ def test_the_five_tables_cell_by_cell() -> None:
     sizings = [_sizing(1024, 10), _sizing(4096, 100)]
     helds = [_held(5000, context_length=4096), _held(None)]
     stables = [_stable(3), _stable(7, full_context=False)]
-    tables = document_tables(["a", "b"], models, sizings, helds, stables)
+    calls = [UpdateCalls(Ceilings(30, 20, 12, 4096), 16), UpdateCalls(None, None)]
+    tables = document_tables(["a", "b"], models, sizings, helds, stables, calls)
     assert tables == [
         Table(
             "llama.cpp Settings",
@@ -141,17 +147,32 @@ def test_the_five_tables_cell_by_cell() -> None:
                 ["storage per user (B cycles / 30 days)", "5.00", "9.00"],
             ],
         ),
+        Table(
+            "Tokens per Update Call (40 B instructions)",
+            ["Tokens", "a", "b"],
+            [
+                ["prompt tokens per call, new conversation", "30", "needs matrix_types"],
+                ["generated tokens per call, new conversation", "20", "needs matrix_types"],
+                [
+                    "generated tokens per call, conversation as long as a saved session",
+                    "12 (at 4096 tokens)",
+                    "needs matrix_types",
+                ],
+                ["max_tokens_update", "16", "not set"],
+            ],
+        ),
     ]
 
 
 def test_a_largest_context_within_the_trained_one_is_unmarked() -> None:
     model = LlamaCppModel(SHAPE, Settings(1000))
-    [_, _, metrics, _, _] = document_tables(
+    [_, _, metrics, _, _, _] = document_tables(
         ["a", "b"],
         [model] * 2,
         [_sizing(1024, 10)] * 2,
         [_held(5000, 5000), _held(5000)],
         _no_users(2),
+        _calls(2),
     )
     assert metrics.rows[2] == ["largest ctx_size that fits", "5000", "5000"]
 
@@ -174,13 +195,15 @@ def test_comparison_reads_models_units_and_table_names() -> None:
     assert LAYOUT.table_of("Stable Memory (per user)") == "Stable Memory"
     assert LAYOUT.table_of("Canister Metrics") == "Canister Metrics"
     assert LAYOUT.table_of("Users and Storage Cost") == "Users and Storage Cost"
+    assert LAYOUT.table_of(SECTIONS[5]) == "Tokens per Update Call"
 
 
 def _tables(names: list[str], base: int = 10) -> list[Table]:
     model = LlamaCppModel(SHAPE, Settings(1000))
     sizings = [_sizing(1024, base + 20 * index) for index in range(len(names))]
     helds = [_held(None)] * len(names)
-    return document_tables(names, [model] * len(names), sizings, helds, _no_users(len(names)))
+    count = len(names)
+    return document_tables(names, [model] * count, sizings, helds, _no_users(count), _calls(count))
 
 
 @settings(max_examples=examples(300))

@@ -20,7 +20,7 @@ from icpp_sizer_check.gguf.format import (
     GgufError,
 )
 from icpp_sizer_check.gguf.header import read_header
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, at_layer
 from icpp_sizer_check.runtimes.llama_cpp_canister.gguf_architecture import (
     architecture_of,
     read_architecture,
@@ -80,7 +80,20 @@ def expected_architecture(spec: Spec, path: Path) -> Architecture:
         n_merges=0 if spec.tokenizer == "none" else spec.n_merges,
         tokenizer=spec.tokenizer,
         shortconv_l_cache=spec.l_cache,
+        matrix_types=((spec.weight_type.lower(), matrix_elements(spec)),),
+        output_type=spec.weight_type.lower(),
     )
+
+
+def matrix_elements(spec: Spec) -> int:
+    """The elements of every layer's attention and feed-forward matrices: all
+    the spec's matrices a token multiplies (one type, as the spec writes them)."""
+    total = 0
+    for layer in range(spec.n_layer):
+        n_kv, n_ff = at_layer(spec.n_head_kv, layer), at_layer(spec.n_ff, layer)
+        total += 2 * spec.n_head * spec.head_size * spec.n_embd
+        total += 2 * n_kv * spec.head_size * spec.n_embd + 3 * n_ff * spec.n_embd
+    return total
 
 
 @pytest.mark.parametrize("name", SPECS)

@@ -80,7 +80,7 @@ def test_too_little_headroom_fails_at_the_model_with_a_remedy(published: Path, r
     assert outcome.code == 1
     lines = outcome.out.splitlines()
     failure = next(line for line in lines if "qwen3-1.7b-q4_k_m" in line and "below" in line)
-    assert failure.startswith("sizes.yaml:38:5: model qwen3-1.7b-q4_k_m leaves ")
+    assert failure.startswith("sizes.yaml:41:5: model qwen3-1.7b-q4_k_m leaves ")
     assert "below its min_headroom_mib of 64" in failure
     remedy = lines[lines.index(failure) + 1]
     assert remedy.startswith("  to leave 64 MiB free: ctx_size at most ")
@@ -222,3 +222,54 @@ def test_a_header_value_no_config_could_write_is_an_error_unless_overridden(
     described = run("describe-gguf", str(model))
     assert described.code == 2
     assert "its header has context_length = 4294967295; a config takes 1 to" in described.err
+
+
+def test_a_max_tokens_update_one_call_cannot_afford_fails_with_its_remedy(
+    published: Path, run: Run
+) -> None:
+    edit(
+        published,
+        "  - name: gemma-3-270m-q8_0\n",
+        "  - name: gemma-3-270m-q8_0\n    max_tokens_update: 45\n",
+    )
+    outcome = run("--write", "--config", "sizes.yaml")
+    assert outcome.code == 1
+    lines = outcome.out.splitlines()
+    failure = next(line for line in lines if "max_tokens_update of 45" in line)
+    assert failure.startswith("sizes.yaml:")
+    assert "model gemma-3-270m-q8_0: max_tokens_update of 45 passes the 39 tokens" in failure
+    assert lines[lines.index(failure) + 1].startswith("  set max_tokens_update to at most 39")
+    report = json.loads(run("--format", "json", "--config", "sizes.yaml").out)
+    [gemma] = [m for m in report["configs"][0]["models"] if m["name"] == "gemma-3-270m-q8_0"]
+    assert gemma["status"] == ModelStatus.BELOW_THRESHOLD.value
+    assert gemma["max_tokens_update"] == 45
+    assert gemma["tokens_per_update_call"] == {
+        "prompt": 149,
+        "generated": 61,
+        "generated_late": 39,
+        "position": 4096,
+    }
+
+
+def test_a_shorter_saved_session_affords_more_tokens(published: Path, run: Run) -> None:
+    edit(
+        published,
+        "  - name: gemma-3-270m-q8_0\n",
+        "  - name: gemma-3-270m-q8_0\n    max_tokens_update: 45\n    session_tokens: 1024\n",
+    )
+    assert run("--write", "--config", "sizes.yaml").code == 0
+
+
+def test_max_tokens_update_needs_the_weights_types(published: Path, run: Run) -> None:
+    edit(published, "      matrix_types: {q8_0: 440401920}\n", "")
+    edit(
+        published,
+        "  - name: qwen3-0.6b-q8_0\n",
+        "  - name: qwen3-0.6b-q8_0\n    max_tokens_update: 20\n",
+    )
+    outcome = run("--config", "sizes.yaml")
+    assert outcome.code == 2
+    assert (
+        "models[0].max_tokens_update: counting an update call's instructions needs" in outcome.err
+    )
+    assert "write matrix_types and output_type under architecture" in outcome.err

@@ -17,19 +17,25 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.graph.architectures import res
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import Ubatch
 
 
+def ubatch_of(settings: Settings, tokens: int, outputs: int, cells: int, swa_cells: int) -> Ubatch:
+    """A ubatch of ``tokens`` tokens, ``outputs`` of them with logits, over
+    ``cells`` cells of the full cache and ``swa_cells`` of the sliding one."""
+    return Ubatch(
+        n_tokens=tokens,
+        n_outputs=outputs,
+        flash_attn=settings.flash_attn,
+        cache_type_k=settings.cache_type_k,
+        cache_type_v=settings.cache_type_v,
+        cache_cells=cells,
+        swa_cells=swa_cells,
+    )
+
+
 def reserve_ubatch(settings: Settings, n_ctx: int, n_ubatch: int, swa_cells: int) -> Ubatch:
     """The worst-case ubatch sched_reserve builds: min(n_ctx, n_ubatch) tokens,
     each an output (n_outputs_max defaults to n_batch), one sequence."""
     n_tokens = min(n_ctx, n_ubatch)
-    return Ubatch(
-        n_tokens=n_tokens,
-        n_outputs=n_tokens,
-        flash_attn=settings.flash_attn,
-        cache_type_k=settings.cache_type_k,
-        cache_type_v=settings.cache_type_v,
-        cache_cells=n_ctx,
-        swa_cells=swa_cells,
-    )
+    return ubatch_of(settings, n_tokens, n_tokens, n_ctx, swa_cells)
 
 
 def compute_buffer_bytes(arch: Architecture, ubatch: Ubatch, max_chunk_size: int = ENDLESS) -> int:
