@@ -49,6 +49,13 @@ def _accuracy() -> str:
         return markdown_table(buffer_errors(run_matrix(Path(folder))))
 
 
+def _decodes() -> str:
+    from tests.wasm.cases import deployed_cases, small_cases
+    from tests.wasm.decodes import markdown_table
+
+    return markdown_table(small_cases() + deployed_cases())
+
+
 def _wasm_heap() -> str:
     from tests.wasm.cases import deployed_cases, markdown_table, small_cases
 
@@ -77,6 +84,9 @@ BLOCKS: dict[str, Block] = {
     "sweep": Block(_sweep, llama_cpp=True),
     "accuracy": Block(_accuracy, llama_cpp=True),
     "wasm-heap": Block(_wasm_heap, llama_cpp=True),
+    "decodes": Block(_decodes, llama_cpp=True),
+    "published-calls": Block(tables.published_calls),
+    "published-ceilings": Block(tables.published_ceilings),
 }
 
 

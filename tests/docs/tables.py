@@ -167,3 +167,42 @@ def document_sections(config: str, headings: tuple[str, ...]) -> str:
             rows = [f"| {line} |" for line in body.strip().split("\n")]
             shown += [f"**{heading}**", "", *rows, ""]
     return "\n".join(shown).rstrip()
+
+
+def published_calls() -> str:
+    """Each run_update llama_cpp_canister publishes the cycles of, beside the count."""
+    from tests.runtimes.llama_cpp_canister.published_calls import PUBLISHED_CALLS, counted_call
+
+    lines = [
+        "| model | ctx_size | tokens generated | published cycles | counted | error | source |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for call in PUBLISHED_CALLS:
+        counted = counted_call(call)
+        lines.append(
+            f"| `{call.model}` | {call.ctx_size} | {call.generated} | {call.cycles:,} "
+            f"| {counted:,} | {error_percent(counted, call.cycles)} | {call.source} |"
+        )
+    return "\n".join(lines)
+
+
+def published_ceilings() -> str:
+    """Each ceiling llama_cpp_canister publishes, beside the tool's."""
+    from tests.runtimes.llama_cpp_canister.published_calls import (
+        PUBLISHED_CEILINGS,
+        counted_ceiling,
+    )
+
+    lines = [
+        "| model | ctx_size | tokens | published: passed | failed | counted | error | source |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for ceiling in PUBLISHED_CEILINGS:
+        counted = counted_ceiling(ceiling)
+        failed = "" if ceiling.failed is None else str(ceiling.failed)
+        lines.append(
+            f"| `{ceiling.model}` | {ceiling.ctx_size} | {ceiling.kind} | {ceiling.passed} "
+            f"| {failed} | {counted} | {error_percent(counted, ceiling.passed)} "
+            f"| {ceiling.source} |"
+        )
+    return "\n".join(lines)

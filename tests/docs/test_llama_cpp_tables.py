@@ -23,7 +23,7 @@ LLAMA_CPP = sorted(name for name, block in BLOCKS.items() if block.llama_cpp)
 def test_each_llama_cpp_table_is_what_llama_cpp_gives_now(
     name: str, request: pytest.FixtureRequest
 ) -> None:
-    if name == "wasm-heap":  # llama.cpp built for wasm32 too (tests/wasm)
+    if name in ("wasm-heap", "decodes"):  # llama.cpp built for wasm32 too (tests/wasm)
         request.getfixturevalue("wasm_module")
     for module in ("gguf", "llama_cpp"):
         try:
@@ -33,5 +33,5 @@ def test_each_llama_cpp_table_is_what_llama_cpp_gives_now(
     assert differences(name) == []
 
 
-def test_the_llama_cpp_tables_are_the_sweep_and_the_accuracy_matrix() -> None:
-    assert LLAMA_CPP == ["accuracy", "sweep", "wasm-heap"]
+def test_the_llama_cpp_tables_are_the_sweep_the_accuracy_matrix_and_the_wasm_builds() -> None:
+    assert LLAMA_CPP == ["accuracy", "decodes", "sweep", "wasm-heap"]
