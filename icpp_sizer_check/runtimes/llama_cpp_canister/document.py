@@ -19,7 +19,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     STABLE_MEMORY_CAP,
     StableMemory,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import UpdateCalls
+from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import MOST_TOKENS, UpdateCalls
 
 SECTIONS = (
     "llama.cpp Settings",
@@ -127,8 +127,10 @@ def _users_rows(stables: Sequence[StableMemory]) -> list[list[str]]:
 
 def _calls_rows(calls: Sequence[UpdateCalls]) -> list[list[str]]:
     def ceiling(call: UpdateCalls, field: str) -> str:
-        ceilings = call.ceilings
-        return UNKNOWN_CEILING if ceilings is None else str(getattr(ceilings, field))
+        if call.ceilings is None:
+            return UNKNOWN_CEILING
+        count = getattr(call.ceilings, field)
+        return f"{count}+" if count >= MOST_TOKENS else str(count)
 
     def late(call: UpdateCalls) -> str:
         at = f" (at {call.ceilings.position} tokens)" if call.ceilings is not None else ""

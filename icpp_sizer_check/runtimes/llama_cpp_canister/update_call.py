@@ -170,6 +170,11 @@ class Decoder:
         return spent + self.overhead(tokens, compute) <= INSTRUCTION_LIMIT
 
 
+# The most tokens a ceiling is counted to: a call that affords more shows this
+# many, and a max_tokens_update above it is not failed.
+MOST_TOKENS = 4096
+
+
 def largest(most: int, fits: Callable[[int], bool]) -> int:
     """The largest count from 0 to ``most`` that fits, where fitting only
     shrinks as the count grows: doubled until it does not fit, then halved,
@@ -194,10 +199,13 @@ def ceilings(arch: Architecture, settings: Settings, position: int) -> Optional[
     model = Decoder(arch, settings, weights)
     n_ctx = model.context.n_ctx
     position = max(2, min(position, n_ctx))
+    most = min(MOST_TOKENS, n_ctx - 1)
     return Ceilings(
-        prompt=largest(n_ctx, model.prompt_fits),
-        generated=largest(n_ctx - 1, lambda n: model.generation_fits(1, n)),
-        generated_late=largest(position - 1, lambda n: model.generation_fits(position - n, n)),
+        prompt=largest(min(MOST_TOKENS, n_ctx), model.prompt_fits),
+        generated=largest(most, lambda n: model.generation_fits(1, n)),
+        generated_late=largest(
+            min(most, position - 1), lambda n: model.generation_fits(position - n, n)
+        ),
         position=position,
     )
 
@@ -213,7 +221,9 @@ class UpdateCalls(NamedTuple):
         """Whether a call of max_tokens_update tokens with the context full
         would pass the IC's limit."""
         tokens, ceilings = self.max_tokens_update, self.ceilings
-        return tokens is not None and ceilings is not None and tokens > ceilings.generated_late
+        if tokens is None or ceilings is None or ceilings.generated_late >= MOST_TOKENS:
+            return False
+        return tokens > ceilings.generated_late
 
     def reason(self) -> str:
         assert self.ceilings is not None

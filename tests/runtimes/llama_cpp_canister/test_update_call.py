@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import kv_cache_bytes, make_context
 from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import (
+    MOST_TOKENS,
     Ceilings,
     UpdateCalls,
     ceilings,
@@ -99,3 +100,24 @@ def test_max_tokens_update_passes_up_to_the_late_ceiling() -> None:
         "conversation reaches 4096 tokens (the IC stops a call at 40 billion instructions)"
     )
     assert short.remedy().startswith("set max_tokens_update to at most 12, or session_tokens")
+
+
+def test_a_tiny_model_is_counted_up_to_its_bound_and_never_failed_past_it() -> None:
+    """A model that affords more tokens than the count goes to: the bound,
+    and a max_tokens_update above it is not failed."""
+    model = all_published_models()["qwen3-0.6b-q8_0"]
+    tiny = model.architecture._replace(
+        n_layer=1,
+        n_embd=64,
+        n_head=1,
+        n_head_kv=1,
+        head_dim_k=32,
+        head_dim_v=32,
+        n_ff=128,
+        n_vocab=512,
+        matrix_types=(("q8_0", 64 * 448),),
+    )
+    counted = ceilings(tiny, model.settings._replace(ctx_size=8192), 8192)
+    assert counted is not None
+    assert counted.generated == counted.prompt == MOST_TOKENS
+    assert not UpdateCalls(counted, 10**6).short
