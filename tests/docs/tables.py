@@ -201,8 +201,13 @@ def published_ceilings() -> str:
         counted = counted_ceiling(ceiling)
         failed = "" if ceiling.failed is None else str(ceiling.failed)
         lines.append(
-            f"| `{ceiling.model}` | {ceiling.ctx_size} | {ceiling.kind} | {ceiling.passed} "
+            f"| `{ceiling.model}`{_cache_label(ceiling.cache_type)} | {ceiling.ctx_size} "
+            f"| {ceiling.kind} | {ceiling.passed} "
             f"| {failed} | {counted} | {error_percent(counted, ceiling.passed)} "
             f"| {ceiling.source} |"
         )
     return "\n".join(lines)
+
+
+def _cache_label(cache_type: str) -> str:
+    return f", {cache_type} K and V" if cache_type else ""
