@@ -19,6 +19,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister import document, models
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import DEFAULT_MAX_MODEL_FILE_MIB
 from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome, outcome
+from icpp_sizer_check.runtimes.llama_cpp_canister.max_tokens import UpdateCalls, update_calls
 from icpp_sizer_check.runtimes.llama_cpp_canister.messages import LlamaCppAccount
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import size_model
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
@@ -27,7 +28,6 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     stable_memory,
     users_remedy,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import UpdateCalls, update_calls
 
 # The Internet Computer's default wasm_memory_limit.
 DEFAULT_MEMORY_MIB = 3072

@@ -12,6 +12,7 @@ from icpp_sizer_check.markdown import Table
 from icpp_sizer_check.render import format_mb
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
+from icpp_sizer_check.runtimes.llama_cpp_canister.max_tokens import UpdateCalls
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
@@ -19,7 +20,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     STABLE_MEMORY_CAP,
     StableMemory,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import MOST_TOKENS, UpdateCalls
+from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import INSTRUCTION_LIMIT, MOST_TOKENS
 
 SECTIONS = (
     "llama.cpp Settings",
@@ -27,7 +28,7 @@ SECTIONS = (
     "Canister Metrics",
     "Stable Memory (per user)",
     "Users and Storage Cost",
-    "Tokens per Update Call (40 B instructions)",
+    f"Tokens per Update Call ({INSTRUCTION_LIMIT // 10**9} B instructions)",
 )
 UNIT = "MB"
 _MB_SUFFIX = f"<br>({UNIT})"
@@ -61,8 +62,6 @@ PROMPT_ROW = "prompt tokens per call, new conversation"
 GENERATED_ROW = "generated tokens per call, new conversation"
 LATE_ROW = "generated tokens per call, conversation as long as a saved session"
 MAX_TOKENS_ROW = "max_tokens_update"
-# What a model whose weights' types are not known shows for its ceilings.
-UNKNOWN_CEILING = "needs matrix_types"
 _MB_ROWS = {*HEAP_ROWS, *STABLE_ROWS}
 # The tables whose every row is in MB: their column headings say so.
 _MB_TABLES = frozenset({SECTIONS[1], SECTIONS[3]})
@@ -128,7 +127,7 @@ def _users_rows(stables: Sequence[StableMemory]) -> list[list[str]]:
 def _calls_rows(calls: Sequence[UpdateCalls]) -> list[list[str]]:
     def ceiling(call: UpdateCalls, field: str) -> str:
         if call.ceilings is None:
-            return UNKNOWN_CEILING
+            return call.unknown
         count = getattr(call.ceilings, field)
         return f"{count}+" if count >= MOST_TOKENS else str(count)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from icpp_sizer_check.gguf.format import GgufError, GgufHeader, TensorInfo
+from icpp_sizer_check.gguf.format import GgufError, GgufHeader, TensorInfo, shown
 from icpp_sizer_check.gguf.ggml_types import GGML_TYPES
 
 # A block's tensors: blk.<layer>.<name>.
@@ -18,7 +18,7 @@ def _type_name(tensor: TensorInfo) -> str:
     kind = GGML_TYPES.get(tensor.ggml_type)
     if kind is None:
         raise GgufError(
-            f"tensor {tensor.name!r} has ggml type {tensor.ggml_type}, which ggml has not"
+            f"tensor {shown(tensor.name)} has ggml type {tensor.ggml_type}, which ggml has not"
         )
     return kind.name
 

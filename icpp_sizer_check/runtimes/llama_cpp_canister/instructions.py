@@ -12,8 +12,8 @@ with the position all follow llama.cpp's graph. Per node:
   weights at the mix of types the file holds (``matrix_types``), the output
   head at its own (``output_type``);
 - flash attention: tokens x heads x cells attended x head size, at the cache
-  types' cost (a masked cell is skipped, so cells past the position cost
-  nothing);
+  types' cost (a masked cell is skipped, so cells past the position, and a
+  sliding layer's cells past its window, cost nothing);
 - any other node that computes: a cost per node, and another when the
   decode builds its graph.
 
@@ -26,7 +26,11 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
+from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
+    Architecture,
+    Settings,
+    sliding_window_of,
+)
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import ubatch_of
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.ggml import Graph, Tensor
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import Ubatch
@@ -79,7 +83,7 @@ FLASH_V = {
 # Fitted to the fuel of a decode of every architecture's small case and of
 # each deployed model (tests/wasm/test_instructions.py), what the products
 # leave: per node of another op (views, reshapes and permutes do no work),
-# per llama_decode, and per node again when the decode builds its graph (a
+# per ubatch computed, and per node again when the decode builds its graph (a
 # call's first decode, and one whose ubatch's shape changed; llama.cpp
 # reuses the graph of a decode of the same shape).
 NODE = 12_896
@@ -146,10 +150,23 @@ def _mul_mat(arch: Architecture, weights: Weights, node: Tensor) -> float:
     return dots * MUL_MAT[first.type.name]
 
 
-def _flash_attention(node: Tensor) -> tuple[int, float]:
+def _flash_attention(node: Tensor, window: int) -> tuple[int, float]:
+    """The cells a flash attention can attend (its cache view's, at most the
+    window of a sliding layer: ggml skips a masked cell), and its cost per cell."""
     q, k, v = node.src[0], node.src[1], node.src[2]
     per = FLASH_F16 + FLASH_K[k.type.name] + FLASH_V[v.type.name]
-    return k.ne[1], q.ne[1] * q.ne[2] * q.ne[3] * (q.ne[0] + v.ne[0]) / 2 * per
+    span = min(k.ne[1], window) if window else k.ne[1]
+    return span, q.ne[1] * q.ne[2] * q.ne[3] * (q.ne[0] + v.ne[0]) / 2 * per
+
+
+def _windows(arch: Architecture, count: int) -> list[int]:
+    """The window each of ``count`` flash attentions slides over (0: none), by
+    the layers that attend, in order; none at all if they do not pair up."""
+    layers = [il for il in range(arch.trunk_layers()) if not arch.is_recurrent(il)]
+    window = sliding_window_of(arch)
+    if len(layers) != count or not window:
+        return [0] * count
+    return [window if arch.is_swa(il) else 0 for il in layers]
 
 
 def between(low: DecodeCost, high: DecodeCost, share: float) -> DecodeCost:
@@ -169,15 +186,17 @@ def between(low: DecodeCost, high: DecodeCost, share: float) -> DecodeCost:
 
 def decode_cost(arch: Architecture, weights: Weights, graph: Graph) -> DecodeCost:
     """The instructions of a decode of ``graph``, node by node."""
-    fixed, attention, others = float(DECODE), [], 0
+    fixed, flash, others = float(DECODE), [], 0
     for node in graph.nodes:
         if node.op == "MUL_MAT":
             fixed += _mul_mat(arch, weights, node)
         elif node.op == "FLASH_ATTN_EXT":
-            attention.append(_flash_attention(node))
+            flash.append(node)
         elif node.op not in FREE_OPS:
             others += 1
-    return DecodeCost(fixed + others * NODE, tuple(attention), others * BUILD)
+    windows = _windows(arch, len(flash))
+    attention = tuple(_flash_attention(node, window) for node, window in zip(flash, windows))
+    return DecodeCost(fixed + others * NODE, attention, others * BUILD)
 
 
 def padded_cells(position: int, size: int) -> int:

@@ -11,6 +11,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architectu
 from icpp_sizer_check.runtimes.llama_cpp_canister.document import UNIT
 from icpp_sizer_check.runtimes.llama_cpp_canister.file_limit import evidence_text
 from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
+from icpp_sizer_check.runtimes.llama_cpp_canister.max_tokens import UpdateCalls
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import GgufSource, LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import LlamaCppSizing
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
@@ -19,7 +20,6 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
     StableMemory,
     storage_fee,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import UpdateCalls
 from icpp_sizer_check.runtimes.overrides import overrides_json, overrides_text
 
 # The most the Internet Computer reads from stable memory in one message.
@@ -222,7 +222,7 @@ class LlamaCppAccount(NamedTuple):
         source = self.values.gguf
         if source is None:
             return text + "; architecture from the config"
-        header = source.header._asdict()
+        header = _architecture_json(source.header)
         return f"{text}; architecture from {source.path}" + overrides_text(header, source.overrides)
 
     def model_json(self, model: ModelResult) -> dict[str, Any]:

@@ -148,10 +148,14 @@ class Decoder:
     def overhead(self, position: int, compute: int) -> int:
         return call_overhead(self.arch, self.settings, self.context, position, compute).total
 
+    def generation_cost(self, start: int, tokens: int) -> int:
+        """A call generating ``tokens`` tokens after position ``start``."""
+        spent, compute = self.decodes([(1, 1, start + i) for i in range(1, tokens + 1)])
+        return round(spent) + self.overhead(start + tokens, compute)
+
     def generation_fits(self, start: int, tokens: int) -> bool:
         """Whether a call generating ``tokens`` tokens after position ``start`` fits."""
-        spent, compute = self.decodes([(1, 1, start + i) for i in range(1, tokens + 1)])
-        return spent + self.overhead(start + tokens, compute) <= INSTRUCTION_LIMIT
+        return self.generation_cost(start, tokens) <= INSTRUCTION_LIMIT
 
     def prompt_shapes(self, tokens: int) -> list[tuple[int, int, int]]:
         """The ubatches llama_decode splits a new conversation's prompt of
@@ -196,7 +200,11 @@ def ceilings(arch: Architecture, settings: Settings, position: int) -> Optional[
     weights = weights_of(arch)
     if weights is None:
         return None
-    model = Decoder(arch, settings, weights)
+    return ceilings_of(Decoder(arch, settings, weights), position)
+
+
+def ceilings_of(model: Decoder, position: int) -> Ceilings:
+    """The ceilings of ``model``'s calls; a conversation holds two tokens at least."""
     n_ctx = model.context.n_ctx
     position = max(2, min(position, n_ctx))
     most = min(MOST_TOKENS, n_ctx - 1)
@@ -208,49 +216,3 @@ def ceilings(arch: Architecture, settings: Settings, position: int) -> Optional[
         ),
         position=position,
     )
-
-
-class UpdateCalls(NamedTuple):
-    """A model's ceilings, its max_tokens_update, and whether that passes them."""
-
-    ceilings: Optional[Ceilings]  # None: the weights' types are not known
-    max_tokens_update: Optional[int]
-
-    @property
-    def short(self) -> bool:
-        """Whether a call of max_tokens_update tokens with the context full
-        would pass the IC's limit."""
-        tokens, ceilings = self.max_tokens_update, self.ceilings
-        if tokens is None or ceilings is None or ceilings.generated_late >= MOST_TOKENS:
-            return False
-        return tokens > ceilings.generated_late
-
-    def reason(self) -> str:
-        assert self.ceilings is not None
-        return (
-            f"max_tokens_update of {self.max_tokens_update} passes the "
-            f"{self.ceilings.generated_late} tokens one update call can generate once a "
-            f"conversation reaches {self.ceilings.position} tokens (the IC stops a call at "
-            f"{INSTRUCTION_LIMIT // 10**9} billion instructions)"
-        )
-
-    def remedy(self) -> str:
-        assert self.ceilings is not None
-        return (
-            f"set max_tokens_update to at most {self.ceilings.generated_late}, or session_tokens "
-            "to the shorter conversations the canister keeps"
-        )
-
-    def json(self) -> dict[str, object]:
-        ceilings = self.ceilings
-        return {
-            "max_tokens_update": self.max_tokens_update,
-            "tokens_per_update_call": None if ceilings is None else ceilings._asdict(),
-        }
-
-
-def update_calls(
-    arch: Architecture, settings: Settings, tokens: Optional[int], position: int
-) -> UpdateCalls:
-    """The ceilings, the later one where a saved session ends (``position``)."""
-    return UpdateCalls(ceilings(arch, settings, position), tokens)

@@ -17,10 +17,11 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.document import (
     document_tables,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.fit import Outcome
+from icpp_sizer_check.runtimes.llama_cpp_canister.max_tokens import UpdateCalls
 from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import Context, LlamaCppSizing
 from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import StableMemory
-from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import Ceilings, UpdateCalls
+from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import Ceilings
 from tests.fixtures import examples, model_names
 
 MIB = 1024 * 1024
@@ -68,7 +69,7 @@ def _no_users(count: int) -> list[StableMemory]:
 
 
 def _calls(count: int) -> list[UpdateCalls]:
-    return [UpdateCalls(None, None)] * count
+    return [UpdateCalls(None, None, unknown="needs matrix_types")] * count
 
 
 def test_the_six_tables_cell_by_cell() -> None:
@@ -81,7 +82,10 @@ def test_the_six_tables_cell_by_cell() -> None:
     sizings = [_sizing(1024, 10), _sizing(4096, 100)]
     helds = [_held(5000, context_length=4096), _held(None)]
     stables = [_stable(3), _stable(7, full_context=False)]
-    calls = [UpdateCalls(Ceilings(30, 20, 12, 4096), 16), UpdateCalls(None, None)]
+    calls = [
+        UpdateCalls(Ceilings(30, 20, 12, 4096), 16),
+        UpdateCalls(None, None, unknown="needs matrix_types"),
+    ]
     tables = document_tables(["a", "b"], models, sizings, helds, stables, calls)
     assert tables == [
         Table(

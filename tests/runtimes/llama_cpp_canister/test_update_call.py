@@ -11,8 +11,6 @@ from hypothesis import strategies as st
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import kv_cache_bytes, make_context
 from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import (
     MOST_TOKENS,
-    Ceilings,
-    UpdateCalls,
     ceilings,
     copied,
     largest,
@@ -89,19 +87,6 @@ def test_a_longer_conversation_affords_fewer_tokens() -> None:
     assert late == sorted(late, reverse=True) and late[0] > late[-1]
 
 
-def test_max_tokens_update_passes_up_to_the_late_ceiling() -> None:
-    ceiling = Ceilings(prompt=30, generated=20, generated_late=12, position=4096)
-    assert not UpdateCalls(ceiling, 12).short
-    assert not UpdateCalls(ceiling, None).short and not UpdateCalls(None, 99).short
-    short = UpdateCalls(ceiling, 13)
-    assert short.short
-    assert short.reason() == (
-        "max_tokens_update of 13 passes the 12 tokens one update call can generate once a "
-        "conversation reaches 4096 tokens (the IC stops a call at 40 billion instructions)"
-    )
-    assert short.remedy().startswith("set max_tokens_update to at most 12, or session_tokens")
-
-
 def test_a_tiny_model_is_counted_up_to_its_bound_and_never_failed_past_it() -> None:
     """A model that affords more tokens than the count goes to: the bound,
     and a max_tokens_update above it is not failed."""
@@ -120,4 +105,3 @@ def test_a_tiny_model_is_counted_up_to_its_bound_and_never_failed_past_it() -> N
     counted = ceilings(tiny, model.settings._replace(ctx_size=8192), 8192)
     assert counted is not None
     assert counted.generated == counted.prompt == MOST_TOKENS
-    assert not UpdateCalls(counted, 10**6).short
