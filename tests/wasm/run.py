@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -102,6 +103,12 @@ def parse(lines: list[dict[str, Any]]) -> Measured:
     )
 
 
+def _fuel(held: Any) -> int:
+    store = held()
+    assert store is not None  # the store runs the function calling this
+    return int(store.get_fuel())
+
+
 def execute(module: Path, argv: list[str], folder: Path, last_stage: str) -> list[dict[str, Any]]:
     """The driver run with ``argv``, ``folder`` preopened: the JSON lines it wrote."""
     wasmtime = _wasmtime()
@@ -111,8 +118,12 @@ def execute(module: Path, argv: list[str], folder: Path, last_stage: str) -> lis
     store = wasmtime.Store(engine)
     store.set_fuel(FUEL)
     spent: list[int] = []
+    # The host function holds the store weakly: a store its own function
+    # holds is a cycle Python cannot see, and each run would keep its linear
+    # memory (GBs for a full-size model) until the process ends.
+    held = weakref.ref(store)
     linker.define_func(
-        "env", "mark", wasmtime.FuncType([], []), lambda: spent.append(FUEL - store.get_fuel())
+        "env", "mark", wasmtime.FuncType([], []), lambda: spent.append(FUEL - _fuel(held))
     )
     with tempfile.TemporaryDirectory() as scratch:
         out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
