@@ -129,9 +129,9 @@ class Architecture(NamedTuple):
     n_expert: int = 0
     # The elements of the weight matrices a token multiplies, by ggml type (all
     # but the token embeddings and the output head), and the output head's type:
-    # what a decode's instructions cost (instructions.py); unknown when empty.
-    matrix_types: tuple[tuple[str, int], ...] = ()
-    output_type: str = ""
+    # what a decode's instructions cost (instructions.py); None: not known.
+    matrix_types: Optional[tuple[tuple[str, int], ...]] = None
+    output_type: Optional[str] = None
 
     # Per-layer questions, as llama_hparams asks them.
     def head_count(self, layer: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Optional
 
 from icpp_sizer_check.gguf.format import GgufError, GgufHeader, TensorInfo, shown
 from icpp_sizer_check.gguf.ggml_types import GGML_TYPES
@@ -33,17 +34,19 @@ def _multiplied(tensor: TensorInfo, trunk_layers: int) -> bool:
     return tensor.name != "output.weight" and (block is None or int(block[1]) < trunk_layers)
 
 
-def matrix_types(header: GgufHeader, trunk_layers: int) -> tuple[tuple[str, int], ...]:
-    """The elements of the matrices a token multiplies, by type, sorted by type."""
+def matrix_types(header: GgufHeader, trunk_layers: int) -> Optional[tuple[tuple[str, int], ...]]:
+    """The elements of the matrices a token multiplies, by type, sorted by
+    type; None when the file has none."""
     counts: Counter[str] = Counter()
     for tensor in header.tensors:
         if _multiplied(tensor, trunk_layers):
             counts[_type_name(tensor)] += tensor.elements
-    return tuple(sorted(counts.items()))
+    return tuple(sorted(counts.items())) or None
 
 
-def output_type(header: GgufHeader) -> str:
-    """The output head's type: its own matrix's, else the token embeddings' it reuses."""
+def output_type(header: GgufHeader) -> Optional[str]:
+    """The output head's type: its own matrix's, else the token embeddings' it
+    reuses; None when the file has neither."""
     names = {tensor.name: tensor for tensor in header.tensors}
     head = names.get("output.weight") or names.get("token_embd.weight")
-    return "" if head is None else _type_name(head)
+    return None if head is None else _type_name(head)

@@ -104,9 +104,9 @@ class Weights(NamedTuple):
 def weights_of(arch: Architecture) -> Optional[Weights]:
     """The weights' costs, None when the file's types are not known or one
     has no measured cost."""
-    known = [(MUL_MAT.get(kind), count) for kind, count in arch.matrix_types]
+    known = [(MUL_MAT.get(kind), count) for kind, count in arch.matrix_types or ()]
     elements = sum(count for _, count in known)
-    output = MUL_MAT.get(arch.output_type)
+    output = MUL_MAT.get(arch.output_type or "")
     if not elements or output is None or any(cost is None for cost, _ in known):
         return None
     return Weights(sum((cost or 0.0) * count for cost, count in known) / elements, output)
@@ -114,8 +114,8 @@ def weights_of(arch: Architecture) -> Optional[Weights]:
 
 def unpriced_types(arch: Architecture) -> list[str]:
     """The weights' types without a measured cost."""
-    kinds = {kind for kind, _ in arch.matrix_types} | {arch.output_type}
-    return sorted(kind for kind in kinds if kind not in MUL_MAT)
+    kinds = {kind for kind, _ in arch.matrix_types or ()} | {arch.output_type or ""}
+    return sorted(kind for kind in kinds if kind and kind not in MUL_MAT)
 
 
 def _is_weight(tensor: Tensor) -> bool:

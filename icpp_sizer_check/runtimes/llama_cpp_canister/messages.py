@@ -111,7 +111,7 @@ def _users_remedy(values: LlamaCppModel, stable: StableMemory) -> str:
 
 def _architecture_json(arch: Architecture) -> dict[str, Any]:
     """The architecture as a config writes it: matrix_types a mapping."""
-    return {**arch._asdict(), "matrix_types": dict(arch.matrix_types)}
+    return {**arch._asdict(), "matrix_types": dict(arch.matrix_types or {}) or None}
 
 
 def _gguf_json(source: GgufSource | None) -> dict[str, Any] | None:

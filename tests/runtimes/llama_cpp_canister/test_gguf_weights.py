@@ -41,7 +41,8 @@ def test_the_output_head_is_its_own_matrix_or_the_token_embeddings() -> None:
     untied = header(("token_embd.weight", (64, 9), Q6_K), ("output.weight", (64, 9), Q8_0))
     assert output_type(untied) == "q8_0"
     assert output_type(header(("token_embd.weight", (64, 9), Q6_K))) == "q6_k"
-    assert output_type(header()) == ""
+    assert output_type(header()) is None
+    assert matrix_types(header(), trunk_layers=1) is None
 
 
 def test_a_type_ggml_has_not_is_an_error_naming_the_tensor() -> None:

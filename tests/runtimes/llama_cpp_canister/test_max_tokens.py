@@ -68,7 +68,7 @@ def test_past_the_counts_bound_nothing_is_failed() -> None:
 
 
 def test_without_the_weights_types_the_reason_is_named() -> None:
-    unwritten = GEMMA.architecture._replace(matrix_types=())
+    unwritten = GEMMA.architecture._replace(matrix_types=None)
     assert update_calls(unwritten, GEMMA.settings, None, 9).unknown == "needs matrix_types"
     unpriced = GEMMA.architecture._replace(matrix_types=(("iq2_xxs", 5),))
     assert update_calls(unpriced, GEMMA.settings, None, 9).unknown == "no cost for iq2_xxs"

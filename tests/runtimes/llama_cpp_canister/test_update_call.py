@@ -75,7 +75,7 @@ def test_largest_finds_the_last_count_that_fits(most: int, threshold: int) -> No
 
 def test_a_model_without_its_weights_types_has_no_ceilings() -> None:
     model = all_published_models()["gemma-3-270m-q8_0"]
-    arch = model.architecture._replace(matrix_types=())
+    arch = model.architecture._replace(matrix_types=None)
     assert ceilings(arch, model.settings, 4096) is None
     assert ceilings(model.architecture._replace(output_type="iq2_xxs"), model.settings, 9) is None
 
