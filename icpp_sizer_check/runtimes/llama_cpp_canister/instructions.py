@@ -34,6 +34,8 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import (
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph import ubatch_of
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.ggml import Graph, Tensor
 from icpp_sizer_check.runtimes.llama_cpp_canister.graph.memory import Ubatch
+from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import CTX_PADDING
+from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import pad
 
 # Instructions per element of a dot product, by the first operand's type.
 MUL_MAT = {
@@ -104,12 +106,17 @@ class Weights(NamedTuple):
 def weights_of(arch: Architecture) -> Optional[Weights]:
     """The weights' costs, None when the file's types are not known or one
     has no measured cost."""
-    known = [(MUL_MAT.get(kind), count) for kind, count in arch.matrix_types or ()]
-    elements = sum(count for _, count in known)
-    output = MUL_MAT.get(arch.output_type or "")
-    if not elements or output is None or any(cost is None for cost, _ in known):
+    if not types_written(arch) or unpriced_types(arch):
         return None
-    return Weights(sum((cost or 0.0) * count for cost, count in known) / elements, output)
+    assert arch.matrix_types is not None and arch.output_type is not None
+    elements = sum(count for _, count in arch.matrix_types)
+    matrix = sum(MUL_MAT[kind] * count for kind, count in arch.matrix_types) / elements
+    return Weights(matrix, MUL_MAT[arch.output_type])
+
+
+def types_written(arch: Architecture) -> bool:
+    """Whether the weights' types are known: matrix_types and output_type."""
+    return bool(arch.matrix_types) and bool(arch.output_type)
 
 
 def unpriced_types(arch: Architecture) -> list[str]:
@@ -202,7 +209,7 @@ def decode_cost(arch: Architecture, weights: Weights, graph: Graph) -> DecodeCos
 def padded_cells(position: int, size: int) -> int:
     """The cells a decode's graph spans (llama_kv_cache::get_n_kv): those used,
     padded to 256 and at least 256, at most the cache's size."""
-    return min(size, max(256, -(-position // 256) * 256))
+    return min(size, max(CTX_PADDING, pad(position, CTX_PADDING)))
 
 
 def decode_ubatch(

@@ -178,10 +178,13 @@ def _cache_findings(index: int, arch: Architecture, settings: Settings) -> list[
 
 def _weights_findings(index: int, arch: Architecture) -> list[Finding]:
     """What max_tokens_update needs: the weights' types, each with a measured cost."""
-    from icpp_sizer_check.runtimes.llama_cpp_canister.instructions import unpriced_types
+    from icpp_sizer_check.runtimes.llama_cpp_canister.instructions import (
+        types_written,
+        unpriced_types,
+    )
 
     where: JsonPath = ("models", index, "max_tokens_update")
-    if not arch.matrix_types or not arch.output_type:
+    if not types_written(arch):
         return [
             Finding(
                 where,

@@ -135,7 +135,7 @@ class UsersRemedy(NamedTuple):
     canisters: Optional[int]  # canisters of this model that hold them together
 
 
-def _largest(low: int, high: int, holds: Callable[[int], bool]) -> Optional[int]:
+def largest_that_holds(low: int, high: int, holds: Callable[[int], bool]) -> Optional[int]:
     """The largest value in [low, high] that ``holds``, for a test that holds
     up to some value and not above; None when not even ``low`` does."""
     if not holds(low):
@@ -186,7 +186,7 @@ def users_remedy(
     tokens = session_tokens_of(context, session_tokens)
     full = tokens == context.n_ctx
     ctx_size = (
-        _largest(
+        largest_that_holds(
             1,
             settings.ctx_size,
             lambda ctx: users_for(arch, settings._replace(ctx_size=ctx), session_tokens) >= need,
@@ -197,7 +197,7 @@ def users_remedy(
     shorter = (
         None
         if full
-        else _largest(1, tokens, lambda count: users_for(arch, settings, count) >= need)
+        else largest_that_holds(1, tokens, lambda count: users_for(arch, settings, count) >= need)
     )
     cache = next(
         (
