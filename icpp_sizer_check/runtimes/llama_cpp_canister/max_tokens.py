@@ -13,16 +13,17 @@ from typing import NamedTuple, Optional
 
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from icpp_sizer_check.runtimes.llama_cpp_canister.instructions import (
+    types_written,
     unpriced_types,
     weights_of,
 )
+from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import largest_that_holds
 from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import (
     INSTRUCTION_LIMIT,
     MOST_TOKENS,
     Ceilings,
     Decoder,
     ceilings_of,
-    largest,
 )
 
 
@@ -38,14 +39,17 @@ class UpdateCalls(NamedTuple):
     # The longest saved session at whose end that call fits (None: none does).
     session_tokens: Optional[int] = None
     unknown: str = ""  # why the ceilings are not counted
+    outgrows: bool = False  # max_tokens_update is more tokens than the context holds
 
     @property
     def short(self) -> bool:
-        """Whether a call of max_tokens_update tokens passes the IC's limit."""
-        return self.instructions is not None and self.instructions > INSTRUCTION_LIMIT
+        """Whether a call of max_tokens_update tokens passes the IC's limit,
+        or the context."""
+        spent = self.instructions
+        return self.outgrows or (spent is not None and spent > INSTRUCTION_LIMIT)
 
     def reason(self) -> str:
-        if self.end and self.max_tokens_update is not None and self.max_tokens_update >= self.end:
+        if self.outgrows:
             return (
                 f"max_tokens_update of {self.max_tokens_update} is more tokens than the "
                 f"context's {self.end} cells hold"
@@ -78,7 +82,7 @@ class UpdateCalls(NamedTuple):
 
 def unknown_reason(arch: Architecture) -> str:
     """Why a model's calls are not counted: types not written, or not measured."""
-    if not arch.matrix_types or not arch.output_type:
+    if not types_written(arch):
         return "needs matrix_types"
     return "no cost for " + ", ".join(unpriced_types(arch))
 
@@ -96,15 +100,15 @@ def update_calls(
     n_ctx = model.context.n_ctx
     if tokens is None or tokens > MOST_TOKENS:
         return UpdateCalls(counted, tokens)
-    if tokens >= n_ctx:  # the call alone outgrows the context
-        return UpdateCalls(counted, tokens, INSTRUCTION_LIMIT + 1, n_ctx)
+    if tokens >= n_ctx:
+        return UpdateCalls(counted, tokens, end=n_ctx, outgrows=True)
     end = min(max(counted.position, tokens + 1), n_ctx)
     spent = model.generation_cost(end - tokens, tokens)
     if spent <= INSTRUCTION_LIMIT:
         return UpdateCalls(counted, tokens, spent, end)
-    # the longest conversation at whose end the call fits: the call starting
-    # at 1 + extra, for the most extra that fits
-    if not model.generation_fits(1, tokens):
-        return UpdateCalls(counted, tokens, spent, end)
-    extra = largest(end - tokens - 2, lambda more: model.generation_fits(1 + more, tokens))
-    return UpdateCalls(counted, tokens, spent, end, 1 + extra + tokens)
+    # the longest conversation at whose end the call fits: the call's latest start
+    start = largest_that_holds(
+        1, end - tokens - 1, lambda first: model.generation_fits(first, tokens)
+    )
+    session = None if start is None else start + tokens
+    return UpdateCalls(counted, tokens, spent, end, session)

@@ -34,7 +34,6 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.instructions import (
     between,
     decode_cost,
     decode_ubatch,
-    padded_cells,
     weights_of,
 )
 from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
@@ -43,7 +42,11 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.sizing import (
     make_context,
     output_bytes,
 )
-from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import session_of
+from icpp_sizer_check.runtimes.llama_cpp_canister.stable_memory import (
+    largest_that_holds,
+    session_of,
+)
+from icpp_sizer_check.runtimes.llama_cpp_canister.wasm_heap import pad
 
 INSTRUCTION_LIMIT = 40_000_000_000  # an update call's, on the IC
 PAGE = 4096  # the memory tracker's page
@@ -53,7 +56,7 @@ BULK_PER_BYTE = 1  # memory.fill and memory.copy, per byte
 
 def touched(byte_count: int) -> int:
     """The memory tracker's fee for touching ``byte_count`` bytes."""
-    return -(-byte_count // PAGE) * PAGE_FEE
+    return pad(byte_count, PAGE) // PAGE * PAGE_FEE
 
 
 def copied(byte_count: int) -> int:
@@ -140,18 +143,22 @@ class Decoder:
         spent, buffer, last = 0.0, 0, None
         for tokens, outputs, end in shapes:
             cost, written = self.built(tokens, outputs, end)
-            shape = (tokens, outputs, padded_cells(end, self.context.n_ctx))
-            spent += cost.at(end - (tokens - 1) / 2) + (cost.build if shape != last else 0.0)
-            buffer, last = max(buffer, written), shape
+            ubatch = self.ubatch(tokens, outputs, end)
+            spent += cost.at(end - (tokens - 1) / 2) + (cost.build if ubatch != last else 0.0)
+            buffer, last = max(buffer, written), ubatch
         return spent, buffer
 
-    def overhead(self, position: int, compute: int) -> int:
-        return call_overhead(self.arch, self.settings, self.context, position, compute).total
+    def call_cost(self, shapes: Sequence[tuple[int, int, int]]) -> int:
+        """A call of these decodes (as :meth:`decodes` takes them), with what
+        the call costs around them where the last one ends."""
+        spent, compute = self.decodes(shapes)
+        end = shapes[-1][2] if shapes else 0
+        overhead = call_overhead(self.arch, self.settings, self.context, end, compute)
+        return round(spent) + overhead.total
 
     def generation_cost(self, start: int, tokens: int) -> int:
         """A call generating ``tokens`` tokens after position ``start``."""
-        spent, compute = self.decodes([(1, 1, start + i) for i in range(1, tokens + 1)])
-        return round(spent) + self.overhead(start + tokens, compute)
+        return self.call_cost([(1, 1, start + i) for i in range(1, tokens + 1)])
 
     def generation_fits(self, start: int, tokens: int) -> bool:
         """Whether a call generating ``tokens`` tokens after position ``start`` fits."""
@@ -170,8 +177,7 @@ class Decoder:
     def prompt_fits(self, tokens: int) -> bool:
         """Whether a call decoding a new conversation's prompt of ``tokens``
         tokens fits: llama_decode splits it into ubatches, the last token an output."""
-        spent, compute = self.decodes(self.prompt_shapes(tokens))
-        return spent + self.overhead(tokens, compute) <= INSTRUCTION_LIMIT
+        return self.call_cost(self.prompt_shapes(tokens)) <= INSTRUCTION_LIMIT
 
 
 # The most tokens a ceiling is counted to: a call that affords more shows this
@@ -186,11 +192,7 @@ def largest(most: int, fits: Callable[[int], bool]) -> int:
     low, high = 0, 1
     while high <= most and fits(high):
         low, high = high, high * 2
-    high = min(high, most + 1)
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (middle, high) if fits(middle) else (low, middle)
-    return low
+    return largest_that_holds(low, min(high, most + 1) - 1, fits) or 0
 
 
 def ceilings(arch: Architecture, settings: Settings, position: int) -> Optional[Ceilings]:

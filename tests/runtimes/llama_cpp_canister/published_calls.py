@@ -16,7 +16,6 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.models import LlamaCppModel
 from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import (
     Ceilings,
     Decoder,
-    call_overhead,
     ceilings,
 )
 from tests.runtimes.llama_cpp_canister.published import all_published_models
@@ -88,11 +87,7 @@ def counted_call(call: PublishedCall) -> int:
     arch, settings = model.architecture, model.settings
     weights = weights_of(arch)
     assert weights is not None
-    decoder = Decoder(arch, settings, weights)
-    shapes = [(1, 1, 1 + i) for i in range(1, call.generated + 1)]
-    spent, compute = decoder.decodes(shapes)
-    overhead = call_overhead(arch, settings, decoder.context, 1 + call.generated, compute)
-    return round(spent) + overhead.total + MESSAGE_FEE
+    return Decoder(arch, settings, weights).generation_cost(1, call.generated) + MESSAGE_FEE
 
 
 def counted_ceilings(ceiling: PublishedCeiling) -> Ceilings:
