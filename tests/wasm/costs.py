@@ -26,6 +26,7 @@ from icpp_sizer_check.gguf.ggml_types import CACHE_TYPES
 from icpp_sizer_check.runtimes.llama_cpp_canister.architecture import Architecture, Settings
 from tests.oracle.sparse_gguf import WEIGHT_TYPES, SparseOptions, WeightTypes, write_sparse_gguf
 from tests.wasm import build
+from tests.wasm.fuel import spent_in
 from tests.wasm.run import run
 
 GENERATE = 3  # tokens generated after the prompt; the last two are measured
@@ -59,8 +60,8 @@ def generated_token(
     """The fuel of one generated token after ``prompt`` tokens."""
     options = SparseOptions(WeightTypes(kind, token_embd="F32", output="F32"), tied=False)
     path = write_sparse_gguf(folder / "model.gguf", arch, options)
-    fuel = run(module, path, settings, prompt, GENERATE).fuel
-    return (fuel[-1] - fuel[-2]) / (GENERATE - 1)
+    stage = spent_in(run(module, path, settings, prompt, GENERATE).fuel)
+    return stage["generated"] / (GENERATE - 1)
 
 
 def mul_mat_cost(module: Path, folder: Path, kind: str) -> float:

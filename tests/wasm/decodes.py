@@ -21,6 +21,7 @@ from icpp_sizer_check.runtimes.llama_cpp_canister.update_call import Decoder
 from tests.oracle.sparse_gguf import write_sparse_gguf
 from tests.wasm import build
 from tests.wasm.cases import Case, deployed_cases, small_cases
+from tests.wasm.fuel import spent_in
 from tests.wasm.run import run
 
 GENERATE = 3  # the first generated token builds its graph; the next two are measured
@@ -32,8 +33,8 @@ class Decodes(NamedTuple):
 
 
 def measured(module: Path, path: Path, case: Case, prompt: int) -> Decodes:
-    fuel = run(module, path, case.settings, prompt, GENERATE).fuel
-    return Decodes(prompt=fuel[3] - fuel[2], generated=fuel[5] - fuel[4])
+    stage = spent_in(run(module, path, case.settings, prompt, GENERATE).fuel)
+    return Decodes(prompt=stage["prompt"], generated=stage["generated"])
 
 
 def counted(path: Path, case: Case, prompt: int) -> Decodes:

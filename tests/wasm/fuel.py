@@ -32,13 +32,18 @@ class Fuel(NamedTuple):
     prompt: int  # the prompt's tokens
 
 
+def spent_in(spent: list[int]) -> dict[str, int]:
+    """The fuel spent in each stage, from the fuel spent by each stage's end."""
+    return {stage: now - before for stage, before, now in zip(STAGES[1:], spent, spent[1:])}
+
+
 def fuel_of(spent: list[int], prompt: int, generate: int) -> Fuel:
     """Per-token figures from the fuel spent by each stage's end."""
-    at = dict(zip(STAGES, spent))
+    stage = spent_in(spent)
     return Fuel(
-        load=at["load"] - at["start"],
-        per_prompt_token=(at["prompt"] - at["context"]) // prompt,
-        per_generated_token=(at["generated"] - at["token"]) // (generate - 1),
+        load=stage["load"],
+        per_prompt_token=stage["prompt"] // prompt,
+        per_generated_token=stage["generated"] // (generate - 1),
         prompt=prompt,
     )
 
